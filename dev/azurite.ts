@@ -1,0 +1,85 @@
+// Azurite's table server as one child process on a free loopback port, for `npm start`, the tests and the benchmarks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
+const ACCOUNT = 'devstoreaccount1';
+const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteTables {
+  port: number;
+  pid: number;
+  /** Full connection string for this port (UseDevelopmentStorage=true is hard-wired to 10002). */
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export function tableConnectionString(port: number, host = '127.0.0.1'): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};TableEndpoint=http://${host}:${port}/${ACCOUNT};`;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+function azuriteTableMain(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/${ACCOUNT}/Tables`, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return true; // any HTTP answer (even 403 for the unsigned request) means the server is up
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((done) => child.once('exit', () => done()));
+}
+
+export async function startAzurite(options: { port?: number; timeoutMs?: number } = {}): Promise<AzuriteTables> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [azuriteTableMain(), '--tableHost', '127.0.0.1', '--tablePort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--loose'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited(child);
+    clearTimeout(force);
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  while (!(await answers(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`Azurite did not start on port ${port}: ${stderr.trim() || 'no output'}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, pid: child.pid!, connectionString: tableConnectionString(port), stop };
+}

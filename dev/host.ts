@@ -1,0 +1,255 @@
+// The local function host: serves the same function definitions that functions/index.ts registers with the real
+// host, over node:http under /api, with real HttpRequest / InvocationContext objects. Core Tools (`func`) cannot
+// be installed here; this stands in for it in `npm start`, the tests and the benchmarks.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
+import { CronExpressionParser } from 'cron-parser';
+import type { FunctionDefinition, HttpFunctionDefinition, TimerFunctionDefinition } from '../functions/definition.js';
+
+export interface LocalHostOptions {
+  definitions: readonly FunctionDefinition[];
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Folder of static files served at / (the built dashboard). */
+  staticDir?: string;
+  /** false: timers are not scheduled (tests run them by hand through runTimer). */
+  timers?: boolean;
+  /** Where InvocationContext logs go; default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface LocalHost {
+  url: string;
+  port: number;
+  /** Runs a timer function once, now, as its schedule would. */
+  runTimer(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Bodies above this are refused before reaching a handler (Azure's own limit is far higher; ours is far lower). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface CompiledRoute {
+  definition: HttpFunctionDefinition;
+  pattern: RegExp;
+  names: string[];
+}
+
+/** Azure Functions route templates: literal segments, {name}, {name?}, {name:constraint}, {*rest}. */
+export function compileRoute(route: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const segments = route.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+  let source = '';
+  for (const segment of segments) {
+    const param = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(segment);
+    if (!param) {
+      source += '/' + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      continue;
+    }
+    const [, catchAll, name, optional] = param;
+    names.push(name!);
+    if (catchAll) source += '(?:/(.*))?';
+    else if (optional) source += '(?:/([^/]+))?';
+    else source += '/([^/]+)';
+  }
+  return { pattern: new RegExp(`^${source}/?$`, 'i'), names };
+}
+
+function errorBody(code: string, message: string, requestId: string): string {
+  return JSON.stringify({ error: { code, message, requestId } });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'tooLarge';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  for (const cookie of response.cookies) {
+    res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}`);
+  }
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+  res.end(body);
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+async function serveStatic(dir: string, pathname: string, res: ServerResponse): Promise<void> {
+  const root = resolve(dir);
+  let file = normalize(join(root, decodeURIComponent(pathname)));
+  if (!file.startsWith(root)) {
+    res.writeHead(404).end();
+    return;
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (!info || info.isDirectory()) file = join(root, 'index.html'); // single-page app: every other path is the app
+  const content = await readFile(file).catch(() => undefined);
+  if (!content) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('dashboard not built: run npm run build:web');
+    return;
+  }
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(content);
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const routes: CompiledRoute[] = options.definitions
+    .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
+    .map((definition) => ({ definition, ...compileRoute(definition.route) }));
+  const timers = options.definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer');
+
+  const contextFor = (functionName: string) =>
+    new InvocationContext({
+      invocationId: randomUUID(),
+      functionName,
+      logHandler: (level, ...args) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`),
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
+    const url = new URL(req.url ?? '/', baseUrl);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
+      if (options.staticDir && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticDir, url.pathname, res);
+      res.writeHead(404).end();
+      return;
+    }
+    const requestId = randomUUID();
+    const json = (status: number, code: string, message: string) =>
+      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId }).end(errorBody(code, message, requestId));
+
+    const routePath = url.pathname.slice('/api'.length);
+    const matches = routes
+      .map((route) => ({ route, match: route.pattern.exec(routePath) }))
+      .filter((m) => m.match !== null);
+    if (matches.length === 0) return json(404, 'routeNotFound', `No route ${url.pathname}`);
+    const hit = matches.find((m) => m.route.definition.methods.includes(method as never));
+    if (!hit) {
+      const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))];
+      res.setHeader('allow', allowed.join(', '));
+      return json(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
+    }
+
+    const body = await readBody(req);
+    if (body === 'tooLarge') return json(413, 'payloadTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    const params: Record<string, string> = {};
+    hit.route.names.forEach((name, i) => {
+      const value = hit.match![i + 1];
+      if (value !== undefined) {
+        try {
+          params[name] = decodeURIComponent(value);
+        } catch {
+          params[name] = value; // malformed escapes reach validation as they are
+        }
+      }
+    });
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: headersOf(req),
+      query: Object.fromEntries(url.searchParams),
+      params,
+      body: body.length > 0 ? { bytes: body } : undefined,
+    });
+    const result = await hit.route.definition.handler(request, contextFor(hit.route.definition.name));
+    await writeResponse(res, result ?? undefined);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, `http://${req.headers.host ?? host}`).catch((error: unknown) => {
+      log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) {
+        const requestId = randomUUID();
+        res.writeHead(500, { 'content-type': 'application/json', 'x-request-id': requestId });
+        res.end(errorBody('internalError', 'The host failed to handle the request', requestId));
+      } else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((ready, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 7071, host, () => ready());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  // Timers: like the real host, one run of a timer at a time; a tick that finds it still running is skipped.
+  const running = new Map<string, Promise<void>>();
+  const handles: NodeJS.Timeout[] = [];
+  let closed = false;
+  const runTimer = async (name: string, isPastDue = false): Promise<void> => {
+    const timer = timers.find((t) => t.name === name);
+    if (!timer) throw new Error(`No timer function ${name}`);
+    const inFlight = running.get(name);
+    if (inFlight) return inFlight;
+    const info: Timer = { isPastDue, scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() } };
+    const run = Promise.resolve()
+      .then(() => timer.handler(info, contextFor(name)))
+      .then(() => undefined, (error: unknown) => log(`[${name}] failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => running.delete(name));
+    running.set(name, run);
+    return run;
+  };
+  const schedule = (timer: TimerFunctionDefinition) => {
+    if (closed) return;
+    const next = CronExpressionParser.parse(timer.schedule, { currentDate: new Date() }).next().getTime();
+    const handle = setTimeout(() => {
+      handles.splice(handles.indexOf(handle), 1);
+      void runTimer(timer.name);
+      schedule(timer);
+    }, Math.max(0, next - Date.now()));
+    handle.unref();
+    handles.push(handle);
+  };
+  if (options.timers !== false) {
+    for (const timer of timers) {
+      if (timer.runOnStartup) void runTimer(timer.name);
+      schedule(timer);
+    }
+  }
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    runTimer: (name) => runTimer(name),
+    async close() {
+      closed = true;
+      handles.splice(0).forEach(clearTimeout);
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      await Promise.all(running.values());
+    },
+  };
+}

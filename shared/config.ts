@@ -1,0 +1,231 @@
+// Every setting the app reads, read and validated here once. Nothing else touches process.env.
+// The SETTINGS table is also what infra/ and local.settings.sample.json are checked against.
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string) {
+    super(`Setting ${setting}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Setting = { name: string; description: string };
+
+/** Every app setting the code reads, with what it is for. Order is the order of the docs. */
+export const SETTINGS = [
+  // Table Storage (cache, transitions, inspector ring)
+  { name: 'TABLE_STORAGE_CONNECTION_STRING', description: 'Connection string (Azurite locally). Empty in Azure: the endpoint and the managed identity are used.' },
+  { name: 'TABLE_STORAGE_ENDPOINT', description: 'https://<account>.table.core.windows.net, used with the Azure credential when no connection string is set.' },
+  { name: 'CACHE_TABLE_NAME', description: 'Table of the monitor cache, generation rows and transitions.' },
+  { name: 'INSPECTOR_TABLE_NAME', description: 'Table of the inspector ring.' },
+  // Monitor cache
+  { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
+  { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
+  { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
+  { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
+  // Timer refresh
+  { name: 'REFRESH_SCHEDULE', description: 'NCRONTAB (with seconds) of the background refresh timer.' },
+  { name: 'REFRESH_CONCURRENCY', description: 'Refreshes running at once in one timer run.' },
+  { name: 'REFRESH_BUDGET_SECONDS', description: 'Time budget of one timer run.' },
+  // Upstreams
+  { name: 'UPSTREAM_TIMEOUT_MS', description: 'Upper bound of one upstream (ARM or Kubernetes) call, retries included.' },
+  { name: 'ARM_ENDPOINT', description: 'Azure Resource Manager endpoint.' },
+  { name: 'AZURE_CREDENTIAL', description: 'managedIdentity | default | static (static: the simulated Azure).' },
+  { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity.' },
+  { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the bearer token presented to ARM and Kubernetes.' },
+  { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
+  { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
+  // Kubernetes sessions
+  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry).' },
+  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound, clamped into [1, 4096].' },
+  { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
+  { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
+  // Request pipeline
+  { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) | development (a fixed local principal).' },
+  { name: 'WEBSITE_AUTH_ENABLED', description: 'Set by App Service when App Service Authentication is on.' },
+  { name: 'DEV_PRINCIPAL_NAME', description: 'With AUTH_MODE=development: the local caller.' },
+  { name: 'DEV_PRINCIPAL_ROLES', description: 'With AUTH_MODE=development: comma-separated roles of the local caller.' },
+  { name: 'ROLE_READ', description: 'Role for every read.' },
+  { name: 'ROLE_OPERATE', description: 'Role for start and stop.' },
+  { name: 'ROLE_ADMIN', description: 'Role for delete.' },
+  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for.' },
+  { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
+  { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+/** Settings the platform sets itself; infra/ does not set them. */
+export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
+
+export type AzureCredentialMode = 'managedIdentity' | 'default' | 'static';
+export type AuthMode = 'appService' | 'development';
+
+export interface Config {
+  tables: {
+    connectionString?: string;
+    endpoint?: string;
+    cacheTable: string;
+    inspectorTable: string;
+  };
+  cache: {
+    ttlSeconds: number;
+    swrSeconds: number;
+    transitionTtlSeconds: number;
+    transitionDeadlineSeconds: number;
+  };
+  refresh: { schedule: string; concurrency: number; budgetSeconds: number };
+  upstream: { timeoutMs: number };
+  azure: {
+    armEndpoint: string;
+    credential: AzureCredentialMode;
+    clientId?: string;
+    staticToken?: string;
+    staticTokenLifetimeSeconds: number;
+    trustedCa?: string;
+  };
+  k8s: {
+    sessionTtlSeconds: number;
+    sessionMaxEntries: number;
+    useAdminCredentials: boolean;
+    warmupLabelSelector: string;
+  };
+  auth: {
+    mode: AuthMode;
+    appServiceAuthEnabled: boolean;
+    devPrincipal?: { name: string; roles: string[] };
+    roles: { read: string; operate: string; admin: string };
+    allowedScopes: { subscriptionId: string; resourceGroup: string }[];
+  };
+  inspector: { capacity: number; uncapturedPrefixes: string[] };
+}
+
+class Reader {
+  constructor(private readonly env: Env) {}
+
+  string(name: SettingName, fallback: string): string {
+    const raw = this.env[name]?.trim();
+    return raw ? raw : fallback;
+  }
+
+  optional(name: SettingName): string | undefined {
+    const raw = this.env[name]?.trim();
+    return raw ? raw : undefined;
+  }
+
+  int(name: SettingName, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+    return value;
+  }
+
+  bool(name: SettingName, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ConfigError(name, `expected true or false, got "${raw}"`);
+  }
+
+  oneOf<T extends string>(name: SettingName, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  }
+
+  list(name: SettingName, fallback: string[]): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+/** The pool bound is clamped rather than refused: a typo must not take the app down. */
+export function clampPoolSize(raw: string | undefined, fallback = 32): number {
+  const value = raw !== undefined && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(value)) return fallback;
+  return Math.min(4096, Math.max(1, value));
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const connectionString = r.optional('TABLE_STORAGE_CONNECTION_STRING');
+  const endpoint = r.optional('TABLE_STORAGE_ENDPOINT');
+  if (!connectionString && !endpoint) {
+    throw new ConfigError('TABLE_STORAGE_CONNECTION_STRING', 'set it, or TABLE_STORAGE_ENDPOINT');
+  }
+  const credential = r.oneOf<AzureCredentialMode>('AZURE_CREDENTIAL', ['managedIdentity', 'default', 'static'], 'default');
+  const staticToken = r.optional('STATIC_ACCESS_TOKEN');
+  if (credential === 'static' && !staticToken) throw new ConfigError('STATIC_ACCESS_TOKEN', 'required with AZURE_CREDENTIAL=static');
+
+  const mode = r.oneOf<AuthMode>('AUTH_MODE', ['appService', 'development'], 'appService');
+  const devName = r.optional('DEV_PRINCIPAL_NAME');
+  if (mode === 'development' && !devName) throw new ConfigError('DEV_PRINCIPAL_NAME', 'required with AUTH_MODE=development');
+
+  const allowedScopes = r.list('ALLOWED_SCOPES', []).map((pair) => {
+    const [subscriptionId, resourceGroup, ...rest] = pair.split('/');
+    if (!subscriptionId || !resourceGroup || rest.length) {
+      throw new ConfigError('ALLOWED_SCOPES', `expected subscriptionId/resourceGroup, got "${pair}"`);
+    }
+    return { subscriptionId: subscriptionId.toLowerCase(), resourceGroup };
+  });
+
+  return {
+    tables: {
+      connectionString,
+      endpoint,
+      cacheTable: r.string('CACHE_TABLE_NAME', 'monitorcache'),
+      inspectorTable: r.string('INSPECTOR_TABLE_NAME', 'inspector'),
+    },
+    cache: {
+      ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
+      swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),
+      transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
+      transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
+    },
+    refresh: {
+      schedule: r.string('REFRESH_SCHEDULE', '*/15 * * * * *'),
+      concurrency: r.int('REFRESH_CONCURRENCY', 4, 1, 64),
+      budgetSeconds: r.int('REFRESH_BUDGET_SECONDS', 10, 1, 600),
+    },
+    upstream: { timeoutMs: r.int('UPSTREAM_TIMEOUT_MS', 10_000, 100, 120_000) },
+    azure: {
+      armEndpoint: r.string('ARM_ENDPOINT', 'https://management.azure.com'),
+      credential,
+      clientId: r.optional('AZURE_CLIENT_ID'),
+      staticToken,
+      staticTokenLifetimeSeconds: r.int('STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', 3_600, 1, 86_400),
+      trustedCa: r.optional('TRUSTED_CA'),
+    },
+    k8s: {
+      sessionTtlSeconds: r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, 0, 86_400),
+      sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
+      useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
+      warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),
+    },
+    auth: {
+      mode,
+      appServiceAuthEnabled: r.optional('WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
+      devPrincipal: mode === 'development' && devName
+        ? { name: devName, roles: r.list('DEV_PRINCIPAL_ROLES', []) }
+        : undefined,
+      roles: {
+        read: r.string('ROLE_READ', 'Dashboard.Read'),
+        operate: r.string('ROLE_OPERATE', 'Cluster.Operate'),
+        admin: r.string('ROLE_ADMIN', 'Cluster.Admin'),
+      },
+      allowedScopes,
+    },
+    inspector: {
+      capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
+      uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', ['/api/monitor', '/api/me', '/api/inspector', '/api/health']),
+    },
+  };
+}

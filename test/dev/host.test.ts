@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js';
+import type { FunctionDefinition } from '../../functions/definition.js';
+
+let host: LocalHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+const echo: FunctionDefinition = {
+  kind: 'http',
+  name: 'echo',
+  route: 'things/{name}/{category}',
+  methods: ['GET', 'POST'],
+  handler: async (request, context) => ({
+    jsonBody: {
+      method: request.method,
+      params: request.params,
+      query: Object.fromEntries(request.query),
+      body: request.method === 'POST' ? await request.text() : null,
+      header: request.headers.get('x-test'),
+      functionName: context.functionName,
+    },
+  }),
+};
+
+describe('compileRoute', () => {
+  it('matches literal, parameter, optional and catch-all segments', () => {
+    expect(compileRoute('monitor/aks').pattern.test('/monitor/aks')).toBe(true);
+    expect(compileRoute('monitor/aks').pattern.test('/monitor/aks/x')).toBe(false);
+    const { pattern, names } = compileRoute('monitor/aks/{cluster}/{category}');
+    expect(names).toEqual(['cluster', 'category']);
+    expect(pattern.exec('/monitor/aks/a/nodes')?.slice(1)).toEqual(['a', 'nodes']);
+    expect(compileRoute('x/{id:int?}').pattern.test('/x')).toBe(true);
+    expect(compileRoute('files/{*rest}').pattern.exec('/files/a/b')?.[1]).toBe('a/b');
+  });
+});
+
+describe('local function host', () => {
+  it('serves definitions under /api with real request objects and route parameters', async () => {
+    host = await startLocalHost({ definitions: [echo], port: 0, timers: false });
+    const response = await fetch(`${host.url}/api/things/a%20b/nodes?x=1`, { headers: { 'x-test': 'yes' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      method: 'GET',
+      params: { name: 'a b', category: 'nodes' },
+      query: { x: '1' },
+      body: null,
+      header: 'yes',
+      functionName: 'echo',
+    });
+    const posted = await fetch(`${host.url}/api/things/a/b`, { method: 'POST', body: '{"k":1}' });
+    expect((await posted.json()).body).toBe('{"k":1}');
+  });
+
+  it('answers 405 with Allow for a known route and 404 for an unknown one, as JSON envelopes', async () => {
+    host = await startLocalHost({ definitions: [echo], port: 0, timers: false });
+    const wrongMethod = await fetch(`${host.url}/api/things/a/b`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
+    expect((await wrongMethod.json()).error.code).toBe('methodNotAllowed');
+    const unknown = await fetch(`${host.url}/api/nothing-here`);
+    expect(unknown.status).toBe(404);
+    const body = await unknown.json();
+    expect(body.error).toMatchObject({ code: 'routeNotFound' });
+    expect(body.error.requestId).toBe(unknown.headers.get('x-request-id'));
+  });
+
+  it('turns a handler crash into a 500 envelope without internals and keeps serving', async () => {
+    const crash: FunctionDefinition = {
+      kind: 'http', name: 'crash', route: 'crash', methods: ['GET'],
+      handler: async () => { throw new Error('secret internals'); },
+    };
+    host = await startLocalHost({ definitions: [crash, echo], port: 0, timers: false });
+    const response = await fetch(`${host.url}/api/crash`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('secret internals');
+    expect((await fetch(`${host.url}/api/things/a/b`)).status).toBe(200);
+  });
+
+  it('runs a timer on its NCRONTAB schedule (seconds field) and never twice at once', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const firstRun = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const startedOnce = new Promise<void>((resolve) => (started = resolve));
+    const timer: FunctionDefinition = {
+      kind: 'timer', name: 'tick', schedule: '* * * * * *', runOnStartup: false,
+      handler: async () => {
+        runs += 1;
+        started();
+        await firstRun;
+      },
+    };
+    host = await startLocalHost({ definitions: [timer], port: 0 });
+    await startedOnce; // the per-second schedule fired
+    const joined = host.runTimer('tick'); // joins the run in flight instead of starting another
+    release();
+    await joined;
+    expect(runs).toBe(1);
+  });
+});

@@ -1,0 +1,96 @@
+// One chip per cluster from ARM's two fields (powerState, provisioningState) plus any open transition,
+// and which lifecycle buttons that state and the caller's roles allow.
+// ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
+// users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
+import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
+
+export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
+
+export interface StateChip {
+  kind: ChipKind;
+  label: string;
+  /** An operation is under way: no other lifecycle action may start. */
+  busy: boolean;
+  /** Both raw fields, for the tooltip and screen readers. */
+  detail: string;
+}
+
+export interface ObservedState {
+  powerState?: string;
+  provisioningState?: string;
+}
+
+/** provisioningStates that name an operation in progress (ARM's own, not ours). */
+export const TRANSITIONAL_PROVISIONING_STATES: ReadonlySet<string> = new Set([
+  'Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading', 'Scaling', 'Migrating', 'Reconciling',
+]);
+
+const ACTION_CHIP: Record<LifecycleAction, { kind: ChipKind; label: string }> = {
+  start: { kind: 'starting', label: 'Starting…' },
+  stop: { kind: 'stopping', label: 'Stopping…' },
+  delete: { kind: 'deleting', label: 'Deleting…' },
+};
+
+/**
+ * The combined state. Precedence: what ARM reports in progress, then Failed, then our own open
+ * transition (ARM may not have flipped yet right after the 202), then the power state.
+ */
+export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAction): StateChip {
+  const power = cluster.powerState;
+  const provisioning = cluster.provisioningState;
+  const detail = `power state ${power ?? 'unknown'}, provisioning state ${provisioning ?? 'unknown'}`;
+  const chip = (kind: ChipKind, label: string, busy: boolean): StateChip => ({ kind, label, busy, detail });
+
+  if (provisioning === 'Deleting') return chip('deleting', 'Deleting…', true);
+  if (provisioning === 'Starting') return chip('starting', 'Starting…', true);
+  if (provisioning === 'Stopping') return chip('stopping', 'Stopping…', true);
+  if (provisioning === 'Failed') return chip('failed', power ? `Failed (${power})` : 'Failed', false);
+  if (pendingAction) return chip(ACTION_CHIP[pendingAction].kind, ACTION_CHIP[pendingAction].label, true);
+  if (provisioning && TRANSITIONAL_PROVISIONING_STATES.has(provisioning)) return chip('updating', `${provisioning}…`, true);
+  if (power === 'Running') return chip('running', 'Running', false);
+  if (power === 'Stopped') return chip('stopped', 'Stopped', false);
+  return chip('unknown', power ?? provisioning ?? 'Unknown', false);
+}
+
+export type Permissions = Record<LifecycleAction, boolean>;
+
+/** Start/stop need the operator role, delete the admin role; an explicit `actions` from /api/me wins. */
+export function permissionsOf(me: Pick<Me, 'roles' | 'actions'> | undefined): Permissions {
+  const roles = new Set(me?.roles ?? []);
+  const operate = roles.has(ROLE_NAMES.operate);
+  return {
+    start: me?.actions?.start ?? operate,
+    stop: me?.actions?.stop ?? operate,
+    delete: me?.actions?.delete ?? roles.has(ROLE_NAMES.admin),
+  };
+}
+
+export interface ActionAvailability {
+  enabled: boolean;
+  /** Why the button is disabled, read out to assistive technology. */
+  reason?: string;
+}
+
+const REQUIRED_ROLE: Record<LifecycleAction, string> = {
+  start: ROLE_NAMES.operate,
+  stop: ROLE_NAMES.operate,
+  delete: ROLE_NAMES.admin,
+};
+
+export function availableActions(
+  cluster: ObservedState,
+  chip: StateChip,
+  permissions: Permissions,
+): Record<LifecycleAction, ActionAvailability> {
+  const decide = (action: LifecycleAction, stateAllows: boolean, stateReason: string): ActionAvailability => {
+    if (!permissions[action]) return { enabled: false, reason: `Needs the ${REQUIRED_ROLE[action]} role` };
+    if (chip.busy) return { enabled: false, reason: `Cluster is ${chip.label.replace('…', '').toLowerCase()}` };
+    if (!stateAllows) return { enabled: false, reason: stateReason };
+    return { enabled: true };
+  };
+  return {
+    start: decide('start', cluster.powerState === 'Stopped', 'Cluster is not stopped'),
+    stop: decide('stop', cluster.powerState === 'Running', 'Cluster is not running'),
+    delete: decide('delete', true, ''),
+  };
+}
