@@ -74,6 +74,8 @@ export function hasReachedExpectedState(t: LocalTransition, observed: readonly O
 }
 
 const ACTIONS: readonly LifecycleAction[] = ['start', 'stop', 'delete'];
+/** AKS cluster names; also keeps keys like "__proto__" out of the map. */
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 function readTime(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -97,7 +99,7 @@ export function parseTransitions(raw: string | null, ttlMs = TRANSITION_TTL_MS):
   const out: LocalTransition[] = [];
   for (const [cluster, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (out.length >= MAX_ENTRIES_PER_SCOPE) break;
-    if (!cluster || cluster.length > 63 || typeof value !== 'object' || value === null) continue;
+    if (!CLUSTER_NAME.test(cluster) || typeof value !== 'object' || value === null) continue;
     const entry = value as Record<string, unknown>;
     const action = entry.action as LifecycleAction;
     if (!ACTIONS.includes(action)) continue;

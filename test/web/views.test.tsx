@@ -1,0 +1,130 @@
+// Server-renders the views (no browser, no effects) from data the poller already holds: the first paint
+// after a reload. Checks the stable hooks the e2e test relies on and that odd shapes do not crash a view.
+import { renderToString } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES, createApiClient, type Category } from '../../web/src/lib/api.js';
+import { categoryKey, clusterListKey } from '../../web/src/lib/keys.js';
+import { createPoller } from '../../web/src/lib/poller.js';
+import { createTransitionStore } from '../../web/src/lib/transitionStore.js';
+import { ClusterDetails } from '../../web/src/ui/ClusterDetails.js';
+import { ErrorProvider } from '../../web/src/ui/errors.js';
+import { ScopeView } from '../../web/src/ui/ScopeView.js';
+import { ServicesContext, type Services } from '../../web/src/ui/services.js';
+import { FakeClock, FakeVisibility, flush, MemoryStorage } from './fakes.js';
+
+const scope = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-elb-01' };
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+const clusterList = {
+  data: [
+    { name: 'aks-run', location: 'westeurope', kubernetesVersion: '1.33.2', powerState: 'Running', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] },
+    { name: 'aks-stopped', powerState: 'Stopped', provisioningState: 'Succeeded', nodePools: [] },
+    { name: 'aks-elsewhere', powerState: { code: 'Stopped' }, provisioningState: 'Starting', transition: { action: 'start', status: 'open', startedBy: 'cli@contoso' } },
+    { name: 'aks-broken', powerState: 'Running', provisioningState: 'Failed', nodePools: 'not a list' },
+  ],
+  cache: { state: 'stale', ageSeconds: 42 },
+  degraded: [{ source: 'arm', status: 429, message: 'throttled' }],
+};
+
+const categories: Record<Category, unknown> = {
+  nodes: { data: [{ name: 'node-1', ready: 'True', roles: 'agent', allocatable: { cpu: '3860m', memory: '12Gi' } }, { junk: true }], cache: { state: 'fresh' } },
+  pods: { data: { items: [{ name: 'coredns', phase: 'Running' }], truncated: true } },
+  'top-nodes': { data: [{ name: 'node-1', cpuMillicores: 420, memoryPercent: 250 }] },
+  'warmup-status': { data: { nodes: [{ node: 'node-1', status: 'failed', logTail: 'boom' }, { node: 'node-2' }] } },
+  events: { data: [{ type: 'Normal', reason: 'Pulled' }, { type: 'Warning', reason: 'BackOff', object: { kind: 'Pod', name: 'x' } }] },
+};
+
+const EXPECTED_TEXT: Record<Category, string> = {
+  nodes: '3.86 cores',
+  pods: 'Showing the first 1 pods only',
+  'top-nodes': 'aria-valuenow="100"', // 250 % clamped for the bar
+  'warmup-status': 'data-testid="warmup-chip-node-2" data-status="unknown"',
+  events: 'Pod/x',
+};
+
+async function setup(responses: Record<string, unknown>, storage = new MemoryStorage()) {
+  const fetchFn = (async (input: string | URL | Request) => {
+    const path = String(input).split('?')[0]!;
+    const body = responses[path.startsWith('/api/monitor/aks/') ? path.split('/').pop()! : path];
+    return new Response(JSON.stringify(body ?? {}), { status: 200 });
+  }) as typeof fetch;
+  const clock = new FakeClock();
+  clock.time = NOW;
+  const api = createApiClient({ baseUrl: '', fetch: fetchFn, now: clock.now });
+  const poller = createPoller({ scheduler: clock, visibility: new FakeVisibility() });
+  const services: Services = { api, poller, transitions: createTransitionStore({ storage, now: clock.now }), storage, now: clock.now };
+  // what mounted views would have loaded
+  poller.watch(clusterListKey(scope), () => api.clusters(scope), 30_000);
+  for (const c of CATEGORIES) poller.watch(categoryKey(scope, 'aks-run', c), () => api.category(scope, 'aks-run', c), 30_000);
+  for (let i = 0; i < 5; i++) await flush();
+  const render = (node: React.ReactNode) =>
+    renderToString(
+      <ServicesContext value={services}>
+        <ErrorProvider>{node}</ErrorProvider>
+      </ServicesContext>,
+    );
+  return { services, render };
+}
+
+const all = { start: true, stop: true, delete: true };
+
+describe('views', () => {
+  it('renders one card per cluster with its state chip and enabled actions', async () => {
+    const { render } = await setup({ '/api/monitor/aks': clusterList });
+    const html = render(<ScopeView scope={scope} pollSeconds={30} permissions={all} />);
+    for (const name of ['aks-run', 'aks-stopped', 'aks-elsewhere', 'aks-broken']) expect(html).toContain(`data-testid="cluster-card-${name}"`);
+    expect(html).toMatch(/data-testid="state-chip-aks-run" data-state="running"/);
+    expect(html).toMatch(/data-testid="state-chip-aks-stopped" data-state="stopped"/);
+    expect(html).toMatch(/data-testid="state-chip-aks-elsewhere" data-state="starting"/);
+    expect(html).toMatch(/data-testid="state-chip-aks-broken" data-state="failed"/);
+    expect(html).toMatch(/<button type="button" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
+    expect(html).toMatch(/data-testid="start-button-aks-run"[^>]*disabled/);
+    expect(html).toContain('data-testid="degraded-warning"');
+    expect(html).toMatch(/data-testid="cache-info-aks-run" data-cache-state="stale"/);
+  });
+
+  it('shows the server-side transition as a banner and fast-polls', async () => {
+    const { render } = await setup({ '/api/monitor/aks': clusterList });
+    const html = render(<ScopeView scope={scope} pollSeconds={30} permissions={all} />);
+    expect(html).toMatch(/data-testid="transition-banner-aks-elsewhere"[^>]*data-source="server"/);
+    expect(html).toContain('Started by cli@contoso.');
+    expect(html).toMatch(/data-testid="poll-status" data-mode="fast" data-interval-seconds="10"/);
+  });
+
+  it('after a reload, the banner of a transition kept in localStorage is there on the first paint', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      `elb-cluster-transitions:${scope.subscriptionId}:${scope.resourceGroup}`,
+      JSON.stringify({ 'aks-stopped': { action: 'start', startedAt: NOW - 60_000, deadline: NOW + 540_000 } }),
+    );
+    const { render } = await setup({ '/api/monitor/aks': { ...clusterList, data: clusterList.data.slice(0, 2) } }, storage);
+    const html = render(<ScopeView scope={scope} pollSeconds={30} permissions={all} />);
+    expect(html).toMatch(/data-testid="transition-banner-aks-stopped"[^>]*data-action="start" data-source="local" data-stuck="false"/);
+    expect(html).toContain('Cluster aks-stopped is starting…');
+    expect(html).toMatch(/data-testid="state-chip-aks-stopped" data-state="starting"/);
+    expect(html).toMatch(/data-testid="start-button-aks-stopped"[^>]*disabled/);
+    expect(html).toMatch(/data-mode="fast"/);
+  });
+
+  it('hides actions the caller has no role for', async () => {
+    const { render } = await setup({ '/api/monitor/aks': clusterList });
+    const html = render(<ScopeView scope={scope} pollSeconds={30} permissions={{ start: false, stop: false, delete: false }} />);
+    expect(html).toMatch(/data-testid="start-button-aks-stopped"[^>]*title="Needs the Cluster.Operate role" disabled/);
+  });
+
+  for (const category of CATEGORIES) {
+    it(`renders the ${category} view from odd shapes without crashing`, async () => {
+      const { render } = await setup({ [category]: categories[category] });
+      const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} initialCategory={category} />);
+      expect(html).toContain(`data-testid="panel-${category}-aks-run"`);
+      expect(html).not.toContain('Could not load');
+      expect(html).toContain(EXPECTED_TEXT[category]);
+    });
+  }
+
+  it('says a stopped cluster has nothing live to show', async () => {
+    const { render } = await setup({ nodes: { data: null, reason: 'clusterStopped', cache: { state: 'fresh' } } });
+    const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} />);
+    expect(html).toContain('The cluster is stopped');
+  });
+});

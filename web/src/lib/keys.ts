@@ -1,0 +1,8 @@
+// Poll keys mirror the server's cache keys (DESIGN.md §3), so "one request per key" means one per cache row.
+import type { Category, Scope } from './api.js';
+
+export const scopeKey = (scope: Scope) => `${scope.subscriptionId}:${scope.resourceGroup}`;
+export const clusterListKey = (scope: Scope) => `monitor:aks:${scopeKey(scope)}`;
+export const categoryKey = (scope: Scope, cluster: string, category: Category) =>
+  `monitor:aks:${scopeKey(scope)}:${cluster}:${category}`;
+export const INSPECTOR_KEY = 'inspector';

@@ -1,0 +1,292 @@
+// Per-cluster views. Only the selected tab is polled: the other categories cost nothing until chosen.
+import { memo, useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import type { Category, CategoryData, Envelope, KubeEvent, KubeNode, NodeUsage, PodList, Scope, WarmupStatus } from '../lib/api.js';
+import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
+import { categoryKey } from '../lib/keys.js';
+import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
+import { useErrors } from './errors.js';
+import { useNow, usePoll, useServices } from './services.js';
+
+const TABS: { category: Category; label: string }[] = [
+  { category: 'nodes', label: 'Nodes' },
+  { category: 'pods', label: 'Pods' },
+  { category: 'top-nodes', label: 'Usage' },
+  { category: 'warmup-status', label: 'Warm-up' },
+  { category: 'events', label: 'Events' },
+];
+
+interface DetailsProps {
+  scope: Scope;
+  cluster: string;
+  pollSeconds: number;
+  initialCategory?: Category;
+}
+
+export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pollSeconds, initialCategory = 'nodes' }: DetailsProps) {
+  const [selected, setSelected] = useState<Category>(initialCategory);
+  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const baseId = useId();
+
+  const onKeyDown = (event: KeyboardEvent, index: number) => {
+    const last = TABS.length - 1;
+    const target = event.key === 'ArrowRight' ? (index === last ? 0 : index + 1)
+      : event.key === 'ArrowLeft' ? (index === 0 ? last : index - 1)
+      : event.key === 'Home' ? 0
+      : event.key === 'End' ? last
+      : undefined;
+    if (target === undefined) return;
+    event.preventDefault();
+    setSelected(TABS[target]!.category);
+    tabRefs.current[target]?.focus();
+  };
+
+  return (
+    <section className="details" data-testid={`cluster-details-${cluster}`} aria-label={`Details of ${cluster}`}>
+      <div role="tablist" aria-label={`Views of ${cluster}`} className="tabs">
+        {TABS.map((tab, index) => (
+          <button
+            key={tab.category}
+            ref={(el) => {
+              tabRefs.current[index] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`${baseId}-tab-${tab.category}`}
+            aria-selected={selected === tab.category}
+            aria-controls={`${baseId}-panel`}
+            tabIndex={selected === tab.category ? 0 : -1}
+            data-testid={`tab-${tab.category}-${cluster}`}
+            onClick={() => setSelected(tab.category)}
+            onKeyDown={(e) => onKeyDown(e, index)}
+          >
+            {tab.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`${baseId}-panel`} aria-labelledby={`${baseId}-tab-${selected}`} className="tabpanel">
+        <CategoryPanel key={selected} scope={scope} cluster={cluster} category={selected} pollSeconds={pollSeconds} />
+      </div>
+    </section>
+  );
+});
+
+function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope; cluster: string; category: Category; pollSeconds: number }) {
+  const { api, poller } = useServices();
+  const errors = useErrors();
+  // tables can be long: their ages move in 5 s steps rather than re-rendering every second
+  const now = useNow(5000);
+  const key = categoryKey(scope, cluster, category);
+  const load = useCallback(() => api.category(scope, cluster, category), [api, scope, cluster, category]);
+  const snapshot = usePoll<Envelope<CategoryData[Category]>>(key, load, pollSeconds * 1000);
+  const envelope = snapshot.data;
+
+  useEffect(() => {
+    if (snapshot.error) errors.report(key, `Could not load ${category} of ${cluster}`, snapshot.error);
+    else if (snapshot.updatedAt !== undefined) errors.resolve(key);
+  }, [snapshot.error, snapshot.updatedAt, key, category, cluster, errors]);
+  // a closed panel stops reporting: its message would otherwise stay forever
+  useEffect(() => () => errors.resolve(key), [key, errors]);
+
+  const nodes = category === 'top-nodes' ? poller.get<Envelope<KubeNode[]>>(categoryKey(scope, cluster, 'nodes'))?.data?.data : undefined;
+
+  return (
+    <div className="panel" data-testid={`panel-${category}-${cluster}`}>
+      <div className="panel-head">
+        {envelope && <CacheBadge cache={envelope.cache} receivedAt={envelope.receivedAt} now={now} />}
+        {snapshot.loading && <span className="loading">loading…</span>}
+        <button type="button" className="small" onClick={() => poller.refresh(key)} disabled={snapshot.loading}>
+          Refresh
+        </button>
+      </div>
+      {envelope && <DegradedLine degraded={envelope.degraded} />}
+      {!envelope && !snapshot.error && <p className="empty">Loading…</p>}
+      {!envelope && snapshot.error !== undefined && <p className="empty">Could not load this view.</p>}
+      {envelope && envelope.data === null && (
+        <p className="empty">{envelope.reason === 'clusterStopped' ? 'The cluster is stopped: there is nothing live to show.' : `No data${envelope.reason ? ` (${envelope.reason})` : ''}.`}</p>
+      )}
+      {envelope && envelope.data !== null && (
+        <>
+          {category === 'nodes' && <NodesView nodes={envelope.data as KubeNode[]} now={now} />}
+          {category === 'pods' && <PodsView pods={envelope.data as PodList} now={now} />}
+          {category === 'top-nodes' && <UsageView usage={envelope.data as NodeUsage[]} nodes={nodes ?? null} />}
+          {category === 'warmup-status' && <WarmupView status={envelope.data as WarmupStatus} cluster={cluster} />}
+          {category === 'events' && <EventsView events={envelope.data as KubeEvent[]} now={now} />}
+        </>
+      )}
+    </div>
+  );
+}
+
+function Empty({ what }: { what: string }) {
+  return <p className="empty">No {what}.</p>;
+}
+
+function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
+  if (nodes.length === 0) return <Empty what="nodes" />;
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="sr-only">Nodes</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Ready</th>
+            <th scope="col">Pool</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Version</th>
+            <th scope="col">Age</th>
+            <th scope="col">CPU</th>
+            <th scope="col">Memory</th>
+            <th scope="col">Taints</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((n) => (
+            <tr key={n.name}>
+              <th scope="row" className="mono">{n.name}</th>
+              <td>{n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}</td>
+              <td>{n.pool ?? '–'}</td>
+              <td>{n.roles.join(', ') || '–'}</td>
+              <td>{n.version ?? '–'}</td>
+              <td>{formatAge(secondsSince(n.createdAt, now))}</td>
+              <td>{formatMillicores(n.allocatableMillicores)}</td>
+              <td>{formatBytes(n.allocatableMemoryBytes)}</td>
+              <td className="mono small">{n.taints.join(', ') || '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function PodsView({ pods, now }: { pods: PodList; now: number }) {
+  if (pods.items.length === 0) return <Empty what="pods" />;
+  return (
+    <>
+      {pods.truncated && <p className="note">{`Showing the first ${pods.items.length} pods only.`}</p>}
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Pods</caption>
+          <thead>
+            <tr>
+              <th scope="col">Namespace</th>
+              <th scope="col">Name</th>
+              <th scope="col">Phase</th>
+              <th scope="col">Ready</th>
+              <th scope="col">Restarts</th>
+              <th scope="col">Node</th>
+              <th scope="col">Age</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pods.items.map((p) => (
+              <tr key={`${p.namespace}/${p.name}`}>
+                <td>{p.namespace ?? '–'}</td>
+                <th scope="row" className="mono">{p.name}</th>
+                <td className={p.phase === 'Failed' ? 'bad' : p.phase === 'Pending' ? 'warn' : undefined}>{p.phase ?? '?'}</td>
+                <td>
+                  {p.readyContainers ?? '?'}/{p.totalContainers ?? '?'}
+                </td>
+                <td className={(p.restarts ?? 0) > 0 ? 'warn' : undefined}>{p.restarts ?? '–'}</td>
+                <td className="mono small">{p.node ?? '–'}</td>
+                <td>{formatAge(secondsSince(p.createdAt, now))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function UsageView({ usage, nodes }: { usage: NodeUsage[]; nodes: KubeNode[] | null }) {
+  if (usage.length === 0) return <Empty what="metrics" />;
+  return (
+    <ul className="usage-list">
+      {usage.map((u) => {
+        // percent from the API, else computed from the node's allocatable when the Nodes tab loaded it
+        const node = nodes?.find((n) => n.name === u.name);
+        const cpu = u.cpuPercent ?? percentOf(u.cpuMillicores, node?.allocatableMillicores);
+        const memory = u.memoryPercent ?? percentOf(u.memoryBytes, node?.allocatableMemoryBytes);
+        const pct = (v: number | undefined) => (v === undefined ? '' : ` (${Math.round(v)}% of allocatable)`);
+        return (
+          <li key={u.name}>
+            <span className="mono">{u.name}</span>
+            <UsageBar label={`CPU of ${u.name}`} percent={cpu} text={`CPU ${formatMillicores(u.cpuMillicores)}${pct(cpu)}`} />
+            <UsageBar label={`Memory of ${u.name}`} percent={memory} text={`Memory ${formatBytes(u.memoryBytes)}${pct(memory)}`} />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string }) {
+  const [open, setOpen] = useState<string | null>(null);
+  if (status.nodes.length === 0) return <Empty what="warm-up status" />;
+  const openNode = status.nodes.find((n) => n.node === open);
+  return (
+    <>
+      <ul className="warmup" aria-label={`Warm-up per node of ${cluster}`}>
+        {status.nodes.map((n) => (
+          <li key={n.node}>
+            <button
+              type="button"
+              className={`chip chip-warmup-${n.status}`}
+              data-testid={`warmup-chip-${n.node}`}
+              data-status={n.status}
+              aria-pressed={open === n.node}
+              disabled={!n.logTail}
+              title={n.logTail ? 'Show the log tail' : 'No log'}
+              onClick={() => setOpen(open === n.node ? null : n.node)}
+            >
+              <span className="mono">{n.node}</span>: {n.status}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {openNode?.logTail && (
+        <figure className="log">
+          <figcaption>
+            Log tail of {openNode.job ?? 'the warm-up job'} on {openNode.node}
+          </figcaption>
+          <pre tabIndex={0}>{openNode.logTail}</pre>
+        </figure>
+      )}
+    </>
+  );
+}
+
+function EventsView({ events, now }: { events: KubeEvent[]; now: number }) {
+  if (events.length === 0) return <Empty what="events" />;
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="sr-only">Events, warnings first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Type</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Object</th>
+            <th scope="col">Message</th>
+            <th scope="col">Count</th>
+            <th scope="col">Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e, i) => (
+            <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
+              <td>{e.type ?? '–'}</td>
+              <td>{e.reason ?? '–'}</td>
+              <td className="mono small">{e.object ?? '–'}</td>
+              <td>{e.message ?? ''}</td>
+              <td>{e.count ?? 1}</td>
+              <td>{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

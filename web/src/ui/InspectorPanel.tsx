@@ -1,0 +1,97 @@
+// Recent captured API calls (server side, redacted), polled only while the panel is open.
+import { useCallback, useEffect } from 'react';
+import type { InspectorItem } from '../lib/api.js';
+import { formatAge, secondsSince } from '../lib/format.js';
+import { INSPECTOR_KEY } from '../lib/keys.js';
+import { useErrors } from './errors.js';
+import { useNow, usePoll, useServices } from './services.js';
+
+const LIMIT = 50;
+
+export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; onClose(): void }) {
+  const { api, poller } = useServices();
+  const errors = useErrors();
+  const now = useNow(5000);
+  const load = useCallback(() => api.inspector(LIMIT), [api]);
+  const snapshot = usePoll<InspectorItem[]>(INSPECTOR_KEY, load, pollSeconds * 1000);
+  const items = snapshot.data;
+
+  useEffect(() => {
+    if (snapshot.error) errors.report(INSPECTOR_KEY, 'Could not load the inspector', snapshot.error);
+    else if (snapshot.updatedAt !== undefined) errors.resolve(INSPECTOR_KEY);
+  }, [snapshot.error, snapshot.updatedAt, errors]);
+  useEffect(() => () => errors.resolve(INSPECTOR_KEY), [errors]);
+
+  return (
+    <aside id="inspector" className="inspector" aria-label="Inspector" data-testid="inspector-panel">
+      <div className="inspector-head">
+        <h2>Recent calls</h2>
+        <button type="button" className="small" onClick={() => poller.refresh(INSPECTOR_KEY)} disabled={snapshot.loading}>
+          Refresh
+        </button>
+        <button type="button" className="icon" aria-label="Close the inspector" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <p className="note">Lifecycle calls and other non-polling requests, newest first; bodies are redacted by the server.</p>
+      {!items && !snapshot.error && <p className="empty">Loading…</p>}
+      {items && items.length === 0 && <p className="empty">No calls captured yet.</p>}
+      {items && items.length > 0 && (
+        <ol className="calls">
+          {items.map((item, i) => (
+            <li key={item.requestId ?? `${item.at}-${i}`} data-testid="inspector-row">
+              <details>
+                <summary>
+                  <span className="method">{item.method}</span> <span className="mono">{item.path}</span>{' '}
+                  <span className={`status status-${Math.floor((item.status ?? 0) / 100)}xx`}>{item.status ?? '?'}</span>
+                  <span className="muted">
+                    {item.durationMs !== undefined ? ` · ${Math.round(item.durationMs)} ms` : ''}
+                    {item.at ? ` · ${formatAge(secondsSince(item.at, now))} ago` : ''}
+                  </span>
+                </summary>
+                <dl className="call-facts">
+                  {item.requestId && (
+                    <div>
+                      <dt>Request id</dt>
+                      <dd className="mono">{item.requestId}</dd>
+                    </div>
+                  )}
+                  {item.caller && (
+                    <div>
+                      <dt>Caller</dt>
+                      <dd>{item.caller}</dd>
+                    </div>
+                  )}
+                  {item.query && (
+                    <div>
+                      <dt>Query</dt>
+                      <dd className="mono">{item.query}</dd>
+                    </div>
+                  )}
+                  {item.at && (
+                    <div>
+                      <dt>At</dt>
+                      <dd>{new Date(item.at).toLocaleString()}</dd>
+                    </div>
+                  )}
+                </dl>
+                {item.requestBody && (
+                  <>
+                    <h3>Request body</h3>
+                    <pre tabIndex={0}>{item.requestBody}</pre>
+                  </>
+                )}
+                {item.responseBody && (
+                  <>
+                    <h3>Response body</h3>
+                    <pre tabIndex={0}>{item.responseBody}</pre>
+                  </>
+                )}
+              </details>
+            </li>
+          ))}
+        </ol>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,87 @@
+// API errors as quiet, dismissible messages that always show the request id (the key to the server logs).
+// One message per source (a poll key, or one lifecycle request); a dismissed poll error stays hidden
+// until that source succeeds again, so a failing 10 s poll does not keep popping up.
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../lib/api.js';
+
+export interface UiError {
+  source: string;
+  title: string;
+  message: string;
+  code?: string;
+  status?: number;
+  requestId?: string;
+  field?: string;
+}
+
+interface ErrorCenter {
+  report(source: string, title: string, error: unknown): void;
+  resolve(source: string): void;
+}
+
+const ErrorContext = createContext<ErrorCenter>({ report: () => {}, resolve: () => {} });
+export const useErrors = () => useContext(ErrorContext);
+
+function toUiError(source: string, title: string, error: unknown): UiError {
+  if (error instanceof ApiError) {
+    return { source, title, message: error.message, code: error.code, status: error.status || undefined, requestId: error.requestId, field: error.field };
+  }
+  return { source, title, message: error instanceof Error ? error.message : String(error) };
+}
+
+export function ErrorProvider({ children }: { children: ReactNode }) {
+  const [errors, setErrors] = useState<UiError[]>([]);
+  const dismissed = useRef(new Set<string>());
+
+  const report = useCallback((source: string, title: string, error: unknown) => {
+    if (dismissed.current.has(source)) return;
+    const next = toUiError(source, title, error);
+    setErrors((list) => [...list.filter((e) => e.source !== source), next]);
+  }, []);
+
+  const resolve = useCallback((source: string) => {
+    dismissed.current.delete(source);
+    setErrors((list) => (list.some((e) => e.source === source) ? list.filter((e) => e.source !== source) : list));
+  }, []);
+
+  const dismiss = useCallback((source: string) => {
+    dismissed.current.add(source);
+    setErrors((list) => list.filter((e) => e.source !== source));
+  }, []);
+
+  const center = useMemo(() => ({ report, resolve }), [report, resolve]);
+  return (
+    <ErrorContext value={center}>
+      <ErrorList errors={errors} onDismiss={dismiss} />
+      {children}
+    </ErrorContext>
+  );
+}
+
+function ErrorList({ errors, onDismiss }: { errors: UiError[]; onDismiss: (source: string) => void }) {
+  return (
+    <div className="errors" aria-live="polite" data-testid="errors">
+      {errors.map((e) => (
+        <div className="error" role="alert" key={e.source} data-testid="error-message" data-request-id={e.requestId ?? ''}>
+          <div className="error-text">
+            <strong>{e.title}:</strong> {e.message}
+            {e.field ? ` (field ${e.field})` : ''}
+            <span className="error-meta">
+              {e.status ? ` HTTP ${e.status}` : ''}
+              {e.code ? ` · ${e.code}` : ''}
+              {e.requestId ? (
+                <>
+                  {' · request id '}
+                  <code data-testid="error-request-id">{e.requestId}</code>
+                </>
+              ) : null}
+            </span>
+          </div>
+          <button type="button" className="icon" data-testid="error-dismiss" aria-label={`Dismiss: ${e.title}`} onClick={() => onDismiss(e.source)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
