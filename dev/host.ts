@@ -146,8 +146,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return;
     }
     const requestId = randomUUID();
-    const json = (status: number, code: string, message: string) =>
+    const json = (status: number, code: string, message: string): void => {
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId }).end(errorBody(code, message, requestId));
+    };
 
     const routePath = url.pathname.slice('/api'.length);
     const matches = routes
@@ -212,7 +213,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (!timer) throw new Error(`No timer function ${name}`);
     const inFlight = running.get(name);
     if (inFlight) return inFlight;
-    const info: Timer = { isPastDue, scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() } };
+    const info: Timer = { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() } };
     const run = Promise.resolve()
       .then(() => timer.handler(info, contextFor(name)))
       .then(() => undefined, (error: unknown) => log(`[${name}] failed: ${error instanceof Error ? error.message : String(error)}`))

@@ -51,7 +51,7 @@ describe('local function host', () => {
       functionName: 'echo',
     });
     const posted = await fetch(`${host.url}/api/things/a/b`, { method: 'POST', body: '{"k":1}' });
-    expect((await posted.json()).body).toBe('{"k":1}');
+    expect(((await posted.json()) as { body: string }).body).toBe('{"k":1}');
   });
 
   it('answers 405 with Allow for a known route and 404 for an unknown one, as JSON envelopes', async () => {
@@ -59,10 +59,10 @@ describe('local function host', () => {
     const wrongMethod = await fetch(`${host.url}/api/things/a/b`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
-    expect((await wrongMethod.json()).error.code).toBe('methodNotAllowed');
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe('methodNotAllowed');
     const unknown = await fetch(`${host.url}/api/nothing-here`);
     expect(unknown.status).toBe(404);
-    const body = await unknown.json();
+    const body = (await unknown.json()) as { error: { code: string; requestId: string } };
     expect(body.error).toMatchObject({ code: 'routeNotFound' });
     expect(body.error.requestId).toBe(unknown.headers.get('x-request-id'));
   });

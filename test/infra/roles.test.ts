@@ -1,0 +1,99 @@
+// The custom roles in infra/ against what the code does: ARM actions from the one list in
+// shared/azure/armOperations.ts, Kubernetes data actions from the client-node calls in shared/.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ARM_ACTIONS, ARM_OPERATIONS } from '../../shared/azure/armOperations.js';
+import { readBicep } from './bicepText.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const readJson = <T>(path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
+const clusterOperations = readJson<{ actions: string[]; adminSessionActions: string[] }>('infra/roles/cluster-operations.json');
+const kubernetesReads = readJson<{ dataActions: string[] }>('infra/roles/kubernetes-reads.json');
+const roleDefinitions = readBicep(join(root, 'infra/modules/roleDefinitions.bicep'));
+const main = readBicep(join(root, 'infra/main.bicep'));
+
+/** What each client-node call the code makes needs under Azure RBAC for Kubernetes. */
+const KUBERNETES_CALL_DATA_ACTIONS: Record<string, string> = {
+  'core.listNode': 'nodes/read',
+  'core.readNode': 'nodes/read',
+  'core.listPodForAllNamespaces': 'pods/read',
+  'core.listNamespacedPod': 'pods/read',
+  'core.readNamespacedPod': 'pods/read',
+  'core.readNamespacedPodLog': 'pods/log/read',
+  'core.listEventForAllNamespaces': 'events/read',
+  'core.listNamespacedEvent': 'events/read',
+  'batch.listJobForAllNamespaces': 'batch/jobs/read',
+  'batch.listNamespacedJob': 'batch/jobs/read',
+  'metrics.getNodeMetrics': 'metrics.k8s.io/nodes/read',
+  'metrics.getPodMetrics': 'metrics.k8s.io/pods/read',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** `<client>.<method>(` calls on the session's Kubernetes clients anywhere in shared/ and functions/. */
+function kubernetesCalls(): Set<string> {
+  const calls = new Set<string>();
+  for (const file of [...sourceFiles(join(root, 'shared')), ...sourceFiles(join(root, 'functions'))]) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\.(core|batch|metrics|apps|networking|custom)\.([A-Za-z]+)\(/g)) {
+      calls.add(`${m[1]}.${m[2]}`);
+    }
+  }
+  return calls;
+}
+
+describe('custom role: cluster operator (ARM)', () => {
+  it('holds exactly the ARM actions of shared/azure/armOperations.ts', () => {
+    const inRole = [...clusterOperations.actions, ...clusterOperations.adminSessionActions];
+    expect(new Set(inRole).size).toBe(inRole.length);
+    expect([...inRole].sort()).toEqual([...ARM_ACTIONS].sort());
+  });
+
+  it('grants listClusterAdminCredential only with admin sessions', () => {
+    expect(clusterOperations.adminSessionActions).toEqual([ARM_OPERATIONS.listAdminCredential]);
+    expect(roleDefinitions.code).toMatch(
+      /actions: concat\(clusterOperations\.actions, includeAdminSessionActions \? clusterOperations\.adminSessionActions : \[\]\)/,
+    );
+    const roles = main.modules.find((m) => m.path === 'modules/roleDefinitions.bicep');
+    expect(roles?.body).toMatch(/^\s*includeAdminSessionActions: useAdminCredentials$/m);
+    expect(main.code).toMatch(/^\s*K8S_USE_ADMIN_CREDENTIALS: useAdminCredentials \? 'true' : 'false'$/m);
+  });
+
+  it('uses no wildcard and stays on managed clusters', () => {
+    for (const action of ARM_ACTIONS) {
+      expect(action).toMatch(/^Microsoft\.ContainerService\/managedClusters(\/[A-Za-z]+)*\/(read|delete|action)$/);
+    }
+  });
+
+  it('is loaded from the checked file and assigned only on the monitored resource groups', () => {
+    expect(roleDefinitions.code).toMatch(/loadJsonContent\('\.\.\/roles\/cluster-operations\.json'\)/);
+    expect(roleDefinitions.code).toMatch(/type: 'customRole'/);
+    expect(roleDefinitions.code.match(/assignableScopes: assignableScopes/g)).toHaveLength(2);
+    expect(main.code).toMatch(/assignableScopes: map\(monitoredScopes, /);
+    expect(main.code).toMatch(/scope: resourceGroup\(target\.subscriptionId, target\.resourceGroup\)/);
+  });
+});
+
+describe('custom role: Kubernetes reader (Azure RBAC for Kubernetes)', () => {
+  it('covers exactly the Kubernetes calls the code makes, read-only', () => {
+    const calls = [...kubernetesCalls()];
+    expect(calls.length).toBeGreaterThan(0);
+    const unmapped = calls.filter((call) => !(call in KUBERNETES_CALL_DATA_ACTIONS));
+    expect(unmapped, 'new Kubernetes call: add its data action here and to infra/roles/kubernetes-reads.json').toEqual([]);
+    const needed = new Set(calls.map((call) => `Microsoft.ContainerService/managedClusters/${KUBERNETES_CALL_DATA_ACTIONS[call]}`));
+    expect([...kubernetesReads.dataActions].sort()).toEqual([...needed].sort());
+    for (const action of kubernetesReads.dataActions) expect(action).toMatch(/\/read$/);
+  });
+
+  it('is loaded from the checked file', () => {
+    expect(roleDefinitions.code).toMatch(/loadJsonContent\('\.\.\/roles\/kubernetes-reads\.json'\)/);
+    expect(roleDefinitions.code).toMatch(/dataActions: kubernetesReads\.dataActions/);
+  });
+});
