@@ -1,12 +1,18 @@
 // Certificates of the simulated Azure, made in memory at start with @peculiar/x509 over Node's WebCrypto:
 // one root CA for the ARM endpoint (the app trusts it only through TRUSTED_CA), and per cluster a self-signed
 // cluster CA (as AKS has) that signs the API server's certificate and the admin client certificate.
+import './reflectMetadata.js';
 import * as x509 from '@peculiar/x509';
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-const ALGORITHM: EcKeyGenParams & EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+// Node's own WebCrypto (globalThis.crypto) is the provider: no native addon, no openssl shell-out.
+const crypto = globalThis.crypto;
+x509.cryptoProvider.set(crypto);
+
+const ALGORITHM: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 // Clocks of the test machine and of callers can differ a little; a certificate must already be valid.
 const BACKDATE_MS = 5 * 60_000;
 
@@ -33,11 +39,11 @@ export interface LeafRequest {
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  const der = await crypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 

@@ -1,6 +1,7 @@
 // Input validation, one module for every route. It runs before any cache or upstream call, so bad input never
 // reaches Table Storage, ARM or a Kubernetes API server. Messages say what was expected and never echo the value.
 import type { HttpRequest } from '@azure/functions';
+import { MONITOR_CATEGORIES } from '../cache/keys.js';
 import { invalidParameter, malformedBody, missingParameter, payloadTooLarge, unknownField, unsupportedMediaType } from './errors.js';
 
 /** Checks one raw input (a query/route string, or a JSON value) and returns it typed, or throws a 400 ApiError. */
@@ -44,7 +45,7 @@ export const clusterName: Validator<string> = (raw, field) => {
   return value;
 };
 
-/** A value from a fixed list (the monitor categories: pass MONITOR_CATEGORIES from shared/cache/keys.ts). */
+/** A value from a fixed list. */
 export function oneOf<C extends string>(allowed: readonly C[]): Validator<C> {
   const expected = `one of ${allowed.join(', ')}`;
   return (raw, field) => {
@@ -55,7 +56,7 @@ export function oneOf<C extends string>(allowed: readonly C[]): Validator<C> {
 }
 
 /** The monitor category, from the one list of categories. */
-export const category = oneOf;
+export const monitorCategory = oneOf(MONITOR_CATEGORIES);
 
 /** A whole number in [min, max]; absent → fallback. Accepts a query string or a JSON number. */
 export function integerInRange(min: number, max: number, fallback: number): Validator<number> {
