@@ -1,0 +1,20 @@
+// GET /api/inspector?limit=: the newest captured calls of every instance (bodies already redacted and truncated).
+import type { CaptureStore } from '../shared/http/inspector.js';
+import type { HttpPipeline } from '../shared/http/pipeline.js';
+import { integerInRange } from '../shared/http/validation.js';
+import type { HttpFunctionDefinition } from './definition.js';
+
+export function inspectorFunctions(deps: { pipeline: HttpPipeline; captures: CaptureStore }): HttpFunctionDefinition[] {
+  const { pipeline, captures } = deps;
+  return [
+    {
+      kind: 'http',
+      name: 'inspector',
+      route: 'inspector',
+      methods: ['GET'],
+      handler: pipeline.wrap({ auth: 'read', query: { limit: integerInRange(1, 200, 50) } }, async ({ query }) => ({
+        body: { items: await captures.list(query.limit) },
+      })),
+    },
+  ];
+}

@@ -1,0 +1,151 @@
+// Who is calling, and what they may do. In Azure, App Service Authentication validates the sign-in and injects
+// x-ms-client-principal (clients cannot set it there); we trust that header only when the app really runs behind it.
+// Locally, AUTH_MODE=development stands in a configured principal. Nothing else authenticates anyone.
+import type { Config } from '../config.js';
+import type { Scope } from '../scope.js';
+import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
+
+export type { Scope };
+
+export type Permission = 'read' | 'operate' | 'admin';
+/** What a route needs: nothing, a signed-in caller (any roles), or a permission. */
+export type AuthLevel = 'none' | 'signedIn' | Permission;
+
+export interface Caller {
+  name: string;
+  /** Identity provider (aad, …) or "development". */
+  provider: string;
+  userId?: string;
+  /** The caller's role claims as sent. */
+  roles: string[];
+  /** What those roles allow: admin ⊇ operate ⊇ read. */
+  permissions: Permission[];
+}
+
+/** The decoded x-ms-client-principal, as App Service documents it. */
+export interface ClientPrincipal {
+  auth_typ: string;
+  claims: { typ: string; val: string }[];
+  name_typ?: string;
+  role_typ?: string;
+}
+
+export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
+const MAX_PRINCIPAL_HEADER_CHARS = 32 * 1024;
+const ROLE_CLAIM_TYPES = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+const NAME_CLAIM_TYPES = ['name', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+const ID_CLAIM_TYPES = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'sub'];
+
+/** Decodes the header; undefined when it is not base64 of the documented JSON shape. Never throws. */
+export function decodeClientPrincipal(header: string | null | undefined): ClientPrincipal | undefined {
+  if (!header || header.length > MAX_PRINCIPAL_HEADER_CHARS) return undefined;
+  const compact = header.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  try {
+    const json = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(compact, 'base64'));
+    const value = JSON.parse(json) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const principal = value as Record<string, unknown>;
+    if (typeof principal.auth_typ !== 'string' || !Array.isArray(principal.claims)) return undefined;
+    const claims = principal.claims.filter(
+      (c): c is { typ: string; val: string } => !!c && typeof c === 'object' && typeof c.typ === 'string' && typeof c.val === 'string',
+    );
+    return {
+      auth_typ: principal.auth_typ,
+      claims,
+      name_typ: typeof principal.name_typ === 'string' ? principal.name_typ : undefined,
+      role_typ: typeof principal.role_typ === 'string' ? principal.role_typ : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The header App Service would send for a principal (tests, the local stack). */
+export function encodeClientPrincipal(principal: ClientPrincipal): string {
+  return Buffer.from(JSON.stringify(principal), 'utf8').toString('base64');
+}
+
+/** Names end up in logs and captures: printable and bounded. */
+function cleanName(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
+}
+
+export interface Auth {
+  /** The caller, or undefined when nobody trustworthy is signed in. Never throws. */
+  authenticate(headers: Headers): Caller | undefined;
+  /** Throws 401 (no caller) or 403 (missing permission) unless the level is met. */
+  authorize(caller: Caller | undefined, level: AuthLevel): void;
+  /** The allowed scope matching the request (its configured spelling), or throws 403. */
+  allowedScope(scope: Scope): Scope;
+  readonly allowedScopes: readonly Scope[];
+}
+
+export function createAuth(config: Config['auth']): Auth {
+  const permissionsOf = (roles: readonly string[]): Permission[] => {
+    const has = (role: string) => roles.includes(role);
+    if (has(config.roles.admin)) return ['read', 'operate', 'admin'];
+    if (has(config.roles.operate)) return ['read', 'operate'];
+    if (has(config.roles.read)) return ['read'];
+    return [];
+  };
+
+  const developmentCaller: Caller | undefined =
+    config.mode === 'development' && config.devPrincipal
+      ? {
+          name: cleanName(config.devPrincipal.name),
+          provider: 'development',
+          roles: [...config.devPrincipal.roles],
+          permissions: permissionsOf(config.devPrincipal.roles),
+        }
+      : undefined;
+  const trustHeader = config.mode === 'appService' && config.appServiceAuthEnabled;
+  const allowedScopes = config.allowedScopes.map((s) => ({ subscriptionId: s.subscriptionId.toLowerCase(), resourceGroup: s.resourceGroup }));
+
+  function fromHeaders(headers: Headers): Caller | undefined {
+    const principal = decodeClientPrincipal(headers.get(CLIENT_PRINCIPAL_HEADER));
+    if (!principal) return undefined;
+    const claim = (types: readonly (string | undefined)[]) =>
+      types.map((t) => t && principal.claims.find((c) => c.typ === t)?.val).find((v) => !!v);
+    const roleTypes = new Set([principal.role_typ, ...ROLE_CLAIM_TYPES].filter(Boolean));
+    const roles = [...new Set(principal.claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val))];
+    const userId = headers.get('x-ms-client-principal-id') ?? claim(ID_CLAIM_TYPES);
+    const name = claim([principal.name_typ, ...NAME_CLAIM_TYPES]) ?? headers.get('x-ms-client-principal-name') ?? userId ?? 'unknown';
+    return {
+      name: cleanName(name),
+      provider: cleanName(principal.auth_typ || headers.get('x-ms-client-principal-idp') || 'unknown'),
+      ...(userId ? { userId: cleanName(userId) } : {}),
+      roles: roles.map(cleanName),
+      permissions: permissionsOf(roles),
+    };
+  }
+
+  return {
+    allowedScopes,
+    authenticate(headers) {
+      if (developmentCaller) return developmentCaller; // a header is never trusted in development mode
+      if (!trustHeader) return undefined; // not behind App Service Authentication: any principal header is spoofed
+      try {
+        return fromHeaders(headers);
+      } catch {
+        return undefined;
+      }
+    },
+    authorize(caller, level) {
+      if (level === 'none') return;
+      if (!caller) throw unauthenticated();
+      if (level === 'signedIn') return;
+      if (!caller.permissions.includes(level)) {
+        const role = level === 'read' ? config.roles.read : level === 'operate' ? config.roles.operate : config.roles.admin;
+        throw forbidden(`This needs the role ${role}`);
+      }
+    },
+    allowedScope(scope) {
+      const sub = scope.subscriptionId.toLowerCase();
+      const rg = scope.resourceGroup.toLowerCase();
+      const match = allowedScopes.find((s) => s.subscriptionId === sub && s.resourceGroup.toLowerCase() === rg);
+      if (!match) throw scopeNotAllowed();
+      return match;
+    },
+  };
+}
