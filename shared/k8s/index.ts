@@ -1,0 +1,30 @@
+// shared/k8s: the session pool, the real sessions, the monitor reads and the warm-up fan-out.
+export * from './sessionPool.js';
+export * from './session.js';
+export * from './upstream.js';
+export * from './quantity.js';
+export * from './reads.js';
+export * from './warmup.js';
+
+import { readEvents, readNodes, readPods, readTopNodes, type ReadOptions } from './reads.js';
+import type { KubeSession } from './session.js';
+import type { Reading } from './upstream.js';
+import { readWarmupStatus } from './warmup.js';
+
+export const KUBERNETES_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
+export type KubernetesCategory = (typeof KUBERNETES_CATEGORIES)[number];
+
+/** One per-cluster monitor category, read with a session (what a route or the refresh timer calls). */
+export function readClusterCategory(
+  session: KubeSession,
+  category: KubernetesCategory,
+  options: ReadOptions & { warmupLabelSelector: string },
+): Promise<Reading<unknown>> {
+  switch (category) {
+    case 'nodes': return readNodes(session, options);
+    case 'pods': return readPods(session, options);
+    case 'top-nodes': return readTopNodes(session, options);
+    case 'events': return readEvents(session, options);
+    case 'warmup-status': return readWarmupStatus(session, { ...options, labelSelector: options.warmupLabelSelector });
+  }
+}

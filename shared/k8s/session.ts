@@ -1,0 +1,244 @@
+// A Kubernetes session: a KubeConfig built in memory from the kubeconfig ARM hands out, the API clients, and ONE
+// keep-alive connection pool (an undici Agent) that every request of the session goes through.
+//
+// Why a KubeConfig subclass: client-node 2.x builds a new undici Agent in applySecurityAuthentication on every
+// request (a TLS handshake per call). Overriding it to set our one Agent (and the bearer header) fixes that for the
+// generated API clients, Metrics and Log alike, since they all call applySecurityAuthentication.
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { Agent } from 'undici';
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Metrics,
+  Observable,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import type { SessionFactory, SessionKey } from './sessionPool.js';
+
+/** The AKS AAD server application: the audience of Entra tokens for Entra-enabled clusters. */
+export const AKS_ENTRA_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+/** A bearer session ends this long before its token does, so no request goes out with an expiring token. */
+export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+/** AKS's API-server load balancer drops idle connections after ~4–5 min; ours are dropped first. */
+export const KEEP_ALIVE_IDLE_MS = 120_000;
+const KEEP_ALIVE_MAX_MS = 180_000;
+/** Sockets per session: enough for the warm-up fan-out (phase 2 runs up to 12 log reads at once). */
+const MAX_CONNECTIONS = 16;
+
+export interface KubeSession {
+  /** API server URL. */
+  readonly server: string;
+  readonly core: CoreV1Api;
+  readonly batch: BatchV1Api;
+  readonly metrics: Metrics;
+  /** Upper bound of one call (config.upstream.timeoutMs). */
+  readonly timeoutMs: number;
+  /** Epoch ms at which the credential stops being usable. */
+  readonly expiresAt: number;
+  /** Per-call options of the generated clients that make the request abortable by `signal`. */
+  callOptions(signal: AbortSignal): ConfigurationOptions;
+  /** Closes the connection pool: waits for in-flight requests up to timeoutMs, then destroys the sockets. */
+  close(): Promise<void>;
+}
+
+export interface KubeSessionOptions {
+  /** Kubeconfig YAML as ARM's listClusterUserCredential / listClusterAdminCredential return it. */
+  kubeconfig: string;
+  /** true: authenticate with the kubeconfig's client certificate; false: with an Entra token from `credential`. */
+  admin: boolean;
+  /** Needed when admin is false. */
+  credential?: TokenCredential;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Idle keep-alive of the session's sockets; default KEEP_ALIVE_IDLE_MS (must stay below 4 min). */
+  keepAliveIdleMs?: number;
+}
+
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeconfigError';
+  }
+}
+
+/** Sets the session's dispatcher and bearer header on every request; nothing else of the kubeconfig's auth runs. */
+class SessionKubeConfig extends KubeConfig {
+  constructor(
+    private readonly dispatcher: Agent,
+    private readonly bearer: string | undefined,
+  ) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    if (this.bearer) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
+    context.setDispatcher(this.dispatcher);
+  }
+}
+
+interface ParsedKubeconfig {
+  server: string;
+  caData?: string;
+  tlsServerName?: string;
+  certData?: string;
+  keyData?: string;
+  /** The user authenticates through an exec plugin (kubelogin on Entra clusters): we bring our own token. */
+  exec: boolean;
+}
+
+/** Reads server, CA and client certificate out of the kubeconfig; drops exec, auth providers and file paths. */
+function parseKubeconfig(yaml: string): ParsedKubeconfig {
+  const source = new KubeConfig();
+  try {
+    source.loadFromString(yaml);
+  } catch {
+    // The parser's message quotes the input, which holds key material.
+    throw new KubeconfigError('the kubeconfig from ARM could not be parsed');
+  }
+  const cluster = source.getCurrentCluster() ?? source.getClusters()[0];
+  const user = source.getCurrentUser() ?? source.getUsers()[0];
+  if (!cluster?.server) throw new KubeconfigError('the kubeconfig names no cluster server');
+  if (!cluster.server.startsWith('https://')) throw new KubeconfigError('the kubeconfig cluster server is not https');
+  if (cluster.caFile || user?.certFile || user?.keyFile) {
+    throw new KubeconfigError('the kubeconfig refers to files; only inline data is accepted');
+  }
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    caData: cluster.caData,
+    tlsServerName: cluster.tlsServerName,
+    certData: user?.certData,
+    keyData: user?.keyData,
+    exec: Boolean(user?.exec),
+  };
+}
+
+function pem(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+/** notAfter of the (first) certificate of a PEM, epoch ms. */
+export function certificateNotAfter(certPem: string): number {
+  return new X509Certificate(certPem).validToDate.getTime();
+}
+
+function signalMiddleware(signal: AbortSignal): ObservableMiddleware {
+  return {
+    pre: (context: RequestContext) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
+  };
+}
+
+export async function createKubeSession(options: KubeSessionOptions): Promise<KubeSession> {
+  const parsed = parseKubeconfig(options.kubeconfig);
+  const ca = parsed.caData ? pem(parsed.caData) : undefined;
+
+  let cert: string | undefined;
+  let key: string | undefined;
+  let bearer: string | undefined;
+  let expiresAt = Number.POSITIVE_INFINITY;
+  const hasCertificate = Boolean(parsed.certData && parsed.keyData);
+  // Admin: the client certificate. User: an Entra token (the kubeconfig's exec/kubelogin is dropped), except on a
+  // cluster without Entra, whose user kubeconfig carries a client certificate and no exec.
+  const useCertificate = options.admin || (hasCertificate && !parsed.exec);
+  if (options.admin && !hasCertificate) throw new KubeconfigError('the admin kubeconfig carries no client certificate');
+  if (useCertificate && parsed.certData && parsed.keyData) {
+    cert = pem(parsed.certData);
+    key = pem(parsed.keyData);
+    try {
+      expiresAt = certificateNotAfter(cert);
+    } catch {
+      throw new KubeconfigError('the kubeconfig client certificate could not be read');
+    }
+  } else {
+    if (!options.credential) throw new Error('createKubeSession: a TokenCredential is required for user sessions');
+    const token = await options.credential.getToken(AKS_ENTRA_SCOPE, {
+      abortSignal: options.signal,
+      requestOptions: { timeout: options.timeoutMs },
+    });
+    if (!token?.token) throw new Error('no Entra token for the AKS scope');
+    bearer = token.token;
+    expiresAt = token.expiresOnTimestamp - TOKEN_EXPIRY_MARGIN_MS;
+  }
+
+  const idle = Math.min(options.keepAliveIdleMs ?? KEEP_ALIVE_IDLE_MS, 239_000);
+  const agent = new Agent({
+    connect: {
+      ...(ca ? { ca } : {}),
+      ...(cert && key ? { cert, key } : {}),
+      ...(parsed.tlsServerName ? { servername: parsed.tlsServerName } : {}),
+      rejectUnauthorized: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 30_000,
+      timeout: Math.min(options.timeoutMs, 10_000),
+    },
+    connections: MAX_CONNECTIONS,
+    keepAliveTimeout: idle,
+    keepAliveMaxTimeout: Math.min(Math.max(idle, KEEP_ALIVE_MAX_MS), 239_000),
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+
+  const kc = new SessionKubeConfig(agent, bearer);
+  // A unique user name per session: client-node caches credentials by user name.
+  const userName = `session-${randomUUID()}`;
+  kc.loadFromOptions({
+    clusters: [{ name: 'cluster', server: parsed.server, caData: parsed.caData, skipTLSVerify: false }],
+    users: [{ name: userName }],
+    contexts: [{ name: 'session', cluster: 'cluster', user: userName }],
+    currentContext: 'session',
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server: parsed.server,
+    core: kc.makeApiClient(CoreV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    metrics: new Metrics(kc),
+    timeoutMs: options.timeoutMs,
+    expiresAt,
+    callOptions: (signal) => ({ middleware: [signalMiddleware(signal)], middlewareMergeStrategy: 'append' }),
+    close: () => (closing ??= closeAgent(agent, options.timeoutMs)),
+  };
+}
+
+async function closeAgent(agent: Agent, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = agent.close().then(() => true);
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); timer.unref(); });
+  const closed = await Promise.race([graceful, late]);
+  clearTimeout(timer);
+  if (!closed) await agent.destroy();
+}
+
+export interface SessionFactoryOptions {
+  /** Kubeconfig YAML of the cluster: listClusterAdminCredential when key.admin, else listClusterUserCredential. */
+  getKubeconfig: (key: SessionKey, signal: AbortSignal) => Promise<string>;
+  credential: TokenCredential;
+  /** config.upstream.timeoutMs. */
+  timeoutMs: number;
+  keepAliveIdleMs?: number;
+}
+
+/** The production factory of the SessionPool. */
+export function createSessionFactory(options: SessionFactoryOptions): SessionFactory<KubeSession> {
+  return async (key, signal) => {
+    const kubeconfig = await options.getKubeconfig(key, signal);
+    const session = await createKubeSession({
+      kubeconfig,
+      admin: key.admin,
+      credential: options.credential,
+      timeoutMs: options.timeoutMs,
+      signal,
+      keepAliveIdleMs: options.keepAliveIdleMs,
+    });
+    return { session, expiresAt: session.expiresAt };
+  };
+}

@@ -1,0 +1,344 @@
+// Real sessions (client-node 2.x + one undici Agent) against the simulated Azure: credentials from ARM through the
+// real SDK, the API servers over HTTPS, counters and the request log to see what went over the wire.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenCredential } from '@azure/core-auth';
+import { startSimulatedAzure, DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { createArmClientFactory, getKubeconfig } from '../../shared/azure/arm.js';
+import { createAzureCredential, createStaticCredential } from '../../shared/azure/credentials.js';
+import { createSessionFactory, type KubeSession } from '../../shared/k8s/session.js';
+import { SessionPool, type SessionKey } from '../../shared/k8s/sessionPool.js';
+import { readEvents, readNodes, readPods, readTopNodes } from '../../shared/k8s/reads.js';
+import { readWarmupStatus } from '../../shared/k8s/warmup.js';
+import { readClusterCategory, KUBERNETES_CATEGORIES } from '../../shared/k8s/index.js';
+
+const RG = 'rg-elb-01';
+const CLUSTER = 'elb-01-a';
+const WARMUP = 'app=warmup';
+const ref = { resourceGroup: RG, name: CLUSTER };
+const keyOf = (admin: boolean, cluster = CLUSTER, resourceGroup = RG): SessionKey =>
+  ({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup, cluster, admin });
+
+let sim: SimulatedAzure;
+let config: Config;
+let credential: TokenCredential;
+const pools: SessionPool<KubeSession>[] = [];
+
+function newPool(options: { timeoutMs?: number; credential?: TokenCredential; ttlSeconds?: number } = {}): SessionPool<KubeSession> {
+  const cred = options.credential ?? credential;
+  const arm = createArmClientFactory(config, cred);
+  const pool = new SessionPool<KubeSession>({
+    ttlSeconds: options.ttlSeconds ?? config.k8s.sessionTtlSeconds,
+    maxEntries: config.k8s.sessionMaxEntries,
+    factory: createSessionFactory({
+      getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
+      credential: cred,
+      timeoutMs: options.timeoutMs ?? config.upstream.timeoutMs,
+    }),
+  });
+  pools.push(pool);
+  return pool;
+}
+
+/** Requests the cluster's API server saw, as "METHOD path?sorted-query". */
+function k8sRequests(): string[] {
+  return sim
+    .requestLog((e) => e.server === `${RG}/${CLUSTER}`)
+    .map((e) => {
+      const url = new URL(e.url, 'https://x');
+      const query = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&');
+      return `${e.method} ${url.pathname}${query ? `?${query}` : ''}`;
+    })
+    .sort();
+}
+
+beforeAll(async () => {
+  sim = await startSimulatedAzure({ durations: { start: 'manual', stop: 'manual', delete: 'manual' } });
+  config = loadConfig({ ...sim.appSettings(), TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', UPSTREAM_TIMEOUT_MS: '5000' });
+  credential = createAzureCredential(config.azure);
+});
+
+afterEach(() => {
+  sim.clearInjections();
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.drain()));
+  await sim?.close();
+});
+
+describe('real sessions from ARM kubeconfigs', () => {
+  it('admin (client certificate) and user (Entra bearer, exec dropped) sessions both read the cluster', async () => {
+    const pool = newPool();
+    for (const admin of [true, false]) {
+      const nodes = await pool.use(keyOf(admin), (session) => readNodes(session));
+      expect(nodes.degraded).toEqual([]);
+      expect(nodes.data.map((n) => n.name)).toHaveLength(6);
+      const db = nodes.data.find((n) => n.name === 'aks-db-31415926-vmss000000')!;
+      expect(db).toMatchObject({ ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', taints: [], unschedulable: false, allocatable: { cpuMillicores: 7820, memoryBytes: 57611156 * 1024 } });
+      expect(db.ageSeconds).toBeGreaterThan(29 * 86_400);
+    }
+    expect(pool.stats()).toMatchObject({ creations: 2, size: 2 });
+  });
+
+  it('a bearer session ends 60 s before its token: a token with < 60 s left gives a one-shot session', async () => {
+    const shortLived = createStaticCredential(sim.token, 50);
+    const pool = newPool({ credential: shortLived });
+    const lease = await pool.acquire(keyOf(false));
+    expect(lease.pooled).toBe(false);
+    expect((await readNodes(lease.session)).degraded).toEqual([]);
+    await lease.close();
+    expect(pool.stats().size).toBe(0);
+  });
+
+  it('a token the API server refuses degrades the read to 401, it does not throw', async () => {
+    // ARM would refuse that token too: build the session from a good kubeconfig and a bad bearer.
+    const arm = createArmClientFactory(config, credential);
+    const factory = createSessionFactory({
+      getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
+      credential: createStaticCredential('not-the-token', 3600),
+      timeoutMs: 5000,
+    });
+    const { session } = await factory(keyOf(false), new AbortController().signal);
+    try {
+      const nodes = await readNodes(session);
+      expect(nodes.data).toEqual([]);
+      expect(nodes.degraded).toEqual([{ source: 'kubernetes:nodes', status: 401, message: 'Unauthorized' }]);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('connection reuse', () => {
+  const readAll = (pool: SessionPool<KubeSession>) => (category: (typeof KUBERNETES_CATEGORIES)[number]) =>
+    pool.use(keyOf(false), (session) => readClusterCategory(session, category, { warmupLabelSelector: WARMUP }));
+
+  it('steady-state reads of one cluster open no new TCP or TLS connections', async () => {
+    const pool = newPool();
+    const read = readAll(pool);
+    const tick = async () => {
+      const readings = await Promise.all(KUBERNETES_CATEGORIES.map(read));
+      for (const reading of readings) expect(reading.degraded).toEqual([]);
+    };
+    sim.resetCounters();
+    await tick();
+    const cold = sim.counters(ref);
+    expect(cold.requests).toBe(10);
+    expect(cold.tcpConnections).toBeGreaterThan(0);
+    expect(cold.tlsHandshakes.full + cold.tlsHandshakes.resumed).toBe(cold.tcpConnections);
+
+    // HTTP/1.1 needs a connection per request in flight, and a connection that has just answered is free again
+    // only a moment later, so the pool grows to a tick's peak over the first ticks. Reach that size now and
+    // deterministically: ten requests held at once (a tick has ten requests, so it can never need an eleventh).
+    const held = sim.inject({ target: ref, path: '/api/v1/nodes', hold: true, times: 10 });
+    const priming = pool.use(keyOf(false), (session) => Promise.all(Array.from({ length: 10 }, () => readNodes(session))));
+    await held.whenHit(10);
+    held.release();
+    await priming;
+
+    for (let i = 0; i < 5; i += 1) {
+      sim.resetCounters();
+      if (i % 2) await tick();
+      else for (const category of KUBERNETES_CATEGORIES) await read(category);
+      const warm = sim.counters(ref);
+      expect(warm.requests).toBe(10);
+      expect(warm.tcpConnections).toBe(0);
+      expect(warm.tlsHandshakes).toEqual({ full: 0, resumed: 0 });
+    }
+    expect(pool.stats().creations).toBe(1);
+  });
+
+  it('concurrent dashboard ticks share one session and never open more connections than one tick has requests', async () => {
+    // HTTP/1.1 (the simulator): a connection per request in flight at once, then reused. (AKS speaks HTTP/2, where
+    // undici multiplexes everything over one connection.) client-node's default would open one per request: 200.
+    const pool = newPool();
+    const read = readAll(pool);
+    sim.resetCounters();
+    for (let tick = 0; tick < 20; tick += 1) {
+      const readings = await Promise.all(KUBERNETES_CATEGORIES.map(read));
+      for (const reading of readings) expect(reading.degraded).toEqual([]);
+    }
+    const counters = sim.counters(ref);
+    expect(counters.requests).toBe(200);
+    expect(counters.tcpConnections).toBeGreaterThan(0);
+    expect(counters.tcpConnections).toBeLessThanOrEqual(10);
+    expect(counters.tlsHandshakes.full + counters.tlsHandshakes.resumed).toBe(counters.tcpConnections);
+    // The first tick's five concurrent misses shared one creation.
+    expect(pool.stats()).toMatchObject({ creations: 1, misses: 5, hits: 19 * 5 });
+  });
+});
+
+describe('monitor reads', () => {
+  it('pods: all namespaces, paged with limit/continue', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      const all = await readPods(session);
+      expect(all.degraded).toEqual([]);
+      expect(all.data.truncated).toBe(false);
+      const crashing = all.data.items.find((p) => p.name.startsWith('report-worker-'))!;
+      expect(crashing).toMatchObject({ namespace: 'db', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14 });
+      const pending = all.data.items.find((p) => p.name.startsWith('batch-import-'))!;
+      expect(pending).toMatchObject({ phase: 'Pending', node: null });
+      expect(new Set(all.data.items.map((p) => p.namespace))).toEqual(new Set(['kube-system', 'db', 'default']));
+
+      const first = await readPods(session, { limit: 5 });
+      expect(first.data.items).toHaveLength(5);
+      expect(first.data.truncated).toBe(true);
+      const second = await readPods(session, { limit: 5, continue: first.data.continue });
+      expect(second.data.items.map((p) => p.name)).toEqual(all.data.items.slice(5, 10).map((p) => p.name));
+    });
+  });
+
+  it('top-nodes: one metrics list and one node list, usage and % of allocatable', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      sim.clearRequestLog();
+      const top = await readTopNodes(session);
+      expect(top.degraded).toEqual([]);
+      expect(k8sRequests()).toEqual(['GET /api/v1/nodes', 'GET /apis/metrics.k8s.io/v1beta1/nodes']);
+      const system0 = top.data.find((n) => n.name === 'aks-system-31415926-vmss000000')!;
+      expect(system0).toMatchObject({ cpuMillicores: 180, memoryBytes: 2_400_000 * 1024, cpuPercent: 4.7, allocatable: { cpuMillicores: 3860 } });
+      expect(system0.memoryPercent).toBeCloseTo(18.6, 1);
+    });
+  });
+
+  it('events: newest first, object as Kind/name, capped', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      const events = await readEvents(session, { max: 3 });
+      expect(events.degraded).toEqual([]);
+      expect(events.data.items).toHaveLength(3);
+      expect(events.data.truncated).toBe(true);
+      const [newest, second] = events.data.items;
+      expect(newest).toMatchObject({ type: 'Warning', reason: 'BackOff', count: 57, namespace: 'db' });
+      expect(newest!.object).toMatch(/^Pod\/report-worker-/);
+      expect(Date.parse(newest!.lastSeen!)).toBeGreaterThanOrEqual(Date.parse(second!.lastSeen!));
+    });
+  });
+
+  it('a non-200 on one path degrades only that read; a hung call times out as 504', async () => {
+    const pool = newPool({ timeoutMs: 400 });
+    await pool.use(keyOf(false), async (session) => {
+      sim.inject({ target: ref, path: '/apis/metrics.k8s.io/v1beta1/nodes', status: 503, times: 1 });
+      const top = await readTopNodes(session);
+      expect(top.data).toEqual([]);
+      expect(top.degraded).toEqual([{ source: 'kubernetes:metrics.k8s.io/nodes', status: 503, message: expect.any(String) }]);
+
+      sim.inject({ target: ref, path: '/api/v1/nodes', status: 500, times: 1 });
+      const topWithoutNodes = await readTopNodes(session);
+      expect(topWithoutNodes.degraded).toEqual([{ source: 'kubernetes:nodes', status: 500, message: 'injected status 500' }]);
+      expect(topWithoutNodes.data[0]).toMatchObject({ cpuPercent: null, allocatable: null });
+      expect(topWithoutNodes.data[0]!.cpuMillicores).toBeGreaterThan(0);
+
+      const held = sim.inject({ target: ref, path: '/api/v1/events', hold: true, times: 1 });
+      const events = await readEvents(session);
+      expect(events).toEqual({ data: { items: [], truncated: false }, degraded: [{ source: 'kubernetes:events', status: 504, message: 'timed out' }] });
+      held.release();
+      expect((await readEvents(session)).degraded).toEqual([]);
+    });
+  });
+
+  it('a stopped cluster (no API server listening) degrades, it does not throw', async () => {
+    const pool = newPool({ timeoutMs: 2000 });
+    await pool.use(keyOf(false, 'elb-01-b'), async (session) => {
+      const nodes = await readNodes(session);
+      expect(nodes.data).toEqual([]);
+      expect(nodes.degraded).toHaveLength(1);
+      expect([502, 504]).toContain(nodes.degraded[0]!.status);
+    });
+  });
+});
+
+describe('warm-up fan-out', () => {
+  it('maps every warm-up case per node: done, running, failed (with log tail), stale, gone, missing', async () => {
+    const pool = newPool();
+    const { data, degraded } = await pool.use(keyOf(false), (session) => readWarmupStatus(session, { labelSelector: WARMUP }));
+    expect(degraded).toEqual([]);
+    const byNode = Object.fromEntries(data.nodes.map((n) => [n.node, n]));
+    const db = (i: number) => `aks-db-31415926-vmss00000${i}`;
+    const jobOn = (node: string) => sim.cluster(ref).spec.jobs.find((j) => j.node === node)!.name;
+    expect(byNode[db(0)]).toMatchObject({ status: 'done', job: { namespace: 'db', name: jobOn(db(0)) } });
+    expect(byNode[db(0)]!.logTail).toBeUndefined();
+    expect(byNode[db(1)]!.status).toBe('running');
+    expect(byNode[db(1)]!.logTail!.at(-1)).toBe('warmup: pg_prewarm customers (3/4)');
+    expect(byNode[db(2)]).toMatchObject({ status: 'failed', reason: 'Job has reached the specified backoff limit' });
+    expect(byNode[db(2)]!.logTail!.at(-1)).toBe('warmup: exit 3');
+    expect(byNode[db(3)]).toMatchObject({ status: 'stale', reason: 'node created after its warm-up completed' });
+    expect(byNode[db(4)]).toMatchObject({ status: 'stale', gone: true, reason: 'node gone' });
+    expect(byNode['aks-system-31415926-vmss000000']!.status).toBe('missing');
+    expect(data.summary).toEqual({ nodes: 7, jobs: 5, done: 1, running: 1, failed: 1, stale: 2, missing: 2 });
+    expect(data.jobs.find((j) => j.node === db(4))).toMatchObject({ status: 'stale', name: jobOn(db(4)) });
+  });
+
+  it('requests every expected URL exactly once per call', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      const spec = sim.cluster(ref).spec;
+      const newestPodOn = (node: string) => {
+        const job = spec.jobs.find((j) => j.node === node)!.name;
+        return spec.pods.filter((p) => p.ownerJob === job).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!.name;
+      };
+      const log = (pod: string) => `GET /api/v1/namespaces/db/pods/${pod}/log?container=warmup&limitBytes=65536&tailLines=50`;
+      for (let call = 0; call < 2; call += 1) {
+        sim.clearRequestLog();
+        await readWarmupStatus(session, { labelSelector: WARMUP });
+        expect(k8sRequests()).toEqual([
+          'GET /api/v1/nodes',
+          log(newestPodOn('aks-db-31415926-vmss000001')), // running
+          log(newestPodOn('aks-db-31415926-vmss000002')), // failed: its second attempt
+          `GET /api/v1/pods?labelSelector=${WARMUP}`,
+          `GET /apis/batch/v1/jobs?labelSelector=${WARMUP}`,
+        ].sort());
+      }
+    });
+  });
+
+  it('with 100 ms latency per call, wall time stays near 2 round trips, far below the serial sum of 5', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      await readWarmupStatus(session, { labelSelector: WARMUP }); // connections open
+      sim.inject({ target: ref, path: () => true, latencyMs: 100 });
+      sim.clearRequestLog();
+      const started = performance.now();
+      const result = await readWarmupStatus(session, { labelSelector: WARMUP });
+      const wall = performance.now() - started;
+      expect(result.degraded).toEqual([]);
+      const calls = k8sRequests().length;
+      expect(calls).toBe(5);
+      // Two phases ≈ 2 round trips; serial would be `calls` round trips. A generous margin against load.
+      expect(wall).toBeLessThan((calls * 100) / 1.5);
+    });
+  });
+
+  it('a failing read degrades only its part: jobs, pods, one log, nodes', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(false), async (session) => {
+      sim.inject({ target: ref, path: '/apis/batch/v1/jobs', status: 500, times: 1 });
+      const noJobs = await readWarmupStatus(session, { labelSelector: WARMUP });
+      expect(noJobs.degraded).toEqual([{ source: 'kubernetes:jobs', status: 500, message: 'injected status 500' }]);
+      expect(noJobs.data.nodes.every((n) => n.status === 'missing')).toBe(true);
+      expect(noJobs.data.nodes).toHaveLength(6);
+
+      sim.inject({ target: ref, path: /\/log$/, status: 503, times: 1 });
+      const oneLog = await readWarmupStatus(session, { labelSelector: WARMUP });
+      expect(oneLog.degraded).toHaveLength(1);
+      expect(oneLog.degraded[0]).toMatchObject({ status: 503 });
+      expect(oneLog.degraded[0]!.source).toMatch(/^kubernetes:pods\/log db\/warmup-/);
+      expect(oneLog.data.nodes.filter((n) => n.logTail)).toHaveLength(1);
+      expect(oneLog.data.summary).toMatchObject({ failed: 1, running: 1, stale: 2, done: 1 });
+
+      sim.inject({ target: ref, path: '/api/v1/pods', status: 403, times: 1 });
+      const noPods = await readWarmupStatus(session, { labelSelector: WARMUP });
+      expect(noPods.degraded).toEqual([{ source: 'kubernetes:pods', status: 403, message: 'injected status 403' }]);
+      expect(noPods.data.summary).toMatchObject({ failed: 1, running: 1, stale: 2, done: 1 });
+      expect(noPods.data.nodes.some((n) => n.logTail)).toBe(false);
+
+      sim.inject({ target: ref, path: '/api/v1/nodes', status: 500, times: 1 });
+      const noNodes = await readWarmupStatus(session, { labelSelector: WARMUP });
+      expect(noNodes.degraded).toEqual([{ source: 'kubernetes:nodes', status: 500, message: 'injected status 500' }]);
+      // Without the node list nothing can be called stale or gone: the jobs speak for themselves.
+      expect(noNodes.data.summary).toMatchObject({ nodes: 5, done: 3, running: 1, failed: 1, stale: 0, missing: 0 });
+    });
+  });
+});
