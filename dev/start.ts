@@ -1,40 +1,25 @@
-// `npm start`: Azurite + the local function host on 127.0.0.1:7071 (+ the dashboard at /). Ctrl-C stops everything.
+// `npm start`: Azurite + the simulated Azure (demo fleet) + the functions on http://127.0.0.1:7071/api + the
+// dashboard at http://127.0.0.1:7071/. Ctrl-C stops everything.
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../shared/config.js';
-import { createApp } from '../functions/app.js';
-import { startAzurite } from './azurite.js';
-import { startLocalHost } from './host.js';
+import { startLocalStack } from './stack.js';
 
-const port = Number(process.env.PORT ?? 7071);
-const azurite = await startAzurite();
-const app = createApp(
-  loadConfig({
-    AUTH_MODE: 'development',
-    DEV_PRINCIPAL_NAME: 'local-developer',
-    DEV_PRINCIPAL_ROLES: 'Dashboard.Read,Cluster.Operate,Cluster.Admin',
-    ...process.env,
-    TABLE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-  }),
-);
-const host = await startLocalHost({
-  definitions: app.definitions,
-  port,
+const stack = await startLocalStack({
+  port: Number(process.env.PORT ?? 7071),
   staticDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
-  log: (line) => console.log(line),
+  env: process.env,
 });
 
-console.log(`Azurite tables   ${azurite.connectionString.match(/TableEndpoint=([^;]+)/)?.[1]}`);
-console.log(`API              ${host.url}/api/health`);
-console.log(`Dashboard        ${host.url}/`);
+console.log(`Dashboard         ${stack.url}/`);
+console.log(`API               ${stack.url}/api/health  ${stack.url}/api/me`);
+console.log(`Simulated ARM     ${stack.sim.armEndpoint}`);
+console.log(`Demo scopes       ${stack.config.auth.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup}`).join('  ')}`);
 console.log('Ctrl-C stops everything.');
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  await host.close();
-  await app.close();
-  await azurite.stop();
+  await stack.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

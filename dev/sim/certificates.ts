@@ -1,7 +1,7 @@
 // Certificates of the simulated Azure, made in memory at start with @peculiar/x509 over Node's WebCrypto:
 // one root CA for the ARM endpoint (the app trusts it only through TRUSTED_CA), and per cluster a self-signed
 // cluster CA (as AKS has) that signs the API server's certificate and the admin client certificate.
-import './reflectMetadata.js';
+import 'reflect-metadata'; // @peculiar/x509 resolves its parsers through tsyringe, which needs it
 import * as x509 from '@peculiar/x509';
 import type { webcrypto } from 'node:crypto';
 

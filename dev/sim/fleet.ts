@@ -152,6 +152,13 @@ export function validateFleet(fleet: FleetSpec): void {
         for (const node of cluster.nodes) {
           if (!pools.has(node.pool)) throw new Error(`fleet: node ${node.name} of ${key} names unknown pool ${node.pool}`);
         }
+        const unique = (kind: string, names: string[]) => {
+          const dup = names.find((n, i) => names.indexOf(n) !== i);
+          if (dup) throw new Error(`fleet: ${kind} ${dup} appears twice in ${key}`);
+        };
+        unique('node', cluster.nodes.map((n) => n.name));
+        unique('pod', cluster.pods.map((p) => `${p.namespace}/${p.name}`));
+        unique('job', cluster.jobs.map((j) => `${j.namespace}/${j.name}`));
       }
     }
   }

@@ -1,0 +1,342 @@
+// Azure Resource Manager for Microsoft.ContainerService/managedClusters, on the wire as the real
+// @azure/arm-containerservice client expects it: paths, api-version, JSON shapes, error bodies, paging with
+// nextLink, long-running operations (202 + Azure-AsyncOperation + Location + Retry-After), bearer auth.
+import { randomUUID } from 'node:crypto';
+import type { SimCluster } from './cluster.js';
+import type { AppliedInjection } from './injection.js';
+import { certificateKubeconfig, entraUserKubeconfig } from './kubeconfig.js';
+import type { TokenVerdict } from './kubernetes.js';
+import { ConflictError, type Lifecycle, type OperationKind, type OperationRecord } from './lifecycle.js';
+import type { SimRequest, SimResponse } from './server.js';
+
+export interface ArmSubscription {
+  subscriptionId: string;
+  tenantId: string;
+  /** Keyed by lower-cased name (ARM names are case-insensitive). */
+  resourceGroups: Map<string, { name: string; location: string }>;
+}
+
+export interface ArmBackend {
+  /** https://127.0.0.1:{port}, used for absolute nextLink and LRO URLs. */
+  endpoint(): string;
+  subscriptions(): ArmSubscription[];
+  subscription(subscriptionId: string): ArmSubscription | undefined;
+  /** Clusters of a subscription (and resource group), in fleet order. */
+  clusters(subscriptionId: string, resourceGroup?: string): SimCluster[];
+  lifecycle: Lifecycle;
+  verifyToken(token: string): TokenVerdict;
+  tokenExpiresOn(): Date | undefined;
+  pageSize(): number;
+  lroRetryAfterSeconds(): number;
+}
+
+const PROVIDER = 'microsoft.containerservice';
+
+function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers, body: { error: { code, message } } };
+}
+
+/** An injected status, in ARM's shape (429 as ARM throttling says it). */
+export function armInjectedAnswer(status: number, injection: AppliedInjection): SimResponse {
+  const headers: Record<string, string> = {};
+  if (injection.retryAfter !== undefined) headers['retry-after'] = String(injection.retryAfter);
+  if (injection.body !== undefined) return { status, headers, body: injection.body };
+  const [code, message] =
+    status === 429
+      ? ['SubscriptionRequestsThrottled', `Number of requests exceeded the limit. Please try again after '${injection.retryAfter ?? 'some'}' seconds.`]
+      : status === 404
+        ? ['ResourceNotFound', 'The Resource was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix']
+        : status === 503
+          ? ['ServiceUnavailable', 'The service is temporarily unavailable.']
+          : status >= 500
+            ? ['InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, subscription id, tracking id, request correlation id.']
+            : ['BadRequest', `Injected status ${status}.`];
+  return armError(status, code, message, headers);
+}
+
+function authenticate(req: SimRequest, backend: ArmBackend, tenantHint: string): SimResponse | undefined {
+  const challenge = (description: string) => ({
+    'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${tenantHint}", error="invalid_token", error_description="${description}"`,
+  });
+  const header = req.headers.authorization;
+  if (!header) {
+    return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge("The authentication failed because of missing 'Authorization' header."));
+  }
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is not in the Bearer format.", challenge('The access token is missing or malformed.'));
+  const verdict = backend.verifyToken(m[1]!);
+  if (verdict === 'expired') {
+    return armError(
+      401,
+      'ExpiredAuthenticationToken',
+      `The access token expiry UTC time '${backend.tokenExpiresOn()?.toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
+      challenge('The access token has expired.'),
+    );
+  }
+  if (verdict === 'invalid') return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge('The access token is invalid.'));
+  return undefined;
+}
+
+export function renderManagedCluster(c: SimCluster) {
+  const { spec } = c;
+  const aad = spec.aad !== false;
+  const poolProvisioning = c.provisioningState;
+  return {
+    id: c.resourceId,
+    location: c.location,
+    name: c.name,
+    type: 'Microsoft.ContainerService/ManagedClusters',
+    ...(spec.tags ? { tags: spec.tags } : {}),
+    sku: { name: 'Base', tier: 'Free' },
+    kind: 'Base',
+    identity: { type: 'SystemAssigned', principalId: uidLike(c.resourceId, 'principal'), tenantId: c.tenantId },
+    properties: {
+      provisioningState: c.provisioningState,
+      powerState: { code: c.powerState },
+      kubernetesVersion: spec.kubernetesVersion,
+      currentKubernetesVersion: spec.kubernetesVersion,
+      dnsPrefix: `${c.name}-dns`,
+      fqdn: c.fqdn,
+      azurePortalFQDN: c.fqdn.replace('.hcp.', '-portal.hcp.'),
+      agentPoolProfiles: spec.agentPools.map((p) => ({
+        name: p.name,
+        count: p.count,
+        vmSize: p.vmSize,
+        osDiskSizeGB: 128,
+        osDiskType: 'Managed',
+        kubeletDiskType: 'OS',
+        maxPods: 110,
+        type: 'VirtualMachineScaleSets',
+        ...(p.minCount !== undefined && p.maxCount !== undefined
+          ? { enableAutoScaling: true, minCount: p.minCount, maxCount: p.maxCount }
+          : { enableAutoScaling: false }),
+        provisioningState: poolProvisioning,
+        powerState: { code: c.powerState },
+        orchestratorVersion: spec.kubernetesVersion,
+        currentOrchestratorVersion: spec.kubernetesVersion,
+        mode: p.mode,
+        osType: 'Linux',
+        osSKU: 'Ubuntu',
+        nodeImageVersion: 'AKSUbuntu-2204gen2containerd-202501.12.0',
+        enableFIPS: false,
+      })),
+      nodeResourceGroup: `MC_${c.resourceGroup}_${c.name}_${c.location}`,
+      enableRBAC: true,
+      ...(aad ? { aadProfile: { managed: true, enableAzureRBAC: true, tenantID: c.tenantId } } : {}),
+      disableLocalAccounts: spec.disableLocalAccounts ?? false,
+      networkProfile: {
+        networkPlugin: 'azure',
+        networkPluginMode: 'overlay',
+        podCidr: '10.244.0.0/16',
+        serviceCidr: '10.0.0.0/16',
+        dnsServiceIP: '10.0.0.10',
+        outboundType: 'loadBalancer',
+        loadBalancerSku: 'standard',
+      },
+      maxAgentPools: 100,
+      supportPlan: 'KubernetesOfficial',
+    },
+  };
+}
+
+function uidLike(...parts: string[]): string {
+  let h = 0;
+  const s = parts.join('/');
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
+  const hex = (h.toString(16) + '0'.repeat(32)).slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function subscriptionBody(sub: ArmSubscription) {
+  return { id: `/subscriptions/${sub.subscriptionId}`, subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, displayName: 'Simulated subscription', state: 'Enabled' };
+}
+
+function operationUrls(backend: ArmBackend, record: OperationRecord, apiVersion: string) {
+  const base = `${backend.endpoint()}/subscriptions/${record.cluster.subscriptionId}/providers/Microsoft.ContainerService/locations/${record.cluster.location}`;
+  return {
+    asyncOperation: `${base}/operations/${record.id}?api-version=${apiVersion}`,
+    location: `${base}/operationresults/${record.id}?api-version=${apiVersion}`,
+  };
+}
+
+function accepted(backend: ArmBackend, record: OperationRecord, apiVersion: string): SimResponse {
+  const urls = operationUrls(backend, record, apiVersion);
+  return {
+    status: 202,
+    headers: {
+      'azure-asyncoperation': urls.asyncOperation,
+      location: urls.location,
+      'retry-after': String(backend.lroRetryAfterSeconds()),
+    },
+  };
+}
+
+function operationStatusDocument(record: OperationRecord) {
+  return {
+    name: record.id,
+    status: record.status,
+    startTime: record.startTime.toISOString(),
+    ...(record.endTime ? { endTime: record.endTime.toISOString() } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+function page<T>(backend: ArmBackend, req: SimRequest, all: T[]): SimResponse {
+  const size = backend.pageSize();
+  const skip = Number(req.url.searchParams.get('$skipToken') ?? 0) || 0;
+  const value = all.slice(skip, skip + size);
+  const body: { value: T[]; nextLink?: string } = { value };
+  if (skip + size < all.length) {
+    const next = new URL(req.url.pathname, backend.endpoint());
+    next.searchParams.set('api-version', req.url.searchParams.get('api-version')!);
+    next.searchParams.set('$skipToken', String(skip + size));
+    body.nextLink = next.toString();
+  }
+  return { status: 200, body };
+}
+
+function notFoundCluster(rg: string, name: string): SimResponse {
+  return armError(
+    404,
+    'ResourceNotFound',
+    `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
+}
+
+export function createArmHandler(backend: ArmBackend): (req: SimRequest) => SimResponse {
+  return (req) => {
+    const response = route(req, backend);
+    response.headers = {
+      'x-ms-request-id': randomUUID(),
+      'x-ms-correlation-request-id': String(req.headers['x-ms-correlation-request-id'] ?? randomUUID()),
+      'cache-control': 'no-cache',
+      ...(req.method === 'GET' ? { 'x-ms-ratelimit-remaining-subscription-reads': '249' } : { 'x-ms-ratelimit-remaining-subscription-writes': '199' }),
+      ...response.headers,
+    };
+    return response;
+  };
+}
+
+function route(req: SimRequest, backend: ArmBackend): SimResponse {
+  const segments = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const lower = segments.map((s) => s.toLowerCase());
+  const subscriptionId = lower[0] === 'subscriptions' ? segments[1] : undefined;
+  const sub = subscriptionId ? backend.subscription(subscriptionId) : undefined;
+
+  const denied = authenticate(req, backend, sub?.tenantId ?? 'common');
+  if (denied) return denied;
+
+  const apiVersion = req.url.searchParams.get('api-version');
+  if (!apiVersion) {
+    return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  }
+  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
+    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '2026-06-01'.`);
+  }
+
+  // GET /subscriptions
+  if (lower.length === 1 && lower[0] === 'subscriptions' && req.method === 'GET') {
+    return { status: 200, body: { value: backend.subscriptions().map(subscriptionBody) } };
+  }
+  if (!subscriptionId || lower[0] !== 'subscriptions') return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
+  if (!sub) return armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+
+  // GET /subscriptions/{sub}
+  if (lower.length === 2 && req.method === 'GET') {
+    return { status: 200, body: subscriptionBody(sub) };
+  }
+
+  // /subscriptions/{sub}/providers/Microsoft.ContainerService/...
+  if (lower[2] === 'providers' && lower[3] === PROVIDER) {
+    if (lower.length === 5 && lower[4] === 'managedclusters' && req.method === 'GET') {
+      return page(backend, req, backend.clusters(sub.subscriptionId).map(renderManagedCluster));
+    }
+    if (lower.length === 8 && lower[4] === 'locations' && req.method === 'GET' && (lower[6] === 'operations' || lower[6] === 'operationresults')) {
+      const record = backend.lifecycle.get(segments[7]!);
+      if (!record || record.cluster.subscriptionId.toLowerCase() !== sub.subscriptionId.toLowerCase()) {
+        return armError(404, 'NotFound', `Operation ${segments[7]} was not found.`);
+      }
+      if (lower[6] === 'operations') {
+        const headers: Record<string, string> = record.status === 'InProgress' ? { 'retry-after': String(backend.lroRetryAfterSeconds()) } : {};
+        return { status: 200, headers, body: operationStatusDocument(record) };
+      }
+      // operationresults: 202 while running (Location again), 204 once done.
+      if (record.status === 'InProgress') {
+        return { status: 202, headers: { location: operationUrls(backend, record, apiVersion).location, 'retry-after': String(backend.lroRetryAfterSeconds()) } };
+      }
+      if (record.status === 'Succeeded') return { status: 204 };
+      return armError(400, record.error?.code ?? 'OperationFailed', record.error?.message ?? 'The operation failed.');
+    }
+    return armError(404, 'InvalidResourceType', `The resource type '${segments.slice(4).join('/')}' could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`);
+  }
+
+  if (lower[2] !== 'resourcegroups' || lower.length < 4) return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
+  const rg = sub.resourceGroups.get(lower[3]!);
+  if (!rg) return armError(404, 'ResourceGroupNotFound', `Resource group '${segments[3]}' could not be found.`);
+
+  // GET /subscriptions/{sub}/resourceGroups/{rg}
+  if (lower.length === 4 && req.method === 'GET') {
+    return {
+      status: 200,
+      body: { id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}`, name: rg.name, type: 'Microsoft.Resources/resourceGroups', location: rg.location, properties: { provisioningState: 'Succeeded' } },
+    };
+  }
+  if (lower[4] !== 'providers' || lower[5] !== PROVIDER || lower[6] !== 'managedclusters') {
+    return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
+  }
+  if (lower.length === 7 && req.method === 'GET') {
+    return page(backend, req, backend.clusters(sub.subscriptionId, rg.name).map(renderManagedCluster));
+  }
+  const name = segments[7];
+  if (!name) return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
+  const cluster = backend.clusters(sub.subscriptionId, rg.name).find((c) => c.name.toLowerCase() === name.toLowerCase());
+  const action = lower[8];
+
+  if (lower.length === 8) {
+    if (req.method === 'GET') return cluster ? { status: 200, body: renderManagedCluster(cluster) } : notFoundCluster(rg.name, name);
+    if (req.method === 'DELETE') {
+      // ARM answers 204 for a resource that does not exist.
+      if (!cluster) return { status: 204 };
+      return beginOperation(backend, cluster, 'delete', apiVersion);
+    }
+    return armError(405, 'MethodNotAllowed', `The simulator does not support ${req.method} on managed clusters.`);
+  }
+  if (lower.length === 9 && req.method === 'POST') {
+    if (action === 'start' || action === 'stop') {
+      if (!cluster) return notFoundCluster(rg.name, name);
+      return beginOperation(backend, cluster, action, apiVersion);
+    }
+    if (action === 'listclusterusercredential' || action === 'listclusteradmincredential') {
+      if (!cluster) return notFoundCluster(rg.name, name);
+      return credentials(cluster, action === 'listclusteradmincredential', sub.tenantId);
+    }
+  }
+  return armError(404, 'InvalidResourceType', `The resource type could not be found for ${req.method} ${segments.slice(6).join('/')}.`);
+}
+
+function beginOperation(backend: ArmBackend, cluster: SimCluster, kind: OperationKind, apiVersion: string): SimResponse {
+  try {
+    return accepted(backend, backend.lifecycle.begin(cluster, kind), apiVersion);
+  } catch (err) {
+    // AKS sends this 409 unwrapped (no "error" envelope).
+    if (err instanceof ConflictError) return { status: 409, body: { code: 'OperationNotAllowed', message: err.message } };
+    throw err;
+  }
+}
+
+function credentials(cluster: SimCluster, admin: boolean, tenantId: string): SimResponse {
+  const common = { clusterName: cluster.name, resourceGroup: cluster.resourceGroup, server: cluster.apiServerUrl, caPem: cluster.caPem };
+  const entra = cluster.spec.aad !== false;
+  if (admin && cluster.spec.disableLocalAccounts) {
+    return armError(400, 'BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
+  }
+  const cert = cluster.adminCredential;
+  const yaml =
+    !admin && entra
+      ? entraUserKubeconfig({ ...common, tenantId })
+      : certificateKubeconfig({ ...common, role: admin ? 'clusterAdmin' : 'clusterUser', certPem: cert.certPem, keyPem: cert.keyPem });
+  return {
+    status: 200,
+    body: { kubeconfigs: [{ name: admin ? 'clusterAdmin' : 'clusterUser', value: Buffer.from(yaml).toString('base64') }] },
+  };
+}

@@ -1,0 +1,173 @@
+// One simulated AKS cluster at run time: its ARM state (provisioning and power state, open operation), its
+// certificates, and its Kubernetes API server, which listens only while the cluster runs.
+import { createServer } from 'node:net';
+import { createCertificateAuthority, type CertificateAuthority, type KeyAndCertificate } from './certificates.js';
+import { ServerCounters, type RequestLog } from './counters.js';
+import type { ClusterSpec, PowerStateCode, ProvisioningState } from './fleet.js';
+import type { InjectionRegistry } from './injection.js';
+import { createKubernetesHandler, kubernetesInjectedAnswer, type TokenVerdict } from './kubernetes.js';
+import type { RenderContext } from './kubernetesObjects.js';
+import { SimServer } from './server.js';
+
+export interface ClusterEnvironment {
+  log: RequestLog;
+  injections: InjectionRegistry;
+  idleTimeoutMs: number;
+  adminCertLifetimeSeconds: number;
+  verifyToken(token: string): TokenVerdict;
+}
+
+export interface ClusterOperation {
+  id: string;
+  kind: 'start' | 'stop' | 'delete';
+  startedAt: Date;
+}
+
+export class SimCluster {
+  provisioningState: ProvisioningState;
+  powerState: PowerStateCode;
+  /** The open start/stop/delete, if any. */
+  operation?: ClusterOperation;
+  deleted = false;
+  readonly counters = new ServerCounters();
+  private server?: SimServer;
+  private resourceVersion = 1;
+  private reservedPort = 0;
+  private retired = false;
+  private ca!: CertificateAuthority;
+  private serverCert!: KeyAndCertificate;
+  private adminCert!: KeyAndCertificate;
+
+  private constructor(
+    readonly subscriptionId: string,
+    readonly tenantId: string,
+    readonly resourceGroup: string,
+    readonly location: string,
+    public spec: ClusterSpec,
+    private readonly env: ClusterEnvironment,
+  ) {
+    this.provisioningState = spec.provisioningState ?? 'Succeeded';
+    this.powerState = spec.powerState;
+  }
+
+  static async create(
+    at: { subscriptionId: string; tenantId: string; resourceGroup: string; location: string },
+    spec: ClusterSpec,
+    env: ClusterEnvironment,
+  ): Promise<SimCluster> {
+    const cluster = new SimCluster(at.subscriptionId, at.tenantId, at.resourceGroup, at.location, structuredClone(spec), env);
+    cluster.ca = await createCertificateAuthority('ca');
+    cluster.serverCert = await cluster.ca.issue({
+      subject: 'CN=apiserver',
+      usage: 'server',
+      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', cluster.fqdn],
+      ipAddresses: ['127.0.0.1'],
+      lifetimeSeconds: 2 * 365 * 86_400,
+    });
+    cluster.adminCert = await cluster.ca.issue({ subject: 'CN=masterclient, O=system:masters', usage: 'client', lifetimeSeconds: env.adminCertLifetimeSeconds });
+    if (cluster.powerState === 'Running') await cluster.startApiServer();
+    else cluster.reservedPort = await reservePort();
+    return cluster;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get resourceId(): string {
+    return `/subscriptions/${this.subscriptionId}/resourcegroups/${this.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${this.name}`;
+  }
+
+  get fqdn(): string {
+    return `${this.name}-dns-${this.subscriptionId.slice(0, 8)}.hcp.${this.location}.azmk8s.io`;
+  }
+
+  /** https://127.0.0.1:{port}; the port is kept across stop/start, like the cluster's FQDN. */
+  get apiServerUrl(): string {
+    return `https://127.0.0.1:${this.reservedPort}`;
+  }
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
+  get caPem(): string {
+    return this.ca.certPem;
+  }
+
+  get adminCredential(): KeyAndCertificate {
+    return this.adminCert;
+  }
+
+  /** Call after changing `spec` so list resourceVersions (and continue tokens) move on. */
+  touch(): void {
+    this.resourceVersion += 1;
+  }
+
+  renderContext(): RenderContext {
+    return {
+      subscriptionId: this.subscriptionId,
+      resourceGroup: this.resourceGroup,
+      location: this.location,
+      cluster: this.spec,
+      resourceVersion: String(this.resourceVersion),
+    };
+  }
+
+  async startApiServer(): Promise<void> {
+    if (this.server || this.retired) return;
+    const server = new SimServer({
+      name: `${this.resourceGroup}/${this.name}`,
+      identity: { kind: 'kubernetes', subscriptionId: this.subscriptionId, resourceGroup: this.resourceGroup, cluster: this.name },
+      tls: { key: this.serverCert.keyPem, cert: this.serverCert.certPem, ca: this.ca.certPem, requestCert: true },
+      counters: this.counters,
+      log: this.env.log,
+      injections: this.env.injections,
+      idleTimeoutMs: this.env.idleTimeoutMs,
+      handle: createKubernetesHandler({
+        renderContext: () => this.renderContext(),
+        verifyBearer: (token) => (this.spec.aad === false ? 'invalid' : this.env.verifyToken(token)),
+      }),
+      injectedAnswer: kubernetesInjectedAnswer,
+    });
+    try {
+      this.reservedPort = await server.listen(this.reservedPort);
+    } catch (err) {
+      // Someone took the port while the cluster was stopped: take another (kubeconfigs fetched before go stale,
+      // as they would if AKS moved the API server).
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      this.reservedPort = await server.listen(0);
+    }
+    if (this.retired) {
+      await server.close();
+      return;
+    }
+    this.server = server;
+  }
+
+  /** Simulator shutdown: stop serving and never listen again (an operation ending late must not reopen it). */
+  async retire(): Promise<void> {
+    this.retired = true;
+    await this.stopApiServer();
+  }
+
+  /** Stops listening and resets open connections: a stopped cluster's API server refuses connections. */
+  async stopApiServer(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await server.close();
+  }
+}
+
+/** A free loopback port, remembered for a stopped cluster so its kubeconfig has an address that refuses. */
+function reservePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,339 @@
+/**
+ * The simulated Azure: Azure Resource Manager (Microsoft.ContainerService/managedClusters) and one Kubernetes API
+ * server per running cluster, over HTTPS on 127.0.0.1, speaking the real wire protocols, so the real
+ * `@azure/arm-containerservice`, `@azure/identity` (static token) and `@kubernetes/client-node` talk to it.
+ *
+ *   const sim = await startSimulatedAzure({ durations: { start: 'manual' } });
+ *   // point the app at it (TRUSTED_CA, ARM_ENDPOINT, AZURE_CREDENTIAL=static, STATIC_ACCESS_TOKEN):
+ *   const config = loadConfig({ ...sim.appSettings(), TABLE_STORAGE_CONNECTION_STRING: '...' });
+ *   ...
+ *   await sim.close();
+ *
+ * Options (all optional) — see SimulatedAzureOptions:
+ *   fleet                  FleetSpec (default demoFleet(): subscription DEMO_SUBSCRIPTION_ID, rg-elb-01 with elb-01-a
+ *                          Running, elb-01-b Stopped, elb-01-c Running; rg-elb-01-blue with elb-01-blue-a Running)
+ *   token                  the one bearer token ARM and the API servers accept (default: random)
+ *   tokenLifetimeSeconds   the token is refused (401 ExpiredAuthenticationToken) after this (default 86400)
+ *   durations              { start, stop, delete }: ms until an operation ends by itself, or 'manual'
+ *                          (default start 5000, stop 3000, delete 3000)
+ *   lroRetryAfterSeconds   Retry-After of 202s and InProgress status documents (default 1; 0 = poll at the
+ *                          client's own interval)
+ *   armPageSize            clusters per list page; more pages follow through nextLink (default 100)
+ *   adminCertLifetimeSeconds  notAfter of the admin client certificate (default 2 years)
+ *   idleTimeoutMs          keep-alive idle timeout of every server (default 240000, like AKS's load balancer)
+ *
+ * SimulatedAzure:
+ *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
+ *   appSettings()                       the app settings that point the app at this simulator
+ *   setToken(token, lifetimeSeconds?)   rotate the accepted token
+ *   clusters()                          ClusterState of every live cluster
+ *   cluster(ref)                        SimulatedCluster handle: state(), apiServerUrl, caPem, spec, update(fn),
+ *                                       counters(), resetCounters()
+ *   completeOperation(ref, outcome?)    end the open start/stop/delete now (Succeeded, or Failed/Canceled with
+ *                                       an optional powerState); resolves once ARM reports the end state
+ *   setOperationDurations(durations)    change durations for operations begun from now on
+ *   setClusterState(ref, state)         set power/provisioning state directly (no operation), API server follows
+ *   inject(spec) → Injection            latency, status (429 ± Retry-After, 500, 404...), hold until release(),
+ *                                       drop; per target ('arm' | 'kubernetes' | ClusterRef | 'any'), method, path
+ *   clearInjections()
+ *   counters('arm' | ref)               requests by path, TCP connections, TLS handshakes full/resumed
+ *   resetCounters()
+ *   requestLog(filter?), clearRequestLog()   method, path+query, status, time, duration, injection id
+ *   close()
+ *
+ * ARM: list (subscription, resource group; nextLink paging), get, start, stop, delete (LROs: 202 +
+ * Azure-AsyncOperation + Location + Retry-After; status documents; 204 final GET), listClusterUserCredential
+ * (Entra: exec/kubelogin kubeconfig; without Entra: client certificate), listClusterAdminCredential (client
+ * certificate). Errors: 401 (missing/invalid/expired token), 404 ResourceNotFound / ResourceGroupNotFound /
+ * SubscriptionNotFound, 409 OperationNotAllowed (unwrapped, as AKS sends it), 400 MissingApiVersionParameter.
+ *
+ * Kubernetes (one HTTPS server per cluster, listening only while Running, same port across stop/start):
+ * client-certificate auth against the cluster CA, or the bearer token (Entra clusters); 401 / 403 Status objects.
+ * GET /version, /healthz; /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
+ * /api/v1/namespaces/{ns}/pods[/{name}[/log?tailLines=&container=]], /api/v1/events, /api/v1/namespaces/{ns}/events,
+ * /apis/batch/v1/jobs, /apis/batch/v1/namespaces/{ns}/jobs[/{name}], /apis/metrics.k8s.io/v1beta1/nodes[/{name}],
+ * /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods. Lists: labelSelector, fieldSelector, limit/continue.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ArmSubscription } from './arm.js';
+import { armInjectedAnswer, createArmHandler } from './arm.js';
+import { createCertificateAuthority } from './certificates.js';
+import { SimCluster, type ClusterEnvironment } from './cluster.js';
+import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry } from './counters.js';
+import { demoFleet } from './demoFleet.js';
+import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
+import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
+import type { TokenVerdict } from './kubernetes.js';
+import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
+import { SimServer } from './server.js';
+
+export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
+export { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
+export type * from './fleet.js';
+export type { CountersSnapshot, RequestLogEntry } from './counters.js';
+export type { Injection, InjectionSpec, InjectionTarget } from './injection.js';
+export type { OperationDuration, OperationKind, OperationOutcome } from './lifecycle.js';
+
+export interface SimulatedAzureOptions {
+  fleet?: FleetSpec;
+  token?: string;
+  tokenLifetimeSeconds?: number;
+  durations?: Partial<Record<OperationKind, OperationDuration>>;
+  lroRetryAfterSeconds?: number;
+  armPageSize?: number;
+  adminCertLifetimeSeconds?: number;
+  idleTimeoutMs?: number;
+  requestLogCapacity?: number;
+}
+
+export interface ClusterState {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  resourceId: string;
+  provisioningState: ProvisioningState;
+  powerState: PowerStateCode;
+  /** The open start/stop/delete. */
+  operation?: { id: string; kind: OperationKind; startedAt: Date };
+  /** Where the cluster's API server is (or will be, once started). */
+  apiServerUrl: string;
+  /** Whether the API server accepts connections now. */
+  listening: boolean;
+}
+
+export interface SimulatedCluster {
+  readonly ref: Required<ClusterRef>;
+  readonly resourceId: string;
+  readonly apiServerUrl: string;
+  /** PEM of the cluster CA (the API server's certificate and the admin client certificate chain to it). */
+  readonly caPem: string;
+  /** The cluster's data as the API server serves it. Read freely; change it through update(). */
+  readonly spec: ClusterSpec;
+  state(): ClusterState;
+  /** Changes the served data (e.g. a pod turns Failed) and moves the list resourceVersion on. */
+  update(change: (spec: ClusterSpec) => void): void;
+  counters(): CountersSnapshot;
+  resetCounters(): void;
+}
+
+export interface SimulatedAzure {
+  /** https://127.0.0.1:{port} */
+  readonly armEndpoint: string;
+  /** PEM of the CA that signed the ARM server certificate: the app's TRUSTED_CA. */
+  readonly caPem: string;
+  /** The bearer token accepted by ARM and (Entra clusters) the API servers. */
+  readonly token: string;
+  /** Epoch ms after which the token is refused. */
+  readonly tokenExpiresOnTimestamp: number;
+  readonly subscriptionIds: string[];
+  /**
+   * ARM_ENDPOINT, AZURE_CREDENTIAL=static, STATIC_ACCESS_TOKEN, STATIC_ACCESS_TOKEN_LIFETIME_SECONDS (the time
+   * left on the token), TRUSTED_CA (PEM text): merge into the app's environment.
+   */
+  appSettings(): Record<string, string>;
+  setToken(token: string, lifetimeSeconds?: number): void;
+  clusters(): ClusterState[];
+  cluster(ref: ClusterRef): SimulatedCluster;
+  completeOperation(ref: ClusterRef, outcome?: OperationOutcome): Promise<void>;
+  setOperationDurations(durations: Partial<Record<OperationKind, OperationDuration>>): void;
+  setClusterState(ref: ClusterRef, state: { powerState?: PowerStateCode; provisioningState?: 'Succeeded' | 'Failed' }): Promise<void>;
+  inject(spec: InjectionSpec): Injection;
+  clearInjections(): void;
+  counters(target: 'arm' | ClusterRef): CountersSnapshot;
+  resetCounters(): void;
+  requestLog(filter?: (entry: RequestLogEntry) => boolean): RequestLogEntry[];
+  clearRequestLog(): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): Promise<SimulatedAzure> {
+  const fleet = options.fleet ?? demoFleet();
+  validateFleet(fleet);
+  let token = options.token ?? randomBytes(24).toString('base64url');
+  let tokenExpiresOn = Date.now() + (options.tokenLifetimeSeconds ?? 86_400) * 1000;
+  const verifyToken = (presented: string): TokenVerdict => {
+    if (presented !== token) return 'invalid';
+    return Date.now() >= tokenExpiresOn ? 'expired' : 'valid';
+  };
+
+  const log = new RequestLog(options.requestLogCapacity);
+  const injections = new InjectionRegistry();
+  const idleTimeoutMs = options.idleTimeoutMs ?? 240_000;
+  const env: ClusterEnvironment = {
+    log,
+    injections,
+    idleTimeoutMs,
+    adminCertLifetimeSeconds: options.adminCertLifetimeSeconds ?? 2 * 365 * 86_400,
+    verifyToken,
+  };
+
+  const subscriptions = new Map<string, ArmSubscription>();
+  let clusters: SimCluster[] = [];
+  for (const sub of fleet.subscriptions) {
+    const resourceGroups = new Map(sub.resourceGroups.map((rg) => [rg.name.toLowerCase(), { name: rg.name, location: rg.location }]));
+    subscriptions.set(sub.subscriptionId.toLowerCase(), { subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, resourceGroups });
+  }
+  const created = await Promise.allSettled(
+    fleet.subscriptions.flatMap((sub) =>
+      sub.resourceGroups.flatMap((rg) =>
+        rg.clusters.map((spec) =>
+          SimCluster.create({ subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, resourceGroup: rg.name, location: rg.location }, spec, env),
+        ),
+      ),
+    ),
+  );
+  clusters = created.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = created.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(clusters.map((c) => c.retire()));
+    throw failed.reason;
+  }
+
+  const lifecycle = new Lifecycle(
+    { start: 5_000, stop: 3_000, delete: 3_000, ...options.durations },
+    (gone) => {
+      clusters = clusters.filter((c) => c !== gone);
+    },
+  );
+
+  const armCa = await createCertificateAuthority('Simulated Azure Root CA');
+  const armCert = await armCa.issue({ subject: 'CN=management.azure.local', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], lifetimeSeconds: 365 * 86_400 });
+  const armCounters = new ServerCounters();
+  let armEndpoint = '';
+  const lroRetryAfterSeconds = options.lroRetryAfterSeconds ?? 1;
+  const armPageSize = Math.max(1, options.armPageSize ?? 100);
+  const arm = new SimServer({
+    name: 'arm',
+    identity: { kind: 'arm' },
+    tls: { key: armCert.keyPem, cert: armCert.certPem },
+    counters: armCounters,
+    log,
+    injections,
+    idleTimeoutMs,
+    handle: createArmHandler({
+      endpoint: () => armEndpoint,
+      subscriptions: () => [...subscriptions.values()],
+      subscription: (id) => subscriptions.get(id.toLowerCase()),
+      clusters: (subscriptionId, resourceGroup) =>
+        clusters.filter(
+          (c) =>
+            c.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+            (resourceGroup === undefined || c.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+        ),
+      lifecycle,
+      verifyToken,
+      tokenExpiresOn: () => new Date(tokenExpiresOn),
+      pageSize: () => armPageSize,
+      lroRetryAfterSeconds: () => lroRetryAfterSeconds,
+    }),
+    injectedAnswer: armInjectedAnswer,
+  });
+  try {
+    armEndpoint = `https://127.0.0.1:${await arm.listen(0)}`;
+  } catch (err) {
+    await Promise.all(clusters.map((c) => c.retire()));
+    throw err;
+  }
+
+  function find(ref: ClusterRef): SimCluster {
+    const matches = clusters.filter(
+      (c) =>
+        c.resourceGroup.toLowerCase() === ref.resourceGroup.toLowerCase() &&
+        c.name.toLowerCase() === ref.name.toLowerCase() &&
+        (!ref.subscriptionId || c.subscriptionId.toLowerCase() === ref.subscriptionId.toLowerCase()),
+    );
+    if (matches.length !== 1) {
+      throw new Error(`simulated Azure: ${matches.length ? 'ambiguous' : 'no'} cluster ${ref.subscriptionId ?? '*'}/${ref.resourceGroup}/${ref.name}`);
+    }
+    return matches[0]!;
+  }
+
+  function stateOf(c: SimCluster): ClusterState {
+    return {
+      subscriptionId: c.subscriptionId,
+      resourceGroup: c.resourceGroup,
+      name: c.name,
+      resourceId: c.resourceId,
+      provisioningState: c.provisioningState,
+      powerState: c.powerState,
+      ...(c.operation ? { operation: { ...c.operation } } : {}),
+      apiServerUrl: c.apiServerUrl,
+      listening: c.listening,
+    };
+  }
+
+  function handle(c: SimCluster): SimulatedCluster {
+    return {
+      ref: { subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name },
+      resourceId: c.resourceId,
+      get apiServerUrl() {
+        return c.apiServerUrl;
+      },
+      caPem: c.caPem,
+      get spec() {
+        return c.spec;
+      },
+      state: () => stateOf(c),
+      update(change) {
+        change(c.spec);
+        c.touch();
+      },
+      counters: () => c.counters.snapshot(),
+      resetCounters: () => c.counters.reset(),
+    };
+  }
+
+  let closed = false;
+  return {
+    get armEndpoint() {
+      return armEndpoint;
+    },
+    caPem: armCa.certPem,
+    get token() {
+      return token;
+    },
+    get tokenExpiresOnTimestamp() {
+      return tokenExpiresOn;
+    },
+    subscriptionIds: fleet.subscriptions.map((s) => s.subscriptionId),
+    appSettings: () => ({
+      ARM_ENDPOINT: armEndpoint,
+      AZURE_CREDENTIAL: 'static',
+      STATIC_ACCESS_TOKEN: token,
+      STATIC_ACCESS_TOKEN_LIFETIME_SECONDS: String(Math.max(1, Math.min(86_400, Math.floor((tokenExpiresOn - Date.now()) / 1000)))),
+      TRUSTED_CA: armCa.certPem,
+    }),
+    setToken(next, lifetimeSeconds = 86_400) {
+      token = next;
+      tokenExpiresOn = Date.now() + lifetimeSeconds * 1000;
+    },
+    clusters: () => clusters.map(stateOf),
+    cluster: (ref) => handle(find(ref)),
+    completeOperation: (ref, outcome) => lifecycle.complete(find(ref), outcome),
+    setOperationDurations: (durations) => lifecycle.setDurations(durations),
+    async setClusterState(ref, state) {
+      const c = find(ref);
+      if (c.operation) throw new Error(`simulated Azure: ${c.name} has an operation in progress; complete it first`);
+      if (state.powerState === 'Running') await c.startApiServer();
+      if (state.powerState === 'Stopped') await c.stopApiServer();
+      if (state.powerState) c.powerState = state.powerState;
+      if (state.provisioningState) c.provisioningState = state.provisioningState;
+    },
+    inject: (spec) => injections.add(spec),
+    clearInjections: () => injections.clear(),
+    counters: (target) => (target === 'arm' ? armCounters.snapshot() : find(target).counters.snapshot()),
+    resetCounters() {
+      armCounters.reset();
+      for (const c of clusters) c.counters.reset();
+    },
+    requestLog: (filter) => log.list(filter),
+    clearRequestLog: () => log.clear(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      lifecycle.dispose();
+      injections.clear();
+      await Promise.all([arm.close(), ...clusters.map((c) => c.retire())]);
+    },
+  };
+}

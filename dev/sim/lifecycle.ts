@@ -1,0 +1,140 @@
+// The scripted power-state timeline of start / stop / delete, as AKS runs them:
+//   start:  provisioningState Starting, powerState stays Stopped; at the end the API server listens, then
+//           Running / Succeeded.
+//   stop:   Stopping while still Running; at the end the API server stops listening, then Stopped / Succeeded.
+//   delete: Deleting; at the end the cluster is gone (GET → 404).
+// Each kind ends after its configured duration, or, with 'manual', when the test calls complete().
+import { randomUUID } from 'node:crypto';
+import type { SimCluster } from './cluster.js';
+import type { PowerStateCode } from './fleet.js';
+
+export type OperationKind = 'start' | 'stop' | 'delete';
+/** Milliseconds until the operation ends by itself, or 'manual' (ends only through completeOperation). */
+export type OperationDuration = number | 'manual';
+
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+
+export interface OperationOutcome {
+  /** Default Succeeded. */
+  status?: 'Succeeded' | 'Failed' | 'Canceled';
+  /** Power state after a Failed/Canceled end (default: unchanged). Failed + Running is what users report. */
+  powerState?: PowerStateCode;
+  /** Error of the status document of a Failed operation. */
+  error?: { code: string; message: string };
+}
+
+export interface OperationRecord {
+  id: string;
+  kind: OperationKind;
+  cluster: SimCluster;
+  status: OperationStatus;
+  startTime: Date;
+  endTime?: Date;
+  error?: { code: string; message: string };
+}
+
+export class ConflictError extends Error {}
+
+const ACTIVE_STATE: Record<OperationKind, 'Starting' | 'Stopping' | 'Deleting'> = {
+  start: 'Starting',
+  stop: 'Stopping',
+  delete: 'Deleting',
+};
+
+export class Lifecycle {
+  private readonly operations = new Map<string, OperationRecord>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly finishing = new Map<string, Promise<void>>();
+
+  constructor(
+    private durations: Record<OperationKind, OperationDuration>,
+    private readonly onDeleted: (cluster: SimCluster) => void,
+  ) {}
+
+  setDurations(durations: Partial<Record<OperationKind, OperationDuration>>): void {
+    this.durations = { ...this.durations, ...durations };
+  }
+
+  get(id: string): OperationRecord | undefined {
+    return this.operations.get(id.toLowerCase());
+  }
+
+  /** Opens an operation, or throws ConflictError with AKS's message. */
+  begin(cluster: SimCluster, kind: OperationKind): OperationRecord {
+    if (cluster.operation) {
+      throw new ConflictError(
+        `Operation is not allowed: Another operation (${ACTIVE_STATE[cluster.operation.kind]}) is in progress, please wait for it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more details`,
+      );
+    }
+    if (kind === 'start' && cluster.powerState === 'Running' && cluster.provisioningState === 'Succeeded') {
+      throw new ConflictError(`Operation is not allowed: The managed cluster ${cluster.name} is already running.`);
+    }
+    if (kind === 'stop' && cluster.powerState === 'Stopped' && cluster.provisioningState === 'Succeeded') {
+      throw new ConflictError(`Operation is not allowed: The managed cluster ${cluster.name} is already stopped.`);
+    }
+    const record: OperationRecord = { id: randomUUID(), kind, cluster, status: 'InProgress', startTime: new Date() };
+    this.operations.set(record.id, record);
+    cluster.operation = { id: record.id, kind, startedAt: record.startTime };
+    cluster.provisioningState = ACTIVE_STATE[kind];
+    const duration = this.durations[kind];
+    if (duration !== 'manual') {
+      const timer = setTimeout(() => void this.complete(cluster).catch(() => undefined), duration);
+      timer.unref();
+      this.timers.set(record.id, timer);
+    }
+    return record;
+  }
+
+  /**
+   * Ends the cluster's open operation now. Resolves once ARM reports the end state (for a start: after the API
+   * server listens, so a caller that sees Running can connect).
+   */
+  complete(cluster: SimCluster, outcome: OperationOutcome = {}): Promise<void> {
+    const open = cluster.operation;
+    if (!open) return Promise.reject(new Error(`cluster ${cluster.resourceGroup}/${cluster.name} has no operation in progress`));
+    const pending = this.finishing.get(open.id);
+    if (pending) return pending;
+    const done = this.finish(cluster, this.operations.get(open.id)!, outcome).finally(() => this.finishing.delete(open.id));
+    this.finishing.set(open.id, done);
+    return done;
+  }
+
+  private async finish(cluster: SimCluster, record: OperationRecord, outcome: OperationOutcome): Promise<void> {
+    clearTimeout(this.timers.get(record.id));
+    this.timers.delete(record.id);
+    const status = outcome.status ?? 'Succeeded';
+    if (status === 'Succeeded') {
+      if (record.kind === 'start') {
+        await cluster.startApiServer();
+        cluster.powerState = 'Running';
+      } else {
+        await cluster.stopApiServer();
+        cluster.powerState = 'Stopped';
+      }
+      cluster.provisioningState = 'Succeeded';
+    } else {
+      const powerState = outcome.powerState ?? cluster.powerState;
+      if (powerState === 'Running') await cluster.startApiServer();
+      else await cluster.stopApiServer();
+      cluster.powerState = powerState;
+      cluster.provisioningState = status;
+      record.error = outcome.error ?? {
+        code: status === 'Failed' ? 'OperationFailed' : 'OperationCanceled',
+        message: `The ${record.kind} operation of ${cluster.name} ${status === 'Failed' ? 'failed' : 'was canceled'}.`,
+      };
+    }
+    cluster.operation = undefined;
+    record.status = status;
+    record.endTime = new Date();
+    if (record.kind === 'delete' && status === 'Succeeded') {
+      cluster.deleted = true;
+      this.onDeleted(cluster);
+    }
+  }
+
+  /** Stops every timer (simulator shutdown). */
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

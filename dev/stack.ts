@@ -1,0 +1,75 @@
+// The whole product on loopback: Azurite + the simulated Azure + the app on the local function host. `npm start`,
+// the integration and end-to-end tests and the benchmarks all start it this way.
+import { loadConfig, type Config, type Env } from '../shared/config.js';
+import { createApp, type App, type AppOptions } from '../functions/app.js';
+import { startAzurite, type AzuriteTables } from './azurite.js';
+import { startLocalHost, type LocalHost } from './host.js';
+import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from './sim/index.js';
+
+export interface LocalStackOptions extends AppOptions {
+  /** Function host port; 0 picks a free one. */
+  port?: number;
+  /** Use this Table Storage (e.g. the test run's Azurite) instead of starting one. */
+  tablesConnectionString?: string;
+  /** An already running simulated Azure (two hosts sharing one Azure), else one is started with simulator options. */
+  sim?: SimulatedAzure;
+  simulator?: SimulatedAzureOptions;
+  /** App settings over the defaults (table names, TTLs, …). */
+  env?: Env;
+  /** false: timers are not scheduled (tests run them with host.runTimer). */
+  timers?: boolean;
+  staticDir?: string;
+  hostLog?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  config: Config;
+  sim: SimulatedAzure;
+  app: App;
+  host: LocalHost;
+  close(): Promise<void>;
+}
+
+/** The scopes of every resource group of a simulated fleet: what development auth may see. */
+function allowedScopesOf(sim: SimulatedAzure): string {
+  const pairs = new Set(sim.clusters().map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
+  return [...pairs].join(',');
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  let azurite: AzuriteTables | undefined;
+  const tables = options.tablesConnectionString ?? (azurite = await startAzurite()).connectionString;
+  const ownSim = !options.sim;
+  const sim = options.sim ?? (await startSimulatedAzure(options.simulator));
+  const config = loadConfig({
+    AUTH_MODE: 'development',
+    DEV_PRINCIPAL_NAME: 'local-developer',
+    DEV_PRINCIPAL_ROLES: 'Dashboard.Read,Cluster.Operate,Cluster.Admin',
+    ALLOWED_SCOPES: allowedScopesOf(sim),
+    ...sim.appSettings(),
+    TABLE_STORAGE_CONNECTION_STRING: tables,
+    ...options.env,
+  });
+  const app = createApp(config, { now: options.now, log: options.log });
+  const host = await startLocalHost({
+    definitions: app.definitions,
+    port: options.port ?? 0,
+    timers: options.timers,
+    staticDir: options.staticDir,
+    log: options.hostLog,
+  });
+  return {
+    url: host.url,
+    config,
+    sim,
+    app,
+    host,
+    async close() {
+      await host.close();
+      await app.close();
+      if (ownSim) await sim.close();
+      await azurite?.stop();
+    },
+  };
+}

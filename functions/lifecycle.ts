@@ -1,0 +1,27 @@
+// POST /api/aks/start | stop | delete: kick off the ARM operation, answer 202 as soon as ARM accepted it.
+import type { HttpPipeline } from '../shared/http/pipeline.js';
+import { clusterName } from '../shared/http/validation.js';
+import type { LifecycleService } from '../shared/lifecycle/actions.js';
+import type { LifecycleAction } from '../shared/lifecycle/transitions.js';
+import type { HttpFunctionDefinition } from './definition.js';
+
+/** Who may do what: start and stop need the operator role, delete the admin role. */
+const PERMISSION_OF: Record<LifecycleAction, 'operate' | 'admin'> = { start: 'operate', stop: 'operate', delete: 'admin' };
+
+export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: LifecycleService }): HttpFunctionDefinition[] {
+  const { pipeline, lifecycle } = deps;
+  return (Object.keys(PERMISSION_OF) as LifecycleAction[]).map((action) => ({
+    kind: 'http',
+    name: `aks${action[0]!.toUpperCase()}${action.slice(1)}`,
+    route: `aks/${action}`,
+    methods: ['POST'],
+    handler: pipeline.wrap(
+      { auth: PERMISSION_OF[action], scopeFrom: 'body', body: { cluster: clusterName } },
+      async ({ scope, body, caller, log }) => {
+        const result = await lifecycle.act(scope, body.cluster, action, caller.name);
+        log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);
+        return { status: 202, body: result };
+      },
+    ),
+  }));
+}

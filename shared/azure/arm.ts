@@ -1,0 +1,192 @@
+// ARM clients (Microsoft.ContainerService). Real Azure or the simulated Azure, by configuration only:
+// ARM_ENDPOINT, and TRUSTED_CA for the simulator's certificate authority.
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { ContainerServiceClient, type ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
+import type { TokenCredential } from '@azure/core-auth';
+import type { Config } from '../config.js';
+
+type PipelinePolicy = Parameters<ContainerServiceClient['pipeline']['addPolicy']>[0];
+type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
+type PipelineResponse = Awaited<ReturnType<PipelinePolicy['sendRequest']>>;
+
+/** How hard one ARM call may retry. The defaults keep a dashboard tick short. */
+export interface ArmRetryBounds {
+  /** Retries after the first try. */
+  maxRetries: number;
+  /** First back-off of the exponential schedule (5xx, 408, reset connections). */
+  retryDelayInMs: number;
+  /**
+   * Longest wait before a retry. A 429/503 whose Retry-After asks for longer is not retried at all: it fails at
+   * once with its status (the SDK's own policy would sleep for whatever the server says, uncapped).
+   */
+  maxRetryDelayInMs: number;
+}
+
+export const DEFAULT_ARM_RETRY_BOUNDS: ArmRetryBounds = { maxRetries: 2, retryDelayInMs: 400, maxRetryDelayInMs: 3_000 };
+
+export interface ArmClientSettings {
+  azure: Pick<Config['azure'], 'armEndpoint' | 'trustedCa'>;
+  upstream: Config['upstream'];
+}
+
+/**
+ * TRUSTED_CA is PEM text or the path of a PEM file. It is trusted in addition to the public roots, so setting it
+ * never breaks a real Azure endpoint.
+ */
+export function resolveTrustedCa(trustedCa: string | undefined): string[] | undefined {
+  if (!trustedCa) return undefined;
+  const pem = trustedCa.includes('-----BEGIN CERTIFICATE-----') ? trustedCa : readFileSync(trustedCa, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('TRUSTED_CA: no PEM certificate found');
+  return [...rootCertificates, pem];
+}
+
+export function createContainerServiceClient(
+  settings: ArmClientSettings,
+  credential: TokenCredential,
+  subscriptionId: string,
+  bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
+): ContainerServiceClient {
+  const endpoint = settings.azure.armEndpoint.replace(/\/+$/, '');
+  const ca = resolveTrustedCa(settings.azure.trustedCa);
+  const options: ContainerServiceClientOptionalParams = {
+    endpoint,
+    credentials: { scopes: [`${endpoint}/.default`] },
+    // The SDK's default retry policy is replaced below; 0 keeps it inert should it ever stay in the pipeline.
+    retryOptions: { maxRetries: 0 },
+    ...(ca ? { tlsOptions: { ca } } : {}),
+  };
+  const client = new ContainerServiceClient(credential, subscriptionId, options);
+  client.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  client.pipeline.addPolicy(boundedRetryPolicy(bounds), { phase: 'Retry' });
+  // First in line, so token acquisition and every retry count against the same deadline.
+  client.pipeline.addPolicy(deadlinePolicy(settings.upstream.timeoutMs), { beforePolicies: ['bearerTokenAuthenticationPolicy'] });
+  return client;
+}
+
+/** One client per subscription, built on first use (a client holds its connection pool: build it once). */
+export function createArmClientFactory(
+  settings: ArmClientSettings,
+  credential: TokenCredential,
+  bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
+): (subscriptionId: string) => ContainerServiceClient {
+  const clients = new Map<string, ContainerServiceClient>();
+  return (subscriptionId) => {
+    const key = subscriptionId.toLowerCase();
+    let client = clients.get(key);
+    if (!client) {
+      client = createContainerServiceClient(settings, credential, subscriptionId, bounds);
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
+
+/**
+ * The kubeconfig YAML of a cluster from listClusterUserCredential (admin = false) or listClusterAdminCredential.
+ * It is a secret: never log it.
+ */
+export async function getKubeconfig(
+  client: ContainerServiceClient,
+  resourceGroup: string,
+  cluster: string,
+  admin: boolean,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<string> {
+  const result = admin
+    ? await client.managedClusters.listClusterAdminCredentials(resourceGroup, cluster, options)
+    : await client.managedClusters.listClusterUserCredentials(resourceGroup, cluster, options);
+  const value = result.kubeconfigs?.[0]?.value;
+  if (!value) throw new Error(`ARM returned no kubeconfig for ${resourceGroup}/${cluster}`);
+  return new TextDecoder().decode(value);
+}
+
+// --- pipeline policies ---------------------------------------------------------------------------------------
+
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Milliseconds a 429/503 asks us to wait (retry-after-ms, x-ms-retry-after-ms, Retry-After seconds or date). */
+export function retryAfterMs(response: PipelineResponse): number | undefined {
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const raw = response.headers.get(name);
+    if (raw !== undefined && /^\d+$/.test(raw.trim())) return Number(raw);
+  }
+  const raw = response.headers.get('retry-after')?.trim();
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+function exponentialDelay(attempt: number, bounds: ArmRetryBounds): number {
+  const base = Math.min(bounds.maxRetryDelayInMs, bounds.retryDelayInMs * 2 ** attempt);
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+/** How long to wait before retrying, or undefined when this outcome is final. */
+function retryDelay(response: PipelineResponse | undefined, error: unknown, attempt: number, bounds: ArmRetryBounds): number | undefined {
+  if (response) {
+    const { status } = response;
+    if (status === 429 || status === 503) {
+      const hinted = retryAfterMs(response);
+      if (hinted !== undefined) return hinted <= bounds.maxRetryDelayInMs ? hinted : undefined;
+      // A 429 without Retry-After is not retried (as in the SDK); a bare 503 is an ordinary server error.
+      if (status === 429) return undefined;
+    }
+    if (status === 408 || (status >= 500 && status !== 501 && status !== 505)) return exponentialDelay(attempt, bounds);
+    return undefined;
+  }
+  const code = (error as { code?: string } | undefined)?.code;
+  return code && TRANSIENT_NETWORK_CODES.has(code) ? exponentialDelay(attempt, bounds) : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function boundedRetryPolicy(bounds: ArmRetryBounds): PipelinePolicy {
+  return {
+    name: 'boundedArmRetryPolicy',
+    async sendRequest(request: PipelineRequest, next) {
+      for (let attempt = 0; ; attempt++) {
+        let response: PipelineResponse | undefined;
+        let error: unknown;
+        try {
+          response = await next(request);
+        } catch (err) {
+          error = err;
+        }
+        const wait = attempt < bounds.maxRetries && !request.abortSignal?.aborted ? retryDelay(response, error, attempt, bounds) : undefined;
+        if (wait === undefined) {
+          if (response) return response;
+          throw error;
+        }
+        await sleep(wait, request.abortSignal as AbortSignal | undefined);
+      }
+    },
+  };
+}
+
+/** Bounds one ARM call, retries included, by UPSTREAM_TIMEOUT_MS, also when the caller passed no abort signal. */
+export function deadlinePolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'armDeadlinePolicy',
+    sendRequest(request: PipelineRequest, next) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const callers = request.abortSignal as AbortSignal | undefined;
+      request.abortSignal = callers ? AbortSignal.any([callers, deadline]) : deadline;
+      return next(request);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// A reading's value as entity properties. Table Storage limits: a property ≤ 64 KiB (a string ≤ 32 K UTF-16
+// units), an entity ≤ 1 MiB (Azurite measures the JSON body, where binary travels as base64).
+// Small readings are stored as one JSON string (no CPU on the hit path); larger ones gzip-compressed and split
+// across binary properties; readings that stay too large are not stored.
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+export const MAX_JSON_STRING_UNITS = 32_000;
+export const CHUNK_BYTES = 64_000;
+/** 720 000 bytes travel as 960 000 base64 characters: under 1 MiB with the rest of the entity. */
+export const MAX_STORED_BYTES = 720_000;
+
+export type ValueProperties = Record<string, string | number | Uint8Array>;
+
+export type EncodedValue =
+  | { ok: true; properties: ValueProperties; storedBytes: number }
+  | { ok: false; reason: 'too-large' | 'not-serializable'; storedBytes?: number };
+
+export function encodeValue(value: unknown): EncodedValue {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? 'null';
+  } catch {
+    return { ok: false, reason: 'not-serializable' };
+  }
+  if (json.length <= MAX_JSON_STRING_UNITS) return { ok: true, properties: { enc: 'json', chunks: 1, d0: json }, storedBytes: json.length * 2 };
+  const zipped = gzipSync(json);
+  if (zipped.length > MAX_STORED_BYTES) return { ok: false, reason: 'too-large', storedBytes: zipped.length };
+  const properties: ValueProperties = { enc: 'gzip', chunks: Math.ceil(zipped.length / CHUNK_BYTES) };
+  for (let i = 0; i * CHUNK_BYTES < zipped.length; i++) {
+    properties[`d${i}`] = zipped.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+  }
+  return { ok: true, properties, storedBytes: zipped.length };
+}
+
+/** Throws if the stored properties are incomplete or corrupt (the caller treats the row as missing). */
+export function decodeValue(entity: Record<string, unknown>): unknown {
+  const enc = entity.enc;
+  if (enc === 'json' && typeof entity.d0 === 'string') return JSON.parse(entity.d0);
+  if (enc === 'gzip' && typeof entity.chunks === 'number') {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < entity.chunks; i++) {
+      const part = entity[`d${i}`];
+      if (!(part instanceof Uint8Array)) throw new Error(`chunk d${i} missing`);
+      parts.push(part);
+    }
+    return JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8'));
+  }
+  throw new Error(`unknown encoding ${String(enc)}`);
+}

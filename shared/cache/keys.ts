@@ -1,0 +1,214 @@
+// Logical cache keys and where they live in Table Storage.
+//
+// Logical keys (what the monitor and lifecycle code see):
+//   monitor:aks:{sub}:{rg}                      cluster list of a scope
+//   monitor:aks:{sub}:{rg}:{cluster}:{category} one category of one cluster
+//
+// Partitions follow the purge units (DESIGN.md §3); PartitionKey = the encoded logical prefix of the unit:
+//   monitor:aks:{sub}:{rg}            (scope)     RowKey generation    counters `list` (the list key), `tree` (all below)
+//                                                        v:            the cluster list reading
+//                                                        t:{cluster}   reserved for transition rows
+//   monitor:aks:{sub}:{rg}:{cluster}  (cluster)   RowKey generation    counter `counter`
+//                                                        v:{category}  one reading per category
+// Every reading's RowKey starts with `v:`, so purges and scans (RowKey range 'v:'..'v;') never touch
+// generation or transition rows. Components are encoded one by one and joined with ':', so the boundary-safe
+// range `PK eq p or (PK ge 'p:' and PK lt 'p;')` selects exactly the units at or under a logical prefix p.
+// Subscription and root purges have no row of their own: they bump every generation row in their range
+// (a fill creates its partition's row before its fetch starts, so an in-flight fill always has one to bump).
+
+export const MONITOR_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
+export type MonitorCategory = (typeof MONITOR_CATEGORIES)[number];
+
+export function isMonitorCategory(value: string): value is MonitorCategory {
+  return (MONITOR_CATEGORIES as readonly string[]).includes(value);
+}
+
+export interface MonitorScope {
+  subscriptionId: string;
+  resourceGroup: string;
+}
+
+/** A key or prefix that cannot be a cache key, or cannot be stored in Table Storage. */
+export class CacheKeyError extends Error {
+  constructor(readonly key: string, problem: string) {
+    super(`Cache key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}": ${problem}`);
+    this.name = 'CacheKeyError';
+  }
+}
+
+export const KEY_NAMESPACE = ['monitor', 'aks'] as const;
+export const SEPARATOR = ':';
+/** Azurite rejects keys over 512 UTF-16 code units; Azure allows 1 KiB (512 UTF-16 code units as Azure counts). */
+export const MAX_STORAGE_KEY_LENGTH = 512;
+
+export const GENERATION_ROW_KEY = 'generation';
+export const READING_ROW_PREFIX = 'v:';
+export const TRANSITION_ROW_PREFIX = 't:';
+
+// --- builders -------------------------------------------------------------------------------------------------
+// ARM names are case-insensitive, so the builders lowercase them: one cluster, one key, whatever the caller's casing.
+
+function component(value: string, what: string): string {
+  const v = value.toLowerCase();
+  if (!v) throw new CacheKeyError(value, `${what} is empty`);
+  if (v.includes(SEPARATOR)) throw new CacheKeyError(value, `${what} may not contain "${SEPARATOR}"`);
+  return v;
+}
+
+export function scopePrefix(scope: MonitorScope): string {
+  return [...KEY_NAMESPACE, component(scope.subscriptionId, 'subscriptionId'), component(scope.resourceGroup, 'resourceGroup')].join(SEPARATOR);
+}
+
+export function subscriptionPrefix(subscriptionId: string): string {
+  return [...KEY_NAMESPACE, component(subscriptionId, 'subscriptionId')].join(SEPARATOR);
+}
+
+/** The cluster list of a scope; it is also the scope's prefix. */
+export function clusterListKey(scope: MonitorScope): string {
+  return scopePrefix(scope);
+}
+
+export function clusterPrefix(scope: MonitorScope, cluster: string): string {
+  return `${scopePrefix(scope)}${SEPARATOR}${component(cluster, 'cluster')}`;
+}
+
+export function categoryKey(scope: MonitorScope, cluster: string, category: MonitorCategory): string {
+  if (!isMonitorCategory(category)) throw new CacheKeyError(String(category), `unknown category (one of ${MONITOR_CATEGORIES.join(', ')})`);
+  return `${clusterPrefix(scope, cluster)}${SEPARATOR}${category}`;
+}
+
+// --- encoding -------------------------------------------------------------------------------------------------
+// Table Storage forbids / \ # ? and control characters in keys; % is the escape character itself.
+// Each is written as %XX (all are below U+0100). ':' never occurs inside a component (it is the separator).
+
+const FORBIDDEN = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
+
+export function encodeComponent(value: string): string {
+  return value.replace(FORBIDDEN, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+export function decodeComponent(value: string): string {
+  return value.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function encodePath(components: readonly string[]): string {
+  return components.map(encodeComponent).join(SEPARATOR);
+}
+
+function checkStorable(key: string, storageKey: string, what: string): string {
+  if (storageKey.length > MAX_STORAGE_KEY_LENGTH) {
+    throw new CacheKeyError(key, `${what} is ${storageKey.length} characters once encoded, over the limit of ${MAX_STORAGE_KEY_LENGTH}`);
+  }
+  return storageKey;
+}
+
+// --- locations ------------------------------------------------------------------------------------------------
+
+export type CounterName = 'list' | 'tree' | 'counter';
+
+/** One counter of one generation row. */
+export interface CounterRef {
+  partitionKey: string;
+  name: CounterName;
+}
+
+export type KeyKind = 'list' | 'category';
+
+/** Where a logical key is stored, and which generation counters cover it. */
+export interface KeyLocation {
+  key: string;
+  kind: KeyKind;
+  partitionKey: string;
+  rowKey: string;
+  /** The counter in the reading's own partition: the transaction guard of every write. */
+  own: CounterRef;
+  /** The scope's `tree` for a category key, checked at write time (it lives in another partition). */
+  ancestors: CounterRef[];
+}
+
+/** Splits a logical key or prefix; throws for characters that can never be stored (lone surrogates). */
+function splitKey(key: string): string[] {
+  if (/\p{Cs}/u.test(key)) throw new CacheKeyError(key, 'contains a lone surrogate');
+  return key.split(SEPARATOR);
+}
+
+function isNamespace(parts: readonly string[]): boolean {
+  return parts[0] === KEY_NAMESPACE[0] && parts[1] === KEY_NAMESPACE[1];
+}
+
+/** Maps a logical key to its row and covering counters; CacheKeyError if it is not a monitor key or cannot be stored. */
+export function locateKey(key: string): KeyLocation {
+  const parts = splitKey(key);
+  if (!isNamespace(parts) || (parts.length !== 4 && parts.length !== 6)) {
+    throw new CacheKeyError(key, 'expected monitor:aks:{sub}:{rg} or monitor:aks:{sub}:{rg}:{cluster}:{category}');
+  }
+  if (parts.some((p) => p === '')) throw new CacheKeyError(key, 'has an empty component');
+  const scopePk = checkStorable(key, encodePath(parts.slice(0, 4)), 'PartitionKey');
+  if (parts.length === 4) {
+    // A scope purge bumps `list` and `tree` together, so the list key needs only `list`.
+    return { key, kind: 'list', partitionKey: scopePk, rowKey: READING_ROW_PREFIX, own: { partitionKey: scopePk, name: 'list' }, ancestors: [] };
+  }
+  const clusterPk = checkStorable(key, encodePath(parts.slice(0, 5)), 'PartitionKey');
+  return {
+    key,
+    kind: 'category',
+    partitionKey: clusterPk,
+    rowKey: checkStorable(key, READING_ROW_PREFIX + encodeComponent(parts[5]!), 'RowKey'),
+    own: { partitionKey: clusterPk, name: 'counter' },
+    ancestors: [{ partitionKey: scopePk, name: 'tree' }],
+  };
+}
+
+/** The inverse of locateKey for reading rows. */
+export function keyOfRow(partitionKey: string, rowKey: string): string {
+  if (!rowKey.startsWith(READING_ROW_PREFIX)) throw new CacheKeyError(rowKey, 'not a reading row');
+  const base = partitionKey.split(SEPARATOR).map(decodeComponent).join(SEPARATOR);
+  const rest = rowKey.slice(READING_ROW_PREFIX.length);
+  return rest ? `${base}${SEPARATOR}${decodeComponent(rest)}` : base;
+}
+
+/** The counters of a unit's generation row, by the number of components of its PartitionKey (scope 4, cluster 5). */
+export function countersOfPartition(partitionKey: string): CounterName[] {
+  const depth = partitionKey.split(SEPARATOR).length;
+  if (depth === 4) return ['list', 'tree'];
+  if (depth === 5) return ['counter'];
+  throw new CacheKeyError(partitionKey, 'no generation row at this level');
+}
+
+/** Where a transition row of a cluster lives (the scope's partition, RowKey `t:{cluster}`): never a reading. */
+export function transitionRowLocation(scope: MonitorScope, cluster: string): { partitionKey: string; rowKey: string } {
+  const parts = splitKey(clusterPrefix(scope, cluster));
+  const partitionKey = encodePath(parts.slice(0, 4));
+  return { partitionKey, rowKey: checkStorable(parts.join(SEPARATOR), TRANSITION_ROW_PREFIX + encodeComponent(parts[4]!), 'RowKey') };
+}
+
+// --- prefixes -------------------------------------------------------------------------------------------------
+
+export type PrefixLevel = 'root' | 'subscription' | 'scope' | 'cluster' | 'key';
+
+/**
+ * What a prefix covers. `none`: no cache key can equal it or start with it plus ':' (empty prefix, another
+ * namespace, an empty component, deeper than a key), so an invalidation has nothing to do.
+ */
+export type PrefixTarget =
+  | { level: 'none'; prefix: string }
+  | { level: Exclude<PrefixLevel, 'key'>; prefix: string; partitionKey: string }
+  | { level: 'key'; prefix: string; location: KeyLocation };
+
+export function targetOfPrefix(prefix: string): PrefixTarget {
+  if (prefix === '') return { level: 'none', prefix };
+  const parts = splitKey(prefix);
+  if (parts.some((p) => p === '')) return { level: 'none', prefix };
+  // 'monitor' alone covers every key, like 'monitor:aks'.
+  if (parts.length === 1 && parts[0] === KEY_NAMESPACE[0]) return { level: 'root', prefix, partitionKey: encodePath(KEY_NAMESPACE) };
+  if (!isNamespace(parts) || parts.length > 6) return { level: 'none', prefix };
+  if (parts.length === 6) return { level: 'key', prefix, location: locateKey(prefix) };
+  const levels = { 2: 'root', 3: 'subscription', 4: 'scope', 5: 'cluster' } as const;
+  const level = levels[parts.length as 2 | 3 | 4 | 5];
+  return { level, prefix, partitionKey: checkStorable(prefix, encodePath(parts), 'PartitionKey') };
+}
+
+/** Boundary-safe match: the key itself or anything below it, never a look-alike (rg-elb-01 vs rg-elb-01-blue). */
+export function keyMatchesPrefix(key: string, prefix: string): boolean {
+  return prefix !== '' && (key === prefix || key.startsWith(prefix + SEPARATOR));
+}

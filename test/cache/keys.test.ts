@@ -1,0 +1,135 @@
+// Logical keys → PartitionKey/RowKey: reversible, safe, bounded; and a round trip through Azurite.
+import { describe, expect, it } from 'vitest';
+import {
+  CacheKeyError,
+  categoryKey,
+  clusterListKey,
+  clusterPrefix,
+  decodeComponent,
+  encodeComponent,
+  keyMatchesPrefix,
+  keyOfRow,
+  locateKey,
+  MAX_STORAGE_KEY_LENGTH,
+  MONITOR_CATEGORIES,
+  scopePrefix,
+  targetOfPrefix,
+  transitionRowLocation,
+  type MonitorCategory,
+} from '../../shared/cache/index.js';
+import { cacheOnFreshTable } from './helpers.js';
+
+const scope = { subscriptionId: '00000000-0000-0000-0000-0000000000d1', resourceGroup: 'rg-elb-01' };
+
+describe('key builders', () => {
+  it('build the documented keys, lowercasing case-insensitive ARM names', () => {
+    expect(clusterListKey(scope)).toBe('monitor:aks:00000000-0000-0000-0000-0000000000d1:rg-elb-01');
+    expect(scopePrefix({ ...scope, resourceGroup: 'RG-ELB-01' })).toBe(clusterListKey(scope));
+    expect(clusterPrefix(scope, 'AKS-1')).toBe(`${clusterListKey(scope)}:aks-1`);
+    expect(categoryKey(scope, 'aks-1', 'warmup-status')).toBe(`${clusterListKey(scope)}:aks-1:warmup-status`);
+    expect(MONITOR_CATEGORIES).toEqual(['nodes', 'pods', 'top-nodes', 'warmup-status', 'events']);
+  });
+
+  it('reject what cannot be a key component', () => {
+    expect(() => clusterPrefix(scope, 'a:b')).toThrow(CacheKeyError);
+    expect(() => clusterPrefix(scope, '')).toThrow(CacheKeyError);
+    expect(() => scopePrefix({ ...scope, resourceGroup: '' })).toThrow(CacheKeyError);
+    expect(() => categoryKey(scope, 'aks-1', 'secrets' as MonitorCategory)).toThrow(/unknown category/);
+  });
+});
+
+describe('storage mapping', () => {
+  it('puts the list in the scope partition and categories in the cluster partition', () => {
+    const list = locateKey(clusterListKey(scope));
+    const nodes = locateKey(categoryKey(scope, 'aks-1', 'nodes'));
+    expect(list).toMatchObject({ kind: 'list', partitionKey: clusterListKey(scope), rowKey: 'v:', own: { name: 'list' }, ancestors: [] });
+    expect(nodes).toMatchObject({
+      kind: 'category',
+      partitionKey: clusterPrefix(scope, 'aks-1'),
+      rowKey: 'v:nodes',
+      own: { partitionKey: clusterPrefix(scope, 'aks-1'), name: 'counter' },
+      ancestors: [{ partitionKey: clusterListKey(scope), name: 'tree' }],
+    });
+    const transition = transitionRowLocation(scope, 'aks-1');
+    expect(transition).toEqual({ partitionKey: clusterListKey(scope), rowKey: 't:aks-1' });
+  });
+
+  const awkward = ['rg/with/slash', 'rg\\back', 'rg#hash', 'rg?q', 'rg%25pct', 'rg\u0001ctl\u007f\u009f', "rg'quote", 'rg;semi', 'rg é ü 日本', 'rg😀'];
+
+  it.each(awkward)('encodes %j reversibly, with no forbidden character left', (resourceGroup) => {
+    for (const key of [clusterListKey({ ...scope, resourceGroup }), categoryKey({ ...scope, resourceGroup }, 'aks/1#x', 'pods')]) {
+      const location = locateKey(key);
+      for (const storageKey of [location.partitionKey, location.rowKey]) {
+        expect(storageKey).not.toMatch(/[/\\#?\u0000-\u001f\u007f-\u009f]/);
+      }
+      expect(keyOfRow(location.partitionKey, location.rowKey)).toBe(key);
+    }
+  });
+
+  it('percent-encodes the escape character itself, so decoding is exact', () => {
+    expect(encodeComponent('a%2Fb/c')).toBe('a%252Fb%2Fc');
+    expect(decodeComponent(encodeComponent('a%2Fb/c'))).toBe('a%2Fb/c');
+  });
+
+  it('rejects keys that are not monitor keys, have empty components or lone surrogates', () => {
+    for (const bad of ['', 'monitor:aks', 'monitor:aks:sub', 'monitor:aks:sub:rg:cluster', 'monitor:gke:sub:rg', 'x:aks:sub:rg', 'monitor:aks:sub::', 'monitor:aks:sub:rg:c:nodes:extra', 'monitor:aks:sub:rg\ud800']) {
+      expect(() => locateKey(bad), bad).toThrow(CacheKeyError);
+    }
+  });
+
+  it(`rejects keys longer than ${MAX_STORAGE_KEY_LENGTH} characters once encoded, with a clear error`, () => {
+    const base = `monitor:aks:${scope.subscriptionId}:`;
+    expect(() => locateKey(base + 'r'.repeat(MAX_STORAGE_KEY_LENGTH - base.length))).not.toThrow();
+    expect(() => locateKey(base + 'r'.repeat(MAX_STORAGE_KEY_LENGTH - base.length + 1))).toThrow(/over the limit of 512/);
+    // encoding grows a key: 200 slashes become 600 characters
+    expect(() => locateKey(base + '/'.repeat(200))).toThrow(CacheKeyError);
+  });
+});
+
+describe('prefixes', () => {
+  it('classify by level; what no key can match is none', () => {
+    expect(targetOfPrefix('').level).toBe('none');
+    expect(targetOfPrefix('monitor').level).toBe('root');
+    expect(targetOfPrefix('monitor:aks').level).toBe('root');
+    expect(targetOfPrefix('monitor:aks:sub').level).toBe('subscription');
+    expect(targetOfPrefix(scopePrefix(scope)).level).toBe('scope');
+    expect(targetOfPrefix(clusterPrefix(scope, 'aks-1')).level).toBe('cluster');
+    expect(targetOfPrefix(categoryKey(scope, 'aks-1', 'pods')).level).toBe('key');
+    for (const none of ['mon', 'monitor:', 'monitor:aks:', 'monitor:aksx', 'other:aks:sub', `${categoryKey(scope, 'aks-1', 'pods')}:deeper`]) {
+      expect(targetOfPrefix(none).level, none).toBe('none');
+    }
+  });
+
+  it('match boundary-safely', () => {
+    const rg = scopePrefix(scope);
+    expect(keyMatchesPrefix(rg, rg)).toBe(true);
+    expect(keyMatchesPrefix(`${rg}:aks-1:nodes`, rg)).toBe(true);
+    for (const lookAlike of ['rg-elb-01-blue', 'rg-elb-010', 'rg-elb-01;x']) {
+      expect(keyMatchesPrefix(scopePrefix({ ...scope, resourceGroup: lookAlike }), rg)).toBe(false);
+    }
+    expect(keyMatchesPrefix(rg, '')).toBe(false);
+  });
+});
+
+describe('through Azurite', () => {
+  it('stores and finds awkward keys, and the refresh scan hands back the logical keys', async () => {
+    const { cache, clock } = await cacheOnFreshTable();
+    const keys = awkwardKeys();
+    for (const key of keys) expect((await cache.read(key, async () => key)).stored, key).toBe(true);
+    for (const key of keys) expect((await cache.peek(key))?.value).toBe(key);
+    clock.advance(31_000);
+    expect((await cache.listRefreshCandidates()).map((c) => c.key).sort()).toEqual([...keys].sort());
+    await cache.invalidatePrefix(scopePrefix({ ...scope, resourceGroup: 'rg/with/slash' }));
+    expect(await cache.peek(keys[0]!)).toBeUndefined();
+    expect((await cache.peek(keys[2]!))?.value).toBe(keys[2]);
+  });
+});
+
+function awkwardKeys(): string[] {
+  return [
+    clusterListKey({ ...scope, resourceGroup: 'rg/with/slash' }),
+    categoryKey({ ...scope, resourceGroup: 'rg/with/slash' }, 'aks#1?', 'nodes'),
+    clusterListKey({ ...scope, resourceGroup: 'rg%2Fwith%2Fslash' }),
+    clusterListKey({ ...scope, resourceGroup: "rg'\\\u0007 é😀" }),
+  ];
+}

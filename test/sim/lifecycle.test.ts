@@ -1,0 +1,144 @@
+// The scripted power-state timeline and the LRO wire format, seen raw (what any ARM client sees).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SUBSCRIPTION_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { Agent, request } from 'undici';
+
+const RG = 'rg-elb-01';
+let sim: SimulatedAzure;
+let agent: Agent;
+
+beforeAll(async () => {
+  sim = await startSimulatedAzure({ durations: { start: 'manual', stop: 'manual', delete: 'manual' }, lroRetryAfterSeconds: 7 });
+  agent = new Agent({ connect: { ca: sim.caPem } });
+});
+
+afterAll(async () => {
+  await agent.close();
+  await sim.close();
+});
+
+async function arm(method: 'GET' | 'POST' | 'DELETE', pathOrUrl: string) {
+  const url = pathOrUrl.startsWith('https://') ? pathOrUrl : `${sim.armEndpoint}${pathOrUrl}${pathOrUrl.includes('?') ? '&' : '?'}api-version=2026-06-01`;
+  const res = await request(url, { method, dispatcher: agent, headers: { authorization: `Bearer ${sim.token}` } });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+const clusterPath = (name: string) => `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+const powerOf = async (name: string) => {
+  const { body } = await arm('GET', clusterPath(name));
+  return [body.properties.provisioningState, body.properties.powerState.code];
+};
+
+async function apiServerAnswers(name: string): Promise<boolean> {
+  const cluster = sim.cluster({ resourceGroup: RG, name });
+  const probe = new Agent({ connect: { ca: cluster.caPem } });
+  try {
+    const res = await request(`${cluster.apiServerUrl}/version`, { dispatcher: probe });
+    await res.body.text();
+    return res.statusCode === 200;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ECONNREFUSED') return false;
+    throw err;
+  } finally {
+    await probe.close();
+  }
+}
+
+describe('start / stop timeline', () => {
+  it('start: 202 with absolute LRO URLs; Starting + Stopped until the end; then listening on the same address', async () => {
+    const before = sim.cluster({ resourceGroup: RG, name: 'elb-01-b' }).apiServerUrl;
+    const accepted = await arm('POST', `${clusterPath('elb-01-b')}/start`);
+    expect(accepted.status).toBe(202);
+    const asyncOp = String(accepted.headers['azure-asyncoperation']);
+    const location = String(accepted.headers.location);
+    expect(asyncOp.startsWith(`${sim.armEndpoint}/subscriptions/${DEMO_SUBSCRIPTION_ID}/providers/Microsoft.ContainerService/locations/westeurope/operations/`)).toBe(true);
+    expect(location).toContain('/operationresults/');
+    expect(accepted.headers['retry-after']).toBe('7');
+
+    expect(await powerOf('elb-01-b')).toEqual(['Starting', 'Stopped']);
+    expect((await arm('GET', asyncOp)).body).toMatchObject({ status: 'InProgress' });
+    expect((await arm('GET', location)).status).toBe(202);
+    expect(await apiServerAnswers('elb-01-b')).toBe(false);
+
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' });
+    expect(await powerOf('elb-01-b')).toEqual(['Succeeded', 'Running']);
+    const done = await arm('GET', asyncOp);
+    expect(done.body).toMatchObject({ status: 'Succeeded' });
+    expect(done.body.endTime).toBeTruthy();
+    expect((await arm('GET', location)).status).toBe(204);
+    expect(await apiServerAnswers('elb-01-b')).toBe(true);
+    expect(sim.cluster({ resourceGroup: RG, name: 'elb-01-b' }).apiServerUrl).toBe(before);
+  });
+
+  it('stop: Stopping while still Running and serving; at the end the API server refuses', async () => {
+    expect((await arm('POST', `${clusterPath('elb-01-b')}/stop`)).status).toBe(202);
+    expect(await powerOf('elb-01-b')).toEqual(['Stopping', 'Running']);
+    expect(await apiServerAnswers('elb-01-b')).toBe(true);
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' });
+    expect(await powerOf('elb-01-b')).toEqual(['Succeeded', 'Stopped']);
+    expect(await apiServerAnswers('elb-01-b')).toBe(false);
+  });
+
+  it('409 comes unwrapped ({code, message}) as AKS sends it', async () => {
+    await arm('POST', `${clusterPath('elb-01-b')}/start`);
+    const conflict = await arm('POST', `${clusterPath('elb-01-b')}/stop`);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error).toBeUndefined();
+    expect(conflict.body.code).toBe('OperationNotAllowed');
+    expect(sim.cluster({ resourceGroup: RG, name: 'elb-01-b' }).state().operation?.kind).toBe('start');
+    // A failed start that leaves the cluster Running: the Failed + Running combination users report.
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' }, { status: 'Failed', powerState: 'Running' });
+    expect(await powerOf('elb-01-b')).toEqual(['Failed', 'Running']);
+    expect(await apiServerAnswers('elb-01-b')).toBe(true);
+    // A Failed cluster may be stopped again.
+    expect((await arm('POST', `${clusterPath('elb-01-b')}/stop`)).status).toBe(202);
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' });
+    expect(await powerOf('elb-01-b')).toEqual(['Succeeded', 'Stopped']);
+  });
+
+  it('an operation with a scripted duration ends by itself', async () => {
+    sim.setOperationDurations({ start: 1 });
+    try {
+      const accepted = await arm('POST', `${clusterPath('elb-01-b')}/start`);
+      let status = 'InProgress';
+      while (status === 'InProgress') status = (await arm('GET', String(accepted.headers['azure-asyncoperation']))).body.status;
+      expect(status).toBe('Succeeded');
+      expect(await powerOf('elb-01-b')).toEqual(['Succeeded', 'Running']);
+    } finally {
+      sim.setOperationDurations({ start: 'manual' });
+    }
+    await arm('POST', `${clusterPath('elb-01-b')}/stop`);
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' });
+  });
+
+  it('completeOperation without an open operation is an error', async () => {
+    await expect(sim.completeOperation({ resourceGroup: RG, name: 'elb-01-a' })).rejects.toThrow(/no operation in progress/);
+  });
+});
+
+describe('delete', () => {
+  it('Deleting until the end, then 404 and gone from the list; the API server stops', async () => {
+    expect((await arm('DELETE', clusterPath('elb-01-c'))).status).toBe(202);
+    expect((await powerOf('elb-01-c'))[0]).toBe('Deleting');
+    await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-c' });
+    const gone = await arm('GET', clusterPath('elb-01-c'));
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.code).toBe('ResourceNotFound');
+    const list = await arm('GET', `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters`);
+    expect(list.body.value.map((c: { name: string }) => c.name)).toEqual(['elb-01-a', 'elb-01-b']);
+    expect(sim.clusters().map((c) => c.name)).not.toContain('elb-01-c');
+    // ARM answers 204 to a DELETE of something that is not there.
+    expect((await arm('DELETE', clusterPath('elb-01-c'))).status).toBe(204);
+  });
+});
+
+describe('ARM request validation', () => {
+  it('400 without api-version; 404 for an unknown subscription', async () => {
+    const res = await request(`${sim.armEndpoint}${clusterPath('elb-01-a')}`, { dispatcher: agent, headers: { authorization: `Bearer ${sim.token}` } });
+    expect(res.statusCode).toBe(400);
+    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('MissingApiVersionParameter');
+    const unknown = await arm('GET', `/subscriptions/00000000-0000-0000-0000-00000000ffff/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters`);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'SubscriptionNotFound']);
+  });
+});
