@@ -6,18 +6,17 @@ export * from './quantity.js';
 export * from './reads.js';
 export * from './warmup.js';
 
+import type { MonitorCategory } from '../cache/keys.js'; // the one list of categories
 import { readEvents, readNodes, readPods, readTopNodes, type ReadOptions } from './reads.js';
 import type { KubeSession } from './session.js';
 import type { Reading } from './upstream.js';
 import { readWarmupStatus } from './warmup.js';
 
-export const KUBERNETES_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
-export type KubernetesCategory = (typeof KUBERNETES_CATEGORIES)[number];
 
 /** One per-cluster monitor category, read with a session (what a route or the refresh timer calls). */
 export function readClusterCategory(
   session: KubeSession,
-  category: KubernetesCategory,
+  category: MonitorCategory,
   options: ReadOptions & { warmupLabelSelector: string },
 ): Promise<Reading<unknown>> {
   switch (category) {

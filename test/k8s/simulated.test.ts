@@ -10,7 +10,8 @@ import { createSessionFactory, type KubeSession } from '../../shared/k8s/session
 import { SessionPool, type SessionKey } from '../../shared/k8s/sessionPool.js';
 import { readEvents, readNodes, readPods, readTopNodes } from '../../shared/k8s/reads.js';
 import { readWarmupStatus } from '../../shared/k8s/warmup.js';
-import { readClusterCategory, KUBERNETES_CATEGORIES } from '../../shared/k8s/index.js';
+import { readClusterCategory } from '../../shared/k8s/index.js';
+import { MONITOR_CATEGORIES } from '../../shared/cache/keys.js';
 
 const RG = 'rg-elb-01';
 const CLUSTER = 'elb-01-a';
@@ -111,14 +112,14 @@ describe('real sessions from ARM kubeconfigs', () => {
 });
 
 describe('connection reuse', () => {
-  const readAll = (pool: SessionPool<KubeSession>) => (category: (typeof KUBERNETES_CATEGORIES)[number]) =>
+  const readAll = (pool: SessionPool<KubeSession>) => (category: (typeof MONITOR_CATEGORIES)[number]) =>
     pool.use(keyOf(false), (session) => readClusterCategory(session, category, { warmupLabelSelector: WARMUP }));
 
   it('steady-state reads of one cluster open no new TCP or TLS connections', async () => {
     const pool = newPool();
     const read = readAll(pool);
     const tick = async () => {
-      const readings = await Promise.all(KUBERNETES_CATEGORIES.map(read));
+      const readings = await Promise.all(MONITOR_CATEGORIES.map(read));
       for (const reading of readings) expect(reading.degraded).toEqual([]);
     };
     sim.resetCounters();
@@ -140,7 +141,7 @@ describe('connection reuse', () => {
     for (let i = 0; i < 5; i += 1) {
       sim.resetCounters();
       if (i % 2) await tick();
-      else for (const category of KUBERNETES_CATEGORIES) await read(category);
+      else for (const category of MONITOR_CATEGORIES) await read(category);
       const warm = sim.counters(ref);
       expect(warm.requests).toBe(10);
       expect(warm.tcpConnections).toBe(0);
@@ -156,7 +157,7 @@ describe('connection reuse', () => {
     const read = readAll(pool);
     sim.resetCounters();
     for (let tick = 0; tick < 20; tick += 1) {
-      const readings = await Promise.all(KUBERNETES_CATEGORIES.map(read));
+      const readings = await Promise.all(MONITOR_CATEGORIES.map(read));
       for (const reading of readings) expect(reading.degraded).toEqual([]);
     }
     const counters = sim.counters(ref);
