@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
 import type { FunctionDefinition, HttpFunctionDefinition, TimerFunctionDefinition } from '../functions/definition.js';
+import { REQUEST_ID_HEADER, resolveRequestId } from '../shared/http/requestId.js';
 
 export interface LocalHostOptions {
   definitions: readonly FunctionDefinition[];
@@ -145,9 +146,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       res.writeHead(404).end();
       return;
     }
-    const requestId = randomUUID();
+    const incomingId = req.headers[REQUEST_ID_HEADER];
+    const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
     const json = (status: number, code: string, message: string): void => {
-      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId }).end(errorBody(code, message, requestId));
+      res.writeHead(status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }).end(errorBody(code, message, requestId));
     };
 
     const routePath = url.pathname.slice('/api'.length);

@@ -31,7 +31,7 @@ export const SETTINGS = [
   // Upstreams
   { name: 'UPSTREAM_TIMEOUT_MS', description: 'Upper bound of one upstream (ARM or Kubernetes) call, retries included.' },
   { name: 'ARM_ENDPOINT', description: 'Azure Resource Manager endpoint.' },
-  { name: 'AZURE_CREDENTIAL', description: 'managedIdentity | default | static (static: the simulated Azure).' },
+  { name: 'AZURE_CREDENTIAL', description: 'managedIdentity, default or static (static: the simulated Azure).' },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity.' },
   { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the bearer token presented to ARM and Kubernetes.' },
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
@@ -42,7 +42,7 @@ export const SETTINGS = [
   { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
   // Request pipeline
-  { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) | development (a fixed local principal).' },
+  { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) or development (a fixed local principal).' },
   { name: 'WEBSITE_AUTH_ENABLED', description: 'Set by App Service when App Service Authentication is on.' },
   { name: 'DEV_PRINCIPAL_NAME', description: 'With AUTH_MODE=development: the local caller.' },
   { name: 'DEV_PRINCIPAL_ROLES', description: 'With AUTH_MODE=development: comma-separated roles of the local caller.' },

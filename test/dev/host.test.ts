@@ -65,6 +65,8 @@ describe('local function host', () => {
     const body = (await unknown.json()) as { error: { code: string; requestId: string } };
     expect(body.error).toMatchObject({ code: 'routeNotFound' });
     expect(body.error.requestId).toBe(unknown.headers.get('x-request-id'));
+    const traced = await fetch(`${host.url}/api/nothing-here`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(traced.headers.get('x-request-id')).toBe('trace-42');
   });
 
   it('turns a handler crash into a 500 envelope without internals and keeps serving', async () => {
