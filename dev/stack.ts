@@ -2,6 +2,7 @@
 // the integration and end-to-end tests and the benchmarks all start it this way.
 import { loadConfig, type Config, type Env } from '../shared/config.js';
 import { createApp, type App, type AppOptions } from '../functions/app.js';
+import { createTableClient } from '../shared/tables.js';
 import { startAzurite, type AzuriteTables } from './azurite.js';
 import { startLocalHost, type LocalHost } from './host.js';
 import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from './sim/index.js';
@@ -51,6 +52,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_STORAGE_CONNECTION_STRING: tables,
     ...options.env,
   });
+  // In Azure the Bicep template creates the tables; here the stack does (the inspector ring creates its own).
+  // Unreachable Table Storage is not fatal: the app answers `uncached` until it is back.
+  await createTableClient(config.tables, config.tables.cacheTable).createTable().catch(() => {});
   const app = createApp(config, { now: options.now, log: options.log });
   const host = await startLocalHost({
     definitions: app.definitions,

@@ -1,11 +1,12 @@
 // The composition root: builds every client once from the validated config and hands them to the function
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
-import { createArmClientFactory, getKubeconfig } from '../shared/azure/arm.js';
+import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
 import type { Config } from '../shared/config.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
+import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
@@ -28,7 +29,7 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore };
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService };
   /** Releases pooled connections (process exit, tests). */
   close(): Promise<void>;
 }
@@ -39,7 +40,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const credential = createAzureCredential(config.azure, now);
   const cacheTable = createTableClient(config.tables, config.tables.cacheTable, credential);
   const inspectorTable = createTableClient(config.tables, config.tables.inspectorTable, credential);
-  const arm = createArmClientFactory(config, credential);
+  // One structured line per upstream call (ARM, Kubernetes), stamped with the request id.
+  const logCall: UpstreamCallLog = (call) => log('info', formatUpstreamCall(call));
+  const arm = createArmClientFactory(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall);
 
   const cache = createMonitorCache({
     table: cacheTable,
@@ -48,12 +51,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level === 'error' ? 'error' : entry.level === 'warn' ? 'warn' : 'info', `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
-  const transitions = new TransitionStore(cacheTable, { deadlineSeconds: config.cache.transitionDeadlineSeconds, now });
+  const transitions = new TransitionStore(cacheTable, { deadlineSeconds: config.cache.transitionDeadlineSeconds, now, log: (line) => log('warn', line) });
   const sessions = new SessionPool<KubeSession>({
     factory: createSessionFactory({
       getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
       credential,
       timeoutMs: config.upstream.timeoutMs,
+      logCall,
     }),
     ttlSeconds: config.k8s.sessionTtlSeconds,
     maxEntries: config.k8s.sessionMaxEntries,
@@ -73,7 +77,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
-  const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
+  const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
 
@@ -96,6 +100,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
+      transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
       now,
@@ -103,7 +108,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions },
+    services: { cache, sessions, monitor, transitions, lifecycle },
     close: async () => {
       await cache.idle();
       await sessions.drain();

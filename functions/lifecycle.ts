@@ -20,6 +20,7 @@ export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: Li
       async ({ scope, body, caller, log }) => {
         const result = await lifecycle.act(scope, body.cluster, action, caller.name);
         log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);
+        if (result.degraded) log.warn(`${action} ${scope.resourceGroup}/${body.cluster}: ${result.degraded.map((d) => d.message).join('; ')}`);
         return { status: 202, body: result };
       },
     ),

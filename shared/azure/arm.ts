@@ -5,6 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { ContainerServiceClient, type ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
+import { startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
 
 type PipelinePolicy = Parameters<ContainerServiceClient['pipeline']['addPolicy']>[0];
 type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
@@ -46,6 +47,7 @@ export function createContainerServiceClient(
   credential: TokenCredential,
   subscriptionId: string,
   bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
+  logCall?: UpstreamCallLog,
 ): ContainerServiceClient {
   const endpoint = settings.azure.armEndpoint.replace(/\/+$/, '');
   const ca = resolveTrustedCa(settings.azure.trustedCa);
@@ -61,6 +63,8 @@ export function createContainerServiceClient(
   client.pipeline.addPolicy(boundedRetryPolicy(bounds), { phase: 'Retry' });
   // First in line, so token acquisition and every retry count against the same deadline.
   client.pipeline.addPolicy(deadlinePolicy(settings.upstream.timeoutMs), { beforePolicies: ['bearerTokenAuthenticationPolicy'] });
+  // After the retry policy: one line per attempt on the wire.
+  if (logCall) client.pipeline.addPolicy(callLogPolicy(logCall), { afterPhase: 'Retry' });
   return client;
 }
 
@@ -69,13 +73,14 @@ export function createArmClientFactory(
   settings: ArmClientSettings,
   credential: TokenCredential,
   bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
+  logCall?: UpstreamCallLog,
 ): (subscriptionId: string) => ContainerServiceClient {
   const clients = new Map<string, ContainerServiceClient>();
   return (subscriptionId) => {
     const key = subscriptionId.toLowerCase();
     let client = clients.get(key);
     if (!client) {
-      client = createContainerServiceClient(settings, credential, subscriptionId, bounds);
+      client = createContainerServiceClient(settings, credential, subscriptionId, bounds, logCall);
       clients.set(key, client);
     }
     return client;
@@ -189,4 +194,31 @@ export function deadlinePolicy(timeoutMs: number): PipelinePolicy {
       return next(request);
     },
   };
+}
+
+/** Reports every ARM request (target "arm", path without the query: no api-version noise, nothing secret). */
+export function callLogPolicy(logCall: UpstreamCallLog): PipelinePolicy {
+  return {
+    name: 'armCallLogPolicy',
+    async sendRequest(request: PipelineRequest, next) {
+      const end = startUpstreamCall('arm', request.method, request.url);
+      try {
+        const response = await next(request);
+        report(logCall, end(response.status));
+        return response;
+      } catch (error) {
+        const status = (error as { statusCode?: unknown }).statusCode;
+        report(logCall, end(typeof status === 'number' ? status : 0, error));
+        throw error;
+      }
+    },
+  };
+}
+
+function report(logCall: UpstreamCallLog, call: Parameters<UpstreamCallLog>[0]): void {
+  try {
+    logCall(call);
+  } catch {
+    // a broken log sink must not fail the call
+  }
 }

@@ -10,7 +10,7 @@ import { createAuth, type Auth, type AuthLevel, type Caller, type Scope } from '
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
 import { MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
 import { describeError, redactHeaders, redactJson, redactQuery, redactText } from './redaction.js';
-import { REQUEST_ID_HEADER, resolveRequestId } from './requestId.js';
+import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -182,7 +182,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           delete body.resourceGroup;
         }
         reachedHandler = true;
-        result = await handler({
+        // Upstream calls made for this request log its id (shared/http/upstreamLog.ts).
+        result = await withRequestId(requestId, () => handler({
           requestId,
           caller: caller as HandlerContext<A, P, Q, B, S>['caller'],
           scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
@@ -192,7 +193,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           log,
           request,
           invocation,
-        });
+        }));
       } catch (error) {
         failure = toApiError(error);
         if (failure.status >= 500) log.error(`${failure.code}: ${describeError(error)}${failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : ''}`);

@@ -1,4 +1,5 @@
 // The request id: one per invocation, in the response header, every log line and every error body.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -13,4 +14,18 @@ export function isSafeRequestId(value: unknown): value is string {
 /** Honours the caller's x-request-id when it is safe, else generates a UUID. */
 export function resolveRequestId(incoming: string | null | undefined, generate: () => string = randomUUID): string {
   return isSafeRequestId(incoming) ? incoming : generate();
+}
+
+// The request id of the invocation in progress, carried through every await (AsyncLocalStorage), so code far from
+// the handler (the ARM pipeline, a Kubernetes session's dispatcher) can stamp its log lines without threading it.
+const current = new AsyncLocalStorage<string>();
+
+/** Runs fn with `requestId` as the current request id (the request pipeline does this around every handler). */
+export function withRequestId<T>(requestId: string, fn: () => T): T {
+  return current.run(requestId, fn);
+}
+
+/** The request id of the invocation this code runs for; undefined outside one (timer runs, start-up). */
+export function currentRequestId(): string | undefined {
+  return current.getStore();
 }

@@ -5,7 +5,7 @@
 // request (a TLS handshake per call). Overriding it to set our one Agent (and the bearer header) fixes that for the
 // generated API clients, Metrics and Log alike, since they all call applySecurityAuthentication.
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { TokenCredential } from '@azure/core-auth';
 import {
   BatchV1Api,
@@ -18,6 +18,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
 import type { SessionFactory, SessionKey } from './sessionPool.js';
 
 /** The AKS AAD server application: the audience of Entra tokens for Entra-enabled clusters. */
@@ -57,6 +58,10 @@ export interface KubeSessionOptions {
   signal?: AbortSignal;
   /** Idle keep-alive of the session's sockets; default KEEP_ALIVE_IDLE_MS (must stay below 4 min). */
   keepAliveIdleMs?: number;
+  /** Told about every request of the session (one structured log line per upstream call). */
+  logCall?: UpstreamCallLog;
+  /** How the session's calls are named in those lines, e.g. "kubernetes:rg-elb-01/elb-01-a". */
+  logTarget?: string;
 }
 
 export class KubeconfigError extends Error {
@@ -69,7 +74,7 @@ export class KubeconfigError extends Error {
 /** Sets the session's dispatcher and bearer header on every request; nothing else of the kubeconfig's auth runs. */
 class SessionKubeConfig extends KubeConfig {
   constructor(
-    private readonly dispatcher: Agent,
+    private readonly dispatcher: Dispatcher,
     private readonly bearer: string | undefined,
   ) {
     super();
@@ -186,7 +191,8 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
     bodyTimeout: options.timeoutMs,
   });
 
-  const kc = new SessionKubeConfig(agent, bearer);
+  const dispatcher = options.logCall ? agent.compose(callLogInterceptor(options.logCall, options.logTarget ?? 'kubernetes')) : agent;
+  const kc = new SessionKubeConfig(dispatcher, bearer);
   // A unique user name per session: client-node caches credentials by user name.
   const userName = `session-${randomUUID()}`;
   kc.loadFromOptions({
@@ -209,6 +215,70 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
   };
 }
 
+/**
+ * Reports each request that goes through the session's Agent (API clients, Metrics and Log alike) when it ends:
+ * status, wall time with the body, the path without its query.
+ */
+function callLogInterceptor(logCall: UpstreamCallLog, target: string): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) => {
+    const end = startUpstreamCall(target, String(opts.method), String(opts.path));
+    let status = 0;
+    let reported = false;
+    const report = (error?: Error) => {
+      if (reported) return;
+      reported = true;
+      try {
+        logCall(end(status, error));
+      } catch {
+        // a broken log sink must not fail the call
+      }
+    };
+    return dispatch(opts, new ObservedHandler(handler, {
+      onStatus: (code) => { if (code >= 200) status = code; },
+      onEnd: report,
+    }));
+  };
+}
+
+/** Forwards every callback to the caller's handler, telling the observer the final status and the end. */
+class ObservedHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly observer: { onStatus(code: number): void; onEnd(error?: Error): void },
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.inner.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>): void {
+    this.inner.onRequestUpgrade?.(...args);
+  }
+  onResponseStarted(): void {
+    this.inner.onResponseStarted?.();
+  }
+  onResponseStart(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>): void {
+    this.observer.onStatus(args[1]);
+    this.inner.onResponseStart?.(...args);
+  }
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>[1]): void {
+    this.observer.onEnd();
+    this.inner.onResponseEnd?.(controller, trailers);
+  }
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.observer.onEnd(error);
+    this.inner.onResponseError?.(controller, error);
+  }
+  onRequestSent(): void {
+    this.inner.onRequestSent?.();
+  }
+  onBodySent(chunk: Buffer): void {
+    this.inner.onBodySent?.(chunk);
+  }
+}
+
 async function closeAgent(agent: Agent, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = agent.close().then(() => true);
@@ -225,6 +295,8 @@ export interface SessionFactoryOptions {
   /** config.upstream.timeoutMs. */
   timeoutMs: number;
   keepAliveIdleMs?: number;
+  /** One structured line per Kubernetes call, named "kubernetes:{resourceGroup}/{cluster}". */
+  logCall?: UpstreamCallLog;
 }
 
 /** The production factory of the SessionPool. */
@@ -238,6 +310,8 @@ export function createSessionFactory(options: SessionFactoryOptions): SessionFac
       timeoutMs: options.timeoutMs,
       signal,
       keepAliveIdleMs: options.keepAliveIdleMs,
+      logCall: options.logCall,
+      logTarget: `kubernetes:${key.resourceGroup}/${key.cluster}`,
     });
     return { session, expiresAt: session.expiresAt };
   };

@@ -2,7 +2,7 @@
 // and purge the cluster's cache rows (bumping their generations), so the very next poll re-reads ARM and no refresh
 // already in flight can write its pre-action reading back.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
-import { clusterPrefix, type MonitorCache } from '../cache/index.js';
+import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
@@ -10,6 +10,8 @@ import type { LifecycleAction, Transition, TransitionStore } from './transitions
 export interface LifecycleResult {
   operation: { action: LifecycleAction; cluster: string; status: 'accepted' };
   transition: Transition;
+  /** ARM accepted the action but the bookkeeping failed (Table Storage): what was not done. */
+  degraded?: Array<{ source: string; message: string }>;
 }
 
 export interface LifecycleDeps {
@@ -17,6 +19,7 @@ export interface LifecycleDeps {
   transitions: TransitionStore;
   arm: (subscriptionId: string) => ContainerServiceClient;
   upstreamTimeoutMs: number;
+  log?: (line: string) => void;
 }
 
 function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal) {
@@ -39,6 +42,12 @@ function refusal(error: unknown, cluster: string): ApiError {
   return fromUpstreamError(error) ?? (error as ApiError);
 }
 
+/** For logs: one line, no URLs. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
+  return text.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
+}
+
 export class LifecycleService {
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -46,15 +55,35 @@ export class LifecycleService {
     const { arm, cache, transitions, upstreamTimeoutMs } = this.deps;
     const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs));
     try {
-      // Resolves on ARM's 202; the operation itself runs for minutes and is followed through the transition.
+      // Resolves on ARM's 202 without polling; the operation runs for minutes and is followed through the transition.
       await poller.submitted();
     } catch (error) {
       const refused = refusal(error, cluster);
-      if (refused.status === 404) await cache.invalidatePrefix(clusterPrefix(scope, cluster));
+      if (refused.status === 404) {
+        // Gone: nothing of it may be served again (its list entry included).
+        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${describe(e)}`));
+      }
       throw refused;
     }
-    const transition = await transitions.open(scope, cluster, action, startedBy);
-    await cache.invalidateCluster(scope, cluster);
-    return { operation: { action, cluster, status: 'accepted' }, transition };
+    // ARM accepted: from here on the action happens whatever else fails, so the answer is 202 in any case and names
+    // what could not be recorded. The transition first: a read between the two then still sees the old reading, never
+    // a fresh one without the transition.
+    const degraded: NonNullable<LifecycleResult['degraded']> = [];
+    let transition: Transition;
+    try {
+      transition = await transitions.open(scope, cluster, action, startedBy);
+    } catch (error) {
+      transition = transitions.describe(cluster, action, startedBy);
+      degraded.push({ source: 'tableStorage', message: 'the transition could not be stored; the dashboard follows ARM' });
+      this.deps.log?.(`transition of ${scope.resourceGroup}/${cluster} not stored: ${describe(error)}`);
+    }
+    try {
+      // The scope's list and the cluster's categories; their generations move even if nothing was stored.
+      await cache.invalidateCluster(scope, cluster);
+    } catch (error) {
+      degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
+      this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${describe(error)}`);
+    }
+    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}) };
   }
 }

@@ -1,7 +1,14 @@
 // Server-side transitions: a lifecycle action (or ARM's own Starting/Stopping/Deleting) opens one, so every dashboard
 // and every instance shows "starting…" and fast-polls, also after a reload. A read that observes the expected state,
-// or the deadline, ends it; a deadline is reported once as timedOut so the UI can say the operation got stuck.
+// or the deadline, ends it; a passed deadline is reported as timedOut (for a short window, so that overlapping
+// readers and timer runs all agree on it), then never again, so the UI can say once that the operation got stuck.
+//
+// Rows live in the cache table, in the scope's partition, RowKey `t:{cluster}` (transitionRowLocation): the cache's
+// purges and scans only touch RowKeys `v:…` and `generation`, so they never see a transition row, and a transition
+// outlives the purge of its scope. Every change to an existing row is If-Match its ETag: a reconcile working from an
+// older listing never ends a transition that an action opened (or renewed) meanwhile.
 import { odata, type TableClient } from '@azure/data-tables';
+import { clusterListKey, locateKey, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
 import type { Scope } from '../scope.js';
 
 export type LifecycleAction = 'start' | 'stop' | 'delete';
@@ -26,110 +33,244 @@ export interface ObservedCluster {
   provisioningState?: string;
 }
 
+export interface ReconcileOptions {
+  /** When the observation was taken (before the ARM call). A listing older than a transition never ends it. Default: now. */
+  observedAt?: number;
+}
+
 export const EXPECTED_POWER_STATE: Record<LifecycleAction, ExpectedPowerState> = {
   start: 'Running',
   stop: 'Stopped',
   delete: 'Deleted',
 };
 
-const ACTION_OF_PROVISIONING_STATE: Record<string, LifecycleAction> = {
-  Starting: 'start',
-  Stopping: 'stop',
-  Deleting: 'delete',
-};
+const ACTION_OF_PROVISIONING_STATE: ReadonlyMap<string, LifecycleAction> = new Map([
+  ['Starting', 'start'],
+  ['Stopping', 'stop'],
+  ['Deleting', 'delete'],
+]);
 
-/** Transition rows live in the cache table, in partitions outside the monitor key range. */
-function partitionOf(scope: Scope): string {
-  return `transition:${scope.subscriptionId}:${scope.resourceGroup}`;
+/** The action ARM shows in progress for a cluster (provisioningState Starting / Stopping / Deleting). */
+export function actionInProgress(cluster: ObservedCluster | undefined): LifecycleAction | undefined {
+  return cluster?.provisioningState ? ACTION_OF_PROVISIONING_STATE.get(cluster.provisioningState) : undefined;
 }
 
 function reached(transition: Transition, cluster: ObservedCluster | undefined): boolean {
   if (transition.expectedPowerState === 'Deleted') return cluster === undefined;
-  if (!cluster) return false; // a start/stop target that vanished: the row is dropped as gone, not reached
-  return cluster.powerState === transition.expectedPowerState && !(cluster.provisioningState! in ACTION_OF_PROVISIONING_STATE);
+  if (!cluster) return false; // a start/stop target that vanished: dropped as gone, not reached
+  // ARM flips provisioningState last: Running while still Starting is not done yet.
+  return cluster.powerState === transition.expectedPowerState && actionInProgress(cluster) === undefined;
 }
 
-type TransitionEntity = Omit<Transition, 'cluster'> & { partitionKey: string; rowKey: string };
+type TransitionEntity = Transition & {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** timedOut only: when a read first found the deadline passed (the report window starts then). */
+  timedOutAt?: string;
+};
+
+interface StoredTransition {
+  scope: Scope;
+  transition: Transition;
+  timedOutAtMs?: number;
+  etag: string;
+}
+
+const TRANSITION_ROWS_FILTER = odata`(RowKey ge ${TRANSITION_ROW_PREFIX} and RowKey lt ${TRANSITION_ROW_PREFIX.slice(0, -1) + ';'})`;
+
+function scopePartition(scope: Scope): string {
+  return locateKey(clusterListKey(scope)).partitionKey;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
+}
+
+/** For logs: one line, no URLs. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
+  return text.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
+}
+
+/** 404 (already gone) and 412 (changed meanwhile: someone else decided) end a conditional change quietly. */
+function ignoreRaced(error: unknown): void {
+  const status = statusOf(error);
+  if (status !== 404 && status !== 412) throw error;
+}
+
+function fromEntity(row: TransitionEntity): StoredTransition {
+  return {
+    scope: { subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup },
+    transition: {
+      cluster: row.cluster,
+      action: row.action,
+      expectedPowerState: row.expectedPowerState,
+      startedAt: row.startedAt,
+      deadline: row.deadline,
+      startedBy: row.startedBy,
+      source: row.source,
+      status: row.status,
+    },
+    ...(row.timedOutAt ? { timedOutAtMs: Date.parse(row.timedOutAt) } : {}),
+    etag: row.etag,
+  };
+}
 
 export class TransitionStore {
   constructor(
     private readonly table: TableClient,
-    private readonly options: { deadlineSeconds: number; now: () => number },
+    private readonly options: {
+      deadlineSeconds: number;
+      now: () => number;
+      /** How long a passed deadline is shown as timedOut (default 60 s: at least one poll of any dashboard). */
+      timedOutReportSeconds?: number;
+      log?: (line: string) => void;
+    },
   ) {}
 
-  async open(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string, source: Transition['source'] = 'api'): Promise<Transition> {
-    const now = this.options.now();
-    const transition: Transition = {
+  /** A new open transition (not stored). */
+  describe(cluster: string, action: LifecycleAction, startedBy: string, source: Transition['source'] = 'api', startedAt = this.options.now()): Transition {
+    return {
       cluster,
       action,
       expectedPowerState: EXPECTED_POWER_STATE[action],
-      startedAt: new Date(now).toISOString(),
-      deadline: new Date(now + this.options.deadlineSeconds * 1000).toISOString(),
+      startedAt: new Date(startedAt).toISOString(),
+      deadline: new Date(startedAt + this.options.deadlineSeconds * 1000).toISOString(),
       startedBy,
       source,
       status: 'open',
     };
-    const { cluster: rowKey, ...fields } = transition;
-    await this.table.upsertEntity<TransitionEntity>({ partitionKey: partitionOf(scope), rowKey, ...fields }, 'Replace');
+  }
+
+  /** Opens (or renews) the cluster's transition: an action replaces whatever was there. */
+  async open(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string, source: Transition['source'] = 'api'): Promise<Transition> {
+    const transition = this.describe(cluster, action, startedBy, source);
+    await this.table.upsertEntity(this.entityOf(scope, transition), 'Replace');
     return transition;
   }
 
+  /** The open and timed-out transitions of a scope. */
   async list(scope: Scope): Promise<Transition[]> {
-    const rows = this.table.listEntities<TransitionEntity>({
-      queryOptions: { filter: odata`PartitionKey eq ${partitionOf(scope)}` },
-    });
-    const transitions: Transition[] = [];
-    for await (const row of rows) {
-      transitions.push({
-        cluster: row.rowKey,
-        action: row.action,
-        expectedPowerState: row.expectedPowerState,
-        startedAt: row.startedAt,
-        deadline: row.deadline,
-        startedBy: row.startedBy,
-        source: row.source,
-        status: row.status,
-      });
+    return (await this.rows(scope)).map((row) => row.transition);
+  }
+
+  /** Every transition row of the table, with its scope (the timer's sweep). */
+  async listAll(): Promise<Array<{ scope: Scope; transition: Transition }>> {
+    const found: Array<{ scope: Scope; transition: Transition }> = [];
+    for await (const row of this.table.listEntities<TransitionEntity>({ queryOptions: { filter: TRANSITION_ROWS_FILTER } })) {
+      const stored = fromEntity(row);
+      found.push({ scope: stored.scope, transition: stored.transition });
     }
-    return transitions;
+    return found;
   }
 
   async close(scope: Scope, cluster: string): Promise<void> {
-    await this.table.deleteEntity(partitionOf(scope), cluster).catch((error: { statusCode?: number }) => {
-      if (error.statusCode !== 404) throw error; // someone else closed it first
-    });
+    const { partitionKey, rowKey } = transitionRowLocation(scope, cluster);
+    await this.table.deleteEntity(partitionKey, rowKey).catch(ignoreRaced); // someone else closed it first
   }
 
   /**
-   * Reconciles the open transitions of a scope with what a read observed: ends the reached ones, reports a passed
-   * deadline once as timedOut, opens one for a cluster ARM shows Starting/Stopping/Deleting. Returns the transitions
-   * to show, by cluster name.
+   * Reconciles the transitions of a scope with what a read observed, and returns those to show, by cluster name
+   * (ARM's spelling): ends the reached ones (expected power state with no operation in progress; gone, for a delete)
+   * and those whose start/stop target vanished; shows a passed deadline as timedOut for the report window, then keeps
+   * it silently while ARM still shows that operation in progress (so it is not re-opened from ARM's state); opens one
+   * for a cluster ARM shows Starting/Stopping/Deleting. Table Storage failing never fails the read: the transitions
+   * ARM's state implies are shown, unstored.
    */
-  async reconcile(scope: Scope, observed: readonly ObservedCluster[]): Promise<Map<string, Transition>> {
+  async reconcile(scope: Scope, observed: readonly ObservedCluster[], options: ReconcileOptions = {}): Promise<Map<string, Transition>> {
     const now = this.options.now();
-    const byName = new Map(observed.map((c) => [c.name, c]));
+    const observedAt = options.observedAt ?? now;
+    const reportWindowMs = (this.options.timedOutReportSeconds ?? 60) * 1000;
+    const byName = new Map(observed.map((c) => [c.name.toLowerCase(), c]));
     const shown = new Map<string, Transition>();
-    const writes: Promise<unknown>[] = [];
-    for (const transition of await this.list(scope)) {
-      const cluster = byName.get(transition.cluster);
-      const gone = !cluster && transition.expectedPowerState !== 'Deleted';
-      if (reached(transition, cluster) || gone || transition.status === 'timedOut') {
-        writes.push(this.close(scope, transition.cluster)); // a timedOut one was reported by the previous read
-      } else if (Date.parse(transition.deadline) <= now) {
-        const timedOut: Transition = { ...transition, status: 'timedOut' };
-        writes.push(this.table.updateEntity({ partitionKey: partitionOf(scope), rowKey: transition.cluster, status: 'timedOut' }, 'Merge'));
-        shown.set(transition.cluster, timedOut);
-      } else {
-        shown.set(transition.cluster, transition);
+    const occupied = new Set<string>(); // clusters whose row stays
+    const show = (transition: Transition) => {
+      const cluster = byName.get(transition.cluster.toLowerCase());
+      const name = cluster?.name ?? transition.cluster;
+      shown.set(name, { ...transition, cluster: name });
+    };
+    try {
+      const closing: Promise<unknown>[] = [];
+      const writes: Promise<unknown>[] = [];
+      for (const row of await this.rows(scope)) {
+        const { transition, etag } = row;
+        const key = transition.cluster.toLowerCase();
+        const cluster = byName.get(key);
+        const { partitionKey, rowKey } = transitionRowLocation(scope, transition.cluster);
+        const current = observedAt >= Date.parse(transition.startedAt);
+        const gone = !cluster && transition.expectedPowerState !== 'Deleted';
+        if (current && (reached(transition, cluster) || gone)) {
+          closing.push(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced));
+          continue;
+        }
+        if (transition.status === 'timedOut') {
+          if (now - (row.timedOutAtMs ?? Date.parse(transition.deadline)) < reportWindowMs) {
+            occupied.add(key);
+            show(transition);
+          } else if (current && actionInProgress(cluster) !== transition.action) {
+            closing.push(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced));
+          } else {
+            occupied.add(key); // reported; kept silently while ARM still runs that operation, so it is not re-opened
+          }
+          continue;
+        }
+        occupied.add(key);
+        if (Date.parse(transition.deadline) <= now) {
+          const timedOutAt = new Date(now).toISOString();
+          writes.push(this.table.updateEntity({ partitionKey, rowKey, status: 'timedOut', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced));
+          show({ ...transition, status: 'timedOut' });
+        } else {
+          show(transition);
+        }
+      }
+      await Promise.all(closing); // before opening anew in a row that is being closed
+      for (const cluster of observed) {
+        const action = actionInProgress(cluster);
+        if (!action || occupied.has(cluster.name.toLowerCase())) continue;
+        writes.push(this.openFromArm(scope, cluster.name, action).then(show));
+      }
+      await Promise.all(writes);
+    } catch (error) {
+      this.options.log?.(`transitions of ${scope.resourceGroup} unavailable: ${oneLine(error)}`);
+      shown.clear();
+      for (const cluster of observed) {
+        const action = actionInProgress(cluster);
+        if (action) shown.set(cluster.name, this.describe(cluster.name, action, 'Azure Resource Manager', 'arm', observedAt));
       }
     }
-    for (const cluster of observed) {
-      const action = ACTION_OF_PROVISIONING_STATE[cluster.provisioningState ?? ''];
-      if (action && !shown.has(cluster.name)) {
-        writes.push(this.open(scope, cluster.name, action, 'Azure Resource Manager', 'arm').then((t) => shown.set(cluster.name, t)));
-      }
-    }
-    await Promise.all(writes);
     return shown;
+  }
+
+  /** Opens a transition seen in ARM's state, unless a row appeared meanwhile (an action's own wins): insert only. */
+  private async openFromArm(scope: Scope, cluster: string, action: LifecycleAction): Promise<Transition> {
+    const transition = this.describe(cluster, action, 'Azure Resource Manager', 'arm');
+    try {
+      await this.table.createEntity(this.entityOf(scope, transition));
+      return transition;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      const { partitionKey, rowKey } = transitionRowLocation(scope, cluster);
+      try {
+        return fromEntity(await this.table.getEntity<TransitionEntity>(partitionKey, rowKey)).transition;
+      } catch (readError) {
+        if (statusOf(readError) === 404) return transition; // closed meanwhile: show what ARM shows, unstored
+        throw readError;
+      }
+    }
+  }
+
+  private async rows(scope: Scope): Promise<StoredTransition[]> {
+    const filter = `${odata`PartitionKey eq ${scopePartition(scope)}`} and ${TRANSITION_ROWS_FILTER}`;
+    const rows: StoredTransition[] = [];
+    for await (const row of this.table.listEntities<TransitionEntity>({ queryOptions: { filter } })) rows.push(fromEntity(row));
+    return rows;
+  }
+
+  private entityOf(scope: Scope, transition: Transition): Omit<TransitionEntity, 'etag'> {
+    const { partitionKey, rowKey } = transitionRowLocation(scope, transition.cluster);
+    return { partitionKey, rowKey, subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup, ...transition };
   }
 }

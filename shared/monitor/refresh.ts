@@ -1,8 +1,11 @@
 // The background refresh (timer function): re-reads rows that dashboards read recently and that are past their TTL,
 // so polls keep hitting fresh rows. It only refreshes rows that still exist, every write is generation-guarded
 // (an invalidation in between wins), and a cluster ARM no longer lists has its rows removed, never rewritten.
+// Rows nobody reads are left to expire and removed past TTL + SWR. Transitions are followed too: every list refresh
+// reconciles them, and those of scopes nobody polls are reconciled with a fresh ARM listing.
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
-import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache } from '../cache/index.js';
+import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
+import type { TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
 import type { MonitorService } from './service.js';
@@ -14,72 +17,142 @@ export interface RefreshRunResult {
   dropped: number;
   skipped: number;
   failed: number;
+  /** Clusters whose rows were removed because the scope's list no longer shows them. */
   removedGone: number;
   expired: number;
-  /** Candidates left for the next run when the time budget ran out. */
+  /** Scopes nobody polls whose transitions were reconciled with a fresh ARM listing (not stored). */
+  transitionScopes: number;
+  /** Candidates (and transition scopes) left for the next run when the time budget ran out. */
   deferred: number;
 }
 
 export interface RefreshDeps {
   cache: MonitorCache;
   monitor: MonitorService;
+  transitions: TransitionStore;
   concurrency: number;
+  /** Wall time one run may take; what is left over waits for the next run. */
   budgetMs: number;
+  /** The cache's clock (ages, TTLs). */
   now?: () => number;
+  /** Wall clock of the time budget (ms, monotonic). Default: performance.now. */
+  elapsed?: () => number;
   log?: (line: string) => void;
 }
 
-type ParsedKey = { scope: Scope; cluster?: string; category?: string };
+type ListWork = { kind: 'list'; key: string; scope: Scope };
+type CategoryWork = { kind: 'category'; key: string; scope: Scope; cluster: string; category: MonitorCategory };
 
-function parseKey(key: string): ParsedKey | undefined {
+function parseKey(key: string): ListWork | CategoryWork | undefined {
   const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(':');
   if (namespace !== 'monitor' || kind !== 'aks' || !subscriptionId || !resourceGroup || rest.length) return undefined;
-  return { scope: { subscriptionId, resourceGroup }, cluster, category };
+  const scope = { subscriptionId, resourceGroup };
+  if (cluster === undefined) return { kind: 'list', key, scope };
+  if (!category || !isMonitorCategory(category)) return undefined;
+  return { kind: 'category', key, scope, cluster, category };
 }
+
+/** A cluster whose categories are worth reading now: running, and not on its way down. */
+function readable(cluster: ClusterSummary): boolean {
+  if (cluster.powerState !== 'Running') return false;
+  if (cluster.provisioningState === 'Stopping' || cluster.provisioningState === 'Deleting') return false;
+  const action = cluster.transition?.status === 'open' ? cluster.transition.action : undefined;
+  return action !== 'stop' && action !== 'delete';
+}
+
+/** For logs: one line, no URLs. */
+const message = (error: unknown) =>
+  (error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error)).replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
 
 export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const now = deps.now ?? Date.now;
-  const deadline = now() + deps.budgetMs;
-  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, deferred: 0 };
-  const candidates = await deps.cache.listRefreshCandidates(now());
-  result.candidates = candidates.length;
-  // Lists first: a category refresh consults its scope's list to skip stopped clusters and drop gone ones.
-  const queue = [...candidates].sort((a, b) => a.key.split(':').length - b.key.split(':').length);
+  const elapsed = deps.elapsed ?? (() => performance.now());
+  const runStarted = elapsed();
+  const outOfTime = () => elapsed() - runStarted >= deps.budgetMs;
+  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, transitionScopes: 0, deferred: 0 };
 
-  const refreshOne = async (key: string): Promise<void> => {
-    const parsed = parseKey(key);
-    if (!parsed) return void result.skipped++;
-    const { scope, cluster, category } = parsed;
-    if (cluster === undefined) {
-      const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchClusterList(scope));
-      return void (outcome.stored ? result.refreshed++ : result.dropped++);
-    }
-    if (!category || !isMonitorCategory(category)) return void result.skipped++;
-    const list = await deps.cache.peek<ClusterSummary[]>(clusterListKey(scope));
-    const known = list?.value.find((c) => c.name.toLowerCase() === cluster.toLowerCase());
-    if (list && !known) {
-      await deps.cache.invalidatePrefix(clusterPrefix(scope, cluster));
-      return void result.removedGone++;
-    }
-    if (!known || known.powerState !== 'Running') return void result.skipped++; // nothing to read; let it expire
-    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category));
-    return void (outcome.stored ? result.refreshed++ : result.dropped++);
-  };
-
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      if (now() >= deadline) {
-        result.deferred += 1 + queue.length;
-        queue.length = 0;
-        return;
+  /** Runs `work` over `items`, `concurrency` at once, until the budget runs out (the rest is counted as deferred). */
+  const drain = async <T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>) => {
+    const queue = [...items];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (outOfTime()) {
+          result.deferred += 1 + queue.length;
+          queue.length = 0;
+          return;
+        }
+        const item = next;
+        await work(item).catch((error: unknown) => {
+          result.failed++;
+          deps.log?.(`refresh ${label(item)} failed: ${message(error)}`);
+        });
       }
-      await refreshOne(next.key).catch((error: unknown) => {
-        result.failed++;
-        deps.log?.(`refresh ${next!.key} failed: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+
+  const candidates: RefreshCandidate[] = await deps.cache.listRefreshCandidates(now());
+  result.candidates = candidates.length;
+  const lists: ListWork[] = [];
+  const categories: CategoryWork[] = [];
+  for (const candidate of candidates) {
+    const work = parseKey(candidate.key);
+    if (!work) result.skipped++;
+    else if (work.kind === 'list') lists.push(work);
+    else categories.push(work);
+  }
+
+  // 1. Lists (this also reconciles their transitions). Categories wait for them: they are judged by the new list.
+  const listsDone = new Set<string>();
+  const refreshList = async (key: string, scope: Scope) => {
+    listsDone.add(key);
+    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchClusterList(scope));
+    if (outcome.stored) result.refreshed++;
+    else result.dropped++;
+  };
+  await drain(lists, (w) => w.key, (w) => refreshList(w.key, w.scope));
+
+  // 2. Categories of clusters the list shows running; a cluster the list no longer shows loses its rows.
+  const listOf = new Map<string, Promise<ClusterSummary[] | undefined>>();
+  const gone = new Map<string, Promise<void>>();
+  await drain(categories, (w) => w.key, async ({ key, scope, cluster, category }) => {
+    const listKey = clusterListKey(scope);
+    if (!listOf.has(listKey)) listOf.set(listKey, deps.cache.peek<ClusterSummary[]>(listKey).then((entry) => entry?.value));
+    const list = await listOf.get(listKey)!;
+    if (!list) return void result.skipped++; // nobody reads the scope's list: nothing to judge by; let it expire
+    const known = list.find((c) => c.name.toLowerCase() === cluster.toLowerCase());
+    if (!known) {
+      const prefix = clusterPrefix(scope, cluster);
+      if (!gone.has(prefix)) {
+        gone.set(prefix, deps.cache.invalidatePrefix(prefix).then(() => void result.removedGone++));
+      }
+      return gone.get(prefix);
+    }
+    if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
+    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category));
+    if (outcome.stored) result.refreshed++;
+    else result.dropped++;
+  });
+
+  // 3. Transitions of scopes nobody is polling: a fresh ARM listing ends the reached ones and marks passed deadlines
+  //    (the reading is not stored: a row nobody reads is left to expire). A polled scope is left to its pollers,
+  //    which re-read it past the short TTL; a refresh from here would only make the reading they are served older.
+  const pending = new Map<string, Scope>();
+  try {
+    for (const { scope } of await deps.transitions.listAll()) pending.set(clusterListKey(scope), scope);
+  } catch (error) {
+    result.failed++;
+    deps.log?.(`refresh: transitions unavailable: ${message(error)}`);
+  }
+  for (const key of listsDone) pending.delete(key);
+  if (pending.size > 0) {
+    for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 })) pending.delete(hot.key);
+  }
+  await drain([...pending], ([key]) => key, async ([, scope]) => {
+    await deps.monitor.fetchClusterList(scope);
+    result.transitionScopes++;
+  });
+
   result.expired = await deps.cache.removeExpired(now());
   return result;
 }

@@ -11,7 +11,7 @@ import {
   type MonitorCategory,
 } from '../cache/index.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
-import { readClusterCategory, type Degraded, type KubeSession, type SessionPool } from '../k8s/index.js';
+import { readClusterCategory, type Degraded, type KubeSession, type Reading, type SessionPool } from '../k8s/index.js';
 import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
@@ -46,10 +46,25 @@ function isUpstreamFault(error: unknown): boolean {
   return mapped !== undefined && (mapped.status === 429 || mapped.status >= 500);
 }
 
+/** ARM answered 404 for the cluster (its credentials, after it was deleted). */
+function isArmNotFound(error: unknown): boolean {
+  const e = error as { name?: unknown; statusCode?: unknown } | undefined;
+  return e?.name === 'RestError' && e.statusCode === 404;
+}
+
+function clusterNotFound(scope: Scope, cluster: string) {
+  return notFound('clusterNotFound', `No cluster ${cluster} in ${scope.resourceGroup}`);
+}
+
+/** The upstream fault behind a stale answer, e.g. ARM's throttle and how long it asked us to wait. */
 function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
   if (read.fetchError === undefined) return [];
   const mapped = fromUpstreamError(read.fetchError);
-  return [{ source, status: mapped?.status ?? 502, message: `${mapped?.message ?? 'upstream failed'}; serving the reading of ${read.fetchedAt}` }];
+  const wait = mapped?.status === 429 && mapped.retryAfter !== undefined ? ` (Retry-After ${mapped.retryAfter} s)` : '';
+  // Upstream's own status when it answered (429, 500…); else ours (504 timeout, 503 unreachable).
+  const answered = (read.fetchError as { statusCode?: unknown } | null)?.statusCode;
+  const status = typeof answered === 'number' ? answered : mapped?.status ?? 502;
+  return [{ source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}; serving the reading of ${read.fetchedAt}` }];
 }
 
 function hasOpenTransition(clusters: readonly ClusterSummary[]): boolean {
@@ -66,8 +81,9 @@ export class MonitorService {
   /** Fetches a scope's clusters from ARM and reconciles its transitions with what ARM shows. */
   async fetchClusterList(scope: Scope): Promise<ClusterSummary[]> {
     const { arm, transitions, settings } = this.deps;
+    const observedAt = this.now(); // a listing taken before a transition began never ends it
     const clusters = await listClusters(arm(scope.subscriptionId), scope.resourceGroup, AbortSignal.timeout(settings.upstreamTimeoutMs));
-    const shown = await transitions.reconcile(scope, clusters);
+    const shown = await transitions.reconcile(scope, clusters, { observedAt });
     return clusters.map((cluster) => {
       const transition = shown.get(cluster.name);
       return transition ? { ...cluster, transition } : cluster;
@@ -87,12 +103,19 @@ export class MonitorService {
     return { data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') };
   }
 
-  /** Reads one category of one cluster with a pooled Kubernetes session. */
-  async fetchCategory(scope: Scope, cluster: string, category: MonitorCategory) {
+  /**
+   * Reads one category of one cluster with a pooled Kubernetes session. The whole reading (session, both warm-up
+   * phases) is bounded by UPSTREAM_TIMEOUT_MS, not each call: parts still out at the deadline are degraded (504).
+   */
+  async fetchCategory(scope: Scope, cluster: string, category: MonitorCategory, signal?: AbortSignal): Promise<Reading<unknown>> {
     const { sessions, settings } = this.deps;
     const key = { ...scope, cluster, admin: settings.useAdminCredentials };
-    return sessions.use(key, (session) =>
-      readClusterCategory(session, category, { now: this.now, warmupLabelSelector: settings.warmupLabelSelector }),
+    const deadline = AbortSignal.timeout(settings.upstreamTimeoutMs);
+    const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    return sessions.use(
+      key,
+      (session) => readClusterCategory(session, category, { now: this.now, warmupLabelSelector: settings.warmupLabelSelector, signal: bound }),
+      bound,
     );
   }
 
@@ -101,23 +124,42 @@ export class MonitorService {
     const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
     if (!cluster) {
       // Gone (or never there): its cached rows go too, so nothing of it can be served again.
-      await this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName));
-      throw notFound('clusterNotFound', `No cluster ${clusterName} in ${scope.resourceGroup}`);
+      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      throw clusterNotFound(scope, clusterName);
     }
     if (cluster.powerState !== 'Running') {
       // Its API server does not listen: answer at once instead of waiting for a connect timeout.
       return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
-    const read = await this.deps.cache.read(
-      categoryKey(scope, cluster.name, category),
-      () => this.fetchCategory(scope, cluster.name, category),
-      { serveStaleOnError: isUpstreamFault },
-    );
+    let read: CacheRead<Reading<unknown>>;
+    try {
+      read = await this.deps.cache.read(
+        categoryKey(scope, cluster.name, category),
+        () => this.fetchCategory(scope, cluster.name, category),
+        { serveStaleOnError: isUpstreamFault },
+      );
+    } catch (error) {
+      if (!isArmNotFound(error)) throw error;
+      // Deleted since the list was cached: ARM refused its credentials. The list goes with its rows, so the next
+      // read asks ARM again instead of sending the dashboard back here.
+      await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));
+      throw clusterNotFound(scope, cluster.name);
+    }
+    const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
     return {
       data: read.value.data,
       cache: cacheInfo(read),
-      degraded: [...read.value.degraded, ...degradedOf(read, 'arm:listClusterCredential')],
+      degraded: [...read.value.degraded, ...degradedOf(read, credentialSource)],
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
+  }
+
+  /** Removing a gone cluster's rows is best effort: the 404 stands, and the next read of it removes them again. */
+  private async forget(invalidate: () => Promise<unknown>): Promise<void> {
+    try {
+      await invalidate();
+    } catch {
+      // Table Storage unreachable: nothing can be served from it meanwhile either.
+    }
   }
 }

@@ -165,15 +165,96 @@ describe('normalisers', () => {
       ],
       NOW,
     );
-    expect(events.map((e) => e.reason)).toEqual(['Failed', 'BackOff', 'Pulled']);
-    expect(events[0]?.object).toBe('Pod/p');
+    expect(events.items.map((e) => e.reason)).toEqual(['Failed', 'BackOff', 'Pulled']);
+    expect(events.items[0]?.object).toBe('Pod/p');
+    expect(events.truncated).toBe(false);
   });
 
-  it('me: scopes as objects or "sub/rg" strings, roles as strings', () => {
-    expect(normalizeMe({ name: 'dev', provider: 'development', roles: ['Cluster.Admin', 3], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2', 'broken'] })).toEqual({
-      name: 'dev', provider: 'development', roles: ['Cluster.Admin'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, { subscriptionId: 's2', resourceGroup: 'rg2' }], actions: undefined,
+  it('me: scopes as objects or "sub/rg" strings, roles as strings, known permissions only', () => {
+    expect(normalizeMe({ name: 'dev', provider: 'development', roles: ['Cluster.Admin', 3], permissions: ['read', 'admin', 'fly'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2', 'broken'] })).toStrictEqual({
+      name: 'dev', provider: 'development', roles: ['Cluster.Admin'], permissions: ['read', 'admin'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, { subscriptionId: 's2', resourceGroup: 'rg2' }],
     });
-    expect(normalizeMe(null)).toMatchObject({ name: 'unknown', roles: [], scopes: [] });
+    expect(normalizeMe(null)).toStrictEqual({ name: 'unknown', provider: '', roles: [], scopes: [], permissions: undefined });
+  });
+
+  // Shapes as the real API sends them (captured from `npm start`, trimmed): shared/k8s/reads.ts, warmup.ts,
+  // shared/http/inspector.ts, shared/lifecycle/actions.ts.
+  it('nodes as the API sends them: allocatable in numbers, cordoned nodes, taint objects', () => {
+    const [node] = CATEGORY_NORMALIZERS.nodes(
+      [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: '2026-10-24T13:00:22.211Z', ageSeconds: 2595608, unschedulable: true, taints: [{ key: 'sku', effect: 'NoSchedule' }], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }],
+      NOW,
+    );
+    expect(node).toEqual({
+      name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: Date.parse('2026-10-24T13:00:22.211Z'),
+      taints: ['sku:NoSchedule'], unschedulable: true, allocatableMillicores: 7820, allocatableMemoryBytes: 58993823744,
+    });
+  });
+
+  it("pods keep kubectl's status beside the phase", () => {
+    const pods = CATEGORY_NORMALIZERS.pods(
+      { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14, node: null, createdAt: '2026-11-23T12:00:22.211Z', ageSeconds: 7208 }], truncated: false },
+      NOW,
+    );
+    expect(pods.items[0]).toMatchObject({ phase: 'Running', status: 'CrashLoopBackOff', restarts: 14, node: undefined });
+  });
+
+  it('warm-up nodes with job objects, reasons, gone nodes and log lines', () => {
+    const status = CATEGORY_NORMALIZERS['warmup-status'](
+      {
+        nodes: [
+          { node: 'n2', status: 'failed', job: { namespace: 'db', name: 'warmup-n2' }, finishedAt: '2026-11-23T12:49:22.211Z', reason: 'Job has reached the specified backoff limit', logTail: ['warmup: ERROR', 'warmup: exit 3'] },
+          { node: 'n4', status: 'stale', job: { namespace: 'db', name: 'warmup-n4' }, gone: true, reason: 'node gone' },
+          { node: 'n5', status: 'missing' },
+        ],
+        jobs: [{ namespace: 'db', name: 'warmup-n2', node: 'n2', status: 'failed' }],
+        summary: { nodes: 3, jobs: 1, done: 0, running: 0, failed: 1, stale: 1, missing: 1 },
+      },
+      NOW,
+    );
+    expect(status.nodes).toEqual([
+      { node: 'n2', status: 'failed', job: 'warmup-n2', reason: 'Job has reached the specified backoff limit', gone: undefined, finishedAt: Date.parse('2026-11-23T12:49:22.211Z'), logTail: 'warmup: ERROR\nwarmup: exit 3' },
+      { node: 'n4', status: 'stale', job: 'warmup-n4', reason: 'node gone', gone: true, finishedAt: undefined, logTail: undefined },
+      { node: 'n5', status: 'missing', job: undefined, reason: undefined, gone: undefined, finishedAt: undefined, logTail: undefined },
+    ]);
+  });
+
+  it('events arrive as { items, truncated } with string objects and namespaces', () => {
+    const events = CATEGORY_NORMALIZERS.events(
+      { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: '2026-11-23T13:59:22.211Z', ageSeconds: 68 }], truncated: true },
+      NOW,
+    );
+    expect(events).toEqual({
+      items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: Date.parse('2026-11-23T13:59:22.211Z') }],
+      truncated: true,
+    });
+  });
+
+  it('inspector items: the query object becomes a query string; the error code is kept', async () => {
+    const { fn } = fakeFetch(() =>
+      json(200, { items: [{ id: 'x', at: '2026-11-23T14:00:08.128Z', requestId: 'r-9', method: 'POST', path: '/api/aks/start', query: { dryRun: 'no', n: '1' }, status: 500, durationMs: 28, caller: 'local-developer', errorCode: 'internalError', requestHeaders: {}, requestBody: '{"cluster":"nope"}' }] }),
+    );
+    const [item] = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
+    expect(item).toMatchObject({ method: 'POST', path: '/api/aks/start', query: 'dryRun=no&n=1', status: 500, errorCode: 'internalError', requestId: 'r-9', requestBody: '{\n  "cluster": "nope"\n}' });
+  });
+
+  it('inspector bodies: whole JSON is indented, a truncated one stays as it came', async () => {
+    const truncated = '{"cluster":"elb…[truncated, 9000 bytes]';
+    const { fn } = fakeFetch(() => json(200, { items: [{ method: 'POST', path: '/api/aks/stop', requestBody: truncated, responseBody: '"plain"' }] }));
+    const [item] = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
+    expect(item).toMatchObject({ requestBody: truncated, responseBody: '"plain"' });
+  });
+
+  it('a lifecycle answer names what the backend could not record', async () => {
+    const { fn } = fakeFetch(() =>
+      json(202, {
+        operation: { action: 'stop', cluster: 'aks-1', status: 'accepted' },
+        transition: { cluster: 'aks-1', action: 'stop', expectedPowerState: 'Stopped', startedAt: '2026-01-01T00:00:00Z', deadline: '2026-01-01T00:10:00Z', startedBy: 'dev', source: 'api', status: 'open' },
+        degraded: [{ source: 'tableStorage', message: 'the transition could not be stored; the dashboard follows ARM' }],
+      }),
+    );
+    const result = await createApiClient({ baseUrl: '', fetch: fn }).lifecycle('stop', SCOPE, 'aks-1');
+    expect(result.transition).toMatchObject({ action: 'stop', origin: 'api', startedBy: 'dev' });
+    expect(result.degraded).toEqual([{ source: 'tableStorage', status: undefined, message: 'the transition could not be stored; the dashboard follows ARM' }]);
   });
 
   it('Kubernetes quantities', () => {

@@ -70,11 +70,16 @@ describe('actions', () => {
     expect(readOnly.result.delete.reason).toBe('Needs the Cluster.Admin role');
   });
 
-  it('permissions follow the role names, and an explicit actions map from /api/me wins', () => {
+  it("/api/me's permissions decide (operate: start and stop, admin: delete), whatever the role names", () => {
+    expect(permissionsOf({ roles: ['Custom.Ops'], permissions: ['read', 'operate'] })).toEqual({ start: true, stop: true, delete: false });
+    expect(permissionsOf({ roles: ['Cluster.Admin'], permissions: ['read'] })).toEqual({ start: false, stop: false, delete: false });
+    expect(permissionsOf({ roles: [], permissions: ['admin'] })).toEqual({ start: false, stop: false, delete: true });
+  });
+
+  it('without permissions (an older API) the default role names decide', () => {
     expect(permissionsOf({ roles: ['Dashboard.Read'] })).toEqual({ start: false, stop: false, delete: false });
     expect(permissionsOf({ roles: ['Dashboard.Read', 'Cluster.Operate'] })).toEqual({ start: true, stop: true, delete: false });
     expect(permissionsOf({ roles: ['Cluster.Admin'] })).toEqual({ start: false, stop: false, delete: true });
-    expect(permissionsOf({ roles: [], actions: { start: true, delete: true } })).toEqual({ start: true, stop: false, delete: true });
     expect(permissionsOf(undefined)).toEqual({ start: false, stop: false, delete: false });
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatAge, formatBytes, formatMillicores, percentOf } from '../../web/src/lib/format.js';
-import { clampPollSeconds, listIntervalSeconds, loadPollSeconds, pickScope, rememberScope, savePollSeconds } from '../../web/src/lib/prefs.js';
+import {
+  clampPollSeconds,
+  listIntervalSeconds,
+  loadPollSeconds,
+  parsePollOverrides,
+  pickScope,
+  rememberScope,
+  savePollSeconds,
+} from '../../web/src/lib/prefs.js';
 import { MemoryStorage } from './fakes.js';
 
 const S1 = { subscriptionId: 'AAAA', resourceGroup: 'rg-elb-01' };
@@ -38,6 +46,14 @@ describe('poll interval', () => {
     expect(listIntervalSeconds(30, true)).toBe(10);
     expect(listIntervalSeconds(5, true)).toBe(5);
     expect(listIntervalSeconds(30, false)).toBe(30);
+    expect(listIntervalSeconds(30, true, 1)).toBe(1);
+  });
+
+  it('the URL may override both intervals (tests, demos): whole seconds 1..30, junk ignored', () => {
+    expect(parsePollOverrides('?fastPollSeconds=1&pollSeconds=2')).toEqual({ fastPollSeconds: 1, pollSeconds: 2 });
+    expect(parsePollOverrides('?fastPollSeconds=0&pollSeconds=31')).toEqual({});
+    expect(parsePollOverrides('?fastPollSeconds=1.5&pollSeconds=abc&x=1')).toEqual({});
+    expect(parsePollOverrides('')).toEqual({});
   });
 });
 

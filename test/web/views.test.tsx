@@ -122,6 +122,33 @@ describe('views', () => {
     });
   }
 
+  // the API's own shapes (shared/k8s/reads.ts, warmup.ts), as the e2e test also sees them
+  const realShapes: Partial<Record<Category, { body: unknown; texts: string[] }>> = {
+    nodes: {
+      body: { data: [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', unschedulable: true, taints: [], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }], cache: { state: 'fresh' }, degraded: [] },
+      texts: ['7.82 cores', '55 GiB', 'SchedulingDisabled'],
+    },
+    pods: {
+      body: { data: { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14 }], truncated: false }, degraded: [] },
+      texts: ['class="bad" title="phase Running">CrashLoopBackOff'],
+    },
+    'warmup-status': {
+      body: { data: { nodes: [{ node: 'n2', status: 'failed', job: { namespace: 'db', name: 'warmup-n2' }, reason: 'backoff limit', logTail: ['exit 3'] }, { node: 'n4', status: 'stale', gone: true }], jobs: [] }, degraded: [] },
+      texts: ['1 failed · 1 stale', '(node gone)', 'class="log-mark">log', 'title="backoff limit · Show the log tail"'],
+    },
+    events: {
+      body: { data: { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57 }], truncated: true }, degraded: [] },
+      texts: ['db/<!-- -->Pod/report-worker', 'Showing the 1 most recent events only', 'data-label="Message"'],
+    },
+  };
+  for (const [category, { body, texts }] of Object.entries(realShapes) as [Category, { body: unknown; texts: string[] }][]) {
+    it(`renders the ${category} view from the API's real shape`, async () => {
+      const { render } = await setup({ [category]: body });
+      const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} initialCategory={category} />);
+      for (const text of texts) expect(html).toContain(text);
+    });
+  }
+
   it('says a stopped cluster has nothing live to show', async () => {
     const { render } = await setup({ nodes: { data: null, reason: 'clusterStopped', cache: { state: 'fresh' } } });
     const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} />);

@@ -6,6 +6,7 @@ import { createApiClient } from './lib/api.js';
 import { createPoller } from './lib/poller.js';
 import { createTransitionStore, TRANSITION_KEY_PREFIX } from './lib/transitionStore.js';
 import { loadRuntimeConfig } from './runtimeConfig.js';
+import { parsePollOverrides } from './lib/prefs.js';
 import { App } from './ui/App.js';
 import { ServicesContext, type Services } from './ui/services.js';
 import './styles.css';
@@ -29,7 +30,7 @@ async function boot() {
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <ServicesContext value={services}>
-        <App />
+        <App pollOverrides={parsePollOverrides(window.location.search)} />
       </ServicesContext>
     </StrictMode>,
   );

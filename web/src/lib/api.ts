@@ -15,13 +15,17 @@ export const CATEGORIES: readonly Category[] = ['nodes', 'pods', 'top-nodes', 'w
 /** Default role names (ROLE_READ / ROLE_OPERATE / ROLE_ADMIN in shared/config.ts). */
 export const ROLE_NAMES = { read: 'Dashboard.Read', operate: 'Cluster.Operate', admin: 'Cluster.Admin' } as const;
 
+/** What /api/me grants: `read` the monitor, `operate` (start, stop), `admin` (delete). */
+export type Permission = 'read' | 'operate' | 'admin';
+export const PERMISSIONS: readonly Permission[] = ['read', 'operate', 'admin'];
+
 export interface Me {
   name: string;
   provider: string;
   roles: string[];
   scopes: Scope[];
-  /** Optional explicit permissions; when absent they follow ROLE_NAMES. */
-  actions?: Partial<Record<LifecycleAction, boolean>>;
+  /** The server's verdict from the caller's roles; when absent (older API) buttons follow ROLE_NAMES. */
+  permissions?: Permission[];
 }
 
 export interface ServerTransition {
@@ -30,6 +34,8 @@ export interface ServerTransition {
   startedAt?: number;
   deadline?: number;
   startedBy?: string;
+  /** api: started through the backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
+  origin?: 'api' | 'arm';
   status: 'open' | 'timedOut';
 }
 
@@ -84,6 +90,8 @@ export interface KubeNode {
   version?: string;
   createdAt?: number;
   taints: string[];
+  /** Cordoned (kubectl: SchedulingDisabled). */
+  unschedulable?: boolean;
   allocatableMillicores?: number;
   allocatableMemoryBytes?: number;
 }
@@ -92,6 +100,8 @@ export interface Pod {
   namespace?: string;
   name: string;
   phase?: string;
+  /** kubectl's STATUS column: a container's reason (CrashLoopBackOff, Error, Completed…) or the phase. */
+  status?: string;
   readyContainers?: number;
   totalContainers?: number;
   restarts?: number;
@@ -118,6 +128,11 @@ export interface WarmupNode {
   node: string;
   status: WarmupState;
   job?: string;
+  /** Why: the job's failure message, "node created after its warm-up completed", "node gone". */
+  reason?: string;
+  /** The node no longer exists. */
+  gone?: boolean;
+  finishedAt?: number;
   logTail?: string;
 }
 
@@ -129,6 +144,7 @@ export interface WarmupStatus {
 export interface KubeEvent {
   type?: string;
   reason?: string;
+  namespace?: string;
   object?: string;
   message?: string;
   count?: number;
@@ -140,7 +156,13 @@ export interface CategoryData {
   pods: PodList;
   'top-nodes': NodeUsage[];
   'warmup-status': WarmupStatus;
-  events: KubeEvent[];
+  events: EventList;
+}
+
+export interface EventList {
+  items: KubeEvent[];
+  /** More events exist than the API listed. */
+  truncated: boolean;
 }
 
 export interface InspectorItem {
@@ -152,6 +174,7 @@ export interface InspectorItem {
   durationMs?: number;
   requestId?: string;
   caller?: string;
+  errorCode?: string;
   requestBody?: string;
   responseBody?: string;
 }
@@ -159,6 +182,8 @@ export interface InspectorItem {
 export interface LifecycleResult {
   operation?: { action?: string; cluster?: string; status?: string };
   transition?: ServerTransition;
+  /** ARM accepted, but some bookkeeping failed (e.g. the transition row): what was not done. */
+  degraded: DegradedSource[];
   requestId?: string;
 }
 
@@ -251,6 +276,7 @@ export function normalizeTransition(v: unknown): ServerTransition | undefined {
     startedAt: toEpochMs(v.startedAt),
     deadline: toEpochMs(v.deadline),
     startedBy: str(v.startedBy),
+    origin: v.source === 'api' || v.source === 'arm' ? v.source : undefined,
     status: v.status === 'timedOut' ? 'timedOut' : 'open',
   };
 }
@@ -268,14 +294,13 @@ export function normalizeScope(v: unknown): Scope | undefined {
 
 export function normalizeMe(v: unknown): Me {
   const o = isObject(v) ? v : {};
-  const actions = isObject(o.actions) ? o.actions : undefined;
   return {
     name: str(o.name) ?? 'unknown',
     provider: str(o.provider) ?? '',
     roles: strings(o.roles),
     scopes: arr(o.scopes).map(normalizeScope).filter((s): s is Scope => s !== undefined),
-    actions: actions
-      ? Object.fromEntries(ACTIONS.filter((a) => typeof actions[a] === 'boolean').map((a) => [a, actions[a] as boolean]))
+    permissions: Array.isArray(o.permissions)
+      ? PERMISSIONS.filter((p) => (o.permissions as unknown[]).includes(p))
       : undefined,
   };
 }
@@ -368,6 +393,7 @@ function normalizeNode(v: unknown, receivedAt: number): KubeNode | undefined {
   if (!isObject(v) || !str(v.name)) return undefined;
   const allocatable = isObject(v.allocatable) ? v.allocatable : {};
   const ageSeconds = num(v.ageSeconds);
+  const unschedulable = bool(v.unschedulable);
   return {
     name: str(v.name)!,
     ready: bool(v.ready),
@@ -376,8 +402,10 @@ function normalizeNode(v: unknown, receivedAt: number): KubeNode | undefined {
     version: str(v.version),
     createdAt: toEpochMs(v.createdAt) ?? (ageSeconds !== undefined ? receivedAt - ageSeconds * 1000 : undefined),
     taints: strings(v.taints),
-    allocatableMillicores: parseCpuMillicores(allocatable.cpu),
-    allocatableMemoryBytes: parseMemoryBytes(allocatable.memory),
+    ...(unschedulable !== undefined ? { unschedulable } : {}),
+    // the API sends numbers ({ cpuMillicores, memoryBytes }); raw Kubernetes quantities are read too
+    allocatableMillicores: num(allocatable.cpuMillicores) ?? parseCpuMillicores(allocatable.cpu),
+    allocatableMemoryBytes: num(allocatable.memoryBytes) ?? parseMemoryBytes(allocatable.memory),
   };
 }
 
@@ -387,6 +415,7 @@ function normalizePod(v: unknown): Pod | undefined {
     namespace: str(v.namespace),
     name: str(v.name)!,
     phase: str(v.phase),
+    status: str(v.status),
     readyContainers: num(v.readyContainers),
     totalContainers: num(v.totalContainers),
     restarts: num(v.restarts),
@@ -414,7 +443,15 @@ function normalizeWarmupNode(v: unknown): WarmupNode | undefined {
   if (!node) return undefined;
   const status = WARMUP_STATES.includes(v.status as WarmupState) ? (v.status as WarmupState) : 'unknown';
   const logTail = Array.isArray(v.logTail) ? strings(v.logTail).join('\n') : str(v.logTail);
-  return { node, status, job: str(v.job) ?? (isObject(v.job) ? str(v.job.name) : undefined), logTail };
+  return {
+    node,
+    status,
+    job: str(v.job) ?? (isObject(v.job) ? str(v.job.name) : undefined),
+    reason: str(v.reason),
+    gone: v.gone === true ? true : undefined,
+    finishedAt: toEpochMs(v.finishedAt),
+    logTail: logTail || undefined,
+  };
 }
 
 function normalizeEvent(v: unknown): KubeEvent | undefined {
@@ -422,6 +459,7 @@ function normalizeEvent(v: unknown): KubeEvent | undefined {
   return {
     type: str(v.type),
     reason: str(v.reason),
+    namespace: str(v.namespace),
     object: str(v.object) ?? (isObject(v.object) ? describeObject(v.object) : undefined),
     message: str(v.message),
     count: num(v.count),
@@ -448,11 +486,20 @@ export const CATEGORY_NORMALIZERS: { [C in Category]: (v: unknown, receivedAt: n
       .filter(isObject)
       .map((j) => ({ name: str(j.name) ?? '?', status: str(j.status) })),
   }),
-  events: (v) => sortEvents(listOf(v, normalizeEvent)),
+  events: (v) => ({ items: sortEvents(listOf(v, normalizeEvent)), truncated: isObject(v) && v.truncated === true }),
 };
 
-const body = (v: unknown): string | undefined =>
-  v === undefined || v === null || v === '' ? undefined : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+/** A captured body, indented when it is whole JSON (a truncated one stays as it came). */
+function body(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') return JSON.stringify(v, null, 2);
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return typeof parsed === 'object' && parsed !== null ? JSON.stringify(parsed, null, 2) : v;
+  } catch {
+    return v;
+  }
+}
 
 export function normalizeInspector(v: unknown): InspectorItem[] {
   return listOf(v, (x) => {
@@ -461,11 +508,13 @@ export function normalizeInspector(v: unknown): InspectorItem[] {
       at: toEpochMs(x.at),
       method: str(x.method) ?? '?',
       path: str(x.path) ?? '?',
-      query: str(x.query),
+      // the API sends the query as { name: value }
+      query: str(x.query) ?? (isObject(x.query) && Object.keys(x.query).length ? new URLSearchParams(Object.entries(x.query).map(([k, q]): [string, string] => [k, String(q)])).toString() : undefined),
       status: num(x.status),
       durationMs: num(x.durationMs),
       requestId: str(x.requestId),
       caller: str(x.caller),
+      errorCode: str(x.errorCode),
       requestBody: body(x.requestBody),
       responseBody: body(x.responseBody),
     };
@@ -557,6 +606,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return {
         operation: operation && { action: str(operation.action), cluster: str(operation.cluster), status: str(operation.status) },
         transition: normalizeTransition(o.transition),
+        degraded: normalizeDegraded(o.degraded),
         requestId,
       };
     },

@@ -54,15 +54,18 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
 
 export type Permissions = Record<LifecycleAction, boolean>;
 
-/** Start/stop need the operator role, delete the admin role; an explicit `actions` from /api/me wins. */
-export function permissionsOf(me: Pick<Me, 'roles' | 'actions'> | undefined): Permissions {
+/**
+ * Start/stop need `operate`, delete needs `admin`. /api/me's `permissions` is the server's own verdict (it knows
+ * the configured role names); only when it is missing do the default role names decide.
+ */
+export function permissionsOf(me: Pick<Me, 'roles' | 'permissions'> | undefined): Permissions {
+  if (me?.permissions) {
+    const granted = new Set(me.permissions);
+    return { start: granted.has('operate'), stop: granted.has('operate'), delete: granted.has('admin') };
+  }
   const roles = new Set(me?.roles ?? []);
   const operate = roles.has(ROLE_NAMES.operate);
-  return {
-    start: me?.actions?.start ?? operate,
-    stop: me?.actions?.stop ?? operate,
-    delete: me?.actions?.delete ?? roles.has(ROLE_NAMES.admin),
-  };
+  return { start: operate, stop: operate, delete: roles.has(ROLE_NAMES.admin) };
 }
 
 export interface ActionAvailability {

@@ -58,5 +58,31 @@ export function savePollSeconds(storage: StorageLike, seconds: number): void {
 }
 
 /** The cluster list polls at the fast rate while a transition is open, never slower than chosen. */
-export const listIntervalSeconds = (normalSeconds: number, transitionOpen: boolean) =>
-  transitionOpen ? Math.min(normalSeconds, FAST_POLL_SECONDS) : normalSeconds;
+export const listIntervalSeconds = (normalSeconds: number, transitionOpen: boolean, fastSeconds = FAST_POLL_SECONDS) =>
+  transitionOpen ? Math.min(normalSeconds, fastSeconds) : normalSeconds;
+
+/**
+ * Intervals from the page's query string, for tests and demos: `?fastPollSeconds=1` (the transition fast-poll,
+ * default 10) and `?pollSeconds=2` (the normal interval; beats the stored choice without replacing it).
+ * Whole seconds from 1 to 30; anything else is ignored. They live in the URL, so they survive a reload.
+ */
+export interface PollOverrides {
+  pollSeconds?: number;
+  fastPollSeconds?: number;
+}
+
+export function parsePollOverrides(search: string): PollOverrides {
+  const params = new URLSearchParams(search);
+  const read = (name: string) => {
+    const raw = params.get(name);
+    if (raw === null || !/^\d{1,2}$/.test(raw.trim())) return undefined;
+    const n = Number(raw);
+    return n >= 1 && n <= 30 ? n : undefined;
+  };
+  const out: PollOverrides = {};
+  const poll = read('pollSeconds');
+  const fast = read('fastPollSeconds');
+  if (poll !== undefined) out.pollSeconds = poll;
+  if (fast !== undefined) out.fastPollSeconds = fast;
+  return out;
+}

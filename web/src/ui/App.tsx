@@ -2,27 +2,45 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import type { Me, Scope } from '../lib/api.js';
 import { permissionsOf } from '../lib/clusterState.js';
 import { scopeKey } from '../lib/keys.js';
-import { clampPollSeconds, loadPollSeconds, pickScope, POLL_CHOICES_SECONDS, rememberScope, savePollSeconds } from '../lib/prefs.js';
-import { ErrorProvider, useErrors } from './errors.js';
+import {
+  clampPollSeconds,
+  FAST_POLL_SECONDS,
+  loadPollSeconds,
+  pickScope,
+  POLL_CHOICES_SECONDS,
+  rememberScope,
+  savePollSeconds,
+  type PollOverrides,
+} from '../lib/prefs.js';
+import { ErrorList, ErrorProvider, useErrors } from './errors.js';
 import { InspectorPanel } from './InspectorPanel.js';
 import { ScopeView } from './ScopeView.js';
 import { useServices } from './services.js';
 
-export function App() {
+/** Scopes grouped by subscription, in the order /api/me lists them. */
+function subscriptionsOf(scopes: readonly Scope[]): [string, Scope[]][] {
+  const groups = new Map<string, Scope[]>();
+  for (const s of scopes) groups.set(s.subscriptionId, [...(groups.get(s.subscriptionId) ?? []), s]);
+  return [...groups];
+}
+
+export function App({ pollOverrides = {} }: { pollOverrides?: PollOverrides }) {
   return (
     <ErrorProvider>
-      <Dashboard />
+      <Dashboard overrides={pollOverrides} />
     </ErrorProvider>
   );
 }
 
-function Dashboard() {
+function Dashboard({ overrides }: { overrides: PollOverrides }) {
   const { api, storage } = useServices();
   const errors = useErrors();
   const [me, setMe] = useState<Me | null>(null);
   const [meFailed, setMeFailed] = useState(false);
   const [scope, setScope] = useState<Scope | undefined>(undefined);
-  const [pollSeconds, setPollSeconds] = useState(() => loadPollSeconds(storage));
+  const [pollSeconds, setPollSeconds] = useState(() => overrides.pollSeconds ?? loadPollSeconds(storage));
+  // a URL override outside the usual choices still shows as the selected value
+  const pollChoices = POLL_CHOICES_SECONDS.includes(pollSeconds) ? POLL_CHOICES_SECONDS : [pollSeconds, ...POLL_CHOICES_SECONDS];
   const [inspectorOpen, setInspectorOpen] = useState(false);
   const scopeId = useId();
   const pollId = useId();
@@ -62,30 +80,41 @@ function Dashboard() {
       <header className="topbar">
         <h1>AKS fleet</h1>
         <div className="controls">
-          <label htmlFor={scopeId}>Scope</label>
-          <select
-            id={scopeId}
-            data-testid="scope-picker"
-            value={scope ? scopeKey(scope) : ''}
-            disabled={!me || me.scopes.length === 0}
-            onChange={(e) => chooseScope(e.target.value)}
-          >
-            {!me && <option value="">Loading…</option>}
-            {me && me.scopes.length === 0 && <option value="">No scopes allowed</option>}
-            {me?.scopes.map((s) => (
-              <option key={scopeKey(s)} value={scopeKey(s)}>
-                {s.resourceGroup} · {s.subscriptionId}
-              </option>
-            ))}
-          </select>
-          <label htmlFor={pollId}>Refresh every</label>
-          <select id={pollId} data-testid="poll-interval" value={pollSeconds} onChange={(e) => choosePoll(e.target.value)}>
-            {POLL_CHOICES_SECONDS.map((s) => (
-              <option key={s} value={s}>
-                {s} s
-              </option>
-            ))}
-          </select>
+          <span className="control">
+            <label htmlFor={scopeId}>Scope</label>
+            <select
+              id={scopeId}
+              data-testid="scope-picker"
+              title={scope ? `${scope.resourceGroup} in subscription ${scope.subscriptionId}` : undefined}
+              value={scope ? scopeKey(scope) : ''}
+              disabled={!me || me.scopes.length === 0}
+              onChange={(e) => chooseScope(e.target.value)}
+            >
+              {!me && <option value="">Loading…</option>}
+              {me && me.scopes.length === 0 && <option value="">No scopes allowed</option>}
+              {/* resource groups under their subscription: a GUID beside every name would not fit a narrow window */}
+              {me &&
+                subscriptionsOf(me.scopes).map(([subscriptionId, scopes]) => (
+                  <optgroup key={subscriptionId} label={`Subscription ${subscriptionId}`}>
+                    {scopes.map((s) => (
+                      <option key={scopeKey(s)} value={scopeKey(s)}>
+                        {s.resourceGroup}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+            </select>
+          </span>
+          <span className="control">
+            <label htmlFor={pollId}>Refresh every</label>
+            <select id={pollId} data-testid="poll-interval" value={pollSeconds} onChange={(e) => choosePoll(e.target.value)}>
+              {pollChoices.map((s) => (
+                <option key={s} value={s}>
+                  {s} s
+                </option>
+              ))}
+            </select>
+          </span>
           <button
             type="button"
             data-testid="inspector-toggle"
@@ -103,6 +132,7 @@ function Dashboard() {
           </p>
         )}
       </header>
+      <ErrorList />
 
       <div className="layout">
         <main className="main">
@@ -117,7 +147,13 @@ function Dashboard() {
           {!me && !meFailed && <p className="empty">Loading…</p>}
           {me && !scope && <p className="empty">You have no scope to look at. Ask for access to a resource group.</p>}
           {me && scope && (
-            <ScopeView key={scopeKey(scope)} scope={scope} pollSeconds={pollSeconds} permissions={permissionsOf(me)} />
+            <ScopeView
+              key={scopeKey(scope)}
+              scope={scope}
+              pollSeconds={pollSeconds}
+              fastPollSeconds={overrides.fastPollSeconds ?? FAST_POLL_SECONDS}
+              permissions={permissionsOf(me)}
+            />
           )}
         </main>
         {inspectorOpen && <InspectorPanel pollSeconds={pollSeconds} onClose={() => setInspectorOpen(false)} />}

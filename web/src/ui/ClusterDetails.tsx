@@ -1,6 +1,6 @@
 // Per-cluster views. Only the selected tab is polled: the other categories cost nothing until chosen.
 import { memo, useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
-import type { Category, CategoryData, Envelope, KubeEvent, KubeNode, NodeUsage, PodList, Scope, WarmupStatus } from '../lib/api.js';
+import type { Category, CategoryData, Envelope, EventList, KubeNode, NodeUsage, PodList, Scope, WarmupState, WarmupStatus } from '../lib/api.js';
 import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
 import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
@@ -110,7 +110,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
           {category === 'pods' && <PodsView pods={envelope.data as PodList} now={now} />}
           {category === 'top-nodes' && <UsageView usage={envelope.data as NodeUsage[]} nodes={nodes ?? null} />}
           {category === 'warmup-status' && <WarmupView status={envelope.data as WarmupStatus} cluster={cluster} />}
-          {category === 'events' && <EventsView events={envelope.data as KubeEvent[]} now={now} />}
+          {category === 'events' && <EventsView events={envelope.data as EventList} now={now} />}
         </>
       )}
     </div>
@@ -125,7 +125,7 @@ function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
   if (nodes.length === 0) return <Empty what="nodes" />;
   return (
     <div className="table-wrap">
-      <table>
+      <table className="wide">
         <caption className="sr-only">Nodes</caption>
         <thead>
           <tr>
@@ -135,8 +135,8 @@ function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
             <th scope="col">Roles</th>
             <th scope="col">Version</th>
             <th scope="col">Age</th>
-            <th scope="col">CPU</th>
-            <th scope="col">Memory</th>
+            <th scope="col">Allocatable CPU</th>
+            <th scope="col">Allocatable memory</th>
             <th scope="col">Taints</th>
           </tr>
         </thead>
@@ -144,14 +144,17 @@ function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
           {nodes.map((n) => (
             <tr key={n.name}>
               <th scope="row" className="mono">{n.name}</th>
-              <td>{n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}</td>
+              <td>
+                {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
+                {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
+              </td>
               <td>{n.pool ?? '–'}</td>
               <td>{n.roles.join(', ') || '–'}</td>
               <td>{n.version ?? '–'}</td>
-              <td>{formatAge(secondsSince(n.createdAt, now))}</td>
+              <td className="nowrap">{formatAge(secondsSince(n.createdAt, now))}</td>
               <td>{formatMillicores(n.allocatableMillicores)}</td>
               <td>{formatBytes(n.allocatableMemoryBytes)}</td>
-              <td className="mono small">{n.taints.join(', ') || '–'}</td>
+              <td className="mono">{n.taints.join(', ') || '–'}</td>
             </tr>
           ))}
         </tbody>
@@ -166,31 +169,34 @@ function PodsView({ pods, now }: { pods: PodList; now: number }) {
     <>
       {pods.truncated && <p className="note">{`Showing the first ${pods.items.length} pods only.`}</p>}
       <div className="table-wrap">
-        <table>
+        <table className="wide">
           <caption className="sr-only">Pods</caption>
           <thead>
             <tr>
-              <th scope="col">Namespace</th>
+              {/* what matters first: a narrow window scrolls sideways to the rest */}
               <th scope="col">Name</th>
-              <th scope="col">Phase</th>
+              <th scope="col">Status</th>
               <th scope="col">Ready</th>
               <th scope="col">Restarts</th>
-              <th scope="col">Node</th>
               <th scope="col">Age</th>
+              <th scope="col">Namespace</th>
+              <th scope="col">Node</th>
             </tr>
           </thead>
           <tbody>
             {pods.items.map((p) => (
               <tr key={`${p.namespace}/${p.name}`}>
-                <td>{p.namespace ?? '–'}</td>
                 <th scope="row" className="mono">{p.name}</th>
-                <td className={p.phase === 'Failed' ? 'bad' : p.phase === 'Pending' ? 'warn' : undefined}>{p.phase ?? '?'}</td>
+                <td className={podStatusClass(p.phase, p.status)} title={p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined}>
+                  {p.status ?? p.phase ?? '?'}
+                </td>
                 <td>
                   {p.readyContainers ?? '?'}/{p.totalContainers ?? '?'}
                 </td>
                 <td className={(p.restarts ?? 0) > 0 ? 'warn' : undefined}>{p.restarts ?? '–'}</td>
-                <td className="mono small">{p.node ?? '–'}</td>
                 <td>{formatAge(secondsSince(p.createdAt, now))}</td>
+                <td>{p.namespace ?? '–'}</td>
+                <td className="mono">{p.node ?? '–'}</td>
               </tr>
             ))}
           </tbody>
@@ -198,6 +204,14 @@ function PodsView({ pods, now }: { pods: PodList; now: number }) {
       </div>
     </>
   );
+}
+
+/** kubectl-like colouring: a failing container reason is bad even while the pod's phase is Running. */
+function podStatusClass(phase: string | undefined, status: string | undefined): string | undefined {
+  const shown = status ?? phase;
+  if (phase === 'Failed' || /BackOff|Err|Error|OOMKilled|Invalid/i.test(shown ?? '')) return 'bad';
+  if (phase === 'Pending' || shown === 'Terminating' || shown === 'ContainerCreating') return 'warn';
+  return undefined;
 }
 
 function UsageView({ usage, nodes }: { usage: NodeUsage[]; nodes: KubeNode[] | null }) {
@@ -222,12 +236,19 @@ function UsageView({ usage, nodes }: { usage: NodeUsage[]; nodes: KubeNode[] | n
   );
 }
 
+const WARMUP_ORDER: readonly WarmupState[] = ['failed', 'running', 'stale', 'missing', 'done', 'unknown'];
+
 function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string }) {
   const [open, setOpen] = useState<string | null>(null);
   if (status.nodes.length === 0) return <Empty what="warm-up status" />;
   const openNode = status.nodes.find((n) => n.node === open);
+  const counts = WARMUP_ORDER.map((state) => [state, status.nodes.filter((n) => n.status === state).length] as const).filter(([, n]) => n > 0);
   return (
     <>
+      <p className="note" data-testid={`warmup-summary-${cluster}`}>
+        {counts.map(([state, n]) => `${n} ${state}`).join(' · ')}
+        {status.nodes.some((n) => n.logTail) ? ' — chips marked “log” show the log tail' : ''}
+      </p>
       <ul className="warmup" aria-label={`Warm-up per node of ${cluster}`}>
         {status.nodes.map((n) => (
           <li key={n.node}>
@@ -238,10 +259,15 @@ function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string
               data-status={n.status}
               aria-pressed={open === n.node}
               disabled={!n.logTail}
-              title={n.logTail ? 'Show the log tail' : 'No log'}
+              title={[n.reason, n.logTail ? 'Show the log tail' : 'No log'].filter(Boolean).join(' · ')}
               onClick={() => setOpen(open === n.node ? null : n.node)}
             >
-              <span className="mono">{n.node}</span>: {n.status}
+              {/* one flex item: the chip's gap would otherwise split "node: status" */}
+              <span>
+                <span className="mono">{n.node}</span>: {n.status}
+                {n.gone ? ' (node gone)' : ''}
+              </span>
+              {n.logTail && <span className="log-mark">log</span>}
             </button>
           </li>
         ))}
@@ -250,6 +276,7 @@ function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string
         <figure className="log">
           <figcaption>
             Log tail of {openNode.job ?? 'the warm-up job'} on {openNode.node}
+            {openNode.reason ? ` — ${openNode.reason}` : ''}
           </figcaption>
           <pre tabIndex={0}>{openNode.logTail}</pre>
         </figure>
@@ -258,35 +285,42 @@ function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string
   );
 }
 
-function EventsView({ events, now }: { events: KubeEvent[]; now: number }) {
+function EventsView({ events: list, now }: { events: EventList; now: number }) {
+  const events = list.items;
   if (events.length === 0) return <Empty what="events" />;
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="sr-only">Events, warnings first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Object</th>
-            <th scope="col">Message</th>
-            <th scope="col">Count</th>
-            <th scope="col">Last seen</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e, i) => (
-            <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
-              <td>{e.type ?? '–'}</td>
-              <td>{e.reason ?? '–'}</td>
-              <td className="mono small">{e.object ?? '–'}</td>
-              <td>{e.message ?? ''}</td>
-              <td>{e.count ?? 1}</td>
-              <td>{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
+    <>
+      {list.truncated && <p className="note">{`Showing the ${events.length} most recent events only.`}</p>}
+      <div className="table-wrap">
+        <table className="stack">
+          <caption className="sr-only">Events, warnings first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Type</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Object</th>
+              <th scope="col">Message</th>
+              <th scope="col">Count</th>
+              <th scope="col">Last seen</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {events.map((e, i) => (
+              <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
+                <td data-label="Type">{e.type ?? '–'}</td>
+                <td data-label="Reason">{e.reason ?? '–'}</td>
+                <td data-label="Object" className="mono">
+                  {e.namespace ? `${e.namespace}/` : ''}
+                  {e.object ?? '–'}
+                </td>
+                <td data-label="Message" className="message">{e.message ?? ''}</td>
+                <td data-label="Count">{e.count ?? 1}</td>
+                <td data-label="Last seen" className="nowrap">{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

@@ -45,6 +45,7 @@ export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; 
                   <span className="method">{item.method}</span> <span className="mono">{item.path}</span>{' '}
                   <span className={`status status-${Math.floor((item.status ?? 0) / 100)}xx`}>{item.status ?? '?'}</span>
                   <span className="muted">
+                    {item.errorCode ? ` · ${item.errorCode}` : ''}
                     {item.durationMs !== undefined ? ` · ${Math.round(item.durationMs)} ms` : ''}
                     {item.at ? ` · ${formatAge(secondsSince(item.at, now))} ago` : ''}
                   </span>

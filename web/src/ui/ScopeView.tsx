@@ -1,12 +1,12 @@
 // One scope (subscription / resource group): the cluster list, its transition banners and fast-poll,
 // the cards, and the lifecycle actions.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Cluster, Envelope, LifecycleAction, Scope } from '../lib/api.js';
+import { ApiError, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
 import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../lib/banners.js';
 import { availableActions, clusterChip, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
 import { clusterListKey } from '../lib/keys.js';
-import { listIntervalSeconds } from '../lib/prefs.js';
+import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
 import { CacheBadge, DegradedLine } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';
@@ -16,7 +16,15 @@ import { useLocalTransitions, useNow, usePoll, useServices } from './services.js
 
 const EMPTY_TRANSITIONS = {};
 
-export function ScopeView({ scope, pollSeconds, permissions }: { scope: Scope; pollSeconds: number; permissions: Permissions }) {
+interface ScopeViewProps {
+  scope: Scope;
+  pollSeconds: number;
+  /** The list's interval while a transition is open (10 s; tests pass less through ?fastPollSeconds=). */
+  fastPollSeconds?: number;
+  permissions: Permissions;
+}
+
+export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions }: ScopeViewProps) {
   const { api, poller, transitions } = useServices();
   const errors = useErrors();
   const now = useNow(1000);
@@ -31,7 +39,7 @@ export function ScopeView({ scope, pollSeconds, permissions }: { scope: Scope; p
   const actionCounter = useRef(0);
 
   const load = useCallback(() => api.clusters(scope), [api, scope]);
-  const list = usePoll<Envelope<Cluster[]>>(listKey, load, listIntervalSeconds(pollSeconds, fast) * 1000);
+  const list = usePoll<Envelope<Cluster[]>>(listKey, load, listIntervalSeconds(pollSeconds, fast, fastPollSeconds) * 1000);
   const envelope = list.data;
   const clusters = envelope?.data ?? null;
 
@@ -76,8 +84,13 @@ export function ScopeView({ scope, pollSeconds, permissions }: { scope: Scope; p
       const source = `action:${cluster}:${++actionCounter.current}`;
       setPending((p) => ({ ...p, [cluster]: action }));
       try {
-        await api.lifecycle(action, scope, cluster);
+        const result = await api.lifecycle(action, scope, cluster);
         transitions.record(scope, cluster, action);
+        if (result.degraded.length) {
+          // ARM accepted; what the backend could not record (e.g. the transition row) is said, not hidden
+          const what = result.degraded.map((d) => `${d.source}: ${d.message ?? 'failed'}`).join('; ');
+          errors.report(source, `${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster} accepted, but`, new ApiError(what, 202, 'degraded', result.requestId));
+        }
         setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
         setAnnouncement(`${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster} accepted.`);
         poller.refresh(listKey);
@@ -99,7 +112,7 @@ export function ScopeView({ scope, pollSeconds, permissions }: { scope: Scope; p
   }, []);
 
   const sorted = useMemo(() => (clusters ? [...clusters].sort((a, b) => a.name.localeCompare(b.name)) : null), [clusters]);
-  const intervalSeconds = listIntervalSeconds(pollSeconds, fastNow);
+  const intervalSeconds = listIntervalSeconds(pollSeconds, fastNow, fastPollSeconds);
   const lastUpdate = list.updatedAt === undefined ? undefined : (now - list.updatedAt) / 1000;
 
   return (

@@ -22,6 +22,12 @@ interface ErrorCenter {
 const ErrorContext = createContext<ErrorCenter>({ report: () => {}, resolve: () => {} });
 export const useErrors = () => useContext(ErrorContext);
 
+interface ErrorListState {
+  errors: UiError[];
+  dismiss(source: string): void;
+}
+const ErrorListContext = createContext<ErrorListState>({ errors: [], dismiss: () => {} });
+
 function toUiError(source: string, title: string, error: unknown): UiError {
   if (error instanceof ApiError) {
     return { source, title, message: error.message, code: error.code, status: error.status || undefined, requestId: error.requestId, field: error.field };
@@ -50,15 +56,17 @@ export function ErrorProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const center = useMemo(() => ({ report, resolve }), [report, resolve]);
+  const list = useMemo(() => ({ errors, dismiss }), [errors, dismiss]);
   return (
     <ErrorContext value={center}>
-      <ErrorList errors={errors} onDismiss={dismiss} />
-      {children}
+      <ErrorListContext value={list}>{children}</ErrorListContext>
     </ErrorContext>
   );
 }
 
-function ErrorList({ errors, onDismiss }: { errors: UiError[]; onDismiss: (source: string) => void }) {
+/** The messages, where the layout puts them (under the top bar). */
+export function ErrorList() {
+  const { errors, dismiss: onDismiss } = useContext(ErrorListContext);
   return (
     <div className="errors" aria-live="polite" data-testid="errors">
       {errors.map((e) => (
