@@ -1,7 +1,10 @@
-// Entry of the Functions host (func start, Azure): registers every definition of the composition root.
+// Entry of the Functions host (func start, Azure): registers every definition of the composition root, and drains
+// the Kubernetes session pool (closes its keep-alive connections) when the host shuts the worker down.
 import { app } from '@azure/functions';
 import { loadConfig } from '../shared/config.js';
 import { createApp } from './app.js';
 import { registerFunctions } from './register.js';
 
-registerFunctions(app, createApp(loadConfig()).definitions);
+const built = createApp(loadConfig());
+registerFunctions(app, built.definitions);
+app.hook.appTerminate(() => built.close());
