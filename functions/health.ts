@@ -9,6 +9,8 @@ export interface HealthProbe {
 }
 
 const PROBE_TIMEOUT_MS = 3_000;
+/** Health is public: without this, every anonymous call would cost an ARM call and a Table call. */
+const RESULT_TTL_MS = 5_000;
 
 async function runProbe(probe: HealthProbe): Promise<[string, 'ok' | 'unreachable']> {
   try {
@@ -19,7 +21,21 @@ async function runProbe(probe: HealthProbe): Promise<[string, 'ok' | 'unreachabl
   }
 }
 
-export function healthFunctions(deps: { pipeline: HttpPipeline; probes: readonly HealthProbe[] }): HttpFunctionDefinition[] {
+type HealthResult = Record<string, 'ok' | 'unreachable'>;
+
+/** Probes at most once per RESULT_TTL_MS per instance; concurrent callers share the probe in flight. */
+function sharedProbes(probes: readonly HealthProbe[], now: () => number): () => Promise<HealthResult> {
+  let last: { at: number; result: Promise<HealthResult> } | undefined;
+  return () => {
+    if (!last || now() - last.at >= RESULT_TTL_MS) {
+      last = { at: now(), result: Promise.all(probes.map(runProbe)).then((entries) => Object.fromEntries(entries)) };
+    }
+    return last.result;
+  };
+}
+
+export function healthFunctions(deps: { pipeline: HttpPipeline; probes: readonly HealthProbe[]; now?: () => number }): HttpFunctionDefinition[] {
+  const check = sharedProbes(deps.probes, deps.now ?? Date.now);
   return [
     {
       kind: 'http',
@@ -28,7 +44,7 @@ export function healthFunctions(deps: { pipeline: HttpPipeline; probes: readonly
       methods: ['GET'],
       // Public: it says only what is reachable, and load balancers and deploy checks call it without signing in.
       handler: deps.pipeline.wrap({ auth: 'none' }, async () => {
-        const results = Object.fromEntries(await Promise.all(deps.probes.map(runProbe)));
+        const results = await check();
         const healthy = Object.values(results).every((state) => state === 'ok');
         return { status: healthy ? 200 : 503, body: results };
       }),

@@ -1,0 +1,65 @@
+// `npm run bench`: the seven measures of what the product exists for (issue 8), each a comparison of two things
+// measured in this run, on the real local stack (Azurite, the simulated Azure with injected latency, the local
+// function host). Prints one table and writes bench/results.json. Timing never fails the run; errors do.
+import { parseOptions, USAGE, type MeasureId } from './options.js';
+import { startBenchEnvironment, type BenchEnvironment } from './lib/environment.js';
+import { formatTable, machine, writeResults, type MeasureOutcome } from './lib/report.js';
+import { measureCacheHit } from './measures/p1CacheHit.js';
+import { measureWarmupFanout } from './measures/p2WarmupFanout.js';
+import { measureTickHandshakes } from './measures/p3Handshakes.js';
+import { measureViewers } from './measures/p4Viewers.js';
+import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
+import { measureThroughput } from './measures/p7Throughput.js';
+
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+let options: ReturnType<typeof parseOptions>;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
+const started = performance.now();
+const m = machine();
+console.error(
+  `bench${options.quick ? ' --quick' : ''}: ${m.cpus} × ${m.model}, Node ${m.node}; injected latency ARM ${options.armLatencyMs} ms, Kubernetes ${options.k8sLatencyMs} ms`,
+);
+
+const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<MeasureOutcome | MeasureOutcome[]> }[] = [
+  { ids: ['P1'], run: measureCacheHit },
+  { ids: ['P2'], run: measureWarmupFanout },
+  { ids: ['P3'], run: measureTickHandshakes },
+  { ids: ['P4', 'P6'], run: measureViewers },
+  { ids: ['P5'], run: measureFlipToVisible },
+  { ids: ['P7'], run: measureThroughput },
+];
+
+const outcomes: MeasureOutcome[] = [];
+const env = await startBenchEnvironment(options);
+try {
+  for (const step of steps) {
+    if (!step.ids.some((id) => options.only.has(id))) continue;
+    const t = performance.now();
+    const result = await step.run(env);
+    const list = (Array.isArray(result) ? result : [result]).filter((o) => options.only.has(o.id));
+    outcomes.push(...list);
+    console.error(`  ${step.ids.join('+')} done in ${((performance.now() - t) / 1000).toFixed(1)} s: ${list.map((o) => `${o.id} ${o.result}`).join('; ')}`);
+  }
+} finally {
+  await env.close();
+}
+
+outcomes.sort((a, b) => a.id.localeCompare(b.id));
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  `\n${m.cpus} × ${m.model}, Node ${m.node}; injected latency: ARM ${options.armLatencyMs} ms, Kubernetes ${options.k8sLatencyMs} ms per call; ${seconds.toFixed(0)} s${options.quick ? ' (--quick)' : ''}\n`,
+);
+if (options.quick) console.log('--quick is a smoke run: short windows and few samples; read the numbers of a full run.\n');
+console.log(formatTable(outcomes));
+const notes = outcomes.flatMap((o) => o.notes.map((n) => `${o.id}: ${n}`));
+if (notes.length) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
+await writeResults(options.out, options, outcomes, seconds);
+console.log(`\nwrote ${options.out}`);
