@@ -2,29 +2,15 @@
 // every 10 s (its fast-poll while a transition is open); POST /api/aks/start; at a random moment the simulated Azure
 // flips the cluster to Running; how long until the poller sees it? Trials run side by side, one resource group each.
 // Run: npx tsx bench/flip.ts [trials=6]
-import { DEMO_SUBSCRIPTION_ID, demoFleet, type ClusterSpec, type FleetSpec } from '../dev/sim/index.js';
+import { DEMO_SUBSCRIPTION_ID } from '../dev/sim/index.js';
+import { flipFleet } from './measures/p5FlipToVisible.js';
 import { startLocalStack } from '../dev/stack.js';
 
 const trials = Math.max(1, Number(process.argv[2] ?? 6));
 const POLL_MS = 10_000;
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, Math.max(0, ms)));
 
-const demo = demoFleet();
-const subscription = demo.subscriptions[0]!;
-const stopped = subscription.resourceGroups.flatMap((rg) => rg.clusters).find((c) => c.powerState === 'Stopped')!;
-const targets = Array.from({ length: trials }, (_, i) => ({ resourceGroup: `rg-flip-${i + 1}`, cluster: `flip-${i + 1}` }));
-const fleet: FleetSpec = {
-  subscriptions: [
-    {
-      ...subscription,
-      resourceGroups: targets.map((t) => ({
-        name: t.resourceGroup,
-        location: subscription.resourceGroups[0]!.location,
-        clusters: [{ ...(structuredClone(stopped) as ClusterSpec), name: t.cluster }],
-      })),
-    },
-  ],
-};
+const { fleet, targets } = flipFleet(trials);
 
 const stack = await startLocalStack({ simulator: { fleet, durations: { start: 'manual' } }, log: () => {} });
 const { ttlSeconds, transitionTtlSeconds } = stack.config.cache;

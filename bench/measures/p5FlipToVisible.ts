@@ -12,7 +12,7 @@ import { median, round, sleep } from '../lib/stats.js';
 const MAX_POLLS = 10;
 
 /** K resource groups, each with one stopped copy of the demo's stopped cluster. */
-function flipFleet(count: number): { fleet: FleetSpec; targets: { resourceGroup: string; cluster: string }[] } {
+export function flipFleet(count: number): { fleet: FleetSpec; targets: { resourceGroup: string; cluster: string }[] } {
   const demo = demoFleet();
   const subscription = demo.subscriptions[0]!;
   const stopped = subscription.resourceGroups.flatMap((rg) => rg.clusters).find((c) => c.powerState === 'Stopped')!;

@@ -2,33 +2,15 @@
 import type { TableClient } from '@azure/data-tables';
 import { createMonitorCache, type CacheLog, type MonitorCacheOptions } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';
+import { deferred, manualClock as controlledClock } from '../setup/control.js';
 
 export const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 
 export function manualClock(start = T0) {
-  let now = start;
-  return {
-    now: () => now,
-    set: (ms: number) => void (now = ms),
-    advance: (ms: number) => void (now += ms),
-  };
+  return controlledClock(start);
 }
 
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred, type Deferred } from '../setup/control.js';
 
 /** A fetcher that signals when it starts and answers only when released. */
 export function heldFetcher<T>(value: T) {

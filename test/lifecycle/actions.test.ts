@@ -1,6 +1,6 @@
 // POST /api/aks/start | stop | delete through the local host, against the simulated Azure and the run's Azurite:
 // the 202 and its transition, ARM's refusals, roles, the purge, its boundaries, and what other instances see.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, locateKey, MONITOR_CATEGORIES, type MonitorScope } from '../../shared/cache/index.js';
 import {
   allRows,
@@ -12,25 +12,14 @@ import {
   LOOKALIKE,
   readings,
   RG,
-  startTestStack,
+  testStacks,
+  MANUAL_OPERATIONS,
   transitionRows,
   type RawRow,
-  type TestStack,
 } from './support.js';
 
-const stacks: TestStack[] = [];
-async function stack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TestStack> {
-  const started = await startTestStack(options);
-  stacks.push(started);
-  return started;
-}
-afterEach(async () => {
-  // Peers first: they share the first one's simulated Azure.
-  for (const s of stacks.reverse()) await s.close();
-  stacks.length = 0;
-});
-
-const manual = { durations: { start: 'manual', stop: 'manual', delete: 'manual' } } as const;
+const stack = testStacks();
+const manual = MANUAL_OPERATIONS;
 
 describe('start on a stopped cluster', () => {
   it('answers 202 at once; the next poll is refreshed and shows the transition until a read past the short TTL sees Running', async () => {

@@ -1,7 +1,7 @@
 // The refresh timer through the local host (host.runTimer runs the registered timer function), against the simulated
 // Azure and the run's Azurite: what it refreshes, what it leaves to expire, the transitions it follows, overlapping
 // runs, and the resurrection a refresh must never cause.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, clusterPrefix, keyMatchesPrefix, MONITOR_CATEGORIES } from '../../shared/cache/index.js';
 import { runRefresh, type RefreshDeps } from '../../shared/monitor/refresh.js';
 import {
@@ -11,23 +11,14 @@ import {
   generationOfKey,
   readings,
   RG,
-  startTestStack,
+  testStacks,
+  MANUAL_OPERATIONS,
   transitionRows,
   type TestStack,
 } from './support.js';
 
-const stacks: TestStack[] = [];
-async function stack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TestStack> {
-  const started = await startTestStack(options);
-  stacks.push(started);
-  return started;
-}
-afterEach(async () => {
-  for (const s of stacks.reverse()) await s.close();
-  stacks.length = 0;
-});
-
-const manual = { durations: { start: 'manual', stop: 'manual', delete: 'manual' } } as const;
+const stack = testStacks();
+const manual = MANUAL_OPERATIONS;
 const A = { resourceGroup: 'rg-elb-01', name: 'elb-01-a' };
 const SEC = 1_000;
 

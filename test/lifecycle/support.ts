@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 // Test support for the lifecycle tests: the whole stack (simulated Azure + app on the local host) on the run's
 // Azurite, an injected clock, HTTP helpers, and raw access to the cache table.
 import { TableClient } from '@azure/data-tables';
@@ -12,15 +13,9 @@ export const BLUE = { subscriptionId: SUB, resourceGroup: 'rg-elb-01-blue' };
 /** A look-alike scope the simulator has no clusters in (its rows are seeded directly). */
 export const LOOKALIKE = { subscriptionId: SUB, resourceGroup: 'rg-elb-010' };
 
-export function manualClock(start = Date.now()) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => void (now += ms),
-    set: (ms: number) => void (now = ms),
-  };
-}
-export type ManualClock = ReturnType<typeof manualClock>;
+import { manualClock, type ManualClock } from '../setup/control.js';
+
+export { manualClock, type ManualClock };
 
 export interface TestStack extends LocalStack {
   clock: ManualClock;
@@ -135,4 +130,21 @@ export function armListReads(sim: SimulatedAzure, resourceGroup = RG.resourceGro
 
 export function clusterOf(list: { data: Array<{ name: string }> }, name: string): any {
   return list.data.find((c) => c.name === name);
+}
+
+/** Every start, stop and delete waits for the test's completeOperation. */
+export const MANUAL_OPERATIONS = { durations: { start: 'manual', stop: 'manual', delete: 'manual' } } as const;
+
+/** Starts stacks for a test file and closes them after each test (peers first: they share the first one's Azure). */
+export function testStacks(): (options?: TestStackOptions) => Promise<TestStack> {
+  const stacks: TestStack[] = [];
+  afterEach(async () => {
+    for (const s of stacks.reverse()) await s.close();
+    stacks.length = 0;
+  });
+  return async (options = {}) => {
+    const started = await startTestStack(options);
+    stacks.push(started);
+    return started;
+  };
 }

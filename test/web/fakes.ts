@@ -73,21 +73,7 @@ export class FakeVisibility implements VisibilitySource {
   }
 }
 
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred, type Deferred } from '../setup/control.js';
 
 /** Lets every queued promise callback run (a macrotask turn, not a timed wait). */
 export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
