@@ -67,6 +67,14 @@ function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
   return [{ source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}; serving the reading of ${read.fetchedAt}` }];
 }
 
+/** A category fetch refused because the cluster list says there is nothing to read (stopped or unknown). */
+class ClusterNotReadable extends Error {
+  constructor() {
+    super('The cluster is not running');
+    this.name = 'ClusterNotReadable';
+  }
+}
+
 function hasOpenTransition(clusters: readonly ClusterSummary[]): boolean {
   return clusters.some((cluster) => cluster.transition?.status === 'open');
 }
@@ -120,8 +128,24 @@ export class MonitorService {
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {
-    const list = await this.readClusterList(scope);
-    const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
+    const listed = this.readClusterList(scope).then((list) => ({
+      list,
+      cluster: list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase()),
+    }));
+    // The category row is read alongside the list: a hit costs one Table round trip, not two. A fetch waits for the
+    // list's verdict, so a stopped or unknown cluster is never contacted.
+    const reading = this.deps.cache
+      .read(
+        categoryKey(scope, clusterName, category),
+        async () => {
+          const { cluster } = await listed;
+          if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
+          return this.fetchCategory(scope, cluster.name, category);
+        },
+        { serveStaleOnError: isUpstreamFault },
+      )
+      .then((read) => ({ read }), (error: unknown) => ({ error }));
+    const { list, cluster } = await listed;
     if (!cluster) {
       // Gone (or never there): its cached rows go too, so nothing of it can be served again.
       await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
@@ -131,20 +155,15 @@ export class MonitorService {
       // Its API server does not listen: answer at once instead of waiting for a connect timeout.
       return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
-    let read: CacheRead<Reading<unknown>>;
-    try {
-      read = await this.deps.cache.read(
-        categoryKey(scope, cluster.name, category),
-        () => this.fetchCategory(scope, cluster.name, category),
-        { serveStaleOnError: isUpstreamFault },
-      );
-    } catch (error) {
-      if (!isArmNotFound(error)) throw error;
+    const outcome = await reading;
+    if ('error' in outcome) {
+      if (!isArmNotFound(outcome.error)) throw outcome.error;
       // Deleted since the list was cached: ARM refused its credentials. The list goes with its rows, so the next
       // read asks ARM again instead of sending the dashboard back here.
       await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));
       throw clusterNotFound(scope, cluster.name);
     }
+    const { read } = outcome;
     const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
     return {
       data: read.value.data,
