@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
@@ -108,8 +108,16 @@ const CONTENT_TYPES: Record<string, string> = {
 
 async function serveStatic(dir: string, pathname: string, res: ServerResponse): Promise<void> {
   const root = resolve(dir);
-  let file = normalize(join(root, decodeURIComponent(pathname)));
-  if (!file.startsWith(root)) {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  let file = join(root, decoded);
+  // Inside the folder, not merely starting with its name ("/..%2Fweb-other/x" must not reach a sibling).
+  if (file !== root && !file.startsWith(root + sep)) {
     res.writeHead(404).end();
     return;
   }
@@ -138,16 +146,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       logHandler: (level, ...args) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`),
     });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
-    const url = new URL(req.url ?? '/', baseUrl);
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       if (options.staticDir && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticDir, url.pathname, res);
       res.writeHead(404).end();
       return;
     }
-    const incomingId = req.headers[REQUEST_ID_HEADER];
-    const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
     const json = (status: number, code: string, message: string): void => {
       res.writeHead(status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }).end(errorBody(code, message, requestId));
     };
@@ -190,11 +196,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   const server = createServer((req, res) => {
-    handle(req, res, `http://${req.headers.host ?? host}`).catch((error: unknown) => {
+    const incomingId = req.headers[REQUEST_ID_HEADER];
+    const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
+    handle(req, res, requestId).catch((error: unknown) => {
       log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
-        const requestId = randomUUID();
-        res.writeHead(500, { 'content-type': 'application/json', 'x-request-id': requestId });
+        res.writeHead(500, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId });
         res.end(errorBody('internalError', 'The host failed to handle the request', requestId));
       } else res.destroy();
     });

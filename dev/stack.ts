@@ -40,40 +40,42 @@ function allowedScopesOf(sim: SimulatedAzure): string {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   let azurite: AzuriteTables | undefined;
-  const tables = options.tablesConnectionString ?? (azurite = await startAzurite()).connectionString;
-  const ownSim = !options.sim;
-  const sim = options.sim ?? (await startSimulatedAzure(options.simulator));
-  const config = loadConfig({
-    AUTH_MODE: 'development',
-    DEV_PRINCIPAL_NAME: 'local-developer',
-    DEV_PRINCIPAL_ROLES: 'Dashboard.Read,Cluster.Operate,Cluster.Admin',
-    ALLOWED_SCOPES: allowedScopesOf(sim),
-    ...sim.appSettings(),
-    TABLE_STORAGE_CONNECTION_STRING: tables,
-    ...options.env,
-  });
-  // In Azure the Bicep template creates the tables; here the stack does (the inspector ring creates its own).
-  // Unreachable Table Storage is not fatal: the app answers `uncached` until it is back.
-  await createTableClient(config.tables, config.tables.cacheTable).createTable().catch(() => {});
-  const app = createApp(config, { now: options.now, log: options.log });
-  const host = await startLocalHost({
-    definitions: app.definitions,
-    port: options.port ?? 0,
-    timers: options.timers,
-    staticDir: options.staticDir,
-    log: options.hostLog,
-  });
-  return {
-    url: host.url,
-    config,
-    sim,
-    app,
-    host,
-    async close() {
-      await host.close();
-      await app.close();
-      if (ownSim) await sim.close();
-      await azurite?.stop();
-    },
+  let ownSim: SimulatedAzure | undefined;
+  let app: App | undefined;
+  let host: LocalHost | undefined;
+  // Stops whatever has started, in reverse order: close(), and a start that fails half-way (no orphaned Azurite).
+  const stop = async () => {
+    await host?.close();
+    await app?.close();
+    await ownSim?.close();
+    await azurite?.stop();
   };
+  try {
+    const tables = options.tablesConnectionString ?? (azurite = await startAzurite()).connectionString;
+    const sim = options.sim ?? (ownSim = await startSimulatedAzure(options.simulator));
+    const config = loadConfig({
+      AUTH_MODE: 'development',
+      DEV_PRINCIPAL_NAME: 'local-developer',
+      DEV_PRINCIPAL_ROLES: 'Dashboard.Read,Cluster.Operate,Cluster.Admin',
+      ALLOWED_SCOPES: allowedScopesOf(sim),
+      ...sim.appSettings(),
+      TABLE_STORAGE_CONNECTION_STRING: tables,
+      ...options.env,
+    });
+    // In Azure the Bicep template creates the tables; here the stack does (the inspector ring creates its own).
+    // Unreachable Table Storage is not fatal: the app answers `uncached` until it is back.
+    await createTableClient(config.tables, config.tables.cacheTable).createTable().catch(() => {});
+    app = createApp(config, { now: options.now, log: options.log });
+    host = await startLocalHost({
+      definitions: app.definitions,
+      port: options.port ?? 0,
+      timers: options.timers,
+      staticDir: options.staticDir,
+      log: options.hostLog,
+    });
+    return { url: host.url, config, sim, app, host, close: stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
 }

@@ -49,7 +49,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ttlSeconds: config.cache.ttlSeconds,
     swrSeconds: config.cache.swrSeconds,
     now,
-    log: (entry) => entry.level !== 'debug' && log(entry.level === 'error' ? 'error' : entry.level === 'warn' ? 'warn' : 'info', `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
+    log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
   const transitions = new TransitionStore(cacheTable, { deadlineSeconds: config.cache.transitionDeadlineSeconds, now, log: (line) => log('warn', line) });
   const sessions = new SessionPool<KubeSession>({

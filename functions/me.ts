@@ -17,7 +17,7 @@ export function meFunctions(deps: { pipeline: HttpPipeline }): HttpFunctionDefin
           provider: caller.provider,
           roles: caller.roles,
           permissions: caller.permissions,
-          scopes: pipeline.auth.allowedScopes.map(({ subscriptionId, resourceGroup }) => ({ subscriptionId, resourceGroup })),
+          scopes: pipeline.auth.allowedScopes,
         },
       })),
     },

@@ -1,5 +1,6 @@
 // Every setting the app reads, read and validated here once. Nothing else touches process.env.
 // The SETTINGS table is also what infra/ and local.settings.sample.json are checked against.
+import type { Scope } from './scope.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -56,6 +57,9 @@ export const SETTINGS = [
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
+/** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health'];
+
 /** Settings the platform sets itself; infra/ does not set them. */
 export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
 
@@ -96,7 +100,7 @@ export interface Config {
     appServiceAuthEnabled: boolean;
     devPrincipal?: { name: string; roles: string[] };
     roles: { read: string; operate: string; admin: string };
-    allowedScopes: { subscriptionId: string; resourceGroup: string }[];
+    allowedScopes: Scope[];
   };
   inspector: { capacity: number; uncapturedPrefixes: string[] };
 }
@@ -225,7 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     inspector: {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
-      uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', ['/api/monitor', '/api/me', '/api/inspector', '/api/health']),
+      uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
     },
   };
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimCluster } from './cluster.js';
 import type { AppliedInjection } from './injection.js';
 import { certificateKubeconfig, entraUserKubeconfig } from './kubeconfig.js';
+import { uidOf } from './kubernetesObjects.js';
 import type { TokenVerdict } from './kubernetes.js';
 import { ConflictError, type Lifecycle, type OperationKind, type OperationRecord } from './lifecycle.js';
 import type { SimRequest, SimResponse } from './server.js';
@@ -89,7 +90,7 @@ export function renderManagedCluster(c: SimCluster) {
     ...(spec.tags ? { tags: spec.tags } : {}),
     sku: { name: 'Base', tier: 'Free' },
     kind: 'Base',
-    identity: { type: 'SystemAssigned', principalId: uidLike(c.resourceId, 'principal'), tenantId: c.tenantId },
+    identity: { type: 'SystemAssigned', principalId: uidOf(c.resourceId, 'principal'), tenantId: c.tenantId },
     properties: {
       provisioningState: c.provisioningState,
       powerState: { code: c.powerState },
@@ -137,14 +138,6 @@ export function renderManagedCluster(c: SimCluster) {
       supportPlan: 'KubernetesOfficial',
     },
   };
-}
-
-function uidLike(...parts: string[]): string {
-  let h = 0;
-  const s = parts.join('/');
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
-  const hex = (h.toString(16) + '0'.repeat(32)).slice(0, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function subscriptionBody(sub: ArmSubscription) {

@@ -6,9 +6,6 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { Config } from '../config.js';
 
-/** Scope of Entra tokens for AKS API servers (the AKS server application, the same for every cluster). */
-export const AKS_SERVER_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
-
 export function createAzureCredential(azure: Config['azure'], now: () => number = Date.now): TokenCredential {
   switch (azure.credential) {
     case 'managedIdentity':

@@ -32,26 +32,20 @@ export class Generations {
 
   /** A missing row reads as 0 (it is created at 0, bumped to 1). */
   async readCounter(ref: CounterRef): Promise<number> {
-    try {
-      const entity = await this.table.getEntity<GenerationEntity>(ref.partitionKey, GENERATION_ROW_KEY);
-      const value = entity[ref.name];
-      return typeof value === 'number' ? value : 0;
-    } catch (error) {
-      if (isNotFound(error)) return 0;
-      throw error;
-    }
+    return (await this.read(ref.partitionKey))?.counters[ref.name] ?? 0;
   }
 
   /**
-   * Read before a fetch starts; the write re-reads and compares. The own row is created here if missing, so a
-   * purge that enumerates generation rows in its range while this fetch runs finds and bumps it.
+   * The counters covering a key now, and the own row whose ETag guards the write. A fill takes this before its
+   * fetch starts and again just before writing, and compares. The own row is created here if missing, so a purge
+   * that enumerates generation rows in its range while the fetch runs finds and bumps it.
    */
-  async snapshot(location: KeyLocation): Promise<CounterSnapshot> {
+  async covering(location: KeyLocation): Promise<{ own: GenerationRow; snapshot: CounterSnapshot }> {
     const [own, ancestors] = await Promise.all([
       this.ensure(location.own.partitionKey),
       Promise.all(location.ancestors.map((ref) => this.readCounter(ref))),
     ]);
-    return [own.counters[location.own.name] ?? 0, ...ancestors];
+    return { own, snapshot: [own.counters[location.own.name] ?? 0, ...ancestors] };
   }
 
   async read(partitionKey: string): Promise<GenerationRow | undefined> {

@@ -7,7 +7,7 @@
 // Partitions follow the purge units (DESIGN.md §3); PartitionKey = the encoded logical prefix of the unit:
 //   monitor:aks:{sub}:{rg}            (scope)     RowKey generation    counters `list` (the list key), `tree` (all below)
 //                                                        v:            the cluster list reading
-//                                                        t:{cluster}   reserved for transition rows
+//                                                        t:{cluster}   a transition row (shared/lifecycle)
 //   monitor:aks:{sub}:{rg}:{cluster}  (cluster)   RowKey generation    counter `counter`
 //                                                        v:{category}  one reading per category
 // Every reading's RowKey starts with `v:`, so purges and scans (RowKey range 'v:'..'v;') never touch
@@ -15,6 +15,7 @@
 // range `PK eq p or (PK ge 'p:' and PK lt 'p;')` selects exactly the units at or under a logical prefix p.
 // Subscription and root purges have no row of their own: they bump every generation row in their range
 // (a fill creates its partition's row before its fetch starts, so an in-flight fill always has one to bump).
+import type { Scope } from '../scope.js';
 
 export const MONITOR_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
 export type MonitorCategory = (typeof MONITOR_CATEGORIES)[number];
@@ -23,10 +24,7 @@ export function isMonitorCategory(value: string): value is MonitorCategory {
   return (MONITOR_CATEGORIES as readonly string[]).includes(value);
 }
 
-export interface MonitorScope {
-  subscriptionId: string;
-  resourceGroup: string;
-}
+export type MonitorScope = Scope;
 
 /** A key or prefix that cannot be a cache key, or cannot be stored in Table Storage. */
 export class CacheKeyError extends Error {

@@ -235,23 +235,15 @@ export class MonitorCache {
     }
 
     const now = this.now();
-    let value: unknown;
     if (row) {
       const ageMs = Math.max(0, now - row.fetchedAtMs);
-      if (ageMs <= ttlMs + swrMs) {
-        try {
-          value = decodeValue(row.entity);
-        } catch (error) {
-          this.log({ level: 'warn', event: 'cache.corrupt', key, detail: describeError(error) });
-          row = undefined;
-        }
-      }
-      if (row && ageMs <= ttlMs + swrMs) {
+      const stored = ageMs <= ttlMs + swrMs ? this.decodeRow(row) : undefined;
+      if (stored) {
         this.touch(row, now);
-        const fresh = ageMs <= ttlMs;
-        if (!fresh) this.scheduleRefresh(location, fetcher);
-        this.stats[fresh ? 'fresh' : 'stale'] += 1;
-        return { value: value as T, state: fresh ? 'fresh' : 'stale', ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
+        const state = ageMs <= ttlMs ? 'fresh' : 'stale';
+        if (state === 'stale') this.scheduleRefresh(location, fetcher);
+        this.stats[state] += 1;
+        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
       }
     }
 
@@ -269,24 +261,19 @@ export class MonitorCache {
         ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}),
       };
     } catch (fetchError) {
-      if (row && options.serveStaleOnError?.(fetchError)) {
-        try {
-          const old = decodeValue(row.entity) as T;
-          this.touch(row, now); // still in use: removeExpired keeps it
-          this.stats.stale += 1;
-          return {
-            value: old,
-            state: 'stale',
-            ageSeconds: Math.max(0, this.now() - row.fetchedAtMs) / 1000,
-            fetchedAt: iso(row.fetchedAtMs),
-            generation: row.generation,
-            fetchError,
-          };
-        } catch {
-          // unreadable: fall through to the fetch error
-        }
-      }
-      throw fetchError;
+      // An unreadable row is not served: the fetch error propagates.
+      const old = row && options.serveStaleOnError?.(fetchError) ? this.decodeRow(row) : undefined;
+      if (!row || !old) throw fetchError;
+      this.touch(row, now); // still in use: removeExpired keeps it
+      this.stats.stale += 1;
+      return {
+        value: old.value as T,
+        state: 'stale',
+        ageSeconds: Math.max(0, this.now() - row.fetchedAtMs) / 1000,
+        fetchedAt: iso(row.fetchedAtMs),
+        generation: row.generation,
+        fetchError,
+      };
     }
   }
 
@@ -300,21 +287,17 @@ export class MonitorCache {
       this.storageFailed('peek', key, error);
       return undefined;
     }
-    if (!row) return undefined;
-    try {
-      return {
-        key,
-        value: decodeValue(row.entity) as T,
-        fetchedAt: iso(row.fetchedAtMs),
-        fetchedAtMs: row.fetchedAtMs,
-        ageSeconds: Math.max(0, this.now() - row.fetchedAtMs) / 1000,
-        generation: row.generation,
-        ...(row.lastReadAtMs !== undefined ? { lastReadAtMs: row.lastReadAtMs } : {}),
-      };
-    } catch (error) {
-      this.log({ level: 'warn', event: 'cache.corrupt', key, detail: describeError(error) });
-      return undefined;
-    }
+    const stored = row && this.decodeRow(row);
+    if (!row || !stored) return undefined;
+    return {
+      key,
+      value: stored.value as T,
+      fetchedAt: iso(row.fetchedAtMs),
+      fetchedAtMs: row.fetchedAtMs,
+      ageSeconds: Math.max(0, this.now() - row.fetchedAtMs) / 1000,
+      generation: row.generation,
+      ...(row.lastReadAtMs !== undefined ? { lastReadAtMs: row.lastReadAtMs } : {}),
+    };
   }
 
   /** Resolves once every scheduled background refresh and lastReadAt merge has settled. */
@@ -467,6 +450,16 @@ export class MonitorCache {
     }
   }
 
+  /** The row's value, or undefined if it is unreadable (logged; the caller treats the row as missing). */
+  private decodeRow(row: StoredRow): { value: unknown } | undefined {
+    try {
+      return { value: decodeValue(row.entity) };
+    } catch (error) {
+      this.log({ level: 'warn', event: 'cache.corrupt', key: row.location.key, detail: describeError(error) });
+      return undefined;
+    }
+  }
+
   /** Records that the row is being read, at most once per TTL/2 per key per instance; never creates a row. */
   private touch(row: StoredRow, now: number): void {
     const interval = this.ttlMs / 2;
@@ -535,7 +528,7 @@ export class MonitorCache {
     let snapshot: CounterSnapshot | undefined;
     if (mode.useStorage) {
       try {
-        snapshot = await this.generations.snapshot(location);
+        ({ snapshot } = await this.generations.covering(location));
       } catch (error) {
         this.storageFailed('snapshot', location.key, error);
       }
@@ -584,11 +577,7 @@ export class MonitorCache {
   private guardedWrite(location: KeyLocation, snapshot: CounterSnapshot, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
     return this.withPartitionLock(location.own.partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
-        const [own, ancestors] = await Promise.all([
-          this.generations.ensure(location.own.partitionKey),
-          Promise.all(location.ancestors.map((ref) => this.generations.readCounter(ref))),
-        ]);
-        const current = [own.counters[location.own.name] ?? 0, ...ancestors];
+        const { own, snapshot: current } = await this.generations.covering(location);
         if (current.some((value, i) => value !== snapshot[i])) {
           this.stats.dropped += 1;
           this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${snapshot.join('.')} → ${current.join('.')}` });

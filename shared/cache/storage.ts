@@ -1,11 +1,10 @@
 // Small helpers over @azure/data-tables errors and filters, shared by the cache modules.
-import { odata, RestError } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
 import { GENERATION_ROW_KEY, READING_ROW_PREFIX } from './keys.js';
 
+/** The HTTP status of a RestError (it always carries `statusCode`), or of any error shaped like one. */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError || (typeof error === 'object' && error !== null && 'statusCode' in error)
-    ? (error as { statusCode?: number }).statusCode
-    : undefined;
+  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error as { statusCode?: number }).statusCode : undefined;
 }
 
 export const isNotFound = (error: unknown) => statusOf(error) === 404;
@@ -43,7 +42,12 @@ export function partitionTreeFilter(partitionKey: string): string {
   return `(${odata`PartitionKey eq ${partitionKey}`} or ${partitionsBelowFilter(partitionKey)})`;
 }
 
-export const READING_ROWS_FILTER = odata`(RowKey ge ${READING_ROW_PREFIX} and RowKey lt ${READING_ROW_PREFIX.slice(0, -1) + ';'})`;
+/** Every RowKey starting with `prefix`, which ends in ':' (the range 'x:'..'x;'). */
+export function rowKeyPrefixFilter(prefix: string): string {
+  return odata`(RowKey ge ${prefix} and RowKey lt ${prefix.slice(0, -1) + ';'})`;
+}
+
+export const READING_ROWS_FILTER = rowKeyPrefixFilter(READING_ROW_PREFIX);
 export const GENERATION_ROWS_FILTER = odata`RowKey eq ${GENERATION_ROW_KEY}`;
 
 /** Runs `work` over `items` with at most `limit` at once. */

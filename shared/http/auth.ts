@@ -5,8 +5,6 @@ import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
 
-export type { Scope };
-
 export type Permission = 'read' | 'operate' | 'admin';
 /** What a route needs: nothing, a signed-in caller (any roles), or a permission. */
 export type AuthLevel = 'none' | 'signedIn' | Permission;
@@ -135,10 +133,7 @@ export function createAuth(config: Config['auth']): Auth {
       if (level === 'none') return;
       if (!caller) throw unauthenticated();
       if (level === 'signedIn') return;
-      if (!caller.permissions.includes(level)) {
-        const role = level === 'read' ? config.roles.read : level === 'operate' ? config.roles.operate : config.roles.admin;
-        throw forbidden(`This needs the role ${role}`);
-      }
+      if (!caller.permissions.includes(level)) throw forbidden(`This needs the role ${config.roles[level]}`);
     },
     allowedScope(scope) {
       const sub = scope.subscriptionId.toLowerCase();

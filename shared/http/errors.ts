@@ -74,8 +74,8 @@ export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, 'payloadTooLarge', `Request bodies are limited to ${limitBytes} bytes`, { field: 'body' });
 export const unsupportedMediaType = () =>
   new ApiError(415, 'unsupportedMediaType', 'Send the body as application/json (UTF-8)', { field: 'content-type' });
-export const throttled = (retryAfterSeconds: number, message = 'Azure is throttling requests; retry later') =>
-  new ApiError(429, 'throttled', message, { retryAfter: retryAfterSeconds });
+export const throttled = (retryAfterSeconds: number, message = 'Azure is throttling requests; retry later', cause?: unknown) =>
+  new ApiError(429, 'throttled', message, { retryAfter: retryAfterSeconds, cause });
 export const upstreamError = (message = 'An upstream service answered with an error', cause?: unknown) =>
   new ApiError(502, 'upstreamError', message, { cause });
 export const upstreamUnavailable = (message = 'An upstream service is unavailable', retryAfter?: number, cause?: unknown) =>
@@ -131,7 +131,7 @@ export function fromUpstreamError(error: unknown): ApiError | undefined {
     return name === 'RestError' ? upstreamUnavailable(undefined, undefined, error) : undefined; // RestError without status: no answer
   }
   const retryAfter = parseRetryAfter(headerOf(e, 'retry-after'));
-  if (status === 429) return new ApiError(429, 'throttled', 'Azure is throttling requests; retry later', { retryAfter: retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS, cause: error });
+  if (status === 429) return throttled(retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS, undefined, error);
   if (status === 503) return upstreamUnavailable(undefined, retryAfter, error);
   if (status === 504 || status === 408) return upstreamTimeout(undefined, error);
   if (status === 409) return conflict('The resource is busy with another operation; retry when it has finished');

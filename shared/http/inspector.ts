@@ -2,9 +2,10 @@
 // instance. Polling GETs are never captured: their bodies are never buffered, copied or serialised by us.
 import { odata, type TableClient } from '@azure/data-tables';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
 import { describeError } from './redaction.js';
 
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health'];
+export { DEFAULT_UNCAPTURED_PREFIXES };
 /** Request and response bodies are kept up to this many bytes each. */
 export const MAX_CAPTURED_BODY_BYTES = 8 * 1024;
 

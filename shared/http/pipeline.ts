@@ -6,11 +6,13 @@
 // anonymous or malformed traffic must not be able to write to storage or push real calls out of the ring.
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
-import { createAuth, type Auth, type AuthLevel, type Caller, type Scope } from './auth.js';
+import type { Scope } from '../scope.js';
+import { createAuth, type Auth, type AuthLevel, type Caller } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
 import { MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
 import { describeError, redactHeaders, redactJson, redactQuery, redactText } from './redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
+import { pathOnly } from './upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -76,14 +78,6 @@ const MAX_CAPTURED_FIELD_CHARS = 1024;
 
 function invocationSink(invocation: InvocationContext): (level: LogLevel, line: string) => void {
   return (level, line) => (level === 'error' ? invocation.error(line) : level === 'warn' ? invocation.warn(line) : invocation.log(line));
-}
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '/';
-  }
 }
 
 /** True when a request that takes no body sent one (reads at most one chunk). */
@@ -152,7 +146,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       const requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
       const log = loggerFor(requestId, invocation);
       const method = request.method;
-      const path = pathOf(request.url);
+      const path = pathOnly(request.url);
       let failure: ApiError | undefined;
       let caller: Caller | undefined;
       let reachedHandler = false;

@@ -100,6 +100,12 @@ export function redactQuery(query: URLSearchParams): Record<string, string> {
   return out;
 }
 
+/** A short log line for a thrown value: the first line of its message, URLs cut out, redacted, at most 200 chars. */
+export function oneLineError(error: unknown): string {
+  const text = error instanceof Error ? error.message.split('\n', 1)[0] || error.name : String(error);
+  return redactText(text.replace(/https?:\/\/\S+/g, '<url>')).slice(0, 200);
+}
+
 /** Best effort text of any thrown value for a log line, redacted. */
 export function describeError(error: unknown, depth = 0): string {
   if (error instanceof Error) {

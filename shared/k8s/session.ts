@@ -28,6 +28,8 @@ export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 /** AKS's API-server load balancer drops idle connections after ~4–5 min; ours are dropped first. */
 export const KEEP_ALIVE_IDLE_MS = 120_000;
 const KEEP_ALIVE_MAX_MS = 180_000;
+/** Whatever a caller asks for, sockets never stay idle as long as AKS's 4-minute cut. */
+const KEEP_ALIVE_CEILING_MS = 239_000;
 /** Sockets per session: enough for the warm-up fan-out (phase 2 runs up to 12 log reads at once). */
 const MAX_CONNECTIONS = 16;
 
@@ -173,7 +175,7 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
     expiresAt = token.expiresOnTimestamp - TOKEN_EXPIRY_MARGIN_MS;
   }
 
-  const idle = Math.min(options.keepAliveIdleMs ?? KEEP_ALIVE_IDLE_MS, 239_000);
+  const idle = Math.min(options.keepAliveIdleMs ?? KEEP_ALIVE_IDLE_MS, KEEP_ALIVE_CEILING_MS);
   const agent = new Agent({
     connect: {
       ...(ca ? { ca } : {}),
@@ -186,7 +188,7 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
     },
     connections: MAX_CONNECTIONS,
     keepAliveTimeout: idle,
-    keepAliveMaxTimeout: Math.min(Math.max(idle, KEEP_ALIVE_MAX_MS), 239_000),
+    keepAliveMaxTimeout: Math.min(Math.max(idle, KEEP_ALIVE_MAX_MS), KEEP_ALIVE_CEILING_MS),
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });

@@ -12,6 +12,7 @@
 // - a retired session still held by a caller is closed when its last lease is released (so a read that started
 //   just before expiry is not cut off mid-flight), or after a grace period if a lease is never released.
 // All bookkeeping is synchronous; no await happens while the maps are being changed, so there is no lock to hold.
+import { untilAborted } from './upstream.js';
 
 export interface SessionKey {
   subscriptionId: string;
@@ -156,7 +157,7 @@ export class SessionPool<S extends Closeable> {
     const slot = flight.slot;
     slot.waiting += 1;
     try {
-      await abortable(flight.promise, signal);
+      await (signal ? untilAborted(flight.promise, signal) : flight.promise);
     } catch (error) {
       slot.waiting -= 1;
       this.retireIfUnused(slot);
@@ -236,6 +237,8 @@ export class SessionPool<S extends Closeable> {
         throw new PoolClosedError();
       }
       if (epoch === this.epoch && slot.expiresAt > now) this.insert(id, slot);
+      // Not pooled and every caller gave up while it was being made: nobody will lease it, so nobody would close it.
+      else if (slot.waiting === 0) this.retire(slot);
       return slot;
     } catch (error) {
       if (!(error instanceof PoolClosedError)) this.counters.creationFailures += 1;
@@ -330,18 +333,4 @@ export class SessionPool<S extends Closeable> {
     this.retiring.add(closing);
     void closing.finally(() => this.retiring.delete(closing));
   }
-}
-
-/** p, or the signal's reason if the signal fires first. p keeps running either way. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
 }

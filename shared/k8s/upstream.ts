@@ -67,8 +67,9 @@ export async function callUpstream<T>(
 }
 
 /**
- * For calls that take no signal (client-node's Metrics): the caller stops waiting at the deadline; the request itself
- * is ended by the session's dispatcher timeouts. A late rejection is swallowed.
+ * p, or the signal's reason once the signal fires first; p keeps running and a late rejection is swallowed. For calls
+ * that take no signal (client-node's Metrics: the request itself is ended by the session's dispatcher timeouts) and
+ * for waiters of a shared promise (the session pool's single flight).
  */
 export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -4,6 +4,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
+import { oneLineError } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
 
@@ -33,19 +34,13 @@ function begin(client: ContainerServiceClient, action: LifecycleAction, resource
 
 /** ARM's refusal, in the API's terms: ARM's own reason for a 409, clusterNotFound for a 404. */
 function refusal(error: unknown, cluster: string): ApiError {
-  const status = (error as { statusCode?: number }).statusCode;
+  const status = (error as { statusCode?: number } | null | undefined)?.statusCode;
   if (status === 404) return notFound('clusterNotFound', `No cluster ${cluster} in this resource group`);
   if (status === 409) {
     const reason = error instanceof Error && error.message ? error.message : 'Another operation is in progress';
     return conflict(reason, 'operationNotAllowed');
   }
   return fromUpstreamError(error) ?? (error as ApiError);
-}
-
-/** For logs: one line, no URLs. */
-function describe(error: unknown): string {
-  const text = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
-  return text.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
 }
 
 export class LifecycleService {
@@ -61,7 +56,7 @@ export class LifecycleService {
       const refused = refusal(error, cluster);
       if (refused.status === 404) {
         // Gone: nothing of it may be served again (its list entry included).
-        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${describe(e)}`));
+        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
       }
       throw refused;
     }
@@ -75,14 +70,14 @@ export class LifecycleService {
     } catch (error) {
       transition = transitions.describe(cluster, action, startedBy);
       degraded.push({ source: 'tableStorage', message: 'the transition could not be stored; the dashboard follows ARM' });
-      this.deps.log?.(`transition of ${scope.resourceGroup}/${cluster} not stored: ${describe(error)}`);
+      this.deps.log?.(`transition of ${scope.resourceGroup}/${cluster} not stored: ${oneLineError(error)}`);
     }
     try {
       // The scope's list and the cluster's categories; their generations move even if nothing was stored.
       await cache.invalidateCluster(scope, cluster);
     } catch (error) {
       degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
-      this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${describe(error)}`);
+      this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${oneLineError(error)}`);
     }
     return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}) };
   }

@@ -8,7 +8,8 @@
 // outlives the purge of its scope. Every change to an existing row is If-Match its ETag: a reconcile working from an
 // older listing never ends a transition that an action opened (or renewed) meanwhile.
 import { odata, type TableClient } from '@azure/data-tables';
-import { clusterListKey, locateKey, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
+import { clusterListKey, locateKey, rowKeyPrefixFilter, statusOf, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
+import { oneLineError } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 
 export type LifecycleAction = 'start' | 'stop' | 'delete';
@@ -79,20 +80,10 @@ interface StoredTransition {
   etag: string;
 }
 
-const TRANSITION_ROWS_FILTER = odata`(RowKey ge ${TRANSITION_ROW_PREFIX} and RowKey lt ${TRANSITION_ROW_PREFIX.slice(0, -1) + ';'})`;
+const TRANSITION_ROWS_FILTER = rowKeyPrefixFilter(TRANSITION_ROW_PREFIX);
 
 function scopePartition(scope: Scope): string {
   return locateKey(clusterListKey(scope)).partitionKey;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
-}
-
-/** For logs: one line, no URLs. */
-function oneLine(error: unknown): string {
-  const text = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
-  return text.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
 }
 
 /** 404 (already gone) and 412 (changed meanwhile: someone else decided) end a conditional change quietly. */
@@ -234,7 +225,7 @@ export class TransitionStore {
       }
       await Promise.all(writes);
     } catch (error) {
-      this.options.log?.(`transitions of ${scope.resourceGroup} unavailable: ${oneLine(error)}`);
+      this.options.log?.(`transitions of ${scope.resourceGroup} unavailable: ${oneLineError(error)}`);
       shown.clear();
       for (const cluster of observed) {
         const action = actionInProgress(cluster);

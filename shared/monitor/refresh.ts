@@ -5,6 +5,7 @@
 // reconciles them, and those of scopes nobody polls are reconciled with a fresh ARM listing.
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
 import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
+import { oneLineError } from '../http/redaction.js';
 import type { TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
@@ -60,10 +61,6 @@ function readable(cluster: ClusterSummary): boolean {
   return action !== 'stop' && action !== 'delete';
 }
 
-/** For logs: one line, no URLs. */
-const message = (error: unknown) =>
-  (error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error)).replace(/https?:\/\/\S+/g, '<url>').slice(0, 200);
-
 export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const now = deps.now ?? Date.now;
   const elapsed = deps.elapsed ?? (() => performance.now());
@@ -84,7 +81,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
         const item = next;
         await work(item).catch((error: unknown) => {
           result.failed++;
-          deps.log?.(`refresh ${label(item)} failed: ${message(error)}`);
+          deps.log?.(`refresh ${label(item)} failed: ${oneLineError(error)}`);
         });
       }
     };
@@ -142,7 +139,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     for (const { scope } of await deps.transitions.listAll()) pending.set(clusterListKey(scope), scope);
   } catch (error) {
     result.failed++;
-    deps.log?.(`refresh: transitions unavailable: ${message(error)}`);
+    deps.log?.(`refresh: transitions unavailable: ${oneLineError(error)}`);
   }
   for (const key of listsDone) pending.delete(key);
   if (pending.size > 0) {

@@ -1,7 +1,8 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { AKS_SERVER_SCOPE, createAzureCredential } from '../../shared/azure/credentials.js';
+import { createAzureCredential } from '../../shared/azure/credentials.js';
+import { AKS_ENTRA_SCOPE } from '../../shared/k8s/session.js';
 
 const base = { TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
 
@@ -12,7 +13,7 @@ describe('createAzureCredential', () => {
     const credential = createAzureCredential(azure, () => clock);
     expect(await credential.getToken('https://management.azure.com/.default')).toEqual({ token: 'tok', expiresOnTimestamp: 1_120_000, tokenType: 'Bearer' });
     clock += 5_000;
-    expect((await credential.getToken(AKS_SERVER_SCOPE))?.expiresOnTimestamp).toBe(1_125_000);
+    expect((await credential.getToken(AKS_ENTRA_SCOPE))?.expiresOnTimestamp).toBe(1_125_000);
   });
 
   it('managedIdentity and default build the @azure/identity credentials (no token is requested here)', () => {

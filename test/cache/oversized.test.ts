@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { categoryKey, locateKey, MAX_STORED_BYTES } from '../../shared/cache/index.js';
 import { encodeValue } from '../../shared/cache/codec.js';
-import { cacheOnFreshTable } from './helpers.js';
+import { cacheOnFreshTable, collectingLog } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-0000000000e1', resourceGroup: 'rg-elb-01' };
 const pods = categoryKey(scope, 'aks-1', 'pods');
@@ -89,5 +89,23 @@ describe('reading sizes', () => {
     const row = await table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
     expect(Object.keys(row).filter((k) => /^d\d+$/.test(k))).toEqual(['d0']);
     expect((await cache.peek(pods))?.value).toBe('now small');
+  });
+
+  it('an unreadable row (a chunk missing) is treated as missing: logged, refetched, never served stale', async () => {
+    const { log, entries } = collectingLog();
+    const { cache, clock, table } = await cacheOnFreshTable({ log });
+    await cache.read(pods, async () => ({ blob: incompressible(300_000) }));
+    const { partitionKey, rowKey } = locateKey(pods);
+    await table.updateEntity({ partitionKey, rowKey, d1: 'not a chunk' }, 'Merge');
+
+    expect(await cache.peek(pods)).toBeUndefined();
+    // Within TTL, yet fetched again and stored.
+    expect(await cache.read(pods, async () => 'fetched')).toMatchObject({ state: 'refreshed', value: 'fetched', stored: true });
+    expect(entries.filter((e) => e.event === 'cache.corrupt' && e.key === pods)).toHaveLength(2);
+
+    await table.updateEntity({ partitionKey, rowKey, enc: 'unknown' }, 'Merge');
+    clock.advance(1_000_000);
+    const down = new Error('upstream down');
+    await expect(cache.read(pods, async () => { throw down; }, { serveStaleOnError: () => true })).rejects.toBe(down);
   });
 });

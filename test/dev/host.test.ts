@@ -1,3 +1,6 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { FunctionDefinition } from '../../functions/definition.js';
@@ -75,10 +78,32 @@ describe('local function host', () => {
       handler: async () => { throw new Error('secret internals'); },
     };
     host = await startLocalHost({ definitions: [crash, echo], port: 0, timers: false });
-    const response = await fetch(`${host.url}/api/crash`);
+    const response = await fetch(`${host.url}/api/crash`, { headers: { 'x-request-id': 'trace-crash' } });
     expect(response.status).toBe(500);
+    expect(response.headers.get('x-request-id')).toBe('trace-crash');
     expect(await response.text()).not.toContain('secret internals');
     expect((await fetch(`${host.url}/api/things/a/b`)).status).toBe(200);
+  });
+
+  it('serves the static folder as a single-page app and nothing beside it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'host-static-'));
+    try {
+      await mkdir(join(dir, 'web'));
+      await writeFile(join(dir, 'web', 'index.html'), '<p>app</p>');
+      await writeFile(join(dir, 'web', 'app.js'), 'run()');
+      await writeFile(join(dir, 'web-secret.txt'), 'sibling secret');
+      host = await startLocalHost({ definitions: [echo], port: 0, timers: false, staticDir: join(dir, 'web') });
+      const script = await fetch(`${host.url}/app.js`);
+      expect(script.headers.get('content-type')).toContain('text/javascript');
+      expect(await script.text()).toBe('run()');
+      expect(await (await fetch(`${host.url}/clusters/elb-01-a`)).text()).toBe('<p>app</p>');
+      const sibling = await fetch(`${host.url}/..%2Fweb-secret.txt`);
+      expect(sibling.status).toBe(404);
+      expect(await sibling.text()).not.toContain('sibling secret');
+      expect((await fetch(`${host.url}/%E0%A4%A`)).status).toBe(400);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs a timer on its NCRONTAB schedule (seconds field) and never twice at once', async () => {

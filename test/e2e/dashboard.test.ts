@@ -148,6 +148,23 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     await shot(page, '04-running');
   });
 
+  it("clears a scope's poll error when the user moves to another scope", async () => {
+    const page = await openPage('?pollSeconds=1');
+    // the blue scope's list fails in the browser's network layer; rg-elb-01 is untouched
+    await page.route(
+      (url) => url.pathname === '/api/monitor/aks' && url.searchParams.get('resourceGroup') === `${RG}-blue`,
+      (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'x-request-id': 'e2e-blue-down' }, body: JSON.stringify({ error: { code: 'upstreamUnavailable', message: 'ARM is down', requestId: 'e2e-blue-down' } }) }),
+    );
+    await page.getByTestId('scope-picker').selectOption(`${DEMO_SUBSCRIPTION_ID}:${RG}-blue`);
+    const message = page.getByTestId('error-message');
+    await message.waitFor();
+    expect(await message.getAttribute('data-request-id')).toBe('e2e-blue-down');
+
+    await page.getByTestId('scope-picker').selectOption(SCOPE_VALUE);
+    await chip(page, 'elb-01-a', 'running');
+    await message.waitFor({ state: 'detached' });
+  });
+
   it('costs one request per polled key per tick (3 clusters, one expanded), and reads the real API shapes', async () => {
     const page = await openPage('?pollSeconds=1');
     await page.getByTestId('scope-picker').selectOption(SCOPE_VALUE);

@@ -4,7 +4,7 @@ import { HttpRequest } from '@azure/functions';
 import { createHttpHeaders, RestError, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { createAuth, decodeClientPrincipal, encodeClientPrincipal } from '../../shared/http/auth.js';
 import { ApiError, errorEnvelope, fromUpstreamError, parseRetryAfter, toApiError } from '../../shared/http/errors.js';
-import { describeError, redactHeaders, redactJson, redactQuery, redactText, REDACTED } from '../../shared/http/redaction.js';
+import { describeError, oneLineError, redactHeaders, redactJson, redactQuery, redactText, REDACTED } from '../../shared/http/redaction.js';
 import { isSafeRequestId, resolveRequestId } from '../../shared/http/requestId.js';
 import {
   clusterName, integerInRange, isJsonContentType, monitorCategory, parseBodyFields, parseQuery, readJsonBody, resourceGroup, subscriptionId,
@@ -205,5 +205,12 @@ describe('redaction', () => {
     error.cause = error;
     expect(describeError(error)).toBe(`Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED})))`);
     expect(describeError({ password: 'x' })).toBe(`{"password":"${REDACTED}"}`);
+  });
+
+  it('gives short log lines: first line, URLs cut, secrets redacted, bounded', () => {
+    const error = new Error('GET https://arm.local/x?sig=abc failed: Bearer abc.def\n  at stack');
+    expect(oneLineError(error)).toBe(`GET <url> failed: Bearer ${REDACTED}`);
+    expect(oneLineError(Object.assign(new Error(''), { name: 'RestError' }))).toBe('RestError');
+    expect(oneLineError('x'.repeat(500))).toHaveLength(200);
   });
 });

@@ -163,6 +163,20 @@ describe('SessionPool: one-shot sessions (effective TTL <= 0)', () => {
     await leaseB.close();
     expect(h.created[0]!.closed).toBe(true);
   });
+
+  it('closes a one-shot session whose every caller gave up before it was made', async () => {
+    const gate = deferred<void>();
+    const h = harness({ ttlSeconds: 0, before: () => gate.promise });
+    const impatient = new AbortController();
+    const pending = h.pool.acquire(key('aks-a'), impatient.signal);
+    impatient.abort(new Error('caller timed out'));
+    await expect(pending).rejects.toThrow('caller timed out');
+    gate.resolve();
+    await flush();
+    expect(h.created).toHaveLength(1);
+    expect(h.created[0]!.closed).toBe(true);
+    expect(h.scheduled).toHaveLength(0);
+  });
 });
 
 describe('SessionPool: bound and eviction', () => {

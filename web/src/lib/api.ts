@@ -9,6 +9,13 @@ export interface Scope {
 }
 
 export type LifecycleAction = 'start' | 'stop' | 'delete';
+export type ExpectedPowerState = 'Running' | 'Stopped' | 'Deleted';
+/** The power state each action ends in. */
+export const EXPECTED_POWER_STATE: Record<LifecycleAction, ExpectedPowerState> = {
+  start: 'Running',
+  stop: 'Stopped',
+  delete: 'Deleted',
+};
 export type Category = 'nodes' | 'pods' | 'top-nodes' | 'warmup-status' | 'events';
 export const CATEGORIES: readonly Category[] = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'];
 
@@ -269,7 +276,7 @@ export const isLifecycleAction = (v: unknown): v is LifecycleAction => ACTIONS.i
 
 export function normalizeTransition(v: unknown): ServerTransition | undefined {
   if (!isObject(v) || !isLifecycleAction(v.action)) return undefined;
-  const expected = str(v.expectedPowerState) ?? { start: 'Running', stop: 'Stopped', delete: 'Deleted' }[v.action];
+  const expected = str(v.expectedPowerState) ?? EXPECTED_POWER_STATE[v.action];
   return {
     action: v.action,
     expectedPowerState: expected,

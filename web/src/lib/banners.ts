@@ -1,13 +1,8 @@
 // One "Cluster is starting…" banner per cluster, whichever told us about the operation: this browser
 // (localStorage), the server (a transition started by another user or the CLI), or ARM itself
 // (provisioningState Starting/Stopping/Deleting). Any open banner makes the scope fast-poll.
-import type { Cluster, LifecycleAction, ServerTransition } from './api.js';
-import {
-  EXPECTED_POWER_STATE,
-  hasReachedExpectedState,
-  isExpired,
-  type LocalTransition,
-} from './transitionStore.js';
+import { EXPECTED_POWER_STATE, type Cluster, type LifecycleAction, type ServerTransition } from './api.js';
+import { hasReachedExpectedState, isExpired, type LocalTransition } from './transitionStore.js';
 
 export type BannerSource = 'local' | 'server' | 'both';
 

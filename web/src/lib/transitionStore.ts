@@ -4,7 +4,7 @@
 // An entry ends when the cluster reaches the expected power state, or at its deadline (10 min after
 // it started), after which the dashboard says the operation seems stuck.
 // Storage content is untrusted (older versions, other tabs, hand edits): anything malformed is skipped.
-import type { LifecycleAction, Scope } from './api.js';
+import { EXPECTED_POWER_STATE, isLifecycleAction, type ExpectedPowerState, type LifecycleAction, type Scope } from './api.js';
 import { TRANSITIONAL_PROVISIONING_STATES } from './clusterState.js';
 
 /** The part of the Web Storage API the store needs; tests pass a plain object. */
@@ -18,14 +18,6 @@ export const TRANSITION_KEY_PREFIX = 'elb-cluster-transitions';
 export const TRANSITION_TTL_MS = 10 * 60 * 1000;
 /** A hand-edited or runaway map cannot grow without bound. */
 const MAX_ENTRIES_PER_SCOPE = 200;
-
-export type ExpectedPowerState = 'Running' | 'Stopped' | 'Deleted';
-
-export const EXPECTED_POWER_STATE: Record<LifecycleAction, ExpectedPowerState> = {
-  start: 'Running',
-  stop: 'Stopped',
-  delete: 'Deleted',
-};
 
 export interface LocalTransition {
   cluster: string;
@@ -73,7 +65,6 @@ export function hasReachedExpectedState(t: LocalTransition, observed: readonly O
   return cluster.powerState === t.expectedPowerState && !busy;
 }
 
-const ACTIONS: readonly LifecycleAction[] = ['start', 'stop', 'delete'];
 /** AKS cluster names; also keeps keys like "__proto__" out of the map. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
@@ -101,8 +92,8 @@ export function parseTransitions(raw: string | null, ttlMs = TRANSITION_TTL_MS):
     if (out.length >= MAX_ENTRIES_PER_SCOPE) break;
     if (!CLUSTER_NAME.test(cluster) || typeof value !== 'object' || value === null) continue;
     const entry = value as Record<string, unknown>;
-    const action = entry.action as LifecycleAction;
-    if (!ACTIONS.includes(action)) continue;
+    const action = entry.action;
+    if (!isLifecycleAction(action)) continue;
     const startedAt = readTime(entry.startedAt);
     const deadline = readTime(entry.deadline);
     if (startedAt === undefined || deadline === undefined) continue;

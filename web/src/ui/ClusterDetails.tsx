@@ -1,10 +1,10 @@
 // Per-cluster views. Only the selected tab is polled: the other categories cost nothing until chosen.
-import { memo, useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Category, CategoryData, Envelope, EventList, KubeNode, NodeUsage, PodList, Scope, WarmupState, WarmupStatus } from '../lib/api.js';
 import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
 import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
-import { useErrors } from './errors.js';
+import { usePollErrors } from './errors.js';
 import { useNow, usePoll, useServices } from './services.js';
 
 const TABS: { category: Category; label: string }[] = [
@@ -72,7 +72,6 @@ export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pol
 
 function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope; cluster: string; category: Category; pollSeconds: number }) {
   const { api, poller } = useServices();
-  const errors = useErrors();
   // tables can be long: their ages move in 5 s steps rather than re-rendering every second
   const now = useNow(5000);
   const key = categoryKey(scope, cluster, category);
@@ -80,12 +79,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
   const snapshot = usePoll<Envelope<CategoryData[Category]>>(key, load, pollSeconds * 1000);
   const envelope = snapshot.data;
 
-  useEffect(() => {
-    if (snapshot.error) errors.report(key, `Could not load ${category} of ${cluster}`, snapshot.error);
-    else if (snapshot.updatedAt !== undefined) errors.resolve(key);
-  }, [snapshot.error, snapshot.updatedAt, key, category, cluster, errors]);
-  // a closed panel stops reporting: its message would otherwise stay forever
-  useEffect(() => () => errors.resolve(key), [key, errors]);
+  usePollErrors(key, `Could not load ${category} of ${cluster}`, snapshot);
 
   const nodes = category === 'top-nodes' ? poller.get<Envelope<KubeNode[]>>(categoryKey(scope, cluster, 'nodes'))?.data?.data : undefined;
 
@@ -121,45 +115,51 @@ function Empty({ what }: { what: string }) {
   return <p className="empty">No {what}.</p>;
 }
 
+/** A scrollable table with a caption for screen readers and one header row; `children` are the body rows. */
+function DataTable({ caption, className, columns, children }: { caption: string; className: string; columns: readonly string[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className={className}>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col">{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+const NODE_COLUMNS = ['Name', 'Ready', 'Pool', 'Roles', 'Version', 'Age', 'Allocatable CPU', 'Allocatable memory', 'Taints'] as const;
+// what matters first: a narrow window scrolls sideways to the rest
+const POD_COLUMNS = ['Name', 'Status', 'Ready', 'Restarts', 'Age', 'Namespace', 'Node'] as const;
+const EVENT_COLUMNS = ['Type', 'Reason', 'Object', 'Message', 'Count', 'Last seen'] as const;
+
 function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
   if (nodes.length === 0) return <Empty what="nodes" />;
   return (
-    <div className="table-wrap">
-      <table className="wide">
-        <caption className="sr-only">Nodes</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Ready</th>
-            <th scope="col">Pool</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Version</th>
-            <th scope="col">Age</th>
-            <th scope="col">Allocatable CPU</th>
-            <th scope="col">Allocatable memory</th>
-            <th scope="col">Taints</th>
-          </tr>
-        </thead>
-        <tbody>
-          {nodes.map((n) => (
-            <tr key={n.name}>
-              <th scope="row" className="mono">{n.name}</th>
-              <td>
-                {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
-                {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
-              </td>
-              <td>{n.pool ?? '–'}</td>
-              <td>{n.roles.join(', ') || '–'}</td>
-              <td>{n.version ?? '–'}</td>
-              <td className="nowrap">{formatAge(secondsSince(n.createdAt, now))}</td>
-              <td>{formatMillicores(n.allocatableMillicores)}</td>
-              <td>{formatBytes(n.allocatableMemoryBytes)}</td>
-              <td className="mono">{n.taints.join(', ') || '–'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Nodes" className="wide" columns={NODE_COLUMNS}>
+      {nodes.map((n) => (
+        <tr key={n.name}>
+          <th scope="row" className="mono">{n.name}</th>
+          <td>
+            {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
+            {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
+          </td>
+          <td>{n.pool ?? '–'}</td>
+          <td>{n.roles.join(', ') || '–'}</td>
+          <td>{n.version ?? '–'}</td>
+          <td className="nowrap">{formatAge(secondsSince(n.createdAt, now))}</td>
+          <td>{formatMillicores(n.allocatableMillicores)}</td>
+          <td>{formatBytes(n.allocatableMemoryBytes)}</td>
+          <td className="mono">{n.taints.join(', ') || '–'}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -168,40 +168,23 @@ function PodsView({ pods, now }: { pods: PodList; now: number }) {
   return (
     <>
       {pods.truncated && <p className="note">{`Showing the first ${pods.items.length} pods only.`}</p>}
-      <div className="table-wrap">
-        <table className="wide">
-          <caption className="sr-only">Pods</caption>
-          <thead>
-            <tr>
-              {/* what matters first: a narrow window scrolls sideways to the rest */}
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Ready</th>
-              <th scope="col">Restarts</th>
-              <th scope="col">Age</th>
-              <th scope="col">Namespace</th>
-              <th scope="col">Node</th>
-            </tr>
-          </thead>
-          <tbody>
-            {pods.items.map((p) => (
-              <tr key={`${p.namespace}/${p.name}`}>
-                <th scope="row" className="mono">{p.name}</th>
-                <td className={podStatusClass(p.phase, p.status)} title={p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined}>
-                  {p.status ?? p.phase ?? '?'}
-                </td>
-                <td>
-                  {p.readyContainers ?? '?'}/{p.totalContainers ?? '?'}
-                </td>
-                <td className={(p.restarts ?? 0) > 0 ? 'warn' : undefined}>{p.restarts ?? '–'}</td>
-                <td>{formatAge(secondsSince(p.createdAt, now))}</td>
-                <td>{p.namespace ?? '–'}</td>
-                <td className="mono">{p.node ?? '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Pods" className="wide" columns={POD_COLUMNS}>
+        {pods.items.map((p) => (
+          <tr key={`${p.namespace}/${p.name}`}>
+            <th scope="row" className="mono">{p.name}</th>
+            <td className={podStatusClass(p.phase, p.status)} title={p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined}>
+              {p.status ?? p.phase ?? '?'}
+            </td>
+            <td>
+              {p.readyContainers ?? '?'}/{p.totalContainers ?? '?'}
+            </td>
+            <td className={(p.restarts ?? 0) > 0 ? 'warn' : undefined}>{p.restarts ?? '–'}</td>
+            <td>{formatAge(secondsSince(p.createdAt, now))}</td>
+            <td>{p.namespace ?? '–'}</td>
+            <td className="mono">{p.node ?? '–'}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -291,36 +274,21 @@ function EventsView({ events: list, now }: { events: EventList; now: number }) {
   return (
     <>
       {list.truncated && <p className="note">{`Showing the ${events.length} most recent events only.`}</p>}
-      <div className="table-wrap">
-        <table className="stack">
-          <caption className="sr-only">Events, warnings first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Object</th>
-              <th scope="col">Message</th>
-              <th scope="col">Count</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e, i) => (
-              <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
-                <td data-label="Type">{e.type ?? '–'}</td>
-                <td data-label="Reason">{e.reason ?? '–'}</td>
-                <td data-label="Object" className="mono">
-                  {e.namespace ? `${e.namespace}/` : ''}
-                  {e.object ?? '–'}
-                </td>
-                <td data-label="Message" className="message">{e.message ?? ''}</td>
-                <td data-label="Count">{e.count ?? 1}</td>
-                <td data-label="Last seen" className="nowrap">{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Events, warnings first" className="stack" columns={EVENT_COLUMNS}>
+        {events.map((e, i) => (
+          <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
+            <td data-label="Type">{e.type ?? '–'}</td>
+            <td data-label="Reason">{e.reason ?? '–'}</td>
+            <td data-label="Object" className="mono">
+              {e.namespace ? `${e.namespace}/` : ''}
+              {e.object ?? '–'}
+            </td>
+            <td data-label="Message" className="message">{e.message ?? ''}</td>
+            <td data-label="Count">{e.count ?? 1}</td>
+            <td data-label="Last seen" className="nowrap">{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

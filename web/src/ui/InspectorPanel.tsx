@@ -1,26 +1,21 @@
 // Recent captured API calls (server side, redacted), polled only while the panel is open.
-import { useCallback, useEffect } from 'react';
+import { useCallback } from 'react';
 import type { InspectorItem } from '../lib/api.js';
 import { formatAge, secondsSince } from '../lib/format.js';
 import { INSPECTOR_KEY } from '../lib/keys.js';
-import { useErrors } from './errors.js';
+import { usePollErrors } from './errors.js';
 import { useNow, usePoll, useServices } from './services.js';
 
 const LIMIT = 50;
 
 export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; onClose(): void }) {
   const { api, poller } = useServices();
-  const errors = useErrors();
   const now = useNow(5000);
   const load = useCallback(() => api.inspector(LIMIT), [api]);
   const snapshot = usePoll<InspectorItem[]>(INSPECTOR_KEY, load, pollSeconds * 1000);
   const items = snapshot.data;
 
-  useEffect(() => {
-    if (snapshot.error) errors.report(INSPECTOR_KEY, 'Could not load the inspector', snapshot.error);
-    else if (snapshot.updatedAt !== undefined) errors.resolve(INSPECTOR_KEY);
-  }, [snapshot.error, snapshot.updatedAt, errors]);
-  useEffect(() => () => errors.resolve(INSPECTOR_KEY), [errors]);
+  usePollErrors(INSPECTOR_KEY, 'Could not load the inspector', snapshot);
 
   return (
     <aside id="inspector" className="inspector" aria-label="Inspector" data-testid="inspector-panel">

@@ -11,7 +11,7 @@ import { hasReachedExpectedState, isExpired, type LocalTransition, type Reconcil
 import { CacheBadge, DegradedLine } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';
 import { DeleteDialog } from './DeleteDialog.js';
-import { useErrors } from './errors.js';
+import { useErrors, usePollErrors } from './errors.js';
 import { useLocalTransitions, useNow, usePoll, useServices } from './services.js';
 
 const EMPTY_TRANSITIONS = {};
@@ -47,11 +47,8 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const fastNow = needsFastPoll(banners);
   useEffect(() => setFast(fastNow), [fastNow]);
 
-  // Poll failures become a quiet message; the next success clears it.
-  useEffect(() => {
-    if (list.error) errors.report(listKey, 'Could not refresh the clusters', list.error);
-    else if (list.updatedAt !== undefined) errors.resolve(listKey);
-  }, [list.error, list.updatedAt, listKey, errors]);
+  // Poll failures become a quiet message; the next success, or leaving the scope, clears it.
+  usePollErrors(listKey, 'Could not refresh the clusters', list);
 
   const applyReconcile = useCallback((result: ReconcileResult) => {
     if (result.expired.length) {
@@ -82,17 +79,18 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const act = useCallback(
     async (cluster: string, action: LifecycleAction) => {
       const source = `action:${cluster}:${++actionCounter.current}`;
+      const what = `${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster}`;
       setPending((p) => ({ ...p, [cluster]: action }));
       try {
         const result = await api.lifecycle(action, scope, cluster);
         transitions.record(scope, cluster, action);
         if (result.degraded.length) {
           // ARM accepted; what the backend could not record (e.g. the transition row) is said, not hidden
-          const what = result.degraded.map((d) => `${d.source}: ${d.message ?? 'failed'}`).join('; ');
-          errors.report(source, `${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster} accepted, but`, new ApiError(what, 202, 'degraded', result.requestId));
+          const missed = result.degraded.map((d) => `${d.source}: ${d.message ?? 'failed'}`).join('; ');
+          errors.report(source, `${what} accepted, but`, new ApiError(missed, 202, 'degraded', result.requestId));
         }
         setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
-        setAnnouncement(`${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster} accepted.`);
+        setAnnouncement(`${what} accepted.`);
         poller.refresh(listKey);
       } catch (error) {
         errors.report(source, `Could not ${action} ${cluster}`, error);

@@ -1,8 +1,9 @@
 // API errors as quiet, dismissible messages that always show the request id (the key to the server logs).
 // One message per source (a poll key, or one lifecycle request); a dismissed poll error stays hidden
 // until that source succeeds again, so a failing 10 s poll does not keep popping up.
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api.js';
+import type { PollSnapshot } from '../lib/poller.js';
 
 export interface UiError {
   source: string;
@@ -21,6 +22,17 @@ interface ErrorCenter {
 
 const ErrorContext = createContext<ErrorCenter>({ report: () => {}, resolve: () => {} });
 export const useErrors = () => useContext(ErrorContext);
+
+/** Reports a polled key's failures under `source` (its poll key) and clears them on the next success. */
+export function usePollErrors(source: string, title: string, snapshot: PollSnapshot<unknown>): void {
+  const errors = useErrors();
+  useEffect(() => {
+    if (snapshot.error) errors.report(source, title, snapshot.error);
+    else if (snapshot.updatedAt !== undefined) errors.resolve(source);
+  }, [snapshot.error, snapshot.updatedAt, source, title, errors]);
+  // a view that goes away stops reporting: its message would otherwise stay forever
+  useEffect(() => () => errors.resolve(source), [source, errors]);
+}
 
 interface ErrorListState {
   errors: UiError[];

@@ -2,8 +2,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ApiClient, Scope } from '../lib/api.js';
 import type { Poller, PollHandle, PollSnapshot } from '../lib/poller.js';
-import type { StorageLike, TransitionStore } from '../lib/transitionStore.js';
-import type { LocalTransition } from '../lib/transitionStore.js';
+import type { LocalTransition, StorageLike, TransitionStore } from '../lib/transitionStore.js';
 
 export interface Services {
   api: ApiClient;
