@@ -16,6 +16,8 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const RESOURCE_GROUP = /^[\p{L}\p{Nd}_\-.()]{1,90}$/u;
 // AKS: 1–63 of letters, digits, - and _, starting and ending with a letter or digit.
 const CLUSTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+// A Kubernetes list's continue token: opaque base64 (standard or URL-safe) as the API server issues it, bounded.
+const CONTINUE_TOKEN = /^[A-Za-z0-9._~+/=-]{1,4096}$/;
 
 function requiredString(raw: unknown, field: string, expected: string): string {
   if (raw === undefined || raw === null || raw === '') throw missingParameter(field, expected);
@@ -43,6 +45,15 @@ export const clusterName: Validator<string> = (raw, field) => {
   const value = requiredString(raw, field, expected);
   if (!CLUSTER_NAME.test(value)) throw invalidParameter(field, expected);
   return value;
+};
+
+/** The `continue` token of a paged list; absent → undefined (the first page). */
+export const continueToken: Validator<string | undefined> = (raw, field) => {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !CONTINUE_TOKEN.test(raw)) {
+    throw invalidParameter(field, 'a continue token from the previous page: 1-4096 of letters, digits and . _ ~ + / = -');
+  }
+  return raw;
 };
 
 /** A value from a fixed list. */

@@ -11,7 +11,15 @@ import {
   type MonitorCategory,
 } from '../cache/index.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
-import { readClusterCategory, type Degraded, type KubeSession, type Reading, type SessionPool } from '../k8s/index.js';
+import {
+  readClusterCategory,
+  readPods,
+  type Degraded,
+  type KubeSession,
+  type PodPage,
+  type Reading,
+  type SessionPool,
+} from '../k8s/index.js';
 import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
@@ -116,15 +124,23 @@ export class MonitorService {
    * phases) is bounded by UPSTREAM_TIMEOUT_MS, not each call: parts still out at the deadline are degraded (504).
    */
   async fetchCategory(scope: Scope, cluster: string, category: MonitorCategory, signal?: AbortSignal): Promise<Reading<unknown>> {
+    const { warmupLabelSelector } = this.deps.settings;
+    return this.withSession(scope, cluster, (session, bound) =>
+      readClusterCategory(session, category, { now: this.now, warmupLabelSelector, signal: bound }), signal);
+  }
+
+  /** A pooled session for one reading, all of it bounded by one deadline (and the caller's signal). */
+  private withSession<T>(
+    scope: Scope,
+    cluster: string,
+    read: (session: KubeSession, signal: AbortSignal) => Promise<Reading<T>>,
+    signal?: AbortSignal,
+  ): Promise<Reading<T>> {
     const { sessions, settings } = this.deps;
     const key = { ...scope, cluster, admin: settings.useAdminCredentials };
     const deadline = AbortSignal.timeout(settings.upstreamTimeoutMs);
     const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    return sessions.use(
-      key,
-      (session) => readClusterCategory(session, category, { now: this.now, warmupLabelSelector: settings.warmupLabelSelector, signal: bound }),
-      bound,
-    );
+    return sessions.use(key, (session) => read(session, bound), bound);
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {
@@ -169,6 +185,43 @@ export class MonitorService {
       data: read.value.data,
       cache: cacheInfo(read),
       degraded: [...read.value.degraded, ...degradedOf(read, credentialSource)],
+      ...(cluster.transition ? { transition: cluster.transition } : {}),
+    };
+  }
+
+  /**
+   * A later page of pods (the token from the previous page's `continue`), read directly and never cached: it is a
+   * one-off read by a user scrolling, and a token is only good for a few minutes. Same checks as readCategory.
+   */
+  async readPodsPage(scope: Scope, clusterName: string, continueToken: string): Promise<MonitorResponse<PodPage>> {
+    const list = await this.readClusterList(scope);
+    const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
+    if (!cluster) {
+      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      throw clusterNotFound(scope, clusterName);
+    }
+    if (cluster.powerState !== 'Running') {
+      return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
+    }
+    const fetchedAtMs = this.now();
+    let reading: Reading<PodPage>;
+    try {
+      reading = await this.withSession(scope, cluster.name, (session, signal) =>
+        readPods(session, { now: this.now, signal, continue: continueToken }));
+    } catch (error) {
+      if (!isArmNotFound(error)) throw error;
+      await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));
+      throw clusterNotFound(scope, cluster.name);
+    }
+    return {
+      data: reading.data,
+      cache: {
+        state: 'uncached',
+        ageSeconds: Math.max(0, this.now() - fetchedAtMs) / 1000,
+        fetchedAt: new Date(fetchedAtMs).toISOString(),
+        generation: null,
+      },
+      degraded: reading.degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
   }

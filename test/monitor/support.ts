@@ -23,7 +23,7 @@ export class TestClock {
 export interface MonitorStack extends LocalStack {
   /** Lines the app logged (level and text). */
   lines: string[];
-  /** GET /api/{path} with the scope's query; the body parsed, the wall time measured. */
+  /** GET /api/{path} with the scope's query (after the path's own, if any); the body parsed, the wall time measured. */
   get(path: string, headers?: Record<string, string>): Promise<Reply>;
 }
 
@@ -53,9 +53,11 @@ export async function startMonitorStack(
     },
   });
   const get = async (path: string, headers: Record<string, string> = {}): Promise<Reply> => {
-    const query = `subscriptionId=${SCOPE.subscriptionId}&resourceGroup=${SCOPE.resourceGroup}`;
+    // A path may carry its own query (e.g. "…/pods?continue=…"); the scope's is added to it.
+    const [route, extra] = path.split('?', 2);
+    const query = `subscriptionId=${SCOPE.subscriptionId}&resourceGroup=${SCOPE.resourceGroup}${extra ? `&${extra}` : ''}`;
     const started = performance.now();
-    const res = await fetch(`${stack.url}/api/${path}?${query}`, { headers });
+    const res = await fetch(`${stack.url}/api/${route}?${query}`, { headers });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
   };

@@ -1,0 +1,116 @@
+// Pods come 500 a page: page 1 is the cached category read; `?continue=` reads a later page directly, uncached.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POD_PAGE_SIZE } from '../../shared/k8s/reads.js';
+import { kubernetesLog, pathOf, RG, RUNNING, STOPPED, startMonitorStack, type MonitorStack } from './support.js';
+
+const EXTRA_PODS = POD_PAGE_SIZE + 20; // more than a page, whatever the demo cluster already has
+
+let stack: MonitorStack;
+let total: number;
+beforeAll(async () => {
+  stack = await startMonitorStack();
+  const cluster = stack.sim.cluster({ resourceGroup: RG, name: RUNNING });
+  cluster.update((spec) => {
+    for (let i = 0; i < EXTRA_PODS; i++) {
+      spec.pods.push({ namespace: 'batch', name: `worker-${String(i).padStart(4, '0')}`, phase: 'Running', createdAt: '2025-01-01T00:00:00Z' });
+    }
+  });
+  total = cluster.spec.pods.length;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const podLists = (since: number) => kubernetesLog(stack, RUNNING, since).filter((e) => pathOf(e.url) === '/api/v1/pods');
+const names = (items: any[]) => items.map((p) => `${p.namespace}/${p.name}`);
+
+describe(`GET /api/monitor/aks/${RUNNING}/pods?continue=`, () => {
+  let page1: any;
+
+  it('page 1 is the cached read: one page, truncated, with a continue token', async () => {
+    const first = await stack.get(`monitor/aks/${RUNNING}/pods`);
+    expect(first.status).toBe(200);
+    expect(first.body.cache.state).toBe('refreshed');
+    page1 = first.body.data;
+    expect(page1.items).toHaveLength(POD_PAGE_SIZE);
+    expect(page1.truncated).toBe(true);
+    expect(page1.continue).toEqual(expect.any(String));
+
+    const since = Date.now();
+    const again = await stack.get(`monitor/aks/${RUNNING}/pods`);
+    expect(again.body.cache.state).toBe('fresh');
+    expect(again.body.data).toEqual(page1);
+    expect(podLists(since)).toEqual([]);
+  });
+
+  it('page 2 returns the rest, read from the cluster each time, answered uncached', async () => {
+    const path = `monitor/aks/${RUNNING}/pods?continue=${encodeURIComponent(page1.continue)}`;
+    for (let round = 0; round < 2; round++) {
+      const since = Date.now();
+      const res = await stack.get(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        data: { items: expect.any(Array), truncated: false },
+        cache: { state: 'uncached', ageSeconds: expect.any(Number), fetchedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), generation: null },
+        degraded: [],
+      });
+      expect(res.body.data.items).toHaveLength(total - POD_PAGE_SIZE);
+      const all = [...names(page1.items), ...names(res.body.data.items)];
+      expect(new Set(all).size).toBe(total);
+      // Not cached: every read of a later page goes to the API server, with the token.
+      const calls = podLists(since);
+      expect(calls).toHaveLength(1);
+      expect(new URL(calls[0]!.url, 'https://x').searchParams.get('continue')).toBe(page1.continue);
+    }
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'a'.repeat(4097)],
+    ['outside the token alphabet', 'abc def'],
+    ['outside the token alphabet (%)', 'abc%25'],
+  ])('refuses a token that is %s with 400 invalidParameter naming continue, before any upstream call', async (_, token) => {
+    const since = Date.now();
+    const res = await stack.get(`monitor/aks/${RUNNING}/pods?continue=${encodeURIComponent(token)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalidParameter', field: 'continue' });
+    expect(kubernetesLog(stack, RUNNING, since)).toEqual([]);
+  });
+
+  it('accepts a token of 4096 characters (the cluster judges it: degraded, not an error)', async () => {
+    const res = await stack.get(`monitor/aks/${RUNNING}/pods?continue=${'a'.repeat(4096)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ items: [], truncated: false });
+    expect(res.body.degraded).toEqual([expect.objectContaining({ source: 'kubernetes:pods' })]);
+  });
+
+  it.each(['nodes', 'top-nodes', 'warmup-status', 'events'])('refuses continue on %s with 400 naming continue', async (category) => {
+    const since = Date.now();
+    const res = await stack.get(`monitor/aks/${RUNNING}/${category}?continue=${encodeURIComponent(page1.continue)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalidParameter', field: 'continue' });
+    expect(kubernetesLog(stack, RUNNING, since)).toEqual([]);
+  });
+
+  it('a stopped cluster answers clusterStopped without a Kubernetes connection; an unknown one 404', async () => {
+    const since = Date.now();
+    const stopped = await stack.get(`monitor/aks/${STOPPED}/pods?continue=${encodeURIComponent(page1.continue)}`);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ data: null, reason: 'clusterStopped', degraded: [] });
+    expect(kubernetesLog(stack, STOPPED, since)).toEqual([]);
+
+    const unknown = await stack.get(`monitor/aks/no-such-cluster/pods?continue=${encodeURIComponent(page1.continue)}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatchObject({ code: 'clusterNotFound' });
+  });
+
+  it('a token outdated by a change to the cluster is answered degraded with the API server\'s 410', async () => {
+    stack.sim.cluster({ resourceGroup: RG, name: RUNNING }).update((spec) => {
+      spec.pods.pop();
+    });
+    const res = await stack.get(`monitor/aks/${RUNNING}/pods?continue=${encodeURIComponent(page1.continue)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ items: [], truncated: false });
+    expect(res.body.degraded).toEqual([expect.objectContaining({ source: 'kubernetes:pods', status: 410 })]);
+  });
+});
