@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { ContainerServiceClient, type ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
-import { startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
+import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
 
 type PipelinePolicy = Parameters<ContainerServiceClient['pipeline']['addPolicy']>[0];
 type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
@@ -204,21 +204,13 @@ export function callLogPolicy(logCall: UpstreamCallLog): PipelinePolicy {
       const end = startUpstreamCall('arm', request.method, request.url);
       try {
         const response = await next(request);
-        report(logCall, end(response.status));
+        reportUpstreamCall(logCall, end(response.status));
         return response;
       } catch (error) {
         const status = (error as { statusCode?: unknown }).statusCode;
-        report(logCall, end(typeof status === 'number' ? status : 0, error));
+        reportUpstreamCall(logCall, end(typeof status === 'number' ? status : 0, error));
         throw error;
       }
     },
   };
-}
-
-function report(logCall: UpstreamCallLog, call: Parameters<UpstreamCallLog>[0]): void {
-  try {
-    logCall(call);
-  } catch {
-    // a broken log sink must not fail the call
-  }
 }

@@ -40,6 +40,15 @@ export function startUpstreamCall(target: string, method: string, urlOrPath: str
   });
 }
 
+/** Hands one finished call to the log; a broken log sink must never fail the call it reports. */
+export function reportUpstreamCall(logCall: UpstreamCallLog, call: UpstreamCall): void {
+  try {
+    logCall(call);
+  } catch {
+    // the call's own outcome stands
+  }
+}
+
 /** The line as written: `upstream {json}`, one per call. */
 export function formatUpstreamCall(call: UpstreamCall): string {
   return `upstream ${JSON.stringify(call)}`;

@@ -18,7 +18,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
+import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
 import type { SessionFactory, SessionKey } from './sessionPool.js';
 
 /** The AKS AAD server application: the audience of Entra tokens for Entra-enabled clusters. */
@@ -229,11 +229,7 @@ function callLogInterceptor(logCall: UpstreamCallLog, target: string): Dispatche
     const report = (error?: Error) => {
       if (reported) return;
       reported = true;
-      try {
-        logCall(end(status, error));
-      } catch {
-        // a broken log sink must not fail the call
-      }
+      reportUpstreamCall(logCall, end(status, error));
     };
     return dispatch(opts, new ObservedHandler(handler, {
       onStatus: (code) => { if (code >= 200) status = code; },
