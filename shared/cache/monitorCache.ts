@@ -1,4 +1,4 @@
-// The monitor cache (DESIGN.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
+// The monitor cache (docs/architecture.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
 import { odata, type TableClient } from '@azure/data-tables';
 import { decodeValue, encodeValue } from './codec.js';

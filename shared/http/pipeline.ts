@@ -1,4 +1,4 @@
-// The one wrapper every HTTP function goes through (DESIGN §5). A handler receives validated input, the caller,
+// The one wrapper every HTTP function goes through (docs/architecture.md §6). A handler receives validated input, the caller,
 // the request id and a logger, and returns data; the wrapper does the rest:
 //   request id → authenticate (401) → authorize (403) → validate route/query/body (415, 413, 400) → scope (403)
 //   → handler → JSON response with x-request-id, errors as the envelope → inspector capture → one log line.

@@ -1,7 +1,7 @@
 // A bounded pool of Kubernetes sessions, one per (subscription, resource group, cluster, admin), in the spirit of
 // client-go's transport/cache.go: its key, its bound, its metrics, in one file.
 //
-// Rules (DESIGN.md §4):
+// Rules (docs/architecture.md §5):
 // - an entry lives min(TTL, the credential's own expiry) — the factory reports the credential's expiry;
 // - over the bound, the entry closest to expiry is evicted first;
 // - concurrent misses of one key share one creation (single flight);

@@ -1,4 +1,4 @@
-// The one place that knows the HTTP contract (DESIGN.md §2) and the shapes of its answers.
+// The one place that knows the HTTP contract (docs/architecture.md §2) and the shapes of its answers.
 // Every answer goes through a normaliser that keeps what it recognises and drops the rest,
 // so a view never crashes on a field the backend renamed or has not filled in yet.
 // DOM-free on purpose: unit tests import it under Node.
