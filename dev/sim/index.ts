@@ -63,7 +63,9 @@ import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry
 import { demoFleet } from './demoFleet.js';
 import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
-import type { TokenVerdict } from './kubernetes.js';
+import type { TokenCheck, TokenVerdict } from './kubernetes.js';
+import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
+import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
 
@@ -110,8 +112,13 @@ export interface SimulatedCluster {
   /** The cluster's data as the API server serves it. Read freely; change it through update(). */
   readonly spec: ClusterSpec;
   state(): ClusterState;
-  /** Changes the served data (e.g. a pod turns Failed) and moves the list resourceVersion on. */
+  /**
+   * Changes the served data (e.g. a pod turns Failed) and moves the list resourceVersion on. Continue tokens
+   * handed out before keep paging the data as it was, until compact().
+   */
   update(change: (spec: ClusterSpec) => void): void;
+  /** Drops the data's history: continue tokens of earlier versions answer 410 Expired (with a token to go on). */
+  compact(): void;
   counters(): CountersSnapshot;
   resetCounters(): void;
 }
@@ -121,7 +128,10 @@ export interface SimulatedAzure {
   readonly armEndpoint: string;
   /** PEM of the CA that signed the ARM server certificate: the app's TRUSTED_CA. */
   readonly caPem: string;
-  /** The bearer token accepted by ARM and (Entra clusters) the API servers. */
+  /**
+   * The static secret (STATIC_ACCESS_TOKEN): it signs the per-audience tokens, and ARM accepts it as a bearer
+   * token itself. The API servers only accept tokenFor(AKS_ENTRA_SERVER_ID).
+   */
   readonly token: string;
   /** Epoch ms after which the token is refused. */
   readonly tokenExpiresOnTimestamp: number;
@@ -132,6 +142,8 @@ export interface SimulatedAzure {
    */
   appSettings(): Record<string, string>;
   setToken(token: string, lifetimeSeconds?: number): void;
+  /** A bearer token for an audience (AKS_ENTRA_SERVER_ID for the API servers), as the static credential mints it. */
+  tokenFor(audience: string): string;
   clusters(): ClusterState[];
   cluster(ref: ClusterRef): SimulatedCluster;
   completeOperation(ref: ClusterRef, outcome?: OperationOutcome): Promise<void>;
@@ -151,10 +163,17 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   validateFleet(fleet);
   let token = options.token ?? randomBytes(24).toString('base64url');
   let tokenExpiresOn = Date.now() + (options.tokenLifetimeSeconds ?? 86_400) * 1000;
-  const verifyToken = (presented: string): TokenVerdict => {
-    if (presented !== token) return 'invalid';
-    return Date.now() >= tokenExpiresOn ? 'expired' : 'valid';
+  let armEndpoint = '';
+  // Tokens are audience-bound JWTs signed with `token` (shared/azure/staticToken.ts); the bare secret itself stands
+  // for an ARM token (hand-made requests). An ARM token at an API server is refused, as AKS refuses it.
+  const armAudiences = () => new Set([armEndpoint, `${armEndpoint}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
+  const verifyFor = (presented: string, audiences: Set<string>, acceptSecret: boolean): TokenCheck => {
+    const claims = readStaticToken(token, presented);
+    if (!(claims && audiences.has(claims.aud)) && !(acceptSecret && presented === token)) return { verdict: 'invalid' };
+    return Date.now() >= tokenExpiresOn ? { verdict: 'expired' } : { verdict: 'valid', objectId: staticObjectId(token) };
   };
+  const verifyArmToken = (presented: string): TokenVerdict => verifyFor(presented, armAudiences(), true).verdict;
+  const verifyKubernetesToken = (presented: string): TokenCheck => verifyFor(presented, new Set([AKS_ENTRA_SERVER_ID]), false);
 
   const log = new RequestLog(options.requestLogCapacity);
   const injections = new InjectionRegistry();
@@ -164,7 +183,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     injections,
     idleTimeoutMs,
     adminCertLifetimeSeconds: options.adminCertLifetimeSeconds ?? 2 * 365 * 86_400,
-    verifyToken,
+    verifyToken: verifyKubernetesToken,
   };
 
   const subscriptions = new Map<string, ArmSubscription>();
@@ -199,7 +218,6 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');
   const armCert = await armCa.issue({ subject: 'CN=management.azure.local', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], lifetimeSeconds: 365 * 86_400 });
   const armCounters = new ServerCounters();
-  let armEndpoint = '';
   const lroRetryAfterSeconds = options.lroRetryAfterSeconds ?? 1;
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
@@ -221,7 +239,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
             (resourceGroup === undefined || c.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
         ),
       lifecycle,
-      verifyToken,
+      verifyToken: verifyArmToken,
       tokenExpiresOn: () => new Date(tokenExpiresOn),
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
@@ -274,10 +292,8 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
         return c.spec;
       },
       state: () => stateOf(c),
-      update(change) {
-        change(c.spec);
-        c.touch();
-      },
+      update: (change) => c.change(change),
+      compact: () => c.compact(),
       counters: () => c.counters.snapshot(),
       resetCounters: () => c.counters.reset(),
     };
@@ -303,6 +319,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       STATIC_ACCESS_TOKEN_LIFETIME_SECONDS: String(Math.max(1, Math.min(86_400, Math.floor((tokenExpiresOn - Date.now()) / 1000)))),
       TRUSTED_CA: armCa.certPem,
     }),
+    tokenFor: (audience) => mintStaticToken(token, audience, tokenExpiresOn),
     setToken(next, lifetimeSeconds = 86_400) {
       token = next;
       tokenExpiresOn = Date.now() + lifetimeSeconds * 1000;

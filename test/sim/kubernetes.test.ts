@@ -3,7 +3,7 @@
 import { BatchV1Api, CoreV1Api, KubeConfig, Metrics, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../dev/sim/certificates.js';
-import { DEMO_DB_NAMESPACE, DEMO_SUBSCRIPTION_ID, demoFleet, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { AKS_ENTRA_SERVER_ID, DEMO_DB_NAMESPACE, DEMO_SUBSCRIPTION_ID, demoFleet, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 import { createContainerServiceClient, getKubeconfig } from '../../shared/azure/arm.js';
 import { createAzureCredential } from '../../shared/azure/credentials.js';
 import { bearerKubeConfig, certificateKubeConfig, configFor, rawGet } from './support.js';
@@ -30,7 +30,7 @@ const spec = () => sim.cluster({ resourceGroup: RG, name: CLUSTER }).spec;
 
 describe.each([
   ['client certificate', () => certificateKubeConfig(adminYaml)],
-  ['Entra bearer token', () => bearerKubeConfig(userYaml, sim.token)],
+  ['Entra bearer token', () => bearerKubeConfig(userYaml, sim.tokenFor(AKS_ENTRA_SERVER_ID))],
 ])('every read path with %s auth', (_auth, makeConfig) => {
   let kc: KubeConfig;
   let core: CoreV1Api;
@@ -182,7 +182,7 @@ describe('authentication failures', () => {
       const yaml = await getKubeconfig(arm, RG, CLUSTER, false);
       expect(yaml).toContain('client-key-data');
       expect((await certificateKubeConfig(yaml).makeApiClient(CoreV1Api).listNode()).items.length).toBeGreaterThan(0);
-      await expect(bearerKubeConfig(yaml, local.token).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+      await expect(bearerKubeConfig(yaml, local.tokenFor(AKS_ENTRA_SERVER_ID)).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
     } finally {
       await local.close();
     }
