@@ -16,8 +16,9 @@
  *   tokenLifetimeSeconds   the token is refused (401 ExpiredAuthenticationToken) after this (default 86400)
  *   durations              { start, stop, delete }: ms until an operation ends by itself, or 'manual'
  *                          (default start 5000, stop 3000, delete 3000)
- *   lroRetryAfterSeconds   Retry-After of 202s and InProgress status documents (default 1; 0 = poll at the
- *                          client's own interval)
+ *   lroRetryAfterSeconds   Retry-After of 202s and InProgress status documents (default: none, as AKS's
+ *                          recorded 202s; clients then poll at their own interval)
+ *   lroInProgressError     an `error` InProgress status documents carry (default: none, as recorded)
  *   armPageSize            clusters per list page; more pages follow through nextLink (default 100)
  *   adminCertLifetimeSeconds  notAfter of the admin client certificate (default 2 years)
  *   idleTimeoutMs          keep-alive idle timeout of every server (default 240000, like AKS's load balancer)
@@ -82,6 +83,7 @@ export interface SimulatedAzureOptions {
   tokenLifetimeSeconds?: number;
   durations?: Partial<Record<OperationKind, OperationDuration>>;
   lroRetryAfterSeconds?: number;
+  lroInProgressError?: { code: string; message: string };
   armPageSize?: number;
   adminCertLifetimeSeconds?: number;
   idleTimeoutMs?: number;
@@ -218,7 +220,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');
   const armCert = await armCa.issue({ subject: 'CN=management.azure.local', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], lifetimeSeconds: 365 * 86_400 });
   const armCounters = new ServerCounters();
-  const lroRetryAfterSeconds = options.lroRetryAfterSeconds ?? 1;
+  const { lroRetryAfterSeconds, lroInProgressError } = options;
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
     name: 'arm',
@@ -243,6 +245,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       tokenExpiresOn: () => new Date(tokenExpiresOn),
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
+      lroInProgressError: () => lroInProgressError,
     }),
     injectedAnswer: armInjectedAnswer,
   });
