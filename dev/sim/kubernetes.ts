@@ -4,6 +4,7 @@
 // errors as Kubernetes Status objects.
 import type { SimRequest, SimResponse } from './server.js';
 import { discoveryDocument } from './discovery.js';
+import { asTable, TABLE_KINDS, wantsTable } from './tables.js';
 import type { AppliedInjection } from './injection.js';
 import {
   namespacesOf,
@@ -224,7 +225,7 @@ function decodeContinue(token: string): ContinueToken | undefined {
 const INCONSISTENT_CONTINUE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
-function list(backend: KubernetesBackend, kind: Kind, namespace: string | undefined, query: URLSearchParams): SimResponse {
+function list(backend: KubernetesBackend, kind: Kind, namespace: string | undefined, query: URLSearchParams, table: boolean): SimResponse {
   const { apiVersion, kind: itemKind } = KINDS[kind];
   let ctx = backend.renderContext()!;
   let start = '';
@@ -252,18 +253,13 @@ function list(backend: KubernetesBackend, kind: Kind, namespace: string | undefi
   const limit = Number(query.get('limit') ?? 0);
   const page = limit > 0 ? all.slice(0, limit) : all;
   const more = page.length < all.length;
-  return {
-    status: 200,
-    body: {
-      kind: `${itemKind}List`,
-      apiVersion,
-      metadata: {
-        resourceVersion: ctx.resourceVersion,
-        ...(more ? { continue: encodeContinue(Number(ctx.resourceVersion), `${keyIn(page.at(-1)!)}\u0000`), remainingItemCount: all.length - page.length } : {}),
-      },
-      items: page,
-    },
+  const metadata = {
+    resourceVersion: ctx.resourceVersion,
+    ...(more ? { continue: encodeContinue(Number(ctx.resourceVersion), `${keyIn(page.at(-1)!)}\u0000`), remainingItemCount: all.length - page.length } : {}),
   };
+  const printer = table ? TABLE_KINDS[kind] : undefined;
+  if (printer) return { status: 200, body: asTable(printer, page, metadata) };
+  return { status: 200, body: { kind: `${itemKind}List`, apiVersion, metadata, items: page } };
 }
 
 function podLog(ctx: RenderContext, namespace: string, name: string, query: URLSearchParams): SimResponse {
@@ -349,15 +345,18 @@ export function createKubernetesHandler(backend: KubernetesBackend): (req: SimRe
     if (req.url.searchParams.get('watch') === 'true' || req.url.searchParams.get('watch') === '1') {
       return status(400, 'watch is not supported by the simulated API server');
     }
+    const table = wantsTable(req.headers.accept);
     try {
       // A missing namespace answers like a missing object (pods "x" not found) and lists as empty, as etcd does.
       if (r.log) return podLog(ctx, r.namespace!, r.name!, req.url.searchParams);
       if (r.name) {
         const item = items(ctx, r.kind, r.namespace).find((i) => i.metadata.name === r.name);
         if (!item) return notFound(r.kind, r.name);
+        const printer = table ? TABLE_KINDS[r.kind] : undefined;
+        if (printer) return { status: 200, body: asTable(printer, [item], { resourceVersion: ctx.resourceVersion }) };
         return { status: 200, body: { kind: KINDS[r.kind].kind, apiVersion: KINDS[r.kind].apiVersion, ...item } };
       }
-      return list(backend, r.kind, r.namespace, req.url.searchParams);
+      return list(backend, r.kind, r.namespace, req.url.searchParams, table);
     } catch (err) {
       if (err instanceof SelectorError) return status(400, err.message);
       throw err;
