@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DB_NAMESPACE, DEMO_SUBSCRIPTION_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 import { createContainerServiceClient, getKubeconfig } from '../../shared/azure/arm.js';
 import { createAzureCredential } from '../../shared/azure/credentials.js';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeDemoKubeconfig } from '../../dev/demoKubeconfig.js';
 import { configFor } from '../sim/support.js';
 import { kubeconfigFile, runChild } from './support.js';
 
@@ -76,5 +79,21 @@ describe.skipIf(!clientVersion)(clientVersion ? `kubectl ${clientVersion} agains
     expect(header).toEqual(['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%']);
     expect(rows.map((r) => r[0]).sort()).toEqual(spec().nodes.map((n) => n.name).sort());
     for (const row of rows) expect(row[2]).toMatch(/^\d+%$/);
+  });
+
+  it('the kubeconfig `npm start` writes: one context per demo cluster; running ones answer', async () => {
+    const path = await writeDemoKubeconfig(sim, configFor(sim));
+    try {
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: path, KUBECACHEDIR: `${path}.cache` };
+      const contexts = await runChild(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env });
+      expect(contexts.stdout.trim().split('\n').sort()).toEqual(sim.clusters().map((c) => `${c.name}-admin`).sort());
+      for (const cluster of sim.clusters().filter((c) => c.powerState === 'Running')) {
+        const nodes = await runChild(KUBECTL, ['--context', `${cluster.name}-admin`, 'get', 'nodes', '-o', 'name'], { env });
+        expect(nodes.code).toBe(0);
+        expect(nodes.stdout.trim().split('\n')).toHaveLength(sim.cluster(cluster).spec.nodes.length);
+      }
+    } finally {
+      await rm(dirname(path), { recursive: true, force: true });
+    }
   });
 });
