@@ -43,17 +43,22 @@
  *   close()
  *
  * ARM: list (subscription, resource group; nextLink paging), get, start, stop, delete (LROs: 202 +
- * Azure-AsyncOperation + Location + Retry-After; status documents; 204 final GET), listClusterUserCredential
- * (Entra: exec/kubelogin kubeconfig; without Entra: client certificate), listClusterAdminCredential (client
- * certificate). Errors: 401 (missing/invalid/expired token), 404 ResourceNotFound / ResourceGroupNotFound /
- * SubscriptionNotFound, 409 OperationNotAllowed (unwrapped, as AKS sends it), 400 MissingApiVersionParameter.
+ * Azure-AsyncOperation + Location, Retry-After only with lroRetryAfterSeconds; status documents; 204 final GET),
+ * listClusterUserCredential (Entra: exec/kubelogin kubeconfig; without Entra: client certificate),
+ * listClusterAdminCredential (client certificate). Errors: 401 (missing/invalid/expired token, or another audience),
+ * 404 ResourceNotFound / ResourceGroupNotFound / SubscriptionNotFound, 409 OperationNotAllowed (unwrapped
+ * { code, details, message, subcode }, AKS's wording), 400 MissingApiVersionParameter / InvalidApiVersionParameter /
+ * NoRegisteredProviderFound (an api-version not in MANAGED_CLUSTERS_API_VERSIONS).
  *
  * Kubernetes (one HTTPS server per cluster, listening only while Running, same port across stop/start):
- * client-certificate auth against the cluster CA, or the bearer token (Entra clusters); 401 / 403 Status objects.
- * GET /version, /healthz; /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
+ * client-certificate auth against the cluster CA, or a token for the AKS server id (tokenFor(AKS_ENTRA_SERVER_ID);
+ * Entra clusters); the cluster's deniedDataActions answer 403 like Azure RBAC; 401 / 403 / 404 / 410 Status objects.
+ * GET /version[/], /healthz; discovery (/api, /api/v1, /apis, /apis/{group}[/{version}]); meta.k8s.io Tables for
+ * nodes and pods when asked (kubectl get); /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
  * /api/v1/namespaces/{ns}/pods[/{name}[/log?tailLines=&container=]], /api/v1/events, /api/v1/namespaces/{ns}/events,
  * /apis/batch/v1/jobs, /apis/batch/v1/namespaces/{ns}/jobs[/{name}], /apis/metrics.k8s.io/v1beta1/nodes[/{name}],
- * /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods. Lists: labelSelector, fieldSelector, limit/continue.
+ * /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods. Lists: labelSelector, fieldSelector, limit/continue (a token
+ * pages the snapshot it began on until cluster(ref).compact(); then 410 with a fresh token). See README.md here.
  */
 import { randomBytes } from 'node:crypto';
 import type { ArmSubscription } from './arm.js';
