@@ -7,7 +7,7 @@ import type { SimCluster } from './cluster.js';
 import type { AppliedInjection } from './injection.js';
 import { certificateKubeconfig, entraUserKubeconfig } from './kubeconfig.js';
 import { uidOf } from './kubernetesObjects.js';
-import type { TokenVerdict } from './kubernetes.js';
+import type { TokenCheck } from './kubernetes.js';
 import { ConflictError, type Lifecycle, type OperationKind, type OperationRecord } from './lifecycle.js';
 import type { SimRequest, SimResponse } from './server.js';
 
@@ -26,7 +26,7 @@ export interface ArmBackend {
   /** Clusters of a subscription (and resource group), in fleet order. */
   clusters(subscriptionId: string, resourceGroup?: string): SimCluster[];
   lifecycle: Lifecycle;
-  verifyToken(token: string): TokenVerdict;
+  verifyToken(token: string): TokenCheck;
   tokenExpiresOn(): Date | undefined;
   pageSize(): number;
   /** Retry-After of 202s and InProgress status documents; undefined: none, as AKS's recorded answers. */
@@ -79,7 +79,15 @@ function authenticate(req: SimRequest, backend: ArmBackend, tenantHint: string):
   }
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is not in the Bearer format.", challenge('The access token is missing or malformed.'));
-  const verdict = backend.verifyToken(m[1]!);
+  const { verdict, wrongAudience } = backend.verifyToken(m[1]!);
+  if (wrongAudience !== undefined) {
+    return armError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${wrongAudience}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+      challenge('The access token has been obtained for wrong audience or resource.'),
+    );
+  }
   if (verdict === 'expired') {
     return armError(
       401,

@@ -69,7 +69,7 @@ import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry
 import { demoFleet } from './demoFleet.js';
 import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
-import type { TokenCheck, TokenVerdict } from './kubernetes.js';
+import type { TokenCheck } from './kubernetes.js';
 import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
@@ -176,10 +176,12 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   const armAudiences = () => new Set([armEndpoint, `${armEndpoint}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
   const verifyFor = (presented: string, audiences: Set<string>, acceptSecret: boolean): TokenCheck => {
     const claims = readStaticToken(token, presented);
-    if (!(claims && audiences.has(claims.aud)) && !(acceptSecret && presented === token)) return { verdict: 'invalid' };
+    if (!(claims && audiences.has(claims.aud)) && !(acceptSecret && presented === token)) {
+      return claims ? { verdict: 'invalid', wrongAudience: claims.aud } : { verdict: 'invalid' };
+    }
     return Date.now() >= tokenExpiresOn ? { verdict: 'expired' } : { verdict: 'valid', objectId: staticObjectId(token) };
   };
-  const verifyArmToken = (presented: string): TokenVerdict => verifyFor(presented, armAudiences(), true).verdict;
+  const verifyArmToken = (presented: string): TokenCheck => verifyFor(presented, armAudiences(), true);
   const verifyKubernetesToken = (presented: string): TokenCheck => verifyFor(presented, new Set([AKS_ENTRA_SERVER_ID]), false);
 
   const log = new RequestLog(options.requestLogCapacity);

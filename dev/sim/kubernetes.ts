@@ -25,6 +25,8 @@ export type TokenVerdict = 'valid' | 'expired' | 'invalid';
 export interface TokenCheck {
   verdict: TokenVerdict;
   objectId?: string;
+  /** A well-signed token for another resource (verdict 'invalid'): its audience. */
+  wrongAudience?: string;
 }
 
 export interface KubernetesBackend {

@@ -1,6 +1,6 @@
 // The scripted power-state timeline and the LRO wire format, seen raw (what any ARM client sees).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SUBSCRIPTION_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { AKS_ENTRA_SERVER_ID, DEMO_SUBSCRIPTION_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 import { MANAGED_CLUSTERS_API_VERSIONS } from '../../dev/sim/arm.js';
 import { elapsedText } from '../../dev/sim/lifecycle.js';
 import { Agent, request } from 'undici';
@@ -215,6 +215,24 @@ describe('ARM request validation', () => {
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('MissingApiVersionParameter');
     const unknown = await arm('GET', `/subscriptions/00000000-0000-0000-0000-00000000ffff/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters`);
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'SubscriptionNotFound']);
+  });
+
+  it('a token for another audience (the AKS server id) is refused: 401 InvalidAuthenticationTokenAudience', async () => {
+    const res = await request(`${sim.armEndpoint}${clusterPath('elb-01-a')}?api-version=2026-06-01`, {
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` },
+    });
+    expect(res.statusCode).toBe(401);
+    const body = (await res.body.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('InvalidAuthenticationTokenAudience');
+    expect(body.error.message).toContain(`wrong audience or resource '${AKS_ENTRA_SERVER_ID}'`);
+    expect(res.headers['www-authenticate']).toContain('invalid_token');
+    const own = await request(`${sim.armEndpoint}${clusterPath('elb-01-a')}?api-version=2026-06-01`, {
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${sim.tokenFor(sim.armEndpoint)}` },
+    });
+    expect(own.statusCode).toBe(200);
+    await own.body.text();
   });
 
   it('an api-version managedClusters does not serve: 400 NoRegisteredProviderFound naming the supported ones', async () => {
