@@ -34,7 +34,7 @@ export const SETTINGS = [
   { name: 'ARM_ENDPOINT', description: 'Azure Resource Manager endpoint.' },
   { name: 'AZURE_CREDENTIAL', description: 'managedIdentity, default or static (static: the simulated Azure).' },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity.' },
-  { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the bearer token presented to ARM and Kubernetes.' },
+  { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the secret that signs the per-audience tokens presented to ARM and Kubernetes.' },
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
   // Kubernetes sessions

@@ -36,6 +36,12 @@ export interface ClusterSpec {
   /** listClusterAdminCredential is refused (400) when true, as on AKS. Default false. */
   disableLocalAccounts?: boolean;
   tags?: Record<string, string>;
+  /**
+   * Azure RBAC: data actions (of Microsoft.ContainerService/managedClusters/…) the Entra identity lacks on this
+   * cluster, e.g. ["pods/read"] (also denies pods/log), ["metrics.k8s.io/nodes/read"], ["batch/jobs/read"]. Its
+   * reads of them answer 403 Forbidden; client-certificate (admin) callers are not subject to them.
+   */
+  deniedDataActions?: string[];
   agentPools: AgentPoolSpec[];
   nodes: NodeSpec[];
   pods: PodSpec[];

@@ -12,6 +12,7 @@ import {
 } from '../cache/index.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
 import {
+  explainForbidden,
   readClusterCategory,
   readPods,
   type Degraded,
@@ -129,7 +130,10 @@ export class MonitorService {
       readClusterCategory(session, category, { now: this.now, warmupLabelSelector, signal: bound }), signal);
   }
 
-  /** A pooled session for one reading, all of it bounded by one deadline (and the caller's signal). */
+  /**
+   * A pooled session for one reading, all of it bounded by one deadline (and the caller's signal). A part the
+   * cluster refused (403) is reported as the permission the app's identity lacks there.
+   */
   private withSession<T>(
     scope: Scope,
     cluster: string,
@@ -140,7 +144,8 @@ export class MonitorService {
     const key = { ...scope, cluster, admin: settings.useAdminCredentials };
     const deadline = AbortSignal.timeout(settings.upstreamTimeoutMs);
     const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    return sessions.use(key, (session) => read(session, bound), bound);
+    const name = `${scope.resourceGroup}/${cluster}`;
+    return sessions.use(key, async (session) => explainForbidden(await read(session, bound), name), bound);
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {

@@ -158,7 +158,7 @@ describe('long-running operations', () => {
     const conflict = await restError(client.managedClusters.stop(RG, 'elb-01-b').submitted());
     expect(conflict.statusCode).toBe(409);
     expect(conflict.code).toBe('OperationNotAllowed');
-    expect(conflict.message).toContain('Another operation (Starting) is in progress');
+    expect(conflict.message).toMatch(/^Operation is not allowed because there's an in progress start managed cluster operation \(operation ID: [0-9a-f-]{36}\) started on UTC /);
     await sim.completeOperation(ref);
 
     const running = await restError(client.managedClusters.start(RG, 'elb-01-a').submitted());

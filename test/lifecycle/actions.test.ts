@@ -138,7 +138,7 @@ describe("ARM's refusals and the roles", () => {
     const conflict = await s.act('stop', 'elb-01-b'); // it is starting
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: 'operationNotAllowed' });
-    expect(conflict.body.error.message).toMatch(/Another operation \(Starting\) is in progress/);
+    expect(conflict.body.error.message).toMatch(/in progress start managed cluster operation/);
     // A refused action leaves the transition that is open, and purges nothing more.
     expect((await transitionRows(s.table)).map((row) => row.action)).toEqual(['start']);
 
