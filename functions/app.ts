@@ -1,5 +1,7 @@
 // The composition root: builds every client once from the validated config and hands them to the function
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
+import { AuditLog } from '../shared/audit/auditLog.js';
+import { auditRetention } from '../shared/audit/retention.js';
 import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
@@ -12,6 +14,7 @@ import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
+import { auditFunctions } from './audit.js';
 import type { FunctionDefinition } from './definition.js';
 import { healthFunctions } from './health.js';
 import { inspectorFunctions } from './inspector.js';
@@ -19,6 +22,7 @@ import { lifecycleFunctions } from './lifecycle.js';
 import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
+import { schedulesTimerFunctions } from './schedules.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -29,7 +33,7 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService };
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog };
   /** Releases pooled connections (process exit, tests). */
   close(): Promise<void>;
 }
@@ -78,6 +82,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   });
   const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
 
@@ -95,7 +100,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor }),
-    ...lifecycleFunctions({ pipeline, lifecycle }),
+    ...lifecycleFunctions({ pipeline, lifecycle, audit }),
+    ...auditFunctions({ pipeline, audit }),
+    ...schedulesTimerFunctions({ retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }) }),
     ...refreshFunctions({
       schedule: config.refresh.schedule,
       cache,
@@ -108,7 +115,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit },
     close: async () => {
       await cache.idle();
       await sessions.drain();

@@ -94,6 +94,8 @@ var names = {
 }
 var cacheTableName = 'monitorcache'
 var inspectorTableName = 'inspector'
+var auditTableName = 'audit'
+var schedulesTableName = 'schedules'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -129,6 +131,10 @@ var appSettings = {
   TABLE_STORAGE_ENDPOINT: tableEndpoint
   CACHE_TABLE_NAME: cacheTableName
   INSPECTOR_TABLE_NAME: inspectorTableName
+  AUDIT_TABLE_NAME: auditTableName
+  SCHEDULES_TABLE_NAME: schedulesTableName
+  // Audit trail
+  AUDIT_RETENTION_DAYS: '400'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'
@@ -203,6 +209,8 @@ module storage 'modules/storage.bicep' = {
     tableNames: [
       cacheTableName
       inspectorTableName
+      auditTableName
+      schedulesTableName
     ]
   }
 }
