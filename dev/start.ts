@@ -1,12 +1,15 @@
 // `npm start`: Azurite + the simulated Azure (demo fleet) + the functions on http://127.0.0.1:7071/api + the
 // dashboard at http://127.0.0.1:7071/. Ctrl-C stops everything.
 import { fileURLToPath } from 'node:url';
+import { demoFleet } from './sim/index.js';
 import { startLocalStack } from './stack.js';
 
 const stack = await startLocalStack({
   port: Number(process.env.PORT ?? 7071),
   staticDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
   env: process.env,
+  // The demo fleet and a second subscription, allowed as a whole, for the fleet view.
+  simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
 });
 
 console.log(`Dashboard         ${stack.url}/`);

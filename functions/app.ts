@@ -5,7 +5,8 @@ import { auditRetention } from '../shared/audit/retention.js';
 import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
-import type { Config } from '../shared/config.js';
+import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
+import { FleetService } from '../shared/fleet/fleet.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
@@ -16,6 +17,7 @@ import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
 import type { FunctionDefinition } from './definition.js';
+import { fleetFunctions } from './fleet.js';
 import { healthFunctions } from './health.js';
 import { inspectorFunctions } from './inspector.js';
 import { lifecycleFunctions } from './lifecycle.js';
@@ -33,7 +35,7 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog };
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService };
   /** Releases pooled connections (process exit, tests). */
   close(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   });
   const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
+  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
@@ -93,13 +96,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         { name: 'tableStorage', check: async (abortSignal) => void (await cacheTable.createTable({ abortSignal })) },
         ...config.auth.allowedScopes.slice(0, 1).map((scope) => ({
           name: 'arm',
-          check: async (abortSignal: AbortSignal) => void (await arm(scope.subscriptionId).managedClusters.listByResourceGroup(scope.resourceGroup, { abortSignal }).next()),
+          check: async (abortSignal: AbortSignal) => {
+            const clusters = arm(scope.subscriptionId).managedClusters;
+            const listing = scope.resourceGroup === ALL_RESOURCE_GROUPS ? clusters.list({ abortSignal }) : clusters.listByResourceGroup(scope.resourceGroup, { abortSignal });
+            await listing.next();
+          },
         })),
       ],
     }),
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor }),
+    ...fleetFunctions({ pipeline, fleet }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
     ...schedulesTimerFunctions({ retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }) }),
@@ -115,7 +123,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet },
     close: async () => {
       await cache.idle();
       await sessions.drain();

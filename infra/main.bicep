@@ -107,6 +107,9 @@ var appRoles = {
 // "rg" or "subscriptionId/rg", comma-separated, blanks ignored.
 var monitoredEntries = filter(map(split(monitoredResourceGroups, ','), entry => trim(entry)), entry => !empty(entry))
 var monitoredScopes = map(monitoredEntries, entry => contains(entry, '/') ? { subscriptionId: toLower(split(entry, '/')[0]), resourceGroup: split(entry, '/')[1] } : { subscriptionId: subscription().subscriptionId, resourceGroup: entry })
+// "subscriptionId/*": every resource group of that subscription (roles assigned on the subscription).
+var monitoredGroupScopes = filter(monitoredScopes, s => s.resourceGroup != '*')
+var monitoredSubscriptions = filter(monitoredScopes, s => s.resourceGroup == '*')
 
 var staticWebAppLocations = [
   'westus2'
@@ -289,15 +292,27 @@ module roleDefinitions 'modules/roleDefinitions.bicep' = {
   name: 'aksdash-roles-${resourceToken}'
   params: {
     nameSuffix: '${environmentName}-${resourceToken}'
-    assignableScopes: map(monitoredScopes, s => '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
+    assignableScopes: map(monitoredScopes, s => s.resourceGroup == '*' ? '/subscriptions/${s.subscriptionId}' : '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
     includeAdminSessionActions: useAdminCredentials
   }
 }
 
 module monitoredAccess 'modules/monitoredScopeAccess.bicep' = [
-  for (target, i) in monitoredScopes: {
+  for (target, i) in monitoredGroupScopes: {
     name: 'aksdash-access-${resourceToken}-${i}'
     scope: resourceGroup(target.subscriptionId, target.resourceGroup)
+    params: {
+      principalId: identity.outputs.principalId
+      clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid
+      kubernetesReaderRoleGuid: roleDefinitions.outputs.kubernetesReaderRoleGuid
+    }
+  }
+]
+
+module monitoredSubscriptionAccess 'modules/monitoredSubscriptionAccess.bicep' = [
+  for (target, i) in monitoredSubscriptions: {
+    name: 'aksdash-subaccess-${resourceToken}-${i}'
+    scope: subscription(target.subscriptionId)
     params: {
       principalId: identity.outputs.principalId
       clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid
