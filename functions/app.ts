@@ -24,7 +24,8 @@ import { lifecycleFunctions } from './lifecycle.js';
 import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
-import { schedulesTimerFunctions } from './schedules.js';
+import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
+import { ScheduleStore } from '../shared/schedules/store.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -35,7 +36,7 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService };
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService; schedules: ScheduleStore };
   /** Releases pooled connections (process exit, tests). */
   close(): Promise<void>;
 }
@@ -86,6 +87,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
+  const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
 
@@ -110,7 +112,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...fleetFunctions({ pipeline, fleet }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
-    ...schedulesTimerFunctions({ retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }) }),
+    ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
+    ...schedulesTimerFunctions({
+      store: schedules,
+      monitor,
+      lifecycle,
+      audit,
+      now,
+      retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
+    }),
     ...refreshFunctions({
       schedule: config.refresh.schedule,
       cache,
@@ -123,7 +133,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
     close: async () => {
       await cache.idle();
       await sessions.drain();

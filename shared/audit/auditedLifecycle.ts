@@ -38,7 +38,7 @@ export async function performAudited(deps: AuditedLifecycleDeps, request: Audite
   const base = { actor, action, subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup, cluster, requestId };
   let result: LifecycleResult;
   try {
-    result = await deps.lifecycle.act(scope, cluster, action, actor.name);
+    result = await deps.lifecycle.act(scope, cluster, action, actor.via === 'schedule' ? `${actor.name} (schedule)` : actor.name);
   } catch (error) {
     const refused = toApiError(error);
     await deps.audit
