@@ -170,7 +170,7 @@ var appSettings = {
   ROLE_ADMIN: appRoles.admin
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
-  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health'
+  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {

@@ -62,7 +62,7 @@ export const SETTINGS = [
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
 /** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health'];
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit'];
 
 /** Settings the platform sets itself; infra/ does not set them. */
 export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
