@@ -4,6 +4,7 @@
 // is already in the target state or busy is recorded as skipped, not sent; a run more than MISSED_AFTER_MS late
 // (the app was down) is recorded as missed; "keep running until" skips stops until then.
 import type { AuditActor, AuditLog, AuditOutcome } from '../audit/auditLog.js';
+import { forEachLimited } from '../cache/storage.js';
 import { outcomeOfStatus, performAudited } from '../audit/auditedLifecycle.js';
 import { toApiError } from '../http/errors.js';
 import { oneLineError } from '../http/redaction.js';
@@ -16,6 +17,9 @@ import type { ScheduleStore, StoredSchedule } from './store.js';
 
 /** A run later than this is not made up for: it is recorded as missed. */
 export const MISSED_AFTER_MS = 10 * 60 * 1000;
+
+/** Schedules judged at once: many due at the same minute (19:00 stops) must not burst ARM. */
+const CONCURRENCY = 8;
 
 export interface ScheduleRunDeps {
   store: ScheduleStore;
@@ -40,7 +44,7 @@ export async function runDueSchedules(deps: ScheduleRunDeps): Promise<ScheduleRu
   const now = deps.now();
   const result: ScheduleRunResult = { due: 0, lost: 0, accepted: 0, refused: 0, failed: 0, skipped: 0, missed: 0 };
   const schedules = await deps.store.list();
-  await Promise.all(schedules.map(async (stored) => {
+  await forEachLimited(schedules, CONCURRENCY, async (stored) => {
     try {
       const runAt = dueRun(stored, now);
       if (runAt === undefined) return;
@@ -54,7 +58,7 @@ export async function runDueSchedules(deps: ScheduleRunDeps): Promise<ScheduleRu
       result.failed++;
       deps.log?.(`schedule ${stored.schedule.id} failed: ${oneLineError(error)}`);
     }
-  }));
+  });
   return result;
 }
 

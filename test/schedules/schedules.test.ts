@@ -175,6 +175,24 @@ describe('the schedules timer', () => {
     expect(missed).toEqual([expect.objectContaining({ outcome: 'missed', status: 0, reason: 'due at 2026-03-30T17:00:00.000Z; the app was not running then' })]);
   });
 
+  it('a schedule whose cluster is gone, or whose ARM is down, records the failure and sends nothing', async () => {
+    const s = await start();
+    await send(s, 'POST', '/api/schedules', stopAt1900('elb-01-zz'));
+    await send(s, 'POST', '/api/schedules', { ...stopAt1900('elb-01-blue-a'), resourceGroup: 'rg-elb-01-blue' });
+    const down = s.sim.inject({ target: 'arm', method: 'GET', path: /rg-elb-01-blue\/providers\/Microsoft.ContainerService\/managedClusters$/i, status: 503 });
+    s.clock.set(Date.parse('2026-03-29T17:00:05Z'));
+    await s.host.runTimer('runSchedules');
+    down.remove();
+    expect(armPosts(s, 'stop')).toBe(0);
+    expect((await auditOf(s)).filter((e: any) => e.action === 'stop').map((e: any) => [e.cluster, e.outcome, e.status])).toEqual([['elb-01-zz', 'failed', 404]]);
+    const blue = (await s.get(`/api/audit?subscriptionId=${RG.subscriptionId}&resourceGroup=rg-elb-01-blue`)).body.data.filter((e: any) => e.action === 'stop');
+    expect(blue.map((e: any) => [e.outcome, e.status])).toEqual([['failed', 503]]);
+    // Claimed: the next minute does not try the same run again.
+    s.clock.advance(60_000);
+    await s.host.runTimer('runSchedules');
+    expect((await auditOf(s)).filter((e: any) => e.action === 'stop')).toHaveLength(1);
+  });
+
   it('a paused schedule does not run, and resuming it owes nothing from the pause', async () => {
     const s = await start();
     const { body } = await send(s, 'POST', '/api/schedules', stopAt1900('elb-01-a', { enabled: false }));
