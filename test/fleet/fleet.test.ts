@@ -2,6 +2,8 @@
 // list-by-subscription, nextLink followed), each read through the cache in parallel, a failing scope degrading
 // alone, and subscription-wide scopes working per resource group for reads, actions and purges.
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../shared/config.js';
+import { createAuth } from '../../shared/http/auth.js';
 import { DEMO_SECOND_SUBSCRIPTION_ID, demoFleet } from '../../dev/sim/index.js';
 import { armListReads, clusterOf, MANUAL_OPERATIONS, RG, SUB, testStacks, type TestStack } from '../lifecycle/support.js';
 
@@ -110,5 +112,31 @@ describe('fleet overview', () => {
   it('needs the read role', async () => {
     const s = await stack({ env: { DEV_PRINCIPAL_ROLES: '' } });
     expect((await s.get('/api/monitor/fleet')).status).toBe(403);
+  });
+});
+
+describe('subscription-wide scopes', () => {
+  const config = (scopes: string) => loadConfig({ TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', ALLOWED_SCOPES: scopes });
+
+  it('ALLOWED_SCOPES takes {subscriptionId}/* beside pairs, and refuses other shapes', () => {
+    expect(config(`${SUB}/rg-a,${SUB2.toUpperCase()}/*`).auth.allowedScopes).toEqual([
+      { subscriptionId: SUB, resourceGroup: 'rg-a' },
+      { subscriptionId: SUB2, resourceGroup: '*' },
+    ]);
+    expect(() => config(`${SUB}/*/x`)).toThrow(ConfigError);
+  });
+
+  it('allows every resource group of that subscription, in the spelling asked, and nothing of another', () => {
+    const auth = createAuth(config(`${SUB}/rg-a,${SUB2}/*`).auth);
+    expect(auth.allowedScope({ subscriptionId: SUB2.toUpperCase(), resourceGroup: 'RG-Anything' })).toEqual({ subscriptionId: SUB2, resourceGroup: 'RG-Anything' });
+    expect(auth.allowedScope({ subscriptionId: SUB, resourceGroup: 'RG-A' })).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-a' });
+    expect(() => auth.allowedScope({ subscriptionId: SUB, resourceGroup: 'rg-b' })).toThrow(/allowed scopes/);
+  });
+
+  it('the ARM health probe lists by subscription when the first scope is subscription-wide', async () => {
+    const s = await stack({ simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) }, env: { ALLOWED_SCOPES: `${SUB2}/*` } });
+    const health = await s.get('/api/health');
+    expect(health).toMatchObject({ status: 200, body: { arm: 'ok' } });
+    expect(s.sim.requestLog((e) => e.server === 'arm' && /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters/i.test(e.url)).length).toBeGreaterThan(0);
   });
 });
