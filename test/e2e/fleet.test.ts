@@ -107,6 +107,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       await stack.host.runTimer('runSchedules');
       expect(stack.sim.cluster({ subscriptionId: DEMO_SECOND_SUBSCRIPTION_ID, resourceGroup: 'rg-payments-dev', name: 'pay-dev-a' }).state().provisioningState).toBe('Stopping');
       await page.locator('[data-testid="state-chip-pay-dev-a"][data-state="stopping"]').waitFor();
+      // The transition that appeared makes the card read its schedules again: the run's outcome shows.
+      await page.getByTestId('schedule-pay-dev-a').getByText('last run accepted').waitFor();
 
       // The cluster's activity: the stop, done by the schedule in the creator's name, and the schedule's creation.
       await page.getByTestId('activity-toggle-pay-dev-a').click();
