@@ -130,6 +130,18 @@ describe('audit retention', () => {
     expect((await s.get(auditPath())).body.data.map((e: any) => e.requestId)).toEqual(['later']);
   });
 
+  it('writes the log line redacted, like every other line', async () => {
+    const lines: string[] = [];
+    const table = TableClient.fromConnectionString(tablesConnectionString(), uniqueTableName('a'), { allowInsecureConnection: true });
+    const audit = new AuditLog(table, { log: (line) => void lines.push(line) });
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    await audit.append({ actor: { objectId: 'oid-1', name: 'Alice', via: 'user' }, action: 'stop', ...RG, cluster: 'elb-01-a', outcome: 'failed', status: 502, reason: `upstream said Authorization: Bearer ${token}`, requestId: 'r' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^audit \{/);
+    expect(lines[0]).not.toContain(token);
+    expect(lines[0]).toContain('[redacted]');
+  });
+
   it('stores nothing but appends: a second entry at the same millisecond is a second row', async () => {
     const table = TableClient.fromConnectionString(tablesConnectionString(), uniqueTableName('a'), { allowInsecureConnection: true });
     const audit = new AuditLog(table, { now: () => 1_700_000_000_000 });
