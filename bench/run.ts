@@ -10,6 +10,7 @@ import { measureTickHandshakes } from './measures/p3Handshakes.js';
 import { measureViewers } from './measures/p4Viewers.js';
 import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
 import { measureThroughput } from './measures/p7Throughput.js';
+import { measureFleet } from './measures/p8Fleet.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -35,6 +36,7 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P4', 'P6'], run: measureViewers },
   { ids: ['P5'], run: measureFlipToVisible },
   { ids: ['P7'], run: measureThroughput },
+  { ids: ['P8'], run: measureFleet },
 ];
 
 const outcomes: MeasureOutcome[] = [];

@@ -32,10 +32,14 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** The scopes of every resource group of a simulated fleet: what development auth may see. */
+/**
+ * What development auth may see of a simulated fleet: the first subscription's resource groups one by one, every
+ * further subscription as a whole (`{subscriptionId}/*`), so the local stack shows both kinds of ALLOWED_SCOPES.
+ */
 function allowedScopesOf(sim: SimulatedAzure): string {
-  const pairs = new Set(sim.clusters().map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
-  return [...pairs].join(',');
+  const [first, ...others] = sim.subscriptionIds;
+  const pairs = new Set(sim.clusters().filter((c) => c.subscriptionId === first).map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
+  return [...pairs, ...others.map((subscriptionId) => `${subscriptionId}/*`)].join(',');
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

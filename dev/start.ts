@@ -2,12 +2,15 @@
 // dashboard at http://127.0.0.1:7071/. Ctrl-C stops everything.
 import { fileURLToPath } from 'node:url';
 import { writeDemoKubeconfig } from './demoKubeconfig.js';
+import { demoFleet } from './sim/index.js';
 import { startLocalStack } from './stack.js';
 
 const stack = await startLocalStack({
   port: Number(process.env.PORT ?? 7071),
   staticDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
   env: process.env,
+  // The demo fleet and a second subscription, allowed as a whole, for the fleet view.
+  simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
 });
 
 console.log(`Dashboard         ${stack.url}/`);

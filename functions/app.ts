@@ -1,9 +1,12 @@
 // The composition root: builds every client once from the validated config and hands them to the function
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
+import { AuditLog } from '../shared/audit/auditLog.js';
+import { auditRetention } from '../shared/audit/retention.js';
 import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
-import type { Config } from '../shared/config.js';
+import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
+import { FleetService } from '../shared/fleet/fleet.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
@@ -12,13 +15,17 @@ import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
+import { auditFunctions } from './audit.js';
 import type { FunctionDefinition } from './definition.js';
+import { fleetFunctions } from './fleet.js';
 import { healthFunctions } from './health.js';
 import { inspectorFunctions } from './inspector.js';
 import { lifecycleFunctions } from './lifecycle.js';
 import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
+import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
+import { ScheduleStore } from '../shared/schedules/store.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -29,7 +36,7 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService };
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService; schedules: ScheduleStore };
   /** Releases pooled connections (process exit, tests). */
   close(): Promise<void>;
 }
@@ -78,6 +85,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   });
   const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
+  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
+  const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
 
@@ -88,14 +98,29 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         { name: 'tableStorage', check: async (abortSignal) => void (await cacheTable.createTable({ abortSignal })) },
         ...config.auth.allowedScopes.slice(0, 1).map((scope) => ({
           name: 'arm',
-          check: async (abortSignal: AbortSignal) => void (await arm(scope.subscriptionId).managedClusters.listByResourceGroup(scope.resourceGroup, { abortSignal }).next()),
+          check: async (abortSignal: AbortSignal) => {
+            const clusters = arm(scope.subscriptionId).managedClusters;
+            const listing = scope.resourceGroup === ALL_RESOURCE_GROUPS ? clusters.list({ abortSignal }) : clusters.listByResourceGroup(scope.resourceGroup, { abortSignal });
+            await listing.next();
+          },
         })),
       ],
     }),
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor }),
-    ...lifecycleFunctions({ pipeline, lifecycle }),
+    ...fleetFunctions({ pipeline, fleet }),
+    ...lifecycleFunctions({ pipeline, lifecycle, audit }),
+    ...auditFunctions({ pipeline, audit }),
+    ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
+    ...schedulesTimerFunctions({
+      store: schedules,
+      monitor,
+      lifecycle,
+      audit,
+      now,
+      retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
+    }),
     ...refreshFunctions({
       schedule: config.refresh.schedule,
       cache,
@@ -108,7 +133,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
     close: async () => {
       await cache.idle();
       await sessions.drain();

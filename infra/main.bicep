@@ -94,6 +94,8 @@ var names = {
 }
 var cacheTableName = 'monitorcache'
 var inspectorTableName = 'inspector'
+var auditTableName = 'audit'
+var schedulesTableName = 'schedules'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -105,6 +107,9 @@ var appRoles = {
 // "rg" or "subscriptionId/rg", comma-separated, blanks ignored.
 var monitoredEntries = filter(map(split(monitoredResourceGroups, ','), entry => trim(entry)), entry => !empty(entry))
 var monitoredScopes = map(monitoredEntries, entry => contains(entry, '/') ? { subscriptionId: toLower(split(entry, '/')[0]), resourceGroup: split(entry, '/')[1] } : { subscriptionId: subscription().subscriptionId, resourceGroup: entry })
+// "subscriptionId/*": every resource group of that subscription (roles assigned on the subscription).
+var monitoredGroupScopes = filter(monitoredScopes, s => s.resourceGroup != '*')
+var monitoredSubscriptions = filter(monitoredScopes, s => s.resourceGroup == '*')
 
 var staticWebAppLocations = [
   'westus2'
@@ -129,6 +134,10 @@ var appSettings = {
   TABLE_STORAGE_ENDPOINT: tableEndpoint
   CACHE_TABLE_NAME: cacheTableName
   INSPECTOR_TABLE_NAME: inspectorTableName
+  AUDIT_TABLE_NAME: auditTableName
+  SCHEDULES_TABLE_NAME: schedulesTableName
+  // Audit trail
+  AUDIT_RETENTION_DAYS: '400'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'
@@ -161,7 +170,7 @@ var appSettings = {
   ROLE_ADMIN: appRoles.admin
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
-  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health'
+  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -203,6 +212,8 @@ module storage 'modules/storage.bicep' = {
     tableNames: [
       cacheTableName
       inspectorTableName
+      auditTableName
+      schedulesTableName
     ]
   }
 }
@@ -281,15 +292,27 @@ module roleDefinitions 'modules/roleDefinitions.bicep' = {
   name: 'aksdash-roles-${resourceToken}'
   params: {
     nameSuffix: '${environmentName}-${resourceToken}'
-    assignableScopes: map(monitoredScopes, s => '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
+    assignableScopes: map(monitoredScopes, s => s.resourceGroup == '*' ? '/subscriptions/${s.subscriptionId}' : '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
     includeAdminSessionActions: useAdminCredentials
   }
 }
 
 module monitoredAccess 'modules/monitoredScopeAccess.bicep' = [
-  for (target, i) in monitoredScopes: {
+  for (target, i) in monitoredGroupScopes: {
     name: 'aksdash-access-${resourceToken}-${i}'
     scope: resourceGroup(target.subscriptionId, target.resourceGroup)
+    params: {
+      principalId: identity.outputs.principalId
+      clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid
+      kubernetesReaderRoleGuid: roleDefinitions.outputs.kubernetesReaderRoleGuid
+    }
+  }
+]
+
+module monitoredSubscriptionAccess 'modules/monitoredSubscriptionAccess.bicep' = [
+  for (target, i) in monitoredSubscriptions: {
+    name: 'aksdash-subaccess-${resourceToken}-${i}'
+    scope: subscription(target.subscriptionId)
     params: {
       principalId: identity.outputs.principalId
       clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid

@@ -20,6 +20,10 @@ export const SETTINGS = [
   { name: 'TABLE_STORAGE_ENDPOINT', description: 'https://<account>.table.core.windows.net, used with the Azure credential when no connection string is set.' },
   { name: 'CACHE_TABLE_NAME', description: 'Table of the monitor cache, generation rows and transitions.' },
   { name: 'INSPECTOR_TABLE_NAME', description: 'Table of the inspector ring.' },
+  { name: 'AUDIT_TABLE_NAME', description: 'Table of the audit trail (append-only).' },
+  { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
+  // Audit trail
+  { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
@@ -50,7 +54,7 @@ export const SETTINGS = [
   { name: 'ROLE_READ', description: 'Role for every read.' },
   { name: 'ROLE_OPERATE', description: 'Role for start and stop.' },
   { name: 'ROLE_ADMIN', description: 'Role for delete.' },
-  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for.' },
+  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for; subscriptionId/* allows every resource group of a subscription.' },
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
 ] as const satisfies readonly Setting[];
@@ -58,7 +62,7 @@ export const SETTINGS = [
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
 /** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health'];
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit'];
 
 /** Settings the platform sets itself; infra/ does not set them. */
 export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
@@ -72,7 +76,10 @@ export interface Config {
     endpoint?: string;
     cacheTable: string;
     inspectorTable: string;
+    auditTable: string;
+    schedulesTable: string;
   };
+  audit: { retentionDays: number };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
@@ -100,6 +107,7 @@ export interface Config {
     appServiceAuthEnabled: boolean;
     devPrincipal?: { name: string; roles: string[] };
     roles: { read: string; operate: string; admin: string };
+    /** resourceGroup '*' (ALL_RESOURCE_GROUPS): every resource group of the subscription. */
     allowedScopes: Scope[];
   };
   inspector: { capacity: number; uncapturedPrefixes: string[] };
@@ -151,6 +159,9 @@ class Reader {
   }
 }
 
+/** The resource group of a subscription-wide ALLOWED_SCOPES entry (subscriptionId/*). */
+export const ALL_RESOURCE_GROUPS = '*';
+
 /** The pool bound is clamped rather than refused: a typo must not take the app down. */
 export function clampPoolSize(raw: string | undefined, fallback = 32): number {
   const value = raw !== undefined && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
@@ -176,7 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
   const allowedScopes = r.list('ALLOWED_SCOPES', []).map((pair) => {
     const [subscriptionId, resourceGroup, ...rest] = pair.split('/');
     if (!subscriptionId || !resourceGroup || rest.length) {
-      throw new ConfigError('ALLOWED_SCOPES', `expected subscriptionId/resourceGroup, got "${pair}"`);
+      throw new ConfigError('ALLOWED_SCOPES', `expected subscriptionId/resourceGroup or subscriptionId/*, got "${pair}"`);
     }
     return { subscriptionId: subscriptionId.toLowerCase(), resourceGroup };
   });
@@ -187,7 +198,10 @@ export function loadConfig(env: Env = process.env): Config {
       endpoint,
       cacheTable: r.string('CACHE_TABLE_NAME', 'monitorcache'),
       inspectorTable: r.string('INSPECTOR_TABLE_NAME', 'inspector'),
+      auditTable: r.string('AUDIT_TABLE_NAME', 'audit'),
+      schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
     },
+    audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),

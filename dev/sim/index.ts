@@ -75,7 +75,7 @@ import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/a
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
 
-export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
+export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_SECOND_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
 export { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 export type * from './fleet.js';
 export type { CountersSnapshot, RequestLogEntry } from './counters.js';

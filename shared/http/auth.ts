@@ -1,7 +1,7 @@
 // Who is calling, and what they may do. In Azure, App Service Authentication validates the sign-in and injects
 // x-ms-client-principal (clients cannot set it there); we trust that header only when the app really runs behind it.
 // Locally, AUTH_MODE=development stands in a configured principal. Nothing else authenticates anyone.
-import type { Config } from '../config.js';
+import { ALL_RESOURCE_GROUPS, type Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
 
@@ -74,7 +74,10 @@ export interface Auth {
   authenticate(headers: Headers): Caller | undefined;
   /** Throws 401 (no caller) or 403 (missing permission) unless the level is met. */
   authorize(caller: Caller | undefined, level: AuthLevel): void;
-  /** The allowed scope matching the request (its configured spelling), or throws 403. */
+  /**
+   * The allowed scope matching the request (its configured spelling; the asked resource group under a
+   * subscription-wide `{subscriptionId}/*` entry), or throws 403.
+   */
   allowedScope(scope: Scope): Scope;
   readonly allowedScopes: readonly Scope[];
 }
@@ -139,8 +142,11 @@ export function createAuth(config: Config['auth']): Auth {
       const sub = scope.subscriptionId.toLowerCase();
       const rg = scope.resourceGroup.toLowerCase();
       const match = allowedScopes.find((s) => s.subscriptionId === sub && s.resourceGroup.toLowerCase() === rg);
-      if (!match) throw scopeNotAllowed();
-      return match;
+      if (match) return match;
+      if (allowedScopes.some((s) => s.subscriptionId === sub && s.resourceGroup === ALL_RESOURCE_GROUPS)) {
+        return { subscriptionId: sub, resourceGroup: scope.resourceGroup };
+      }
+      throw scopeNotAllowed();
     },
   };
 }

@@ -13,6 +13,8 @@ export interface LifecycleResult {
   transition: Transition;
   /** ARM accepted the action but the bookkeeping failed (Table Storage): what was not done. */
   degraded?: Array<{ source: string; message: string }>;
+  /** The id of ARM's operation (from Azure-AsyncOperation), for the audit trail; not part of the HTTP answer. */
+  armOperationId?: string;
 }
 
 export interface LifecycleDeps {
@@ -23,12 +25,27 @@ export interface LifecycleDeps {
   log?: (line: string) => void;
 }
 
-function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal) {
+type RawResponse = { headers?: { get?(name: string): string | undefined | null } | Record<string, string | undefined> };
+
+function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal, onResponse: (raw: RawResponse) => void) {
   const clusters = client.managedClusters;
+  const options = { abortSignal, onResponse };
   switch (action) {
-    case 'start': return clusters.start(resourceGroup, cluster, { abortSignal });
-    case 'stop': return clusters.stop(resourceGroup, cluster, { abortSignal });
-    case 'delete': return clusters.delete(resourceGroup, cluster, { abortSignal });
+    case 'start': return clusters.start(resourceGroup, cluster, options);
+    case 'stop': return clusters.stop(resourceGroup, cluster, options);
+    case 'delete': return clusters.delete(resourceGroup, cluster, options);
+  }
+}
+
+/** The operation id: the last path segment of ARM's Azure-AsyncOperation URL. */
+function operationIdOf(raw: RawResponse): string | undefined {
+  const headers = raw.headers;
+  const value = typeof headers?.get === 'function' ? headers.get('azure-asyncoperation') : (headers as Record<string, string | undefined> | undefined)?.['azure-asyncoperation'];
+  if (typeof value !== 'string') return undefined;
+  try {
+    return new URL(value).pathname.split('/').filter(Boolean).at(-1);
+  } catch {
+    return undefined;
   }
 }
 
@@ -48,7 +65,10 @@ export class LifecycleService {
 
   async act(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string): Promise<LifecycleResult> {
     const { arm, cache, transitions, upstreamTimeoutMs } = this.deps;
-    const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs));
+    let armOperationId: string | undefined;
+    const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs), (raw) => {
+      armOperationId ??= operationIdOf(raw);
+    });
     try {
       // Resolves on ARM's 202 without polling; the operation runs for minutes and is followed through the transition.
       await poller.submitted();
@@ -79,6 +99,6 @@ export class LifecycleService {
       degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
       this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${oneLineError(error)}`);
     }
-    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}) };
+    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}), ...(armOperationId ? { armOperationId } : {}) };
   }
 }

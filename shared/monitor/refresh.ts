@@ -5,6 +5,7 @@
 // reconciles them, and those of scopes nobody polls are reconciled with a fresh ARM listing.
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
 import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
+import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { oneLineError } from '../http/redaction.js';
 import type { TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
@@ -47,6 +48,8 @@ type CategoryWork = { kind: 'category'; key: string; scope: Scope; cluster: stri
 function parseKey(key: string): ListWork | CategoryWork | undefined {
   const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(':');
   if (namespace !== 'monitor' || kind !== 'aks' || !subscriptionId || !resourceGroup || rest.length) return undefined;
+  // A subscription's resource-group index (shared/fleet) is refreshed by its readers, not here.
+  if (resourceGroup === ALL_RESOURCE_GROUPS) return undefined;
   const scope = { subscriptionId, resourceGroup };
   if (cluster === undefined) return { kind: 'list', key, scope };
   if (!category || !isMonitorCategory(category)) return undefined;

@@ -80,11 +80,12 @@ describe('infra/ Bicep structure', () => {
     }
   });
 
-  it('gives resource-group modules a scope from a subscription-scope file, and none to subscription modules', () => {
+  it('gives resource-group modules a scope from a subscription-scope file, and subscription modules none or another subscription', () => {
     for (const file of files.filter((f) => f.targetScope === 'subscription')) {
       for (const module of file.modules) {
         const target = moduleFile(file, module.path)!;
-        expect(module.hasScope, `${name(file)} → ${module.path}`).toBe(target.targetScope === 'resourceGroup');
+        if (target.targetScope === 'resourceGroup') expect(module.hasScope, `${name(file)} → ${module.path}`).toBe(true);
+        else if (module.hasScope) expect(file.code, `${name(file)} → ${module.path}`).toMatch(new RegExp(String.raw`module ${module.symbol} [^\n]*\n[^\n]*\n[^\n]*\n\s*scope: subscription\(`));
       }
     }
   });

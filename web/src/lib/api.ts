@@ -2,6 +2,7 @@
 // Every answer goes through a normaliser that keeps what it recognises and drops the rest,
 // so a view never crashes on a field the backend renamed or has not filled in yet.
 // DOM-free on purpose: unit tests import it under Node.
+import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
 
 export interface Scope {
   subscriptionId: string;
@@ -545,6 +546,13 @@ export interface ApiClient {
   category<C extends Category>(scope: Scope, cluster: string, category: C): Promise<Envelope<CategoryData[C]>>;
   lifecycle(action: LifecycleAction, scope: Scope, cluster: string): Promise<LifecycleResult>;
   inspector(limit: number): Promise<InspectorItem[]>;
+  fleet(): Promise<Fleet>;
+  audit(scope: Scope, cluster?: string, limit?: number): Promise<{ entries: AuditEntry[]; continuationToken?: string }>;
+  schedules(scope: Scope): Promise<Schedule[]>;
+  createSchedule(input: Scope & Pick<Schedule, 'cluster' | 'action' | 'cron' | 'timeZone'>): Promise<Schedule | undefined>;
+  /** keepRunningUntil: an ISO time, or null to clear it. */
+  updateSchedule(id: string, changes: { enabled?: boolean; keepRunningUntil?: string | null }): Promise<Schedule | undefined>;
+  deleteSchedule(id: string): Promise<void>;
 }
 
 const scopeQuery = (scope: Scope) =>
@@ -619,6 +627,25 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async inspector(limit) {
       return normalizeInspector((await call(`/api/inspector?limit=${limit}`)).body);
+    },
+    async fleet() {
+      return normalizeFleet((await call('/api/monitor/fleet')).body);
+    },
+    async audit(scope, cluster, limit = 50) {
+      const filter = cluster ? `&cluster=${encodeURIComponent(cluster)}` : '';
+      return normalizeAudit((await call(`/api/audit?${scopeQuery(scope)}${filter}&limit=${limit}`)).body);
+    },
+    async schedules(scope) {
+      return normalizeSchedules((await call(`/api/schedules?${scopeQuery(scope)}`)).body);
+    },
+    async createSchedule(input) {
+      return normalizeSchedule((await call('/api/schedules', { method: 'POST', json: input })).body);
+    },
+    async updateSchedule(id, changes) {
+      return normalizeSchedule((await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'PUT', json: changes })).body);
+    },
+    async deleteSchedule(id) {
+      await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' });
     },
   };
 }
