@@ -53,7 +53,7 @@ describe('audit entries of button actions', () => {
     });
     expect(accepted.armOperationId).toMatch(/^[A-Za-z0-9-]+$/);
     expect(accepted.reason).toBeUndefined();
-    expect(refused.reason).toMatch(/Another operation/);
+    expect(refused.reason).toMatch(/in progress start managed cluster operation/);
     expect(refused.armOperationId).toBeUndefined();
     expect(failed.reason).toBeDefined();
 
