@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   unsupportedMediaType: 415,
   throttled: 429,
   internalError: 500,
+  misconfigured: 500,
   upstreamError: 502,
   upstreamUnavailable: 503,
   upstreamTimeout: 504,
