@@ -4,7 +4,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
-import { oneLineError } from '../http/redaction.js';
+import { oneLineError, redactText } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
 
@@ -37,7 +37,7 @@ function refusal(error: unknown, cluster: string): ApiError {
   const status = (error as { statusCode?: number } | null | undefined)?.statusCode;
   if (status === 404) return notFound('clusterNotFound', `No cluster ${cluster} in this resource group`);
   if (status === 409) {
-    const reason = error instanceof Error && error.message ? error.message : 'Another operation is in progress';
+    const reason = error instanceof Error && error.message ? redactText(error.message) : 'Another operation is in progress';
     return conflict(reason, 'operationNotAllowed');
   }
   return fromUpstreamError(error) ?? (error as ApiError);
