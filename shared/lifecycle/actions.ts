@@ -55,8 +55,9 @@ export class LifecycleService {
     } catch (error) {
       const refused = refusal(error, cluster);
       if (refused.status === 404) {
-        // Gone: nothing of it may be served again (its list entry included).
-        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
+        // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
+        // stored, and nothing is created for it.
+        await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
       }
       throw refused;
     }
