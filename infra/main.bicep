@@ -58,6 +58,10 @@ param staticWebAppLocation string = ''
 @description('Extra https origin the SPA is also served from (a custom domain on the Static Web App), e.g. https://dashboard.contoso.com. Allowed by CORS and as a post-login redirect.')
 param customWebOrigin string = ''
 
+@secure()
+@description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
+param inspectorPseudonymKey string = newGuid()
+
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
 
@@ -162,6 +166,7 @@ var appSettings = {
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
   INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health'
+  INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {

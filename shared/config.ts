@@ -55,6 +55,7 @@ export const SETTINGS = [
   { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for.' },
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
+  { name: 'INSPECTOR_PSEUDONYM_KEY', description: 'Secret key of the callers\' pseudonyms in captures (HMAC); empty: a random key per instance.' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -107,7 +108,7 @@ export interface Config {
     roles: { read: string; operate: string; admin: string };
     allowedScopes: Scope[];
   };
-  inspector: { capacity: number; uncapturedPrefixes: string[] };
+  inspector: { capacity: number; uncapturedPrefixes: string[]; pseudonymKey?: string };
 }
 
 class Reader {
@@ -240,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     inspector: {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
       uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
+      pseudonymKey: r.optional('INSPECTOR_PSEUDONYM_KEY'),
     },
   };
 }

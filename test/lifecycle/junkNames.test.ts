@@ -38,7 +38,7 @@ async function flood(s: TestStack): Promise<void> {
     expect(res.body.error.code).toBe('clusterNotFound');
   }
   for (let i = 0; i < JUNK_ACTIONS; i++) {
-    const action = (['start', 'stop', 'delete'] as const)[i % 3];
+    const action = (['start', 'stop', 'delete'] as const)[i % 3]!;
     const res = await s.act(action, `phantom-${i}`);
     // ARM answers a delete of a missing resource with 204 (accepted: its transition ends at the next list read).
     expect(res.status).toBe(action === 'delete' ? 202 : 404);
