@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   clusterNotFound: 404,
   notFound: 404,
   methodNotAllowed: 405,
+  misdirectedRequest: 421,
   conflict: 409,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
