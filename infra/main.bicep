@@ -120,7 +120,11 @@ var staticWebAppLocations = [
 var webLocation = !empty(staticWebAppLocation) ? staticWebAppLocation : (contains(staticWebAppLocations, location) ? location : 'westeurope')
 
 // Where the SPA is served from: the Static Web App's default host, plus a custom domain when one is configured.
-var webOrigins = concat([web.outputs.origin], empty(customWebOrigin) ? [] : [customWebOrigin])
+// An origin is https://host[:port], nothing else: CORS and the login redirect trust it. Bicep has no fail(), so an
+// invalid value stops the deployment by parsing its own error message as JSON (the message shows in the error).
+var customWebOriginValid = empty(customWebOrigin) || (startsWith(customWebOrigin, 'https://') && length(customWebOrigin) > 8 && !contains(substring(customWebOrigin, 8), '/') && !contains(customWebOrigin, '*'))
+var customOrigin = customWebOriginValid ? customWebOrigin : json('customWebOrigin must be https://host[:port] without a path, got: ${customWebOrigin}')
+var webOrigins = concat([web.outputs.origin], empty(customOrigin) ? [] : [customOrigin])
 
 var armEndpoint = environment().resourceManager
 var tableEndpoint = 'https://${names.storage}.table.${environment().suffixes.storage}'
