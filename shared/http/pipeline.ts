@@ -4,12 +4,12 @@
 //   → handler → JSON response with x-request-id, errors as the envelope → inspector capture → one log line.
 // Rejected requests never reach the handler, Table Storage or upstream, and are not captured (logged instead):
 // anonymous or malformed traffic must not be able to write to storage or push real calls out of the ring.
+import { randomBytes } from 'node:crypto';
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
-import { randomBytes } from 'node:crypto';
 import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
 import { describeError, redactJson, redactQuery, redactText } from './redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';

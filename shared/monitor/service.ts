@@ -149,16 +149,17 @@ export class MonitorService {
     }));
     // The category row is read alongside the list: a hit costs one Table round trip, not two. A fill waits for the
     // list's verdict (admit), so a stopped or unknown cluster is never contacted and an unknown name creates no row.
+    // A background refresh of a stale row fetches without admit: the fetcher checks again.
+    const running = async () => {
+      const { cluster } = await listed;
+      if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
+      return cluster;
+    };
     const reading = this.deps.cache
       .read(
         categoryKey(scope, clusterName, category),
-        async () => this.fetchCategory(scope, (await listed).cluster!.name, category),
-        {
-          serveStaleOnError: isUpstreamFault,
-          admit: async () => {
-            if ((await listed).cluster?.powerState !== 'Running') throw new ClusterNotReadable();
-          },
-        },
+        async () => this.fetchCategory(scope, (await running()).name, category),
+        { serveStaleOnError: isUpstreamFault, admit: async () => void (await running()) },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
