@@ -52,6 +52,8 @@ export class LifecycleService {
     try {
       // Resolves on ARM's 202 without polling; the operation runs for minutes and is followed through the transition.
       await poller.submitted();
+      // ARM answers a delete of a resource that does not exist with 204: done at once, nothing was there.
+      if (action === 'delete' && poller.isDone) throw Object.assign(new Error('no such cluster'), { statusCode: 404 });
     } catch (error) {
       const refused = refusal(error, cluster);
       if (refused.status === 404) {
