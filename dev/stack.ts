@@ -26,6 +26,8 @@ export interface LocalStackOptions extends AppOptions {
 export interface LocalStack {
   url: string;
   config: Config;
+  /** The Table Storage connection string the stack started or was given (what the config uses unless env overrides it). */
+  ownTables: string;
   sim: SimulatedAzure;
   app: App;
   host: LocalHost;
@@ -77,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       staticDir: options.staticDir,
       log: options.hostLog,
     });
-    return { url: host.url, config, sim, app, host, close: stop };
+    return { url: host.url, config, ownTables: tables, sim, app, host, close: stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

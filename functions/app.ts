@@ -9,6 +9,7 @@ import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
 import { FleetService } from '../shared/fleet/fleet.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
+import { redactText } from '../shared/http/redaction.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
@@ -43,7 +44,9 @@ export interface App {
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
-  const log = options.log ?? ((level, line) => (level === 'info' ? console.log(line) : console[level](line)));
+  const sink = options.log ?? ((level, line) => (level === 'info' ? console.log(line) : console[level](line)));
+  // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
+  const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);
   const cacheTable = createTableClient(config.tables, config.tables.cacheTable, credential);
   const inspectorTable = createTableClient(config.tables, config.tables.inspectorTable, credential);

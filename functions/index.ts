@@ -1,10 +1,10 @@
 // Entry of the Functions host (func start, Azure): registers every definition of the composition root, and drains
-// the Kubernetes session pool (closes its keep-alive connections) when the host shuts the worker down.
+// the Kubernetes session pool (closes its keep-alive connections) when the host shuts the worker down. A refused
+// setting registers routes that all answer 500 misconfigured instead (functions/startup.ts).
 import { app } from '@azure/functions';
-import { loadConfig } from '../shared/config.js';
-import { createApp } from './app.js';
+import { startFunctions } from './startup.js';
 import { registerFunctions } from './register.js';
 
-const built = createApp(loadConfig());
-registerFunctions(app, built.definitions);
-app.hook.appTerminate(() => built.close());
+const started = startFunctions();
+registerFunctions(app, started.definitions);
+app.hook.appTerminate(() => started.close());

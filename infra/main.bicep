@@ -58,6 +58,10 @@ param staticWebAppLocation string = ''
 @description('Extra https origin the SPA is also served from (a custom domain on the Static Web App), e.g. https://dashboard.contoso.com. Allowed by CORS and as a post-login redirect.')
 param customWebOrigin string = ''
 
+@secure()
+@description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
+param inspectorPseudonymKey string = newGuid()
+
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
 
@@ -121,7 +125,11 @@ var staticWebAppLocations = [
 var webLocation = !empty(staticWebAppLocation) ? staticWebAppLocation : (contains(staticWebAppLocations, location) ? location : 'westeurope')
 
 // Where the SPA is served from: the Static Web App's default host, plus a custom domain when one is configured.
-var webOrigins = concat([web.outputs.origin], empty(customWebOrigin) ? [] : [customWebOrigin])
+// An origin is https://host[:port], nothing else: CORS and the login redirect trust it. Bicep has no fail(), so an
+// invalid value stops the deployment by parsing its own error message as JSON (the message shows in the error).
+var customWebOriginValid = empty(customWebOrigin) || (startsWith(customWebOrigin, 'https://') && length(customWebOrigin) > 8 && !contains(substring(customWebOrigin, 8), '/') && !contains(customWebOrigin, '*'))
+var customOrigin = customWebOriginValid ? customWebOrigin : json('customWebOrigin must be https://host[:port] without a path, got: ${customWebOrigin}')
+var webOrigins = concat([web.outputs.origin], empty(customOrigin) ? [] : [customOrigin])
 
 var armEndpoint = environment().resourceManager
 var tableEndpoint = 'https://${names.storage}.table.${environment().suffixes.storage}'
@@ -171,6 +179,7 @@ var appSettings = {
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
   INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit'
+  INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {

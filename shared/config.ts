@@ -5,7 +5,7 @@ import type { Scope } from './scope.js';
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
-  constructor(setting: string, problem: string) {
+  constructor(readonly setting: string, problem: string) {
     super(`Setting ${setting}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -49,6 +49,8 @@ export const SETTINGS = [
   // Request pipeline
   { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) or development (a fixed local principal).' },
   { name: 'WEBSITE_AUTH_ENABLED', description: 'Set by App Service when App Service Authentication is on.' },
+  { name: 'WEBSITE_INSTANCE_ID', description: 'Set by App Service / Functions in Azure: AUTH_MODE=development is refused when it is.' },
+  { name: 'WEBSITE_SITE_NAME', description: 'Set by App Service / Functions in Azure: AUTH_MODE=development is refused when it is.' },
   { name: 'DEV_PRINCIPAL_NAME', description: 'With AUTH_MODE=development: the local caller.' },
   { name: 'DEV_PRINCIPAL_ROLES', description: 'With AUTH_MODE=development: comma-separated roles of the local caller.' },
   { name: 'ROLE_READ', description: 'Role for every read.' },
@@ -57,6 +59,7 @@ export const SETTINGS = [
   { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for; subscriptionId/* allows every resource group of a subscription.' },
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
+  { name: 'INSPECTOR_PSEUDONYM_KEY', description: 'Secret key of the callers\' pseudonyms in captures (HMAC); empty: a random key per instance.' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -65,7 +68,10 @@ export type SettingName = (typeof SETTINGS)[number]['name'];
 export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit'];
 
 /** Settings the platform sets itself; infra/ does not set them. */
-export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
+export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED', 'WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];
+
+/** Settings only the App Service / Functions platform sets: any of them means the app runs in Azure. */
+const AZURE_PLATFORM_MARKERS: readonly SettingName[] = ['WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];
 
 export type AzureCredentialMode = 'managedIdentity' | 'default' | 'static';
 export type AuthMode = 'appService' | 'development';
@@ -110,7 +116,7 @@ export interface Config {
     /** resourceGroup '*' (ALL_RESOURCE_GROUPS): every resource group of the subscription. */
     allowedScopes: Scope[];
   };
-  inspector: { capacity: number; uncapturedPrefixes: string[] };
+  inspector: { capacity: number; uncapturedPrefixes: string[]; pseudonymKey?: string };
 }
 
 class Reader {
@@ -183,6 +189,11 @@ export function loadConfig(env: Env = process.env): Config {
   const mode = r.oneOf<AuthMode>('AUTH_MODE', ['appService', 'development'], 'appService');
   const devName = r.optional('DEV_PRINCIPAL_NAME');
   if (mode === 'development' && !devName) throw new ConfigError('DEV_PRINCIPAL_NAME', 'required with AUTH_MODE=development');
+  // Development auth gives every caller every role: it must never survive a publish of local settings to Azure.
+  const inAzure = AZURE_PLATFORM_MARKERS.find((name) => r.optional(name) !== undefined);
+  if (mode === 'development' && inAzure) {
+    throw new ConfigError('AUTH_MODE', `development is refused in Azure (${inAzure} is set); use appService`);
+  }
 
   const allowedScopes = r.list('ALLOWED_SCOPES', []).map((pair) => {
     const [subscriptionId, resourceGroup, ...rest] = pair.split('/');
@@ -244,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     inspector: {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
       uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
+      pseudonymKey: r.optional('INSPECTOR_PSEUDONYM_KEY'),
     },
   };
 }

@@ -118,6 +118,8 @@ export interface JobSpec {
   backoffLimit?: number;
   /** Failed pod attempts (failed jobs; default backoffLimit + 1). */
   failedAttempts?: number;
+  /** The Failed condition's message (failed jobs; default Kubernetes' backoff-limit text). */
+  failureMessage?: string;
 }
 
 export interface EventSpec {

@@ -7,8 +7,11 @@ import {
   clusterListKey,
   clusterPrefix,
   keyMatchesPrefix,
+  countersOfPartition,
   keyOfRow,
   locateKey,
+  READING_ROW_PREFIX,
+  TRANSITION_ROW_PREFIX,
   targetOfPrefix,
   GENERATION_ROW_KEY,
   type KeyLocation,
@@ -68,6 +71,27 @@ export interface ReadOptions {
    * if this returns true; otherwise the error propagates. E.g. ARM 429 → serve the old reading, marked degraded.
    */
   serveStaleOnError?: (error: unknown) => boolean;
+  /**
+   * Awaited before a fill (never on a hit); throwing refuses the fill before any row is created or written. E.g. the
+   * cluster list must show the cluster first, so a read of a name that does not exist leaves nothing behind.
+   */
+  admit?: () => Promise<void>;
+}
+
+/** One row of the timer's table scan. */
+export interface ScannedRow {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  /** Every other column the scan selected. */
+  [column: string]: unknown;
+}
+
+/** The whole table in one query (key columns and timestamps, plus what the caller asked for), sorted by row kind. */
+export interface TableScan {
+  readings: Array<{ key: string; partitionKey: string; rowKey: string; etag: string; fetchedAtMs: number; lastReadAtMs?: number }>;
+  generations: Array<{ partitionKey: string; etag: string; touchedAtMs?: number }>;
+  transitions: ScannedRow[];
 }
 
 export interface CacheEntry<T> {
@@ -173,7 +197,12 @@ type ReadingEntity = {
   lastReadAt?: number;
 } & Record<string, unknown>;
 
-const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt'];
+const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touchedAt'];
+/**
+ * A generation row may go once idle this long (and at least TTL + SWR): far longer than any fill lasts (bounded by
+ * UPSTREAM_TIMEOUT_MS, at most 2 min), so no fill in flight can hold a snapshot of a removed row.
+ */
+const MIN_GENERATION_IDLE_MS = 10 * 60_000;
 const CHUNK = 100; // operations per transaction
 const PARALLEL = 8;
 
@@ -188,6 +217,7 @@ export class MonitorCache {
   private readonly ttlMs: number;
   private readonly swrMs: number;
   private readonly hotWindowMs: number;
+  private readonly generationIdleMs: number;
   private readonly writeAttempts: number;
   private readonly now: () => number;
   private readonly log: CacheLog;
@@ -204,12 +234,13 @@ export class MonitorCache {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
     if (!(options.swrSeconds >= 0)) throw new RangeError('swrSeconds must be >= 0');
     this.table = options.table;
-    this.generations = new Generations(options.table, options.bumpAttempts ?? 25);
     this.ttlMs = options.ttlSeconds * 1000;
     this.swrMs = options.swrSeconds * 1000;
+    this.now = options.now ?? Date.now;
+    this.generationIdleMs = Math.max(this.ttlMs + this.swrMs, MIN_GENERATION_IDLE_MS);
+    this.generations = new Generations(options.table, { bumpAttempts: options.bumpAttempts ?? 25, now: this.now, restampAfterMs: this.generationIdleMs / 2 });
     this.hotWindowMs = (options.hotWindowSeconds ?? 2 * options.ttlSeconds) * 1000;
     this.writeAttempts = options.writeAttempts ?? 10;
-    this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => {});
   }
 
@@ -248,6 +279,7 @@ export class MonitorCache {
     }
 
     try {
+      if (options.admit) await options.admit();
       const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now });
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
@@ -311,11 +343,11 @@ export class MonitorCache {
    * Readings someone read within the hot window (default 2 × TTL) that are older than `minAgeSeconds`
    * (default TTL), oldest first. One scan of the reading rows (key columns and timestamps only).
    */
-  async listRefreshCandidates(now = this.now(), options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}): Promise<RefreshCandidate[]> {
+  async listRefreshCandidates(now = this.now(), options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}, scan?: TableScan): Promise<RefreshCandidate[]> {
     const minAgeMs = options.minAgeSeconds !== undefined ? options.minAgeSeconds * 1000 : this.ttlMs;
     const hotMs = options.hotWindowSeconds !== undefined ? options.hotWindowSeconds * 1000 : this.hotWindowMs;
     const candidates: RefreshCandidate[] = [];
-    for (const row of await this.scanReadings()) {
+    for (const row of (scan ?? (await this.scan())).readings) {
       if (row.lastReadAtMs === undefined || now - row.lastReadAtMs > hotMs) continue;
       if (now - row.fetchedAtMs <= minAgeMs) continue;
       candidates.push({ key: row.key, fetchedAtMs: row.fetchedAtMs, lastReadAtMs: row.lastReadAtMs, ageSeconds: (now - row.fetchedAtMs) / 1000 });
@@ -347,9 +379,9 @@ export class MonitorCache {
    * (a row still being read, e.g. served stale while upstream fails, is kept). Deletes If-Match the ETag seen
    * by the scan, so a row refreshed or read meanwhile survives. Returns the number removed.
    */
-  async removeExpired(now = this.now()): Promise<number> {
+  async removeExpired(now = this.now(), scan?: TableScan): Promise<number> {
     const limitMs = this.ttlMs + this.swrMs;
-    const expired = (await this.scanReadings()).filter(
+    const expired = (scan ?? (await this.scan())).readings.filter(
       (row) => now - row.fetchedAtMs > limitMs && now - (row.lastReadAtMs ?? row.fetchedAtMs) > limitMs,
     );
     let removed = 0;
@@ -362,6 +394,67 @@ export class MonitorCache {
       }
     });
     return removed;
+  }
+
+  /**
+   * Removes the generation rows of clusters nothing needs any more: no reading under them and no transition in the
+   * scan, and idle (not stamped by a fill or a purge) for at least TTL + SWR and 10 min. So the table's size follows
+   * the fleet, not the traffic. Scope rows stay (their number is bounded by ALLOWED_SCOPES). Deletes If-Match the
+   * ETag the scan saw: a row a fill or a purge touched meanwhile stays. A row written before rows were stamped is
+   * stamped now and judged by a later run. Returns the number removed.
+   */
+  async removeUnneededGenerations(now = this.now(), scan?: TableScan): Promise<number> {
+    const rows = scan ?? (await this.scan());
+    const withReadings = new Set(rows.readings.map((row) => row.partitionKey));
+    const withTransition = new Set(rows.transitions.map((row) => `${row.partitionKey}:${row.rowKey.slice(TRANSITION_ROW_PREFIX.length)}`));
+    const clusterRows = rows.generations.filter((row) => {
+      try {
+        return countersOfPartition(row.partitionKey).includes('counter');
+      } catch {
+        return false;
+      }
+    });
+    let removed = 0;
+    await forEachLimited(clusterRows, PARALLEL, async (row) => {
+      if (withReadings.has(row.partitionKey) || withTransition.has(row.partitionKey)) return;
+      try {
+        if (row.touchedAtMs === undefined) {
+          await this.table.updateEntity({ partitionKey: row.partitionKey, rowKey: GENERATION_ROW_KEY, touchedAt: now }, 'Merge', { etag: row.etag });
+        } else if (now - row.touchedAtMs > this.generationIdleMs) {
+          await this.table.deleteEntity(row.partitionKey, GENERATION_ROW_KEY, { etag: row.etag });
+          removed += 1;
+        }
+      } catch (error) {
+        if (!isNotFound(error) && !isPreconditionFailed(error)) throw this.invalidationError('removeUnneededGenerations', error);
+      }
+    });
+    return removed;
+  }
+
+  /**
+   * Every row of the table in one query: readings (with their timestamps), generation rows (with their stamp) and
+   * transition rows (with `columns`). The timer makes one of these per run and judges everything by it.
+   */
+  async scan(columns: readonly string[] = []): Promise<TableScan> {
+    const result: TableScan = { readings: [], generations: [], transitions: [] };
+    const pages = this.table.listEntities<ScannedRow>({ queryOptions: { select: [...new Set([...SCAN_SELECT, ...columns])] } });
+    for await (const entity of pages) {
+      const { partitionKey, rowKey, etag } = entity;
+      if (rowKey === GENERATION_ROW_KEY) {
+        result.generations.push({ partitionKey, etag, ...(typeof entity.touchedAt === 'number' ? { touchedAtMs: entity.touchedAt } : {}) });
+      } else if (rowKey.startsWith(TRANSITION_ROW_PREFIX)) {
+        result.transitions.push(entity);
+      } else if (rowKey.startsWith(READING_ROW_PREFIX) && typeof entity.fetchedAt === 'number') {
+        let key: string;
+        try {
+          key = keyOfRow(partitionKey, rowKey);
+        } catch {
+          continue;
+        }
+        result.readings.push({ key, partitionKey, rowKey, etag, fetchedAtMs: entity.fetchedAt, ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}) });
+      }
+    }
+    return result;
   }
 
   // --- invalidation -----------------------------------------------------------------------------------------
@@ -431,6 +524,36 @@ export class MonitorCache {
     }
   }
 
+  /**
+   * A cluster upstream says does not exist: purges what is stored of it, creating nothing for it. Without its
+   * generation row there is no reading of it and no fill in flight (a fill creates the row before its fetch), so
+   * there is nothing to do; a name that never existed leaves no trace, however often it is asked for.
+   * `list`: the scope's cluster list goes too (a lifecycle 404: a list fetched before it must not be stored after);
+   * the scope's row is one of the allowed scopes', so this creates nothing that traffic could multiply.
+   */
+  async forgetCluster(scope: MonitorScope, cluster: string, options: { list?: boolean } = {}): Promise<InvalidationResult> {
+    const prefix = clusterPrefix(scope, cluster);
+    const target = targetOfPrefix(prefix);
+    if (target.level !== 'cluster') throw new Error(`unexpected prefix level ${target.level}`);
+    let exists: boolean;
+    try {
+      exists = (await this.generations.read(target.partitionKey)) !== undefined;
+    } catch (error) {
+      throw this.invalidationError(prefix, error);
+    }
+    if (exists) return options.list ? this.invalidateCluster(scope, cluster) : this.invalidatePrefix(prefix);
+    if (!options.list) return { level: 'none', bumped: 0, deleted: 0 };
+    const list = locateKey(clusterListKey(scope));
+    try {
+      await this.generations.bump(list.own.partitionKey, ['list']);
+      this.detachInflight(list.key, true);
+      const deleted = await this.deletePartitionRows(list.partitionKey, [list.rowKey]);
+      return { level: 'key', bumped: 1, deleted };
+    } catch (error) {
+      throw this.invalidationError(list.key, error);
+    }
+  }
+
   // --- internals: reading rows ------------------------------------------------------------------------------
 
   private async getReading(location: KeyLocation): Promise<StoredRow | undefined> {
@@ -476,29 +599,6 @@ export class MonitorCache {
         if (!isNotFound(error)) this.log({ level: 'debug', event: 'cache.touch.failed', key, detail: describeError(error) });
       }),
     );
-  }
-
-  private async scanReadings(): Promise<Array<{ key: string; partitionKey: string; rowKey: string; etag: string; fetchedAtMs: number; lastReadAtMs?: number }>> {
-    const rows = [];
-    const pages = this.table.listEntities<ReadingEntity>({ queryOptions: { filter: READING_ROWS_FILTER, select: SCAN_SELECT } });
-    for await (const entity of pages) {
-      if (typeof entity.fetchedAt !== 'number') continue;
-      let key: string;
-      try {
-        key = keyOfRow(entity.partitionKey, entity.rowKey);
-      } catch {
-        continue;
-      }
-      rows.push({
-        key,
-        partitionKey: entity.partitionKey,
-        rowKey: entity.rowKey,
-        etag: entity.etag,
-        fetchedAtMs: entity.fetchedAt,
-        ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
-      });
-    }
-    return rows;
   }
 
   // --- internals: fills -------------------------------------------------------------------------------------

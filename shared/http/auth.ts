@@ -30,7 +30,8 @@ export interface ClientPrincipal {
 
 export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
 const MAX_PRINCIPAL_HEADER_CHARS = 32 * 1024;
-const ROLE_CLAIM_TYPES = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+/** App roles arrive as claims of this type. The header's own role_typ is not trusted to name another claim type. */
+const ROLE_CLAIM_TYPE = 'roles';
 const NAME_CLAIM_TYPES = ['name', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
 const ID_CLAIM_TYPES = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'sub'];
 
@@ -108,8 +109,7 @@ export function createAuth(config: Config['auth']): Auth {
     if (!principal) return undefined;
     const claim = (types: readonly (string | undefined)[]) =>
       types.map((t) => t && principal.claims.find((c) => c.typ === t)?.val).find((v) => !!v);
-    const roleTypes = new Set([principal.role_typ, ...ROLE_CLAIM_TYPES].filter(Boolean));
-    const roles = [...new Set(principal.claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val))];
+    const roles = [...new Set(principal.claims.filter((c) => c.typ === ROLE_CLAIM_TYPE).map((c) => c.val))];
     const userId = headers.get('x-ms-client-principal-id') ?? claim(ID_CLAIM_TYPES);
     const name = claim([principal.name_typ, ...NAME_CLAIM_TYPES]) ?? headers.get('x-ms-client-principal-name') ?? userId ?? 'unknown';
     return {

@@ -4,6 +4,7 @@ import { ApiException, type CoreV1Event, type V1Node, type V1Pod } from '@kubern
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
+import { redactText } from '../http/redaction.js';
 
 export interface ReadOptions {
   /** Epoch ms of the reading (ages are computed against it). Default Date.now. */
@@ -274,7 +275,7 @@ export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
     reason: event.reason ?? '',
     object: `${event.involvedObject?.kind ?? ''}/${event.involvedObject?.name ?? ''}`,
     namespace: event.metadata?.namespace ?? '',
-    message: event.message ?? '',
+    message: redactText(event.message ?? ''), // workloads write what they like into events
     count: event.count ?? event.series?.count ?? 1,
     lastSeen,
     ageSeconds: ageSeconds(lastSeen, now),

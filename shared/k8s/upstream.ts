@@ -2,6 +2,7 @@
 // body) becomes the read's empty default plus an entry in `degraded`; a programming error is thrown.
 import { STATUS_CODES } from 'node:http';
 import { ApiException } from '@kubernetes/client-node';
+import { redactText } from '../http/redaction.js';
 
 /** One part of a reading that could not be fetched; shows as `degraded: [...]` in monitor responses. */
 export interface Degraded {
@@ -98,6 +99,8 @@ function statusMessage(error: ApiException<unknown>): string | undefined {
   return undefined;
 }
 
+/** Upstream messages go to every reader and into the cache: redacted first (a Status may quote a workload), then cut. */
 function clip(text: string): string {
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+  const safe = redactText(text);
+  return safe.length > MAX_MESSAGE ? `${safe.slice(0, MAX_MESSAGE - 1)}…` : safe;
 }

@@ -4,7 +4,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
-import { oneLineError } from '../http/redaction.js';
+import { oneLineError, redactText } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
 
@@ -54,7 +54,7 @@ function refusal(error: unknown, cluster: string): ApiError {
   const status = (error as { statusCode?: number } | null | undefined)?.statusCode;
   if (status === 404) return notFound('clusterNotFound', `No cluster ${cluster} in this resource group`);
   if (status === 409) {
-    const reason = error instanceof Error && error.message ? error.message : 'Another operation is in progress';
+    const reason = error instanceof Error && error.message ? redactText(error.message) : 'Another operation is in progress';
     return conflict(reason, 'operationNotAllowed');
   }
   return fromUpstreamError(error) ?? (error as ApiError);
@@ -72,11 +72,14 @@ export class LifecycleService {
     try {
       // Resolves on ARM's 202 without polling; the operation runs for minutes and is followed through the transition.
       await poller.submitted();
+      // ARM answers a delete of a resource that does not exist with 204: done at once, nothing was there.
+      if (action === 'delete' && poller.isDone) throw Object.assign(new Error('no such cluster'), { statusCode: 404 });
     } catch (error) {
       const refused = refusal(error, cluster);
       if (refused.status === 404) {
-        // Gone: nothing of it may be served again (its list entry included).
-        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
+        // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
+        // stored, and nothing is created for it.
+        await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
       }
       throw refused;
     }

@@ -81,6 +81,8 @@ interface StoredTransition {
 }
 
 const TRANSITION_ROWS_FILTER = rowKeyPrefixFilter(TRANSITION_ROW_PREFIX);
+/** The columns of a transition row, for a scan that reads them along with everything else. */
+export const TRANSITION_COLUMNS = ['subscriptionId', 'resourceGroup', 'cluster', 'action', 'expectedPowerState', 'startedAt', 'deadline', 'startedBy', 'source', 'status', 'timedOutAt'] as const;
 
 function scopePartition(scope: Scope): string {
   return locateKey(clusterListKey(scope)).partitionKey;
@@ -149,6 +151,11 @@ export class TransitionStore {
   }
 
   /** Every transition row of the table, with its scope (the timer's sweep). */
+  /** The transitions among rows of a whole-table scan (MonitorCache.scan with TRANSITION_COLUMNS): no query of its own. */
+  fromScan(rows: readonly Record<string, unknown>[]): Array<{ scope: Scope; transition: Transition }> {
+    return rows.map((row) => fromEntity(row as unknown as TransitionEntity)).map((stored) => ({ scope: stored.scope, transition: stored.transition }));
+  }
+
   async listAll(): Promise<Array<{ scope: Scope; transition: Transition }>> {
     const found: Array<{ scope: Scope; transition: Transition }> = [];
     for await (const row of this.table.listEntities<TransitionEntity>({ queryOptions: { filter: TRANSITION_ROWS_FILTER } })) {

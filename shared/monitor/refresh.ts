@@ -1,13 +1,14 @@
 // The background refresh (timer function): re-reads rows that dashboards read recently and that are past their TTL,
 // so polls keep hitting fresh rows. It only refreshes rows that still exist, every write is generation-guarded
 // (an invalidation in between wins), and a cluster ARM no longer lists has its rows removed, never rewritten.
-// Rows nobody reads are left to expire and removed past TTL + SWR. Transitions are followed too: every list refresh
-// reconciles them, and those of scopes nobody polls are reconciled with a fresh ARM listing.
+// Rows nobody reads are left to expire and removed past TTL + SWR, and so are the generation rows of clusters nothing
+// is stored for. Transitions are followed too: every list refresh reconciles them, and those of scopes nobody polls
+// are reconciled with a fresh ARM listing. One scan of the table per run decides all of it (scans cross partitions).
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
 import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { oneLineError } from '../http/redaction.js';
-import type { TransitionStore } from '../lifecycle/transitions.js';
+import { TRANSITION_COLUMNS, type TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
 import type { MonitorService } from './service.js';
@@ -22,6 +23,8 @@ export interface RefreshRunResult {
   /** Clusters whose rows were removed because the scope's list no longer shows them. */
   removedGone: number;
   expired: number;
+  /** Generation rows of clusters with nothing stored, idle past TTL + SWR (and 10 min). */
+  generationsRemoved: number;
   /** Scopes nobody polls whose transitions were reconciled with a fresh ARM listing (not stored). */
   transitionScopes: number;
   /** Candidates (and transition scopes) left for the next run when the time budget ran out. */
@@ -69,7 +72,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const elapsed = deps.elapsed ?? (() => performance.now());
   const runStarted = elapsed();
   const outOfTime = () => elapsed() - runStarted >= deps.budgetMs;
-  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, transitionScopes: 0, deferred: 0 };
+  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, generationsRemoved: 0, transitionScopes: 0, deferred: 0 };
 
   /** Runs `work` over `items`, `concurrency` at once, until the budget runs out (the rest is counted as deferred). */
   const drain = async <T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>) => {
@@ -91,7 +94,8 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
   };
 
-  const candidates: RefreshCandidate[] = await deps.cache.listRefreshCandidates(now());
+  const scan = await deps.cache.scan(TRANSITION_COLUMNS);
+  const candidates: RefreshCandidate[] = await deps.cache.listRefreshCandidates(now(), {}, scan);
   result.candidates = candidates.length;
   const lists: ListWork[] = [];
   const categories: CategoryWork[] = [];
@@ -138,21 +142,18 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   //    (the reading is not stored: a row nobody reads is left to expire). A polled scope is left to its pollers,
   //    which re-read it past the short TTL; a refresh from here would only make the reading they are served older.
   const pending = new Map<string, Scope>();
-  try {
-    for (const { scope } of await deps.transitions.listAll()) pending.set(clusterListKey(scope), scope);
-  } catch (error) {
-    result.failed++;
-    deps.log?.(`refresh: transitions unavailable: ${oneLineError(error)}`);
-  }
+  for (const { scope } of deps.transitions.fromScan(scan.transitions)) pending.set(clusterListKey(scope), scope);
   for (const key of listsDone) pending.delete(key);
   if (pending.size > 0) {
-    for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 })) pending.delete(hot.key);
+    for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 }, scan)) pending.delete(hot.key);
   }
   await drain([...pending], ([key]) => key, async ([, scope]) => {
     await deps.monitor.fetchClusterList(scope);
     result.transitionScopes++;
   });
 
-  result.expired = await deps.cache.removeExpired(now());
+  // Judged by the run's scan: a row refreshed, read or purged since then has another ETag and stays.
+  result.expired = await deps.cache.removeExpired(now(), scan);
+  result.generationsRemoved = await deps.cache.removeUnneededGenerations(now(), scan);
   return result;
 }

@@ -5,7 +5,6 @@ import {
   cacheInfo,
   categoryKey,
   clusterListKey,
-  clusterPrefix,
   type CacheRead,
   type MonitorCache,
   type MonitorCategory,
@@ -153,23 +152,26 @@ export class MonitorService {
       list,
       cluster: list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase()),
     }));
-    // The category row is read alongside the list: a hit costs one Table round trip, not two. A fetch waits for the
-    // list's verdict, so a stopped or unknown cluster is never contacted.
+    // The category row is read alongside the list: a hit costs one Table round trip, not two. A fill waits for the
+    // list's verdict (admit), so a stopped or unknown cluster is never contacted and an unknown name creates no row.
+    // A background refresh of a stale row fetches without admit: the fetcher checks again.
+    const running = async () => {
+      const { cluster } = await listed;
+      if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
+      return cluster;
+    };
     const reading = this.deps.cache
       .read(
         categoryKey(scope, clusterName, category),
-        async () => {
-          const { cluster } = await listed;
-          if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
-          return this.fetchCategory(scope, cluster.name, category);
-        },
-        { serveStaleOnError: isUpstreamFault },
+        async () => this.fetchCategory(scope, (await running()).name, category),
+        { serveStaleOnError: isUpstreamFault, admit: async () => void (await running()) },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
     if (!cluster) {
-      // Gone (or never there): its cached rows go too, so nothing of it can be served again.
-      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      // Gone (or never there): its cached rows go too, so nothing of it can be served again; a name that never
+      // existed has none, and nothing is created for it.
+      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
       throw clusterNotFound(scope, clusterName);
     }
     if (cluster.powerState !== 'Running') {
@@ -202,7 +204,7 @@ export class MonitorService {
     const list = await this.readClusterList(scope);
     const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
     if (!cluster) {
-      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
       throw clusterNotFound(scope, clusterName);
     }
     if (cluster.powerState !== 'Running') {

@@ -42,6 +42,7 @@ const DEPLOYMENT_SAMPLES: Record<string, string> = {
   AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
   K8S_USE_ADMIN_CREDENTIALS: 'false',
   ALLOWED_SCOPES: '00000000-0000-0000-0000-000000000001/rg-aks-prod,00000000-0000-0000-0000-000000000002/rg-aks-dev',
+  INSPECTOR_PSEUDONYM_KEY: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
 };
 
 describe('Function App settings in infra/', () => {
