@@ -82,13 +82,14 @@ describe('secrets from workloads and upstream messages', () => {
 
   it('a Kubernetes Status message quoted in degraded is redacted', async () => {
     const rule = stack.sim.inject({
-      target: 'kubernetes', path: '/api/v1/nodes', status: 403,
-      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: `nodes is forbidden: token Bearer ${SECRETS.statusBearer} rejected` },
+      target: 'kubernetes', path: '/api/v1/nodes', status: 422,
+      // Not a 403: the product answers a 403 with its own text (the data action the identity lacks).
+      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', code: 422, message: `nodes is invalid: token Bearer ${SECRETS.statusBearer} rejected` },
     });
     const res = await stack.get(`monitor/aks/${RUNNING}/nodes`);
     rule.remove();
     expect(res.status).toBe(200);
-    expect(res.body.degraded).toEqual([expect.objectContaining({ status: 403, message: expect.stringContaining('Bearer [redacted]') })]);
+    expect(res.body.degraded).toEqual([expect.objectContaining({ status: 422, message: expect.stringContaining('Bearer [redacted]') })]);
     expectNoSecret(JSON.stringify(res.body), 'answer');
     expectNoSecret(await storedText(), 'cache table');
   });
