@@ -48,6 +48,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     table: cacheTable,
     ttlSeconds: config.cache.ttlSeconds,
     swrSeconds: config.cache.swrSeconds,
+    degradedTtlSeconds: config.cache.degradedTtlSeconds,
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });

@@ -23,6 +23,7 @@ export const SETTINGS = [
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
+  { name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS', description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.' },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
   // Timer refresh
@@ -76,6 +77,7 @@ export interface Config {
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
+    degradedTtlSeconds: number;
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
   };
@@ -191,6 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),
+      degradedTtlSeconds: r.int('MONITOR_CACHE_DEGRADED_TTL_SECONDS', 5, 0, 3_600),
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
     },

@@ -1,6 +1,6 @@
 // The monitor cache (DESIGN.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { decodeValue, encodeValue } from './codec.js';
 import { generationOf, Generations, type CounterSnapshot } from './generations.js';
 import {
@@ -20,6 +20,7 @@ import {
   describeError,
   forEachLimited,
   GENERATION_ROWS_FILTER,
+  isConflict,
   isNotFound,
   isPreconditionFailed,
   pause,
@@ -37,6 +38,7 @@ export type NotStoredReason =
   | 'too-large' // over ~720 KB even compressed
   | 'not-serializable'
   | 'contention' // the generation row kept changing under us (bounded retries exhausted)
+  | 'kept-better' // the fetch had a degraded part and the stored reading had none: the stored one stays
   | 'missing'; // refreshExisting: the row was gone
 
 export interface CacheRead<T> {
@@ -51,6 +53,8 @@ export interface CacheRead<T> {
   notStoredReason?: NotStoredReason;
   /** Present when a stored reading was served because the fetch failed and serveStaleOnError accepted the error. */
   fetchError?: unknown;
+  /** Present when a stored reading was served because the fetch just made had a degraded part: that fetch. */
+  degradedFetch?: T;
 }
 
 /** The `cache` block of a monitor response. */
@@ -58,7 +62,7 @@ export function cacheInfo(read: CacheRead<unknown>): { state: CacheState; ageSec
   return { state: read.state, ageSeconds: read.ageSeconds, fetchedAt: read.fetchedAt, generation: read.generation };
 }
 
-export interface ReadOptions {
+export interface ReadOptions<T = unknown> {
   /** Overrides the TTL for this read (e.g. the short TTL of a scope with an open transition). */
   ttlSeconds?: number;
   /** Overrides the SWR window for this read. */
@@ -68,6 +72,12 @@ export interface ReadOptions {
    * if this returns true; otherwise the error propagates. E.g. ARM 429 → serve the old reading, marked degraded.
    */
   serveStaleOnError?: (error: unknown) => boolean;
+  /**
+   * Whether a fetched value had a part that could not be read. Such a reading never replaces a stored one that had
+   * none (the stored one is served, `stale`, with `degradedFetch` set); stored, it lives only `degradedTtlSeconds`
+   * and is never answered as `fresh`.
+   */
+  isDegraded?: (value: T) => boolean;
 }
 
 export interface CacheEntry<T> {
@@ -137,14 +147,19 @@ export interface MonitorCacheOptions {
   writeAttempts?: number;
   /** Attempts of a generation bump (412 → re-read). Default 25. */
   bumpAttempts?: number;
+  /** Lifetime of a reading stored with a degraded part, so the next poll soon after retries. Default 5. */
+  degradedTtlSeconds?: number;
 }
 
 interface StoredRow {
   location: KeyLocation;
   entity: Record<string, unknown>;
+  etag: string;
   fetchedAtMs: number;
   generation: number;
   lastReadAtMs?: number;
+  /** The reading had a part that could not be read. */
+  degraded: boolean;
 }
 
 interface FillOutcome {
@@ -154,6 +169,8 @@ interface FillOutcome {
   stored: boolean;
   notStoredReason?: NotStoredReason;
   storageDown: boolean;
+  /** With notStoredReason 'kept-better': the stored reading that stays. */
+  kept?: StoredRow;
 }
 
 interface FillMode {
@@ -163,6 +180,7 @@ interface FillMode {
   lastReadAtMs?: number;
   /** refreshExisting: the reading is written with If-Match * (404 if it was removed meanwhile). */
   requireExisting?: boolean;
+  isDegraded?: (value: unknown) => boolean;
 }
 
 type ReadingEntity = {
@@ -171,6 +189,7 @@ type ReadingEntity = {
   fetchedAt: number;
   generation: number;
   lastReadAt?: number;
+  degraded?: boolean;
 } & Record<string, unknown>;
 
 const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt'];
@@ -187,6 +206,7 @@ export class MonitorCache {
   private readonly generations: Generations;
   private readonly ttlMs: number;
   private readonly swrMs: number;
+  private readonly degradedTtlMs: number;
   private readonly hotWindowMs: number;
   private readonly writeAttempts: number;
   private readonly now: () => number;
@@ -207,6 +227,7 @@ export class MonitorCache {
     this.generations = new Generations(options.table, options.bumpAttempts ?? 25);
     this.ttlMs = options.ttlSeconds * 1000;
     this.swrMs = options.swrSeconds * 1000;
+    this.degradedTtlMs = Math.max(0, options.degradedTtlSeconds ?? 5) * 1000;
     this.hotWindowMs = (options.hotWindowSeconds ?? 2 * options.ttlSeconds) * 1000;
     this.writeAttempts = options.writeAttempts ?? 10;
     this.now = options.now ?? Date.now;
@@ -220,7 +241,7 @@ export class MonitorCache {
    * unreachable: fetched, not stored). Storage errors never reach the caller; fetcher errors do (see serveStaleOnError).
    * Throws CacheKeyError for a key that is not a monitor key or cannot be stored.
    */
-  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions = {}): Promise<CacheRead<T>> {
+  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions<T> = {}): Promise<CacheRead<T>> {
     const location = locateKey(key);
     const ttlMs = options.ttlSeconds !== undefined ? Math.max(0, options.ttlSeconds) * 1000 : this.ttlMs;
     const swrMs = options.swrSeconds !== undefined ? Math.max(0, options.swrSeconds) * 1000 : this.swrMs;
@@ -235,20 +256,38 @@ export class MonitorCache {
     }
 
     const now = this.now();
+    const isDegraded = options.isDegraded as ((value: unknown) => boolean) | undefined;
     if (row) {
       const ageMs = Math.max(0, now - row.fetchedAtMs);
-      const stored = ageMs <= ttlMs + swrMs ? this.decodeRow(row) : undefined;
+      // A degraded reading lives only its short TTL, is answered as stale (it is not the whole truth), and is
+      // fetched again once that has passed.
+      const servable = row.degraded ? ageMs <= Math.min(ttlMs, this.degradedTtlMs) : ageMs <= ttlMs + swrMs;
+      const stored = servable ? this.decodeRow(row) : undefined;
       if (stored) {
         this.touch(row, now);
-        const state = ageMs <= ttlMs ? 'fresh' : 'stale';
-        if (state === 'stale') this.scheduleRefresh(location, fetcher);
+        const state = ageMs <= ttlMs && !row.degraded ? 'fresh' : 'stale';
+        if (state === 'stale' && !row.degraded) this.scheduleRefresh(location, fetcher, isDegraded);
         this.stats[state] += 1;
         return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
       }
     }
 
     try {
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now });
+      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, ...(isDegraded ? { isDegraded } : {}) });
+      const kept = outcome.kept ? this.decodeRow(outcome.kept) : undefined;
+      if (outcome.kept && kept) {
+        // The fetch lost a part the stored reading has: serve the stored one, saying what failed just now.
+        this.touch(outcome.kept, now); // still in use: removeExpired keeps it
+        this.stats.stale += 1;
+        return {
+          value: kept.value as T,
+          state: 'stale',
+          ageSeconds: Math.max(0, this.now() - outcome.kept.fetchedAtMs) / 1000,
+          fetchedAt: iso(outcome.kept.fetchedAtMs),
+          generation: outcome.kept.generation,
+          degradedFetch: outcome.value as T,
+        };
+      }
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
       return {
@@ -327,7 +366,7 @@ export class MonitorCache {
    * Refreshes a reading only if its row still exists (a purged or expired row stays gone), with the same guarded
    * write as read(). Fetcher errors propagate; storage problems come back as notStoredReason.
    */
-  async refreshExisting(key: string, fetcher: () => Promise<unknown>): Promise<RefreshOutcome> {
+  async refreshExisting(key: string, fetcher: () => Promise<unknown>, options: { isDegraded?: (value: unknown) => boolean } = {}): Promise<RefreshOutcome> {
     const location = locateKey(key);
     let lastReadAtMs: number | undefined;
     try {
@@ -338,7 +377,12 @@ export class MonitorCache {
       this.storageFailed('refresh', key, error);
       return { key, stored: false, notStoredReason: 'storage-unavailable', generation: null };
     }
-    const outcome = await this.fill(location, fetcher, { useStorage: true, requireExisting: true, ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}) });
+    const outcome = await this.fill(location, fetcher, {
+      useStorage: true,
+      requireExisting: true,
+      ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}),
+      ...(options.isDegraded ? { isDegraded: options.isDegraded } : {}),
+    });
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
 
@@ -440,6 +484,8 @@ export class MonitorCache {
       return {
         location,
         entity,
+        etag: entity.etag,
+        degraded: entity.degraded === true,
         fetchedAtMs: entity.fetchedAt,
         generation: typeof entity.generation === 'number' ? entity.generation : 0,
         ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
@@ -513,10 +559,10 @@ export class MonitorCache {
     return promise;
   }
 
-  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>): void {
+  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>, isDegraded?: (value: unknown) => boolean): void {
     if (this.inflight.has(location.key)) return;
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now() }).catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now(), ...(isDegraded ? { isDegraded } : {}) }).catch((error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
       }),
@@ -545,18 +591,28 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
       return { ...base, generation, stored: false, notStoredReason: encoded.reason, storageDown: false };
     }
+    const degraded = mode.isDegraded?.(value) ?? false;
     const reading = {
       partitionKey: location.partitionKey,
       rowKey: location.rowKey,
       fetchedAt: fetchedAtMs,
       generation,
       ...(mode.lastReadAtMs !== undefined ? { lastReadAt: mode.lastReadAtMs } : {}),
+      ...(degraded ? { degraded: true } : {}),
       ...encoded.properties,
     };
     try {
-      const reason = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false);
+      const written = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false, degraded);
+      const reason = typeof written === 'object' ? 'kept-better' : written;
       if (reason) this.stats.notStored += 1;
-      return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), storageDown: false };
+      return {
+        ...base,
+        generation,
+        stored: !reason,
+        ...(reason ? { notStoredReason: reason } : {}),
+        ...(typeof written === 'object' ? { kept: written } : {}),
+        storageDown: false,
+      };
     } catch (error) {
       this.storageFailed('write', location.key, error);
       return { ...base, generation, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
@@ -572,9 +628,17 @@ export class MonitorCache {
    * covers before deleting; so either we see the moved counter, or the bump fails our transaction, or our reading
    * lands before the bump and the purge deletes it.
    * Writes of one partition are serialised in this instance, so one instance's concurrent fills do not 412 each other.
-   * Returns undefined when stored, else why not.
+   * A degraded reading is written only over nothing or over another degraded reading, If-Match the row it saw (or
+   * create-only), so a good reading another writer stores meanwhile is never replaced by it.
+   * Returns undefined when stored, the stored row when a degraded reading gave way to it, else why not.
    */
-  private guardedWrite(location: KeyLocation, snapshot: CounterSnapshot, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
+  private guardedWrite(
+    location: KeyLocation,
+    snapshot: CounterSnapshot,
+    reading: Record<string, unknown> & { partitionKey: string; rowKey: string },
+    requireExisting: boolean,
+    degraded: boolean,
+  ): Promise<NotStoredReason | StoredRow | undefined> {
     return this.withPartitionLock(location.own.partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
         const { own, snapshot: current } = await this.generations.covering(location);
@@ -583,16 +647,26 @@ export class MonitorCache {
           this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${snapshot.join('.')} → ${current.join('.')}` });
           return 'generation-moved';
         }
+        let write: TransactionAction;
+        if (degraded) {
+          const existing = await this.getReading(location);
+          if (existing && !existing.degraded && this.decodeRow(existing)) return existing;
+          if (!existing && requireExisting) return 'missing';
+          write = existing ? ['update', reading, 'Replace', { etag: existing.etag }] : ['create', reading];
+        } else {
+          write = requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'];
+        }
         try {
           await this.table.submitTransaction([
             ['update', { partitionKey: location.own.partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
-            requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'],
+            write,
           ]);
           this.stats.stored += 1;
           return undefined;
         } catch (error) {
           if (isNotFound(error) && requireExisting) return 'missing';
-          if (!isPreconditionFailed(error)) throw error;
+          // 409: a degraded reading's create met a row stored meanwhile; decide again like a 412.
+          if (!isPreconditionFailed(error) && !(degraded && isConflict(error))) throw error;
           this.stats.conflicts += 1; // someone touched the generation row: decide again
           await pause(Math.random() * Math.min(20, 2 ** attempt));
         }

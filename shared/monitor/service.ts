@@ -23,13 +23,14 @@ import {
 import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
+import { unreadableReason, type UnreadableReason } from './readability.js';
 
 export interface MonitorResponse<T> {
   data: T | null;
   cache: ReturnType<typeof cacheInfo>;
   degraded: Degraded[];
-  /** Why data is null (a stopped cluster answers no per-cluster reads). */
-  reason?: 'clusterStopped';
+  /** Why data is null: the cluster's API server cannot be read now (starting, stopping, stopped, being deleted). */
+  reason?: UnreadableReason;
   /** Per-cluster reads: the cluster's open transition, if any. */
   transition?: Transition;
 }
@@ -62,6 +63,21 @@ function isArmNotFound(error: unknown): boolean {
 
 function clusterNotFound(scope: Scope, cluster: string) {
   return notFound('clusterNotFound', `No cluster ${cluster} in ${scope.resourceGroup}`);
+}
+
+/** A category reading with a part that could not be read: it never replaces a stored reading without one. */
+const isDegradedReading = (reading: Reading<unknown>): boolean => reading.degraded.length > 0;
+
+/** The cache block of an answer: one that carries a degraded part is never labelled fresh. */
+function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): ReturnType<typeof cacheInfo> {
+  const info = cacheInfo(read);
+  return degraded.length > 0 && info.state === 'fresh' ? { ...info, state: 'stale' } : info;
+}
+
+/** A category answer: the reading's own degraded parts, or, when a stored reading was kept, what just failed. */
+function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: string): Degraded[] {
+  const failedNow = (read.degradedFetch?.degraded ?? []).map((part) => ({ ...part, message: `${part.message}; serving the reading of ${read.fetchedAt}` }));
+  return [...read.value.degraded, ...failedNow, ...degradedOf(read, credentialSource)];
 }
 
 /** The upstream fault behind a stale answer, e.g. ARM's throttle and how long it asked us to wait. */
@@ -116,7 +132,8 @@ export class MonitorService {
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
       read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault });
     }
-    return { data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') };
+    const degraded = degradedOf(read, 'arm:managedClusters');
+    return { data: read.value, cache: cacheOf(read, degraded), degraded };
   }
 
   /**
@@ -155,10 +172,10 @@ export class MonitorService {
         categoryKey(scope, clusterName, category),
         async () => {
           const { cluster } = await listed;
-          if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
+          if (!cluster || unreadableReason(cluster)) throw new ClusterNotReadable();
           return this.fetchCategory(scope, cluster.name, category);
         },
-        { serveStaleOnError: isUpstreamFault },
+        { serveStaleOnError: isUpstreamFault, isDegraded: isDegradedReading },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
@@ -167,9 +184,10 @@ export class MonitorService {
       await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
       throw clusterNotFound(scope, clusterName);
     }
-    if (cluster.powerState !== 'Running') {
-      // Its API server does not listen: answer at once instead of waiting for a connect timeout.
-      return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
+    const reason = unreadableReason(cluster);
+    if (reason) {
+      // Its API server does not listen (or not yet): answer at once instead of waiting for a connect timeout.
+      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
     const outcome = await reading;
     if ('error' in outcome) {
@@ -181,10 +199,11 @@ export class MonitorService {
     }
     const { read } = outcome;
     const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
+    const degraded = categoryDegraded(read, credentialSource);
     return {
       data: read.value.data,
-      cache: cacheInfo(read),
-      degraded: [...read.value.degraded, ...degradedOf(read, credentialSource)],
+      cache: cacheOf(read, degraded),
+      degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
   }
@@ -200,8 +219,9 @@ export class MonitorService {
       await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
       throw clusterNotFound(scope, clusterName);
     }
-    if (cluster.powerState !== 'Running') {
-      return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
+    const reason = unreadableReason(cluster);
+    if (reason) {
+      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
     const fetchedAtMs = this.now();
     let reading: Reading<PodPage>;
