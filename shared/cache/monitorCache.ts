@@ -53,8 +53,17 @@ export interface CacheRead<T> {
   notStoredReason?: NotStoredReason;
   /** Present when a stored reading was served because the fetch failed and serveStaleOnError accepted the error. */
   fetchError?: unknown;
-  /** Present when a stored reading was served because the fetch just made had a degraded part: that fetch. */
-  degradedFetch?: T;
+  /**
+   * Present when the stored reading is served because a later fetch (this one, another viewer's, another
+   * instance's or the timer's) had parts that could not be read: when, and those parts.
+   */
+  failure?: ReadingFailure;
+}
+
+/** A fetch whose degraded parts kept it from replacing the stored reading. */
+export interface ReadingFailure {
+  at: string;
+  parts: unknown[];
 }
 
 /** The `cache` block of a monitor response. */
@@ -73,11 +82,11 @@ export interface ReadOptions<T = unknown> {
    */
   serveStaleOnError?: (error: unknown) => boolean;
   /**
-   * Whether a fetched value had a part that could not be read. Such a reading never replaces a stored one that had
-   * none (the stored one is served, `stale`, with `degradedFetch` set); stored, it lives only `degradedTtlSeconds`
-   * and is never answered as `fresh`.
+   * The parts of a fetched value that could not be read (none: a complete reading). A reading with such parts never
+   * replaces a stored one without (the stored one is served, `stale`, with `failure` set, and the failure is noted
+   * on its row for every reader); stored, it lives only `degradedTtlSeconds` and is never answered as `fresh`.
    */
-  isDegraded?: (value: T) => boolean;
+  degradedParts?: (value: T) => readonly unknown[];
 }
 
 export interface CacheEntry<T> {
@@ -160,6 +169,8 @@ interface StoredRow {
   lastReadAtMs?: number;
   /** The reading had a part that could not be read. */
   degraded: boolean;
+  /** A later fetch failed in part and left this reading in place. */
+  failure?: { atMs: number; parts: unknown[] };
 }
 
 interface FillOutcome {
@@ -180,7 +191,7 @@ interface FillMode {
   lastReadAtMs?: number;
   /** refreshExisting: the reading is written with If-Match * (404 if it was removed meanwhile). */
   requireExisting?: boolean;
-  isDegraded?: (value: unknown) => boolean;
+  degradedParts?: (value: unknown) => readonly unknown[];
 }
 
 type ReadingEntity = {
@@ -190,10 +201,13 @@ type ReadingEntity = {
   generation: number;
   lastReadAt?: number;
   degraded?: boolean;
+  failedAt?: number;
+  failure?: string;
 } & Record<string, unknown>;
 
 const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt'];
 const CHUNK = 100; // operations per transaction
+const MAX_FAILURE_CHARS = 30_000; // one string property
 const PARALLEL = 8;
 
 export class MonitorCache {
@@ -256,7 +270,7 @@ export class MonitorCache {
     }
 
     const now = this.now();
-    const isDegraded = options.isDegraded as ((value: unknown) => boolean) | undefined;
+    const degradedParts = options.degradedParts as FillMode['degradedParts'];
     if (row) {
       const ageMs = Math.max(0, now - row.fetchedAtMs);
       // A degraded reading lives only its short TTL, is answered as stale (it is not the whole truth), and is
@@ -265,15 +279,22 @@ export class MonitorCache {
       const stored = servable ? this.decodeRow(row) : undefined;
       if (stored) {
         this.touch(row, now);
-        const state = ageMs <= ttlMs && !row.degraded ? 'fresh' : 'stale';
-        if (state === 'stale' && !row.degraded) this.scheduleRefresh(location, fetcher, isDegraded);
+        const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';
+        if (ageMs > ttlMs && !row.degraded) this.scheduleRefresh(location, fetcher, degradedParts);
         this.stats[state] += 1;
-        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
+        return {
+          value: stored.value as T,
+          state,
+          ageSeconds: ageMs / 1000,
+          fetchedAt: iso(row.fetchedAtMs),
+          generation: row.generation,
+          ...(row.failure ? { failure: { at: iso(row.failure.atMs), parts: row.failure.parts } } : {}),
+        };
       }
     }
 
     try {
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, ...(isDegraded ? { isDegraded } : {}) });
+      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, ...(degradedParts ? { degradedParts } : {}) });
       const kept = outcome.kept ? this.decodeRow(outcome.kept) : undefined;
       if (outcome.kept && kept) {
         // The fetch lost a part the stored reading has: serve the stored one, saying what failed just now.
@@ -285,7 +306,7 @@ export class MonitorCache {
           ageSeconds: Math.max(0, this.now() - outcome.kept.fetchedAtMs) / 1000,
           fetchedAt: iso(outcome.kept.fetchedAtMs),
           generation: outcome.kept.generation,
-          degradedFetch: outcome.value as T,
+          failure: { at: iso(outcome.fetchedAtMs), parts: [...(degradedParts?.(outcome.value) ?? [])] },
         };
       }
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
@@ -366,7 +387,7 @@ export class MonitorCache {
    * Refreshes a reading only if its row still exists (a purged or expired row stays gone), with the same guarded
    * write as read(). Fetcher errors propagate; storage problems come back as notStoredReason.
    */
-  async refreshExisting(key: string, fetcher: () => Promise<unknown>, options: { isDegraded?: (value: unknown) => boolean } = {}): Promise<RefreshOutcome> {
+  async refreshExisting(key: string, fetcher: () => Promise<unknown>, options: Pick<FillMode, 'degradedParts'> = {}): Promise<RefreshOutcome> {
     const location = locateKey(key);
     let lastReadAtMs: number | undefined;
     try {
@@ -381,7 +402,7 @@ export class MonitorCache {
       useStorage: true,
       requireExisting: true,
       ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}),
-      ...(options.isDegraded ? { isDegraded: options.isDegraded } : {}),
+      ...(options.degradedParts ? { degradedParts: options.degradedParts } : {}),
     });
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
@@ -486,6 +507,7 @@ export class MonitorCache {
         entity,
         etag: entity.etag,
         degraded: entity.degraded === true,
+        ...failureOf(entity),
         fetchedAtMs: entity.fetchedAt,
         generation: typeof entity.generation === 'number' ? entity.generation : 0,
         ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
@@ -559,10 +581,10 @@ export class MonitorCache {
     return promise;
   }
 
-  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>, isDegraded?: (value: unknown) => boolean): void {
+  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>, degradedParts?: FillMode['degradedParts']): void {
     if (this.inflight.has(location.key)) return;
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now(), ...(isDegraded ? { isDegraded } : {}) }).catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now(), ...(degradedParts ? { degradedParts } : {}) }).catch((error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
       }),
@@ -591,7 +613,8 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
       return { ...base, generation, stored: false, notStoredReason: encoded.reason, storageDown: false };
     }
-    const degraded = mode.isDegraded?.(value) ?? false;
+    const parts = mode.degradedParts?.(value) ?? [];
+    const degraded = parts.length > 0;
     const reading = {
       partitionKey: location.partitionKey,
       rowKey: location.rowKey,
@@ -602,7 +625,7 @@ export class MonitorCache {
       ...encoded.properties,
     };
     try {
-      const written = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false, degraded);
+      const written = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
       const reason = typeof written === 'object' ? 'kept-better' : written;
       if (reason) this.stats.notStored += 1;
       return {
@@ -637,8 +660,9 @@ export class MonitorCache {
     snapshot: CounterSnapshot,
     reading: Record<string, unknown> & { partitionKey: string; rowKey: string },
     requireExisting: boolean,
-    degraded: boolean,
+    failure: StoredRow['failure'],
   ): Promise<NotStoredReason | StoredRow | undefined> {
+    const degraded = failure !== undefined;
     return this.withPartitionLock(location.own.partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
         const { own, snapshot: current } = await this.generations.covering(location);
@@ -650,7 +674,10 @@ export class MonitorCache {
         let write: TransactionAction;
         if (degraded) {
           const existing = await this.getReading(location);
-          if (existing && !existing.degraded && this.decodeRow(existing)) return existing;
+          if (existing && !existing.degraded && this.decodeRow(existing)) {
+            await this.noteFailure(existing, failure);
+            return existing;
+          }
           if (!existing && requireExisting) return 'missing';
           write = existing ? ['update', reading, 'Replace', { etag: existing.etag }] : ['create', reading];
         } else {
@@ -675,6 +702,21 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.contention', key: location.key });
       return 'contention';
     });
+  }
+
+  /**
+   * Notes on a complete reading that a later fetch failed in part, so every reader of it (any instance) is told.
+   * Best effort, If-Match the row just read: a reading stored meanwhile is newer and has no such failure.
+   */
+  private async noteFailure(row: StoredRow, failure: NonNullable<StoredRow['failure']>): Promise<void> {
+    const text = JSON.stringify(failure.parts);
+    if (text.length > MAX_FAILURE_CHARS) return;
+    const { partitionKey, rowKey } = row.location;
+    try {
+      await this.table.updateEntity({ partitionKey, rowKey, failedAt: failure.atMs, failure: text }, 'Merge', { etag: row.etag });
+    } catch (error) {
+      this.log({ level: 'debug', event: 'cache.note-failure.failed', key: row.location.key, detail: describeError(error) });
+    }
   }
 
   private async withPartitionLock<T>(partitionKey: string, work: () => Promise<T>): Promise<T> {
@@ -784,6 +826,17 @@ export class MonitorCache {
   private invalidationError(prefix: string, error: unknown): Error {
     if (error instanceof CacheStorageError) return error;
     return new CacheStorageError('unavailable', `invalidating ${prefix}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** A failure noted after the reading was fetched (one noted on an older reading of the row would not apply). */
+function failureOf(entity: ReadingEntity): { failure?: { atMs: number; parts: unknown[] } } {
+  if (typeof entity.failedAt !== 'number' || entity.failedAt < entity.fetchedAt || typeof entity.failure !== 'string') return {};
+  try {
+    const parts: unknown = JSON.parse(entity.failure);
+    return Array.isArray(parts) && parts.length > 0 ? { failure: { atMs: entity.failedAt, parts } } : {};
+  } catch {
+    return {};
   }
 }
 

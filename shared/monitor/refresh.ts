@@ -127,7 +127,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     }
     if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
     const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
-      isDegraded: (reading) => (reading as { degraded: unknown[] }).degraded.length > 0,
+      degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
     });
     if (outcome.stored) result.refreshed++;
     else result.dropped++;

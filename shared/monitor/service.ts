@@ -65,8 +65,8 @@ function clusterNotFound(scope: Scope, cluster: string) {
   return notFound('clusterNotFound', `No cluster ${cluster} in ${scope.resourceGroup}`);
 }
 
-/** A category reading with a part that could not be read: it never replaces a stored reading without one. */
-const isDegradedReading = (reading: Reading<unknown>): boolean => reading.degraded.length > 0;
+/** The parts of a category reading that could not be read: with any, it never replaces a stored one without. */
+const degradedParts = (reading: Reading<unknown>): readonly Degraded[] => reading.degraded;
 
 /** The cache block of an answer: one that carries a degraded part is never labelled fresh. */
 function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): ReturnType<typeof cacheInfo> {
@@ -74,10 +74,13 @@ function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): Retur
   return degraded.length > 0 && info.state === 'fresh' ? { ...info, state: 'stale' } : info;
 }
 
-/** A category answer: the reading's own degraded parts, or, when a stored reading was kept, what just failed. */
+/** A category answer: the reading's own degraded parts, or, when a complete one was kept, what failed since. */
 function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: string): Degraded[] {
-  const failedNow = (read.degradedFetch?.degraded ?? []).map((part) => ({ ...part, message: `${part.message}; serving the reading of ${read.fetchedAt}` }));
-  return [...read.value.degraded, ...failedNow, ...degradedOf(read, credentialSource)];
+  const failedSince = ((read.failure?.parts ?? []) as Degraded[]).map((part) => ({
+    ...part,
+    message: `${part.message}; serving the reading of ${read.fetchedAt}`,
+  }));
+  return [...read.value.degraded, ...failedSince, ...degradedOf(read, credentialSource)];
 }
 
 /** The upstream fault behind a stale answer, e.g. ARM's throttle and how long it asked us to wait. */
@@ -175,7 +178,7 @@ export class MonitorService {
           if (!cluster || unreadableReason(cluster)) throw new ClusterNotReadable();
           return this.fetchCategory(scope, cluster.name, category);
         },
-        { serveStaleOnError: isUpstreamFault, isDegraded: isDegradedReading },
+        { serveStaleOnError: isUpstreamFault, degradedParts },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
