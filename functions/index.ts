@@ -7,4 +7,6 @@ import { registerFunctions } from './register.js';
 
 const built = createApp(loadConfig());
 registerFunctions(app, built.definitions);
-app.hook.appTerminate(() => built.close());
+app.hook.appTerminate(async () => {
+  await built.close();
+});
