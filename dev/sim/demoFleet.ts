@@ -43,6 +43,7 @@ export function demoFleet(now: Date = new Date()): FleetSpec {
     ],
   };
   return {
+    stateOrdering: 'target',
     subscriptions: [
       {
         subscriptionId: DEMO_SUBSCRIPTION_ID,

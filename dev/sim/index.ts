@@ -21,6 +21,9 @@
  *   armPageSize            clusters per list page; more pages follow through nextLink (default 100)
  *   adminCertLifetimeSeconds  notAfter of the admin client certificate (default 2 years)
  *   idleTimeoutMs          keep-alive idle timeout of every server (default 240000, like AKS's load balancer)
+ *   stateOrdering          'target' (default, real AKS: a start shows Running + Starting at once, a stop Stopped +
+ *                          Stopping) or 'previous' (the power state flips at the end); overrides the fleet's
+ *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
@@ -47,7 +50,8 @@
  * certificate). Errors: 401 (missing/invalid/expired token), 404 ResourceNotFound / ResourceGroupNotFound /
  * SubscriptionNotFound, 409 OperationNotAllowed (unwrapped, as AKS sends it), 400 MissingApiVersionParameter.
  *
- * Kubernetes (one HTTPS server per cluster, listening only while Running, same port across stop/start):
+ * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
+ * apiServerOnStart is 'newPort'):
  * client-certificate auth against the cluster CA, or the bearer token (Entra clusters); 401 / 403 Status objects.
  * GET /version, /healthz; /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
  * /api/v1/namespaces/{ns}/pods[/{name}[/log?tailLines=&container=]], /api/v1/events, /api/v1/namespaces/{ns}/events,
@@ -61,7 +65,7 @@ import { createCertificateAuthority } from './certificates.js';
 import { SimCluster, type ClusterEnvironment } from './cluster.js';
 import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry } from './counters.js';
 import { demoFleet } from './demoFleet.js';
-import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
+import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState, type StateOrdering } from './fleet.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
 import type { TokenVerdict } from './kubernetes.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
@@ -84,6 +88,10 @@ export interface SimulatedAzureOptions {
   adminCertLifetimeSeconds?: number;
   idleTimeoutMs?: number;
   requestLogCapacity?: number;
+  /** Overrides the fleet's stateOrdering (default 'target'). */
+  stateOrdering?: StateOrdering;
+  /** Overrides the fleet's apiServerOnStart (default 'samePort'). */
+  apiServerOnStart?: FleetSpec['apiServerOnStart'];
 }
 
 export interface ClusterState {
@@ -194,6 +202,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     (gone) => {
       clusters = clusters.filter((c) => c !== gone);
     },
+    { stateOrdering: options.stateOrdering ?? fleet.stateOrdering, apiServerOnStart: options.apiServerOnStart ?? fleet.apiServerOnStart },
   );
 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');
