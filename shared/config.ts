@@ -39,8 +39,8 @@ export const SETTINGS = [
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
   // Kubernetes sessions
-  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry).' },
-  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound, clamped into [1, 4096].' },
+  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry); 0 or negative: one-shot sessions.' },
+  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound: a whole number, clamped into [1, 4096].' },
   { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
   // Request pipeline
@@ -153,11 +153,12 @@ class Reader {
   }
 }
 
-/** The pool bound is clamped rather than refused: a typo must not take the app down. */
+/** The pool bound: any whole number is clamped into [1, 4096] (e.g. -3 → 1); anything else is refused. */
 export function clampPoolSize(raw: string | undefined, fallback = 32): number {
-  const value = raw !== undefined && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) return fallback;
-  return Math.min(4096, Math.max(1, value));
+  const text = raw?.trim();
+  if (!text) return fallback;
+  if (!/^[+-]?\d+$/.test(text)) throw new ConfigError('K8S_SESSION_POOL_MAX_ENTRIES', `expected a whole number, got "${text}"`);
+  return Math.min(4096, Math.max(1, Number(text)));
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -212,7 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
       trustedCa: r.optional('TRUSTED_CA'),
     },
     k8s: {
-      sessionTtlSeconds: r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, 0, 86_400),
+      // Negative behaves like 0: sessions are one-shot, never pooled.
+      sessionTtlSeconds: Math.max(0, r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, -86_400, 86_400)),
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
       warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),

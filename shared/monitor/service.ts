@@ -12,6 +12,7 @@ import {
 } from '../cache/index.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
 import {
+  isSessionFault,
   readClusterCategory,
   readPods,
   type Degraded,
@@ -160,7 +161,9 @@ export class MonitorService {
     const key = { ...scope, cluster, admin: settings.useAdminCredentials };
     const deadline = AbortSignal.timeout(settings.upstreamTimeoutMs);
     const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    return sessions.use(key, (session) => read(session, bound), bound);
+    // A session that got a 401, a refused or reset connection or a TLS failure is retired, and the reading taken
+    // once more with a new session (a fresh kubeconfig from ARM), within the same deadline.
+    return sessions.use(key, (session) => read(session, bound), bound, { retireIf: (reading) => reading.degraded.some(isSessionFault) });
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {

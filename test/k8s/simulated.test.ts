@@ -343,3 +343,24 @@ describe('warm-up fan-out', () => {
     });
   });
 });
+
+describe('a caller abort is not an upstream timeout', () => {
+  it('the caller aborting a held read: the abort propagates, no degraded 504; its own deadline passing: a 504', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(true), (session) => readNodes(session)); // a pooled session
+    const hold = sim.inject({ target: ref, path: '/api/v1/nodes', hold: true });
+    try {
+      const caller = new AbortController();
+      const aborted = pool.use(keyOf(true), (session) => readNodes(session, { signal: caller.signal }));
+      await hold.whenHit(1);
+      caller.abort();
+      await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+
+      const timedOut = pool.use(keyOf(true), (session) => readNodes(session, { signal: AbortSignal.timeout(200) }));
+      await hold.whenHit(2);
+      expect((await timedOut).degraded).toEqual([{ source: 'kubernetes:nodes', status: 504, message: 'timed out' }]);
+    } finally {
+      hold.release();
+    }
+  });
+});
