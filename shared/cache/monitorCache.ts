@@ -87,6 +87,11 @@ export interface ReadOptions<T = unknown> {
    * on its row for every reader); stored, it lives only `degradedTtlSeconds` and is never answered as `fresh`.
    */
   degradedParts?: (value: T) => readonly unknown[];
+  /**
+   * A background refresh that fails with an error this describes (as parts, like degradedParts) notes the failure on
+   * the stored reading, so the next readers are served it `stale` with `failure` set instead of saying nothing.
+   */
+  failureParts?: (error: unknown) => readonly unknown[] | undefined;
 }
 
 export interface CacheEntry<T> {
@@ -280,7 +285,7 @@ export class MonitorCache {
       if (stored) {
         this.touch(row, now);
         const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';
-        if (ageMs > ttlMs && !row.degraded) this.scheduleRefresh(location, fetcher, degradedParts);
+        if (ageMs > ttlMs && !row.degraded) this.scheduleRefresh(location, fetcher, degradedParts, options.failureParts);
         this.stats[state] += 1;
         return {
           value: stored.value as T,
@@ -581,12 +586,26 @@ export class MonitorCache {
     return promise;
   }
 
-  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>, degradedParts?: FillMode['degradedParts']): void {
+  private scheduleRefresh(
+    location: KeyLocation,
+    fetcher: () => Promise<unknown>,
+    degradedParts?: FillMode['degradedParts'],
+    failureParts?: ReadOptions['failureParts'],
+  ): void {
     if (this.inflight.has(location.key)) return;
+    const startedAtMs = this.now();
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now(), ...(degradedParts ? { degradedParts } : {}) }).catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).catch(async (error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
+        const parts = failureParts?.(error);
+        if (!parts?.length) return;
+        try {
+          const row = await this.getReading(location);
+          if (row && !row.degraded) await this.noteFailure(row, { atMs: startedAtMs, parts: [...parts] });
+        } catch (noteError) {
+          this.log({ level: 'debug', event: 'cache.note-failure.failed', key: location.key, detail: describeError(noteError) });
+        }
       }),
     );
   }

@@ -75,24 +75,27 @@ function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): Retur
   return degraded.length > 0 && info.state === 'fresh' ? { ...info, state: 'stale' } : info;
 }
 
-/** A category answer: the reading's own degraded parts, or, when a complete one was kept, what failed since. */
+/** A category answer: the reading's own degraded parts, then what failed since the stored one was fetched. */
 function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: string): Degraded[] {
-  const failedSince = ((read.failure?.parts ?? []) as Degraded[]).map((part) => ({
-    ...part,
-    message: `${part.message}; serving the reading of ${read.fetchedAt}`,
-  }));
-  return [...read.value.degraded, ...failedSince, ...degradedOf(read, credentialSource)];
+  return [...read.value.degraded, ...degradedOf(read, credentialSource)];
 }
 
-/** The upstream fault behind a stale answer, e.g. ARM's throttle and how long it asked us to wait. */
-function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
-  if (read.fetchError === undefined) return [];
-  const mapped = fromUpstreamError(read.fetchError);
+/** An upstream fault worth serving a stored reading over, as a degraded part (e.g. ARM's throttle and its wait). */
+function faultPart(error: unknown, source: string): Degraded | undefined {
+  if (!isUpstreamFault(error)) return undefined;
+  const mapped = fromUpstreamError(error);
   const wait = mapped?.status === 429 && mapped.retryAfter !== undefined ? ` (Retry-After ${mapped.retryAfter} s)` : '';
   // Upstream's own status when it answered (429, 500…); else ours (504 timeout, 503 unreachable).
-  const answered = (read.fetchError as { statusCode?: unknown } | null)?.statusCode;
+  const answered = (error as { statusCode?: unknown } | null)?.statusCode;
   const status = typeof answered === 'number' ? answered : mapped?.status ?? 502;
-  return [{ source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}; serving the reading of ${read.fetchedAt}` }];
+  return { source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}` };
+}
+
+/** What failed since the stored reading served was fetched: just now (fetchError), else as noted on it (failure). */
+function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
+  const now = read.fetchError === undefined ? undefined : faultPart(read.fetchError, source);
+  const parts = now ? [now] : ((read.failure?.parts ?? []) as Degraded[]);
+  return parts.map((part) => ({ ...part, message: `${part.message}; serving the reading of ${read.fetchedAt}` }));
 }
 
 /** A category fetch refused because the cluster list says there is nothing to read (stopped or unknown). */
@@ -129,12 +132,16 @@ export class MonitorService {
   async readClusterList(scope: Scope): Promise<MonitorResponse<ClusterSummary[]>> {
     const key = clusterListKey(scope);
     const fetcher = () => this.fetchClusterList(scope);
-    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault });
+    const failureParts = (error: unknown) => {
+      const part = faultPart(error, 'arm:managedClusters');
+      return part ? [part] : undefined;
+    };
+    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts });
     // While a transition is open the list lives only briefly, and is re-read at once past that: the moment ARM
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
-      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault });
+      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, failureParts });
     }
     const degraded = degradedOf(read, 'arm:managedClusters');
     return { data: read.value, cache: cacheOf(read, degraded), degraded };
@@ -181,7 +188,14 @@ export class MonitorService {
           if (!cluster || unreadableReason(cluster)) throw new ClusterNotReadable();
           return this.fetchCategory(scope, cluster.name, category);
         },
-        { serveStaleOnError: isUpstreamFault, degradedParts },
+        {
+          serveStaleOnError: isUpstreamFault,
+          degradedParts,
+          failureParts: (error) => {
+            const part = faultPart(error, this.credentialSource());
+            return part ? [part] : undefined;
+          },
+        },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
@@ -204,8 +218,7 @@ export class MonitorService {
       throw clusterNotFound(scope, cluster.name);
     }
     const { read } = outcome;
-    const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
-    const degraded = categoryDegraded(read, credentialSource);
+    const degraded = categoryDegraded(read, this.credentialSource());
     return {
       data: read.value.data,
       cache: cacheOf(read, degraded),
@@ -250,6 +263,11 @@ export class MonitorService {
       degraded: reading.degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
+  }
+
+  /** The ARM call behind a category reading's session, named when it fails. */
+  private credentialSource(): string {
+    return this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
   }
 
   /** Removing a gone cluster's rows is best effort: the 404 stands, and the next read of it removes them again. */

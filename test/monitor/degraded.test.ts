@@ -177,9 +177,10 @@ describe.each([
     await stack.app.services.cache.idle();
     expect(fault.hits).toBeGreaterThan(0);
 
-    const after = await stack.get('monitor/aks');
+    const after = await stack.get('monitor/aks'); // the failed refresh was noted on the stored list
     expect(after.body.data).toEqual(good.body.data);
     expect(after.body.cache).toMatchObject({ state: 'stale', fetchedAt: good.body.cache.fetchedAt });
+    expect(after.body.degraded).toEqual([{ source: 'arm:managedClusters', status, message: expect.stringMatching(/; serving the reading of /) }]);
     await stack.app.services.cache.idle();
 
     clock.advance(EXPIRED);
