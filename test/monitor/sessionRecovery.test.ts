@@ -27,6 +27,18 @@ describe('a pooled session that goes bad', () => {
     expect(s.app.services.sessions.stats().faultRetires).toBe(before.faultRetires + 1);
   });
 
+  it('a 401 (the credential no longer accepted): retired, retried once with a fresh kubeconfig, answered complete', async () => {
+    const s = await stack();
+    await s.get(categoryPath('elb-01-a', 'nodes'));
+    const credentials = credentialCalls(s, 'elb-01-a');
+    const refused = s.sim.inject({ target: { resourceGroup: RG.resourceGroup, name: 'elb-01-a' }, path: '/api/v1/pods', status: 401, times: 1 });
+    const pods = await s.get(categoryPath('elb-01-a', 'pods'));
+    expect(refused.hits).toBe(1);
+    expect(pods.body.degraded).toEqual([]);
+    expect(pods.body.data.items.length).toBeGreaterThan(0);
+    expect(credentialCalls(s, 'elb-01-a')).toBe(credentials + 1);
+  });
+
   it('a failure that is not the session (a 500) is not retried', async () => {
     const s = await stack();
     await s.get(categoryPath('elb-01-a', 'nodes'));
