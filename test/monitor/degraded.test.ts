@@ -137,6 +137,24 @@ describe('warmup-status: a reading is all or nothing', () => {
   });
 });
 
+describe('the refresh timer', () => {
+  it('a timer refresh whose read fails in part leaves the complete reading, and notes the failure for readers', async () => {
+    const path = `monitor/aks/${RUNNING}/nodes`;
+    clock.advance(EXPIRED);
+    await stack.get('monitor/aks');
+    const good = await stack.get(path);
+    expect(good.body.degraded).toEqual([]);
+    const fault = stack.sim.inject({ target: CLUSTER, path: FAILING_PATH.nodes, status: 500 });
+    clock.advance(TTL + 1);
+    await stack.host.runTimer('refreshMonitorCache');
+    expect(fault.hits).toBe(1);
+    const after = await stack.get(path);
+    expect(after.body.data).toEqual(good.body.data);
+    expect(after.body.cache).toMatchObject({ state: 'stale', fetchedAt: good.body.cache.fetchedAt });
+    expect(after.body.degraded).toEqual([{ source: 'kubernetes:nodes', status: 500, message: expect.stringMatching(/; serving the reading of /) }]);
+  });
+});
+
 describe('a second instance reading the same row is told the failure too', () => {
   it('the failure noted on the row reaches another host', async () => {
     const other = await startMonitorStack({ now: clock.now, share: stack });
