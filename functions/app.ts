@@ -38,8 +38,24 @@ export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
   services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService; schedules: ScheduleStore };
-  /** Releases pooled connections (process exit, tests). */
-  close(): Promise<void>;
+  /**
+   * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
+   * (default DRAIN_DEADLINE_MS): the host's shutdown must not hang on an upstream that never answers.
+   */
+  close(options?: { deadlineMs?: number }): Promise<{ finished: boolean }>;
+}
+
+/** How long shutdown waits for background refreshes and open sessions before letting the process go. */
+export const DRAIN_DEADLINE_MS = 10_000;
+
+/** Resolves false once `ms` has passed (the timer does not keep the process alive); `clear` stops it. */
+function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const passed = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  return { passed, clear: () => clearTimeout(timer) };
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
@@ -58,6 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     table: cacheTable,
     ttlSeconds: config.cache.ttlSeconds,
     swrSeconds: config.cache.swrSeconds,
+    degradedTtlSeconds: config.cache.degradedTtlSeconds,
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
@@ -137,9 +154,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   return {
     definitions,
     services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
-    close: async () => {
-      await cache.idle();
-      await sessions.drain();
+    close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
+      const deadline = deadlineAfter(deadlineMs);
+      try {
+        const idle = await Promise.race([cache.idle().then(() => true), deadline.passed]);
+        const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
+        if (!idle || !drained) {
+          const left = [idle ? '' : 'background cache work', drained ? '' : 'sessions'].filter(Boolean).join(' and ');
+          log('warn', `shutdown: the drain deadline of ${deadlineMs} ms passed with ${left} still running`);
+        }
+        return { finished: idle && drained };
+      } finally {
+        deadline.clear();
+      }
     },
   };
 }

@@ -7,4 +7,6 @@ import { registerFunctions } from './register.js';
 
 const started = startFunctions();
 registerFunctions(app, started.definitions);
-app.hook.appTerminate(() => started.close());
+app.hook.appTerminate(async () => {
+  await started.close();
+});

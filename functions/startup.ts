@@ -30,7 +30,7 @@ export function misconfiguredFunctions(problem: ConfigError): HttpFunctionDefini
 export function startFunctions(env?: Env, log: (line: string) => void = console.error): Startup {
   try {
     const built = createApp(loadConfig(env));
-    return { definitions: built.definitions, close: () => built.close() };
+    return { definitions: built.definitions, close: async () => void (await built.close()) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     log(`configuration refused: ${error.message}`);

@@ -27,6 +27,7 @@ export const SETTINGS = [
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
+  { name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS', description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.' },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
   // Timer refresh
@@ -42,8 +43,8 @@ export const SETTINGS = [
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
   // Kubernetes sessions
-  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry).' },
-  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound, clamped into [1, 4096].' },
+  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry); 0 or negative: one-shot sessions.' },
+  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound: a whole number, clamped into [1, 4096].' },
   { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
   // Request pipeline
@@ -89,6 +90,7 @@ export interface Config {
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
+    degradedTtlSeconds: number;
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
   };
@@ -168,11 +170,12 @@ class Reader {
 /** The resource group of a subscription-wide ALLOWED_SCOPES entry (subscriptionId/*). */
 export const ALL_RESOURCE_GROUPS = '*';
 
-/** The pool bound is clamped rather than refused: a typo must not take the app down. */
+/** The pool bound: any whole number is clamped into [1, 4096] (e.g. -3 → 1); anything else is refused. */
 export function clampPoolSize(raw: string | undefined, fallback = 32): number {
-  const value = raw !== undefined && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) return fallback;
-  return Math.min(4096, Math.max(1, value));
+  const text = raw?.trim();
+  if (!text) return fallback;
+  if (!/^[+-]?\d+$/.test(text)) throw new ConfigError('K8S_SESSION_POOL_MAX_ENTRIES', `expected a whole number, got "${text}"`);
+  return Math.min(4096, Math.max(1, Number(text)));
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -216,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),
+      degradedTtlSeconds: r.int('MONITOR_CACHE_DEGRADED_TTL_SECONDS', 5, 0, 3_600),
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
     },
@@ -234,7 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
       trustedCa: r.optional('TRUSTED_CA'),
     },
     k8s: {
-      sessionTtlSeconds: r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, 0, 86_400),
+      // Negative behaves like 0: sessions are one-shot, never pooled.
+      sessionTtlSeconds: Math.max(0, r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, -86_400, 86_400)),
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
       warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),

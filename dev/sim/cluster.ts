@@ -130,7 +130,8 @@ export class SimCluster {
     };
   }
 
-  async startApiServer(): Promise<void> {
+  /** Listens on the cluster's port, or (newPort) on another one, as when AKS gives the API server a new address. */
+  async startApiServer(options: { newPort?: boolean } = {}): Promise<void> {
     if (this.server || this.retired) return;
     const server = new SimServer({
       name: `${this.resourceGroup}/${this.name}`,
@@ -148,7 +149,7 @@ export class SimCluster {
       injectedAnswer: kubernetesInjectedAnswer,
     });
     try {
-      this.reservedPort = await server.listen(this.reservedPort);
+      this.reservedPort = await server.listen(options.newPort ? 0 : this.reservedPort);
     } catch (err) {
       // Someone took the port while the cluster was stopped: take another (kubeconfigs fetched before go stale,
       // as they would if AKS moved the API server).

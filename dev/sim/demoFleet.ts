@@ -66,6 +66,7 @@ export function demoFleet(now: Date = new Date(), options: { secondSubscription?
     })),
   });
   return {
+    stateOrdering: 'target',
     subscriptions: [
       subscription(DEMO_SUBSCRIPTION_ID, plans),
       ...(options.secondSubscription ? [subscription(DEMO_SECOND_SUBSCRIPTION_ID, second)] : []),

@@ -5,8 +5,22 @@ export type PowerStateCode = 'Running' | 'Stopped';
 /** provisioningState values AKS reports that the simulator produces. */
 export type ProvisioningState = 'Succeeded' | 'Failed' | 'Starting' | 'Stopping' | 'Deleting' | 'Canceled';
 
+/**
+ * When a start or stop shows its target power state. target (real AKS, the default): as the operation begins, so
+ * a start reads Running + Starting while the API server is not up yet, a stop Stopped + Stopping. previous: only
+ * at the end (the power state of before until then).
+ */
+export type StateOrdering = 'previous' | 'target';
+
 export interface FleetSpec {
   subscriptions: SubscriptionSpec[];
+  /** Default 'target'. */
+  stateOrdering?: StateOrdering;
+  /**
+   * Where a cluster's API server listens after a start: 'samePort' (default) or 'newPort' (AKS may give the API
+   * server a new address: kubeconfigs fetched before the start then point at an address that refuses).
+   */
+  apiServerOnStart?: 'samePort' | 'newPort';
 }
 
 export interface SubscriptionSpec {

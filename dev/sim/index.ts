@@ -22,6 +22,9 @@
  *   armPageSize            clusters per list page; more pages follow through nextLink (default 100)
  *   adminCertLifetimeSeconds  notAfter of the admin client certificate (default 2 years)
  *   idleTimeoutMs          keep-alive idle timeout of every server (default 240000, like AKS's load balancer)
+ *   stateOrdering          'target' (default, real AKS: a start shows Running + Starting at once, a stop Stopped +
+ *                          Stopping) or 'previous' (the power state flips at the end); overrides the fleet's
+ *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
@@ -50,7 +53,8 @@
  * { code, details, message, subcode }, AKS's wording), 400 MissingApiVersionParameter / InvalidApiVersionParameter /
  * NoRegisteredProviderFound (an api-version not in MANAGED_CLUSTERS_API_VERSIONS).
  *
- * Kubernetes (one HTTPS server per cluster, listening only while Running, same port across stop/start):
+ * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
+ * apiServerOnStart is 'newPort'):
  * client-certificate auth against the cluster CA, or a token for the AKS server id (tokenFor(AKS_ENTRA_SERVER_ID);
  * Entra clusters); the cluster's deniedDataActions answer 403 like Azure RBAC; 401 / 403 / 404 / 410 Status objects.
  * GET /version[/], /healthz; discovery (/api, /api/v1, /apis, /apis/{group}[/{version}]); meta.k8s.io Tables for
@@ -67,7 +71,7 @@ import { createCertificateAuthority } from './certificates.js';
 import { SimCluster, type ClusterEnvironment } from './cluster.js';
 import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry } from './counters.js';
 import { demoFleet } from './demoFleet.js';
-import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
+import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState, type StateOrdering } from './fleet.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
 import type { TokenCheck } from './kubernetes.js';
 import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
@@ -93,6 +97,10 @@ export interface SimulatedAzureOptions {
   adminCertLifetimeSeconds?: number;
   idleTimeoutMs?: number;
   requestLogCapacity?: number;
+  /** Overrides the fleet's stateOrdering (default 'target'). */
+  stateOrdering?: StateOrdering;
+  /** Overrides the fleet's apiServerOnStart (default 'samePort'). */
+  apiServerOnStart?: FleetSpec['apiServerOnStart'];
 }
 
 export interface ClusterState {
@@ -222,6 +230,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     (gone) => {
       clusters = clusters.filter((c) => c !== gone);
     },
+    { stateOrdering: options.stateOrdering ?? fleet.stateOrdering, apiServerOnStart: options.apiServerOnStart ?? fleet.apiServerOnStart },
   );
 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');

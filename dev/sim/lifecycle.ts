@@ -1,13 +1,15 @@
 // The scripted power-state timeline of start / stop / delete, as AKS runs them (and AKS's 409 wording when one
 // cannot begin):
-//   start:  provisioningState Starting, powerState stays Stopped; at the end the API server listens, then
-//           Running / Succeeded.
-//   stop:   Stopping while still Running; at the end the API server stops listening, then Stopped / Succeeded.
+//   start:  provisioningState Starting, powerState Running at once (ordering 'target', real AKS) or still Stopped
+//           ('previous'); at the end the API server listens (on a new port with apiServerOnStart 'newPort'),
+//           then Running / Succeeded.
+//   stop:   Stopping, powerState Stopped at once ('target') or still Running ('previous'); at the end the API
+//           server stops listening, then Stopped / Succeeded.
 //   delete: Deleting; at the end the cluster is gone (GET → 404).
 // Each kind ends after its configured duration, or, with 'manual', when the test calls complete().
 import { randomUUID } from 'node:crypto';
 import type { SimCluster } from './cluster.js';
-import type { PowerStateCode } from './fleet.js';
+import type { FleetSpec, PowerStateCode, StateOrdering } from './fleet.js';
 
 export type OperationKind = 'start' | 'stop' | 'delete';
 /** Milliseconds until the operation ends by itself, or 'manual' (ends only through completeOperation). */
@@ -63,10 +65,17 @@ export class Lifecycle {
   private readonly lastBegun = new WeakMap<SimCluster, { kind: OperationKind; at: Date }>();
   private readonly startedAt = new Date();
 
+  private readonly ordering: StateOrdering;
+  private readonly newPortOnStart: boolean;
+
   constructor(
     private durations: Record<OperationKind, OperationDuration>,
     private readonly onDeleted: (cluster: SimCluster) => void,
-  ) {}
+    fleet: Pick<FleetSpec, 'stateOrdering' | 'apiServerOnStart'> = {},
+  ) {
+    this.ordering = fleet.stateOrdering ?? 'target';
+    this.newPortOnStart = fleet.apiServerOnStart === 'newPort';
+  }
 
   setDurations(durations: Partial<Record<OperationKind, OperationDuration>>): void {
     this.durations = { ...this.durations, ...durations };
@@ -97,6 +106,7 @@ export class Lifecycle {
     this.operations.set(record.id, record);
     cluster.operation = { id: record.id, kind, startedAt: record.startTime };
     cluster.provisioningState = ACTIVE_STATE[kind];
+    if (this.ordering === 'target' && kind !== 'delete') cluster.powerState = kind === 'start' ? 'Running' : 'Stopped';
     const duration = this.durations[kind];
     if (duration !== 'manual') {
       const timer = setTimeout(() => void this.complete(cluster).catch(() => undefined), duration);
@@ -126,7 +136,7 @@ export class Lifecycle {
     const status = outcome.status ?? 'Succeeded';
     if (status === 'Succeeded') {
       if (record.kind === 'start') {
-        await cluster.startApiServer();
+        await cluster.startApiServer({ newPort: this.newPortOnStart });
         cluster.powerState = 'Running';
       } else {
         await cluster.stopApiServer();

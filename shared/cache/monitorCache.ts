@@ -1,6 +1,6 @@
 // The monitor cache (docs/architecture.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { decodeValue, encodeValue } from './codec.js';
 import { generationOf, Generations, type CounterSnapshot } from './generations.js';
 import {
@@ -23,6 +23,7 @@ import {
   describeError,
   forEachLimited,
   GENERATION_ROWS_FILTER,
+  isConflict,
   isNotFound,
   isPreconditionFailed,
   pause,
@@ -40,6 +41,7 @@ export type NotStoredReason =
   | 'too-large' // over ~720 KB even compressed
   | 'not-serializable'
   | 'contention' // the generation row kept changing under us (bounded retries exhausted)
+  | 'kept-better' // the fetch had a degraded part and the stored reading had none: the stored one stays
   | 'missing'; // refreshExisting: the row was gone
 
 export interface CacheRead<T> {
@@ -54,6 +56,17 @@ export interface CacheRead<T> {
   notStoredReason?: NotStoredReason;
   /** Present when a stored reading was served because the fetch failed and serveStaleOnError accepted the error. */
   fetchError?: unknown;
+  /**
+   * Present when the stored reading is served because a later fetch (this one, another viewer's, another
+   * instance's or the timer's) had parts that could not be read: when, and those parts.
+   */
+  failure?: ReadingFailure;
+}
+
+/** A fetch whose degraded parts kept it from replacing the stored reading. */
+export interface ReadingFailure {
+  at: string;
+  parts: unknown[];
 }
 
 /** The `cache` block of a monitor response. */
@@ -61,7 +74,7 @@ export function cacheInfo(read: CacheRead<unknown>): { state: CacheState; ageSec
   return { state: read.state, ageSeconds: read.ageSeconds, fetchedAt: read.fetchedAt, generation: read.generation };
 }
 
-export interface ReadOptions {
+export interface ReadOptions<T = unknown> {
   /** Overrides the TTL for this read (e.g. the short TTL of a scope with an open transition). */
   ttlSeconds?: number;
   /** Overrides the SWR window for this read. */
@@ -71,6 +84,17 @@ export interface ReadOptions {
    * if this returns true; otherwise the error propagates. E.g. ARM 429 → serve the old reading, marked degraded.
    */
   serveStaleOnError?: (error: unknown) => boolean;
+  /**
+   * The parts of a fetched value that could not be read (none: a complete reading). A reading with such parts never
+   * replaces a stored one without (the stored one is served, `stale`, with `failure` set, and the failure is noted
+   * on its row for every reader); stored, it lives only `degradedTtlSeconds` and is never answered as `fresh`.
+   */
+  degradedParts?: (value: T) => readonly unknown[];
+  /**
+   * A background refresh that fails with an error this describes (as parts, like degradedParts) notes the failure on
+   * the stored reading, so the next readers are served it `stale` with `failure` set instead of saying nothing.
+   */
+  failureParts?: (error: unknown) => readonly unknown[] | undefined;
   /**
    * Awaited before a fill (never on a hit); throwing refuses the fill before any row is created or written. E.g. the
    * cluster list must show the cluster first, so a read of a name that does not exist leaves nothing behind.
@@ -161,14 +185,21 @@ export interface MonitorCacheOptions {
   writeAttempts?: number;
   /** Attempts of a generation bump (412 → re-read). Default 25. */
   bumpAttempts?: number;
+  /** Lifetime of a reading stored with a degraded part, so the next poll soon after retries. Default 5. */
+  degradedTtlSeconds?: number;
 }
 
 interface StoredRow {
   location: KeyLocation;
   entity: Record<string, unknown>;
+  etag: string;
   fetchedAtMs: number;
   generation: number;
   lastReadAtMs?: number;
+  /** The reading had a part that could not be read. */
+  degraded: boolean;
+  /** A later fetch failed in part and left this reading in place. */
+  failure?: { atMs: number; parts: unknown[] };
 }
 
 interface FillOutcome {
@@ -178,6 +209,8 @@ interface FillOutcome {
   stored: boolean;
   notStoredReason?: NotStoredReason;
   storageDown: boolean;
+  /** With notStoredReason 'kept-better': the stored reading that stays. */
+  kept?: StoredRow;
 }
 
 interface FillMode {
@@ -187,6 +220,7 @@ interface FillMode {
   lastReadAtMs?: number;
   /** refreshExisting: the reading is written with If-Match * (404 if it was removed meanwhile). */
   requireExisting?: boolean;
+  degradedParts?: (value: unknown) => readonly unknown[];
 }
 
 type ReadingEntity = {
@@ -195,6 +229,9 @@ type ReadingEntity = {
   fetchedAt: number;
   generation: number;
   lastReadAt?: number;
+  degraded?: boolean;
+  failedAt?: number;
+  failure?: string;
 } & Record<string, unknown>;
 
 const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touchedAt'];
@@ -204,6 +241,7 @@ const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touch
  */
 const MIN_GENERATION_IDLE_MS = 10 * 60_000;
 const CHUNK = 100; // operations per transaction
+const MAX_FAILURE_CHARS = 30_000; // one string property
 const PARALLEL = 8;
 
 export class MonitorCache {
@@ -216,6 +254,7 @@ export class MonitorCache {
   private readonly generations: Generations;
   private readonly ttlMs: number;
   private readonly swrMs: number;
+  private readonly degradedTtlMs: number;
   private readonly hotWindowMs: number;
   private readonly generationIdleMs: number;
   private readonly writeAttempts: number;
@@ -239,6 +278,7 @@ export class MonitorCache {
     this.now = options.now ?? Date.now;
     this.generationIdleMs = Math.max(this.ttlMs + this.swrMs, MIN_GENERATION_IDLE_MS);
     this.generations = new Generations(options.table, { bumpAttempts: options.bumpAttempts ?? 25, now: this.now, restampAfterMs: this.generationIdleMs / 2 });
+    this.degradedTtlMs = Math.max(0, options.degradedTtlSeconds ?? 5) * 1000;
     this.hotWindowMs = (options.hotWindowSeconds ?? 2 * options.ttlSeconds) * 1000;
     this.writeAttempts = options.writeAttempts ?? 10;
     this.log = options.log ?? (() => {});
@@ -251,7 +291,7 @@ export class MonitorCache {
    * unreachable: fetched, not stored). Storage errors never reach the caller; fetcher errors do (see serveStaleOnError).
    * Throws CacheKeyError for a key that is not a monitor key or cannot be stored.
    */
-  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions = {}): Promise<CacheRead<T>> {
+  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions<T> = {}): Promise<CacheRead<T>> {
     const location = locateKey(key);
     const ttlMs = options.ttlSeconds !== undefined ? Math.max(0, options.ttlSeconds) * 1000 : this.ttlMs;
     const swrMs = options.swrSeconds !== undefined ? Math.max(0, options.swrSeconds) * 1000 : this.swrMs;
@@ -266,21 +306,46 @@ export class MonitorCache {
     }
 
     const now = this.now();
+    const degradedParts = options.degradedParts as FillMode['degradedParts'];
     if (row) {
       const ageMs = Math.max(0, now - row.fetchedAtMs);
-      const stored = ageMs <= ttlMs + swrMs ? this.decodeRow(row) : undefined;
+      // A degraded reading lives only its short TTL, is answered as stale (it is not the whole truth), and is
+      // fetched again once that has passed.
+      const servable = row.degraded ? ageMs <= Math.min(ttlMs, this.degradedTtlMs) : ageMs <= ttlMs + swrMs;
+      const stored = servable ? this.decodeRow(row) : undefined;
       if (stored) {
         this.touch(row, now);
-        const state = ageMs <= ttlMs ? 'fresh' : 'stale';
-        if (state === 'stale') this.scheduleRefresh(location, fetcher);
+        const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';
+        if (ageMs > ttlMs && !row.degraded) this.scheduleRefresh(location, fetcher, degradedParts, options.failureParts);
         this.stats[state] += 1;
-        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
+        return {
+          value: stored.value as T,
+          state,
+          ageSeconds: ageMs / 1000,
+          fetchedAt: iso(row.fetchedAtMs),
+          generation: row.generation,
+          ...(row.failure ? { failure: { at: iso(row.failure.atMs), parts: row.failure.parts } } : {}),
+        };
       }
     }
 
     try {
       if (options.admit) await options.admit();
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now });
+      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, ...(degradedParts ? { degradedParts } : {}) });
+      const kept = outcome.kept ? this.decodeRow(outcome.kept) : undefined;
+      if (outcome.kept && kept) {
+        // The fetch lost a part the stored reading has: serve the stored one, saying what failed just now.
+        this.touch(outcome.kept, now); // still in use: removeExpired keeps it
+        this.stats.stale += 1;
+        return {
+          value: kept.value as T,
+          state: 'stale',
+          ageSeconds: Math.max(0, this.now() - outcome.kept.fetchedAtMs) / 1000,
+          fetchedAt: iso(outcome.kept.fetchedAtMs),
+          generation: outcome.kept.generation,
+          failure: { at: iso(outcome.fetchedAtMs), parts: [...(degradedParts?.(outcome.value) ?? [])] },
+        };
+      }
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
       return {
@@ -359,7 +424,7 @@ export class MonitorCache {
    * Refreshes a reading only if its row still exists (a purged or expired row stays gone), with the same guarded
    * write as read(). Fetcher errors propagate; storage problems come back as notStoredReason.
    */
-  async refreshExisting(key: string, fetcher: () => Promise<unknown>): Promise<RefreshOutcome> {
+  async refreshExisting(key: string, fetcher: () => Promise<unknown>, options: Pick<FillMode, 'degradedParts'> = {}): Promise<RefreshOutcome> {
     const location = locateKey(key);
     let lastReadAtMs: number | undefined;
     try {
@@ -370,7 +435,12 @@ export class MonitorCache {
       this.storageFailed('refresh', key, error);
       return { key, stored: false, notStoredReason: 'storage-unavailable', generation: null };
     }
-    const outcome = await this.fill(location, fetcher, { useStorage: true, requireExisting: true, ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}) });
+    const outcome = await this.fill(location, fetcher, {
+      useStorage: true,
+      requireExisting: true,
+      ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}),
+      ...(options.degradedParts ? { degradedParts: options.degradedParts } : {}),
+    });
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
 
@@ -563,6 +633,9 @@ export class MonitorCache {
       return {
         location,
         entity,
+        etag: entity.etag,
+        degraded: entity.degraded === true,
+        ...failureOf(entity),
         fetchedAtMs: entity.fetchedAt,
         generation: typeof entity.generation === 'number' ? entity.generation : 0,
         ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
@@ -613,12 +686,26 @@ export class MonitorCache {
     return promise;
   }
 
-  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>): void {
+  private scheduleRefresh(
+    location: KeyLocation,
+    fetcher: () => Promise<unknown>,
+    degradedParts?: FillMode['degradedParts'],
+    failureParts?: ReadOptions['failureParts'],
+  ): void {
     if (this.inflight.has(location.key)) return;
+    const startedAtMs = this.now();
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now() }).catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).catch(async (error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
+        const parts = failureParts?.(error);
+        if (!parts?.length) return;
+        try {
+          const row = await this.getReading(location);
+          if (row && !row.degraded) await this.noteFailure(row, { atMs: startedAtMs, parts: [...parts] });
+        } catch (noteError) {
+          this.log({ level: 'debug', event: 'cache.note-failure.failed', key: location.key, detail: describeError(noteError) });
+        }
       }),
     );
   }
@@ -645,18 +732,29 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
       return { ...base, generation, stored: false, notStoredReason: encoded.reason, storageDown: false };
     }
+    const parts = mode.degradedParts?.(value) ?? [];
+    const degraded = parts.length > 0;
     const reading = {
       partitionKey: location.partitionKey,
       rowKey: location.rowKey,
       fetchedAt: fetchedAtMs,
       generation,
       ...(mode.lastReadAtMs !== undefined ? { lastReadAt: mode.lastReadAtMs } : {}),
+      ...(degraded ? { degraded: true } : {}),
       ...encoded.properties,
     };
     try {
-      const reason = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false);
+      const written = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
+      const reason = typeof written === 'object' ? 'kept-better' : written;
       if (reason) this.stats.notStored += 1;
-      return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), storageDown: false };
+      return {
+        ...base,
+        generation,
+        stored: !reason,
+        ...(reason ? { notStoredReason: reason } : {}),
+        ...(typeof written === 'object' ? { kept: written } : {}),
+        storageDown: false,
+      };
     } catch (error) {
       this.storageFailed('write', location.key, error);
       return { ...base, generation, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
@@ -672,9 +770,18 @@ export class MonitorCache {
    * covers before deleting; so either we see the moved counter, or the bump fails our transaction, or our reading
    * lands before the bump and the purge deletes it.
    * Writes of one partition are serialised in this instance, so one instance's concurrent fills do not 412 each other.
-   * Returns undefined when stored, else why not.
+   * A degraded reading is written only over nothing or over another degraded reading, If-Match the row it saw (or
+   * create-only), so a good reading another writer stores meanwhile is never replaced by it.
+   * Returns undefined when stored, the stored row when a degraded reading gave way to it, else why not.
    */
-  private guardedWrite(location: KeyLocation, snapshot: CounterSnapshot, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
+  private guardedWrite(
+    location: KeyLocation,
+    snapshot: CounterSnapshot,
+    reading: Record<string, unknown> & { partitionKey: string; rowKey: string },
+    requireExisting: boolean,
+    failure: StoredRow['failure'],
+  ): Promise<NotStoredReason | StoredRow | undefined> {
+    const degraded = failure !== undefined;
     return this.withPartitionLock(location.own.partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
         const { own, snapshot: current } = await this.generations.covering(location);
@@ -683,16 +790,29 @@ export class MonitorCache {
           this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${snapshot.join('.')} → ${current.join('.')}` });
           return 'generation-moved';
         }
+        let write: TransactionAction;
+        if (degraded) {
+          const existing = await this.getReading(location);
+          if (existing && !existing.degraded && this.decodeRow(existing)) {
+            await this.noteFailure(existing, failure);
+            return existing;
+          }
+          if (!existing && requireExisting) return 'missing';
+          write = existing ? ['update', reading, 'Replace', { etag: existing.etag }] : ['create', reading];
+        } else {
+          write = requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'];
+        }
         try {
           await this.table.submitTransaction([
             ['update', { partitionKey: location.own.partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
-            requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'],
+            write,
           ]);
           this.stats.stored += 1;
           return undefined;
         } catch (error) {
           if (isNotFound(error) && requireExisting) return 'missing';
-          if (!isPreconditionFailed(error)) throw error;
+          // 409: a degraded reading's create met a row stored meanwhile; decide again like a 412.
+          if (!isPreconditionFailed(error) && !(degraded && isConflict(error))) throw error;
           this.stats.conflicts += 1; // someone touched the generation row: decide again
           await pause(Math.random() * Math.min(20, 2 ** attempt));
         }
@@ -701,6 +821,21 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.contention', key: location.key });
       return 'contention';
     });
+  }
+
+  /**
+   * Notes on a complete reading that a later fetch failed in part, so every reader of it (any instance) is told.
+   * Best effort, If-Match the row just read: a reading stored meanwhile is newer and has no such failure.
+   */
+  private async noteFailure(row: StoredRow, failure: NonNullable<StoredRow['failure']>): Promise<void> {
+    const text = JSON.stringify(failure.parts);
+    if (text.length > MAX_FAILURE_CHARS) return;
+    const { partitionKey, rowKey } = row.location;
+    try {
+      await this.table.updateEntity({ partitionKey, rowKey, failedAt: failure.atMs, failure: text }, 'Merge', { etag: row.etag });
+    } catch (error) {
+      this.log({ level: 'debug', event: 'cache.note-failure.failed', key: row.location.key, detail: describeError(error) });
+    }
   }
 
   private async withPartitionLock<T>(partitionKey: string, work: () => Promise<T>): Promise<T> {
@@ -810,6 +945,17 @@ export class MonitorCache {
   private invalidationError(prefix: string, error: unknown): Error {
     if (error instanceof CacheStorageError) return error;
     return new CacheStorageError('unavailable', `invalidating ${prefix}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** A failure noted after the reading was fetched (one noted on an older reading of the row would not apply). */
+function failureOf(entity: ReadingEntity): { failure?: { atMs: number; parts: unknown[] } } {
+  if (typeof entity.failedAt !== 'number' || entity.failedAt < entity.fetchedAt || typeof entity.failure !== 'string') return {};
+  try {
+    const parts: unknown = JSON.parse(entity.failure);
+    return Array.isArray(parts) && parts.length > 0 ? { failure: { atMs: entity.failedAt, parts } } : {};
+  } catch {
+    return {};
   }
 }
 

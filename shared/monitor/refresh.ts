@@ -11,6 +11,7 @@ import { oneLineError } from '../http/redaction.js';
 import { TRANSITION_COLUMNS, type TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
+import { unreadableReason } from './readability.js';
 import type { MonitorService } from './service.js';
 
 export interface RefreshRunResult {
@@ -59,10 +60,9 @@ function parseKey(key: string): ListWork | CategoryWork | undefined {
   return { kind: 'category', key, scope, cluster, category };
 }
 
-/** A cluster whose categories are worth reading now: running, and not on its way down. */
+/** A cluster whose categories are worth reading now: readable, and no stop or delete of it under way. */
 function readable(cluster: ClusterSummary): boolean {
-  if (cluster.powerState !== 'Running') return false;
-  if (cluster.provisioningState === 'Stopping' || cluster.provisioningState === 'Deleting') return false;
+  if (unreadableReason(cluster)) return false;
   const action = cluster.transition?.status === 'open' ? cluster.transition.action : undefined;
   return action !== 'stop' && action !== 'delete';
 }
@@ -133,7 +133,9 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
       return gone.get(prefix);
     }
     if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
-    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category));
+    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
+      degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
+    });
     if (outcome.stored) result.refreshed++;
     else result.dropped++;
   });

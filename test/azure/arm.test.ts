@@ -107,12 +107,12 @@ describe('reads', () => {
 });
 
 describe('long-running operations', () => {
-  it('start: submitted() returns at the 202, Starting while Stopped, polling ends Running with the final GET', async () => {
+  it('start: submitted() returns at the 202, Running + Starting (real AKS order) with the API server still down, polling ends Running with the final GET', async () => {
     const ref = { resourceGroup: RG, name: 'elb-01-b' };
     const poller = client.managedClusters.start(RG, 'elb-01-b', { updateIntervalInMs: 5 });
     await poller.submitted();
     const during = await client.managedClusters.get(RG, 'elb-01-b');
-    expect([during.provisioningState, during.powerState?.code]).toEqual(['Starting', 'Stopped']);
+    expect([during.provisioningState, during.powerState?.code]).toEqual(['Starting', 'Running']);
     expect(sim.cluster(ref).state().listening).toBe(false);
 
     await sim.completeOperation(ref);

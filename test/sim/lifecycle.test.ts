@@ -4,13 +4,14 @@ import { AKS_ENTRA_SERVER_ID, DEMO_SUBSCRIPTION_ID, startSimulatedAzure, type Si
 import { MANAGED_CLUSTERS_API_VERSIONS } from '../../dev/sim/arm.js';
 import { elapsedText } from '../../dev/sim/lifecycle.js';
 import { Agent, request } from 'undici';
+import { powerStateDuring, SIM_STATE_ORDERING } from '../setup/ordering.js';
 
 const RG = 'rg-elb-01';
 let sim: SimulatedAzure;
 let agent: Agent;
 
 beforeAll(async () => {
-  sim = await startSimulatedAzure({ durations: { start: 'manual', stop: 'manual', delete: 'manual' }, lroRetryAfterSeconds: 7 });
+  sim = await startSimulatedAzure({ durations: { start: 'manual', stop: 'manual', delete: 'manual' }, lroRetryAfterSeconds: 7, stateOrdering: SIM_STATE_ORDERING });
   agent = new Agent({ connect: { ca: sim.caPem } });
 });
 
@@ -48,7 +49,7 @@ async function apiServerAnswers(name: string): Promise<boolean> {
 }
 
 describe('start / stop timeline', () => {
-  it('start: 202 with absolute LRO URLs; Starting + Stopped until the end; then listening on the same address', async () => {
+  it(`start (${SIM_STATE_ORDERING}): 202 with absolute LRO URLs; Starting + ${powerStateDuring('start')} until the end; then listening on the same address`, async () => {
     const before = sim.cluster({ resourceGroup: RG, name: 'elb-01-b' }).apiServerUrl;
     const accepted = await arm('POST', `${clusterPath('elb-01-b')}/start`);
     expect(accepted.status).toBe(202);
@@ -58,7 +59,7 @@ describe('start / stop timeline', () => {
     expect(location).toContain('/operationresults/');
     expect(accepted.headers['retry-after']).toBe('7');
 
-    expect(await powerOf('elb-01-b')).toEqual(['Starting', 'Stopped']);
+    expect(await powerOf('elb-01-b')).toEqual(['Starting', powerStateDuring('start')]);
     expect((await arm('GET', asyncOp)).body).toMatchObject({ status: 'InProgress' });
     expect((await arm('GET', location)).status).toBe(202);
     expect(await apiServerAnswers('elb-01-b')).toBe(false);
@@ -73,9 +74,9 @@ describe('start / stop timeline', () => {
     expect(sim.cluster({ resourceGroup: RG, name: 'elb-01-b' }).apiServerUrl).toBe(before);
   });
 
-  it('stop: Stopping while still Running and serving; at the end the API server refuses', async () => {
+  it(`stop (${SIM_STATE_ORDERING}): Stopping + ${powerStateDuring('stop')} while still serving; at the end the API server refuses`, async () => {
     expect((await arm('POST', `${clusterPath('elb-01-b')}/stop`)).status).toBe(202);
-    expect(await powerOf('elb-01-b')).toEqual(['Stopping', 'Running']);
+    expect(await powerOf('elb-01-b')).toEqual(['Stopping', powerStateDuring('stop')]);
     expect(await apiServerAnswers('elb-01-b')).toBe(true);
     await sim.completeOperation({ resourceGroup: RG, name: 'elb-01-b' });
     expect(await powerOf('elb-01-b')).toEqual(['Succeeded', 'Stopped']);

@@ -44,7 +44,7 @@ export interface ServerTransition {
   startedBy?: string;
   /** api: started through the backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
   origin?: 'api' | 'arm';
-  status: 'open' | 'timedOut';
+  status: 'open' | 'timedOut' | 'failed';
 }
 
 export interface NodePool {
@@ -285,7 +285,7 @@ export function normalizeTransition(v: unknown): ServerTransition | undefined {
     deadline: toEpochMs(v.deadline),
     startedBy: str(v.startedBy),
     origin: v.source === 'api' || v.source === 'arm' ? v.source : undefined,
-    status: v.status === 'timedOut' ? 'timedOut' : 'open',
+    status: v.status === 'timedOut' || v.status === 'failed' ? v.status : 'open',
   };
 }
 

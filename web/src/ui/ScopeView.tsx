@@ -63,6 +63,7 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     }
     const said = [
       ...result.reached.map((t) => (t.action === 'delete' ? `${t.cluster} was deleted.` : `${t.cluster} is now ${t.expectedPowerState}.`)),
+      ...result.failed.map((t) => `The ${t.action} of ${t.cluster} failed: Azure reports its provisioning state as Failed.`),
       ...result.vanished.map((t) => `${t.cluster} is no longer in this resource group.`),
     ];
     if (said.length) setAnnouncement(said.join(' '));
