@@ -82,7 +82,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     // --quick runs the same code on a shorter clock (TTL 1 s, poll 250 ms) and two viewer counts: a smoke run.
     p4: quick
       ? { viewers: [1, 10], timeScale: 30, ttlSeconds: 1, swrSeconds: 10, sessionTtlSeconds: 10, pollMs: 250, settleSeconds: 0.5, windowSeconds: 2, oneShotViewers: 10, oneShotWindowSeconds: 2 }
-      : { viewers: [1, 10, 100], timeScale: 10, ttlSeconds: 3, swrSeconds: 30, sessionTtlSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24, oneShotViewers: 10, oneShotWindowSeconds: 12 },
+      : { viewers: [1, 10, 100, 300], timeScale: 10, ttlSeconds: 3, swrSeconds: 30, sessionTtlSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24, oneShotViewers: 10, oneShotWindowSeconds: 12 },
     p5: { timeScale: 5, pollMs: 2_000, transitionTtlSeconds: 1, clusters: quick ? 2 : 10, rounds: quick ? 1 : 2 },
     p7: { connections: 50, seconds: quick ? 1 : 8, warmupSeconds: quick ? 0 : 1 },
   };

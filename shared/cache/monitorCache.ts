@@ -120,6 +120,13 @@ export interface CacheStats {
   storageErrors: number;
   /** Purge transactions retried after a concurrent delete (404). */
   deleteRetries: number;
+  /** Fetcher calls (misses, stale refreshes, timer refreshes): what reaches upstream. */
+  fetches: number;
+  /**
+   * Reads whose Table read raced this instance's write of the same key (they saw the row before the write landed):
+   * a stale one is served without a second refresh, a missing one is read again instead of fetched again.
+   */
+  superseded: number;
 }
 
 export type CacheLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -145,6 +152,8 @@ interface StoredRow {
   fetchedAtMs: number;
   generation: number;
   lastReadAtMs?: number;
+  /** Read while this instance stored a newer reading of the key: no refresh is scheduled for it. */
+  superseded?: boolean;
 }
 
 interface FillOutcome {
@@ -180,7 +189,7 @@ const PARALLEL = 8;
 export class MonitorCache {
   readonly stats: CacheStats = {
     fresh: 0, stale: 0, refreshed: 0, uncached: 0, stored: 0, dropped: 0, conflicts: 0, contention: 0,
-    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0,
+    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0, fetches: 0, superseded: 0,
   };
 
   private readonly table: TableClient;
@@ -199,6 +208,9 @@ export class MonitorCache {
   private readonly partitionLocks = new Map<string, Promise<void>>();
   /** When this instance last merged lastReadAt, per key. */
   private readonly touched = new Map<string, number>();
+  /** Counts this instance's stored readings; `written` maps a key to the count when its last reading was stored. */
+  private writes = 0;
+  private readonly written = new Map<string, number>();
 
   constructor(options: MonitorCacheOptions) {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
@@ -227,11 +239,24 @@ export class MonitorCache {
 
     let row: StoredRow | undefined;
     let storageUp = true;
-    try {
-      row = await this.getReading(location);
-    } catch (error) {
-      storageUp = false;
-      this.storageFailed('read', key, error);
+    for (let attempt = 0; ; attempt++) {
+      const writesBefore = this.writes;
+      try {
+        row = await this.getReading(location);
+      } catch (error) {
+        storageUp = false;
+        this.storageFailed('read', key, error);
+      }
+      // Under load a Table read can be answered with the row as it was before this instance's own write of the key
+      // landed. Acting on it would fetch the key a second time: a missing row is read again, a stale one is served
+      // without scheduling another refresh.
+      const raced = (this.written.get(key) ?? 0) > writesBefore;
+      if (!raced) break;
+      this.stats.superseded += 1;
+      if (row || !storageUp || attempt > 0) {
+        if (row) row.superseded = true;
+        break;
+      }
     }
 
     const now = this.now();
@@ -241,7 +266,7 @@ export class MonitorCache {
       if (stored) {
         this.touch(row, now);
         const state = ageMs <= ttlMs ? 'fresh' : 'stale';
-        if (state === 'stale') this.scheduleRefresh(location, fetcher);
+        if (state === 'stale' && !row.superseded) this.scheduleRefresh(location, fetcher);
         this.stats[state] += 1;
         return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
       }
@@ -534,6 +559,7 @@ export class MonitorCache {
       }
     }
     const fetchedAtMs = this.now();
+    this.stats.fetches += 1;
     const value = await fetcher();
     const base = { value, fetchedAtMs };
     if (!snapshot) return { ...base, generation: null, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
@@ -589,6 +615,9 @@ export class MonitorCache {
             requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'],
           ]);
           this.stats.stored += 1;
+          this.writes += 1;
+          if (this.written.size > 10_000) this.written.clear();
+          this.written.set(location.key, this.writes);
           return undefined;
         } catch (error) {
           if (isNotFound(error) && requireExisting) return 'missing';
