@@ -94,7 +94,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     }),
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
-    ...monitorFunctions({ pipeline, monitor }),
+    ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle }),
     ...refreshFunctions({
       schedule: config.refresh.schedule,

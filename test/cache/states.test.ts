@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, locateKey } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';
-import { cacheOnFreshTable, countingFetcher, deferred, heldFetcher, hookedTable, nextTick, T0 } from './helpers.js';
+import { cacheOnFreshTable, countingFetcher, deferred, heldFetcher, hookedTable, nextTick, T0, type Deferred } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-elb-01' };
 const key = categoryKey(scope, 'aks-1', 'nodes');
@@ -86,7 +86,7 @@ describe('read(): the state table', () => {
   // reader must not fetch the key again (the upstream calls of P4 would grow with the number of viewers).
   function heldReaderTable(table: Awaited<ReturnType<typeof freshTable>>) {
     const location = locateKey(key);
-    let arm: { answered: ReturnType<typeof deferred>; gate: ReturnType<typeof deferred> } | undefined;
+    let arm: { answered: Deferred<void>; gate: Deferred<void> } | undefined;
     const hooked = hookedTable(table, {
       afterGetEntity: async (pk, rk) => {
         if (!arm || pk !== location.partitionKey || rk !== location.rowKey) return;
@@ -98,8 +98,9 @@ describe('read(): the state table', () => {
     });
     /** The next getEntity of the reading row answers, then holds its reader until released. */
     const holdNextReader = () => {
-      arm = { answered: deferred(), gate: deferred() };
-      return { answered: arm.answered.promise, release: arm.gate.resolve };
+      const gate = deferred();
+      arm = { answered: deferred(), gate };
+      return { answered: arm.answered.promise, release: () => gate.resolve() };
     };
     return { hooked, holdNextReader };
   }

@@ -1,0 +1,80 @@
+// Conditional requests through the real stack: every monitor answer names its reading with an ETag and says how long
+// it stays fresh; a poll that already holds the reading gets 304 with no body, and nothing upstream is called.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { categoryKey } from '../../shared/cache/index.js';
+import { armCalls, kubernetesLog, RUNNING, SCOPE, STOPPED, startMonitorStack, TestClock, type MonitorStack } from './support.js';
+
+let clock: TestClock;
+let stack: MonitorStack;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  stack = await startMonitorStack({ now: clock.now });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('ETag, Cache-Control and 304 on the monitor reads', () => {
+  it('the cluster list: ETag and freshness on 200; If-None-Match → 304 without a body; a new reading → a new ETag', async () => {
+    const first = await stack.get('monitor/aks');
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, max-age=30, stale-while-revalidate=300');
+
+    clock.advance(10);
+    const lists = armCalls(stack, '/managedClusters');
+    const again = await stack.get('monitor/aks', { 'if-none-match': etag! });
+    expect(again.status).toBe(304);
+    expect(again.body).toBeUndefined();
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(again.headers.get('cache-control')).toBe('private, max-age=20, stale-while-revalidate=300');
+    expect(again.headers.get('x-request-id')).toBeTruthy();
+    expect(armCalls(stack, '/managedClusters')).toBe(lists);
+
+    // Another tag, or a list of tags holding ours.
+    expect((await stack.get('monitor/aks', { 'if-none-match': 'W/"other"' })).status).toBe(200);
+    expect((await stack.get('monitor/aks', { 'if-none-match': `"x", ${etag!.slice(2)}` })).status).toBe(304);
+
+    clock.advance(400); // past TTL + SWR: refreshed, so another reading
+    const renewed = await stack.get('monitor/aks', { 'if-none-match': etag! });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.cache.state).toBe('refreshed');
+    expect(renewed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('a category: 304 while the reading stands, 200 with a new ETag once it is purged and read again', async () => {
+    const first = await stack.get(`monitor/aks/${RUNNING}/nodes`);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    const calls = kubernetesLog(stack, RUNNING).length;
+    const again = await stack.get(`monitor/aks/${RUNNING}/nodes`, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(kubernetesLog(stack, RUNNING)).toHaveLength(calls);
+
+    await stack.app.services.cache.invalidatePrefix(categoryKey(SCOPE, RUNNING, 'nodes'));
+    const renewed = await stack.get(`monitor/aks/${RUNNING}/nodes`, { 'if-none-match': etag });
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('a stopped cluster answers with an ETag too (its reason is part of what it names)', async () => {
+    const first = await stack.get(`monitor/aks/${STOPPED}/pods`);
+    expect(first.body.reason).toBe('clusterStopped');
+    const list = await stack.get('monitor/aks');
+    expect(first.headers.get('etag')).toMatch(/^W\//);
+    expect(first.headers.get('etag')).not.toBe(list.headers.get('etag'));
+    expect((await stack.get(`monitor/aks/${STOPPED}/pods`, { 'if-none-match': first.headers.get('etag')! })).status).toBe(304);
+  });
+
+  it('errors are never stored: Cache-Control no-store and no ETag', async () => {
+    const unknown = await stack.get('monitor/aks/no-such-cluster/nodes');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('cache-control')).toBe('no-store');
+    expect(unknown.headers.get('etag')).toBeNull();
+    const bad = await stack.get(`monitor/aks/${RUNNING}/nope`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('cache-control')).toBe('no-store');
+  });
+});
