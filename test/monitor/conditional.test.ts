@@ -2,6 +2,9 @@
 // it stays fresh; a poll that already holds the reading gets 304 with no body, and nothing upstream is called.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { categoryKey } from '../../shared/cache/index.js';
+import { createApiClient } from '../../web/src/lib/api.js';
+import { createPoller } from '../../web/src/lib/poller.js';
+import { FakeClock, FakeVisibility, flush } from '../web/fakes.js';
 import { armCalls, kubernetesLog, RUNNING, SCOPE, STOPPED, startMonitorStack, TestClock, type MonitorStack } from './support.js';
 
 let clock: TestClock;
@@ -76,5 +79,48 @@ describe('ETag, Cache-Control and 304 on the monitor reads', () => {
     const bad = await stack.get(`monitor/aks/${RUNNING}/nope`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('the dashboard polls with If-None-Match', () => {
+  it('a 304 hands back the same envelope: the poller notifies no one, so nothing re-renders', async () => {
+    const api = createApiClient({ baseUrl: stack.url, fetch });
+    const scheduler = new FakeClock();
+    const poller = createPoller({ scheduler, visibility: new FakeVisibility() });
+    let pending: Promise<unknown> = Promise.resolve();
+    const load = () => (pending = api.category(SCOPE, RUNNING, 'events'));
+    const settled = async () => {
+      await pending.catch(() => {});
+      await flush();
+    };
+    let notified = 0;
+    poller.subscribe('events', () => notified++);
+    const answers = () => stack.lines.filter((line) => line.includes(`/api/monitor/aks/${RUNNING}/events `));
+
+    poller.watch('events', load, 10_000);
+    await settled();
+    const first = poller.get('events');
+    expect(first?.data).toBeDefined();
+    expect(notified).toBe(2); // loading, then the data
+    expect(answers().at(-1)).toContain(' 200 ');
+
+    for (let poll = 1; poll <= 3; poll++) {
+      clock.advance(1); // the reading stays fresh (TTL 30 s)
+      await scheduler.advance(10_000);
+      await settled();
+    }
+    expect(poller.startedCount('events')).toBe(4);
+    expect(answers().slice(-3).every((line) => line.includes(' 304 '))).toBe(true);
+    expect(notified).toBe(2);
+    expect(poller.get('events')).toBe(first);
+
+    // A new reading shows: one notification with the new data.
+    await stack.app.services.cache.invalidatePrefix(categoryKey(SCOPE, RUNNING, 'events'));
+    await scheduler.advance(10_000);
+    await settled();
+    expect(answers().at(-1)).toContain(' 200 ');
+    expect(notified).toBe(3);
+    expect(poller.get('events')?.data).not.toBe(first?.data);
+    poller.dispose();
   });
 });
