@@ -1,7 +1,7 @@
 // The monitor cache (DESIGN.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
 import { odata, type TableClient } from '@azure/data-tables';
-import { decodeValue, encodeValue } from './codec.js';
+import { contentVersion, decodeValue, encodeValue } from './codec.js';
 import { generationOf, Generations, type CounterSnapshot } from './generations.js';
 import {
   clusterListKey,
@@ -51,6 +51,8 @@ export interface CacheRead<T> {
   notStoredReason?: NotStoredReason;
   /** Present when a stored reading was served because the fetch failed and serveStaleOnError accepted the error. */
   fetchError?: unknown;
+  /** What the reading says, in a few characters (codec's contentVersion): the same for an unchanged fleet. */
+  version?: string;
 }
 
 /** The `cache` block of a monitor response. */
@@ -158,6 +160,7 @@ interface StoredRow {
 
 interface FillOutcome {
   value: unknown;
+  version?: string;
   fetchedAtMs: number;
   generation: number | null;
   stored: boolean;
@@ -268,7 +271,7 @@ export class MonitorCache {
         const state = ageMs <= ttlMs ? 'fresh' : 'stale';
         if (state === 'stale' && !row.superseded) this.scheduleRefresh(location, fetcher);
         this.stats[state] += 1;
-        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation };
+        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation, ...versionOf(row) };
       }
     }
 
@@ -284,6 +287,7 @@ export class MonitorCache {
         generation: outcome.generation,
         stored: outcome.stored,
         ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}),
+        ...(outcome.version ? { version: outcome.version } : {}),
       };
     } catch (fetchError) {
       // An unreadable row is not served: the fetch error propagates.
@@ -298,6 +302,7 @@ export class MonitorCache {
         fetchedAt: iso(row.fetchedAtMs),
         generation: row.generation,
         fetchError,
+        ...versionOf(row),
       };
     }
   }
@@ -566,6 +571,7 @@ export class MonitorCache {
 
     const generation = generationOf(snapshot);
     const encoded = encodeValue(value);
+    const version = contentVersion(value);
     if (!encoded.ok) {
       this.stats.notStored += 1;
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
@@ -577,12 +583,13 @@ export class MonitorCache {
       fetchedAt: fetchedAtMs,
       generation,
       ...(mode.lastReadAtMs !== undefined ? { lastReadAt: mode.lastReadAtMs } : {}),
+      ...(version ? { version } : {}),
       ...encoded.properties,
     };
     try {
       const reason = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false);
       if (reason) this.stats.notStored += 1;
-      return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), storageDown: false };
+      return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), ...(version ? { version } : {}), storageDown: false };
     } catch (error) {
       this.storageFailed('write', location.key, error);
       return { ...base, generation, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
@@ -740,6 +747,10 @@ export class MonitorCache {
     if (error instanceof CacheStorageError) return error;
     return new CacheStorageError('unavailable', `invalidating ${prefix}: ${describeError(error)}`, { cause: error });
   }
+}
+
+function versionOf(row: StoredRow): { version?: string } {
+  return typeof row.entity.version === 'string' ? { version: row.entity.version } : {};
 }
 
 function iso(ms: number): string {

@@ -13,6 +13,15 @@ export interface VersionedAnswer {
   transition?: unknown;
 }
 
+/** What an answer's reading says (the cache's content version), carried beside the body, never serialised. */
+const READING_VERSION = Symbol('readingVersion');
+
+/** Attaches the reading's content version to an answer as a hidden property (JSON and test equality skip it). */
+export function withReadingVersion<T extends object>(answer: T, version: string | undefined): T {
+  if (version !== undefined) Object.defineProperty(answer, READING_VERSION, { value: version, enumerable: false });
+  return answer;
+}
+
 export interface Freshness {
   /** Fresh for this long (the scope's TTL, or the short TTL while a transition is open). */
   ttlSeconds: number;
@@ -20,13 +29,16 @@ export interface Freshness {
 }
 
 /**
- * A weak ETag (same reading, not byte for byte the same body) from the reading's fetchedAt and generation, and what
- * is shown next to it (degraded parts, a stopped cluster, an open transition). Undefined for an answer that was not
- * stored (`uncached`): there is no reading to name.
+ * A weak ETag (the same content, not byte for byte the same body: `cache.ageSeconds` moves on) from what the reading
+ * says (its content version, so a refresh of an unchanged fleet keeps the tag; without one, its fetchedAt and
+ * generation) and what is shown next to it (degraded parts, a stopped cluster, an open transition). Undefined for an
+ * answer Table Storage could not keep (`uncached`).
  */
 export function answerEtag(answer: VersionedAnswer): string | undefined {
   if (answer.cache.state === 'uncached' || answer.cache.generation === null) return undefined;
-  const name = JSON.stringify([answer.cache.fetchedAt, answer.cache.generation, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
+  const version = (answer as { [READING_VERSION]?: string })[READING_VERSION];
+  const reading = version ?? (answer.data === null ? 'no data' : `${answer.cache.fetchedAt}/${answer.cache.generation}`);
+  const name = JSON.stringify([reading, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
   return `W/"${createHash('sha256').update(name).digest('base64url').slice(0, 22)}"`;
 }
 

@@ -10,6 +10,7 @@ import {
   type MonitorCache,
   type MonitorCategory,
 } from '../cache/index.js';
+import { withReadingVersion } from '../http/conditional.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
 import {
   readClusterCategory,
@@ -116,7 +117,7 @@ export class MonitorService {
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
       read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault });
     }
-    return { data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') };
+    return withReadingVersion({ data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') }, read.version);
   }
 
   /**
@@ -181,12 +182,12 @@ export class MonitorService {
     }
     const { read } = outcome;
     const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
-    return {
+    return withReadingVersion({
       data: read.value.data,
       cache: cacheInfo(read),
       degraded: [...read.value.degraded, ...degradedOf(read, credentialSource)],
       ...(cluster.transition ? { transition: cluster.transition } : {}),
-    };
+    }, read.version);
   }
 
   /**
