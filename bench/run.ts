@@ -1,4 +1,4 @@
-// `npm run bench`: the seven measures of what the product exists for (issue 8), each a comparison of two things
+// `npm run bench`: the measures of what the product exists for (issues 8 and 17), each a comparison of two things
 // measured in this run, on the real local stack (Azurite, the simulated Azure with injected latency, the local
 // function host). Prints one table and writes bench/results.json. Timing never fails the run; errors do.
 import { parseOptions, USAGE, type MeasureId } from './options.js';
@@ -10,6 +10,7 @@ import { measureTickHandshakes } from './measures/p3Handshakes.js';
 import { measureViewers } from './measures/p4Viewers.js';
 import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
 import { measureThroughput } from './measures/p7Throughput.js';
+import { measureConditional } from './measures/p8Conditional.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -35,6 +36,7 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P4', 'P6'], run: measureViewers },
   { ids: ['P5'], run: measureFlipToVisible },
   { ids: ['P7'], run: measureThroughput },
+  { ids: ['P8'], run: measureConditional },
 ];
 
 const outcomes: MeasureOutcome[] = [];

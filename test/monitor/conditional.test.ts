@@ -34,6 +34,7 @@ describe('ETag, Cache-Control and 304 on the monitor reads', () => {
     expect(again.headers.get('etag')).toBe(etag);
     expect(again.headers.get('cache-control')).toBe('private, max-age=20, stale-while-revalidate=300');
     expect(again.headers.get('x-request-id')).toBeTruthy();
+    expect(again.headers.get('content-type')).toBeNull();
     expect(armCalls(stack, '/managedClusters')).toBe(lists);
 
     // Another tag, or a list of tags holding ours.
