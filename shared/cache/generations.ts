@@ -25,6 +25,13 @@ export type CounterSnapshot = number[];
 export const generationOf = (snapshot: CounterSnapshot) => snapshot.reduce((a, b) => a + b, 0);
 
 export class Generations {
+  /**
+   * The last state of each generation row this instance read, created, bumped or wrote through: a fill takes its
+   * snapshot from here instead of a Table round trip. Stale knowledge is safe: the write is If-Match the ETag known,
+   * so a row changed elsewhere answers 412, is read again and decided again.
+   */
+  private readonly known = new Map<string, GenerationRow>();
+
   constructor(
     private readonly table: TableClient,
     private readonly bumpAttempts = 25,
@@ -36,9 +43,8 @@ export class Generations {
   }
 
   /**
-   * The counters covering a key now, and the own row whose ETag guards the write. A fill takes this before its
-   * fetch starts and again just before writing, and compares. The own row is created here if missing, so a purge
-   * that enumerates generation rows in its range while the fetch runs finds and bumps it.
+   * The counters covering a key now, and the own row whose ETag guards the write. The own row is created here if
+   * missing, so a purge that enumerates generation rows in its range while the fetch runs finds and bumps it.
    */
   async covering(location: KeyLocation): Promise<{ own: GenerationRow; snapshot: CounterSnapshot }> {
     const [own, ancestors] = await Promise.all([
@@ -48,10 +54,31 @@ export class Generations {
     return { own, snapshot: [own.counters[location.own.name] ?? 0, ...ancestors] };
   }
 
+  /** The own row as this instance last knew it (no round trip), else read or created now. */
+  async current(partitionKey: string): Promise<GenerationRow> {
+    return this.known.get(partitionKey) ?? this.ensure(partitionKey);
+  }
+
+  /** What this instance knows of a row, if anything. */
+  knownRow(partitionKey: string): GenerationRow | undefined {
+    return this.known.get(partitionKey);
+  }
+
+  /** Records a row's state seen or written by this instance. */
+  remember(row: GenerationRow): GenerationRow {
+    if (!row.etag) {
+      this.known.delete(row.partitionKey);
+      return row;
+    }
+    if (this.known.size >= 10_000 && !this.known.has(row.partitionKey)) this.known.clear();
+    this.known.set(row.partitionKey, row);
+    return row;
+  }
+
   async read(partitionKey: string): Promise<GenerationRow | undefined> {
     try {
       const entity = await this.table.getEntity<GenerationEntity>(partitionKey, GENERATION_ROW_KEY);
-      return { partitionKey, etag: entity.etag, counters: countersOf(entity, countersOfPartition(partitionKey)) };
+      return this.remember({ partitionKey, etag: entity.etag, counters: countersOf(entity, countersOfPartition(partitionKey)) });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -66,7 +93,7 @@ export class Generations {
       const counters = countersOf({}, countersOfPartition(partitionKey));
       try {
         const created = await this.table.createEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...counters });
-        if (created.etag) return { partitionKey, etag: created.etag, counters };
+        if (created.etag) return this.remember({ partitionKey, etag: created.etag, counters });
       } catch (error) {
         if (!isConflict(error)) throw error; // someone else created it: read it again
       }
@@ -87,7 +114,7 @@ export class Generations {
         for (const name of names) counters[name] = 1;
         try {
           const created = await this.table.createEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...counters });
-          return { partitionKey, etag: created.etag ?? '', counters };
+          return this.remember({ partitionKey, etag: created.etag ?? '', counters });
         } catch (error) {
           if (isConflict(error)) continue;
           throw error;
@@ -97,7 +124,7 @@ export class Generations {
       for (const name of names) changed[name] = (row.counters[name] ?? 0) + 1;
       try {
         const updated = await this.table.updateEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...changed }, 'Merge', { etag: row.etag });
-        return { partitionKey, etag: updated.etag ?? '', counters: { ...row.counters, ...changed } };
+        return this.remember({ partitionKey, etag: updated.etag ?? '', counters: { ...row.counters, ...changed } });
       } catch (error) {
         if (isPreconditionFailed(error) || isNotFound(error)) continue;
         throw error;

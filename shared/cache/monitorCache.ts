@@ -2,7 +2,7 @@
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
 import { odata, type TableClient } from '@azure/data-tables';
 import { contentVersion, decodeValue, encodeValue } from './codec.js';
-import { generationOf, Generations, type CounterSnapshot } from './generations.js';
+import { generationOf, Generations, type CounterSnapshot, type GenerationRow } from './generations.js';
 import {
   clusterListKey,
   clusterPrefix,
@@ -175,6 +175,8 @@ interface FillMode {
   lastReadAtMs?: number;
   /** refreshExisting: the reading is written with If-Match * (404 if it was removed meanwhile). */
   requireExisting?: boolean;
+  /** Read the own generation row before the fetch even if this instance knows it. */
+  readSnapshot?: boolean;
 }
 
 type ReadingEntity = {
@@ -276,7 +278,10 @@ export class MonitorCache {
     }
 
     try {
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now });
+      // A reading this instance stored is gone: removed elsewhere (a purge bumps first), so what this instance knows
+      // of the generation row is likely behind. The snapshot is read, not recalled, lest the write be dropped.
+      const goneElsewhere = !row && this.written.has(key);
+      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, readSnapshot: goneElsewhere });
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
       return {
@@ -554,11 +559,18 @@ export class MonitorCache {
   }
 
   private async runFill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Promise<FillOutcome> {
-    // The counters are read before the fetch starts; the write compares them with what it reads just before writing.
-    let snapshot: CounterSnapshot | undefined;
+    // The own counter is taken before the fetch starts (from what this instance knows of the row: no round trip
+    // once it has seen it); the write compares it with the row it knows then, and the transaction is If-Match that
+    // row's ETag. The ancestors' counters only make up the reported generation: they are read while the fetch runs.
+    let own: GenerationRow | undefined;
+    let ancestors: Promise<number[] | undefined> = Promise.resolve(undefined);
     if (mode.useStorage) {
       try {
-        ({ snapshot } = await this.generations.covering(location));
+        own = mode.readSnapshot ? await this.generations.ensure(location.own.partitionKey) : await this.generations.current(location.own.partitionKey);
+        ancestors = Promise.all(location.ancestors.map((ref) => this.generations.readCounter(ref))).catch((error: unknown) => {
+          this.storageFailed('snapshot', location.key, error);
+          return undefined;
+        });
       } catch (error) {
         this.storageFailed('snapshot', location.key, error);
       }
@@ -567,8 +579,10 @@ export class MonitorCache {
     this.stats.fetches += 1;
     const value = await fetcher();
     const base = { value, fetchedAtMs };
-    if (!snapshot) return { ...base, generation: null, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
+    const above = await ancestors;
+    if (!own || !above) return { ...base, generation: null, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
 
+    const snapshot: CounterSnapshot = [own.counters[location.own.name] ?? 0, ...above];
     const generation = generationOf(snapshot);
     const encoded = encodeValue(value);
     const version = contentVersion(value);
@@ -587,7 +601,7 @@ export class MonitorCache {
       ...encoded.properties,
     };
     try {
-      const reason = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false);
+      const reason = await this.guardedWrite(location, snapshot[0]!, reading, mode.requireExisting ?? false);
       if (reason) this.stats.notStored += 1;
       return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), ...(version ? { version } : {}), storageDown: false };
     } catch (error) {
@@ -597,30 +611,37 @@ export class MonitorCache {
   }
 
   /**
-   * Stores the reading unless a covering counter moved since `snapshot`: re-reads the own partition's generation
-   * row (its ETag guards the transaction) and, for a category key, the scope's `tree`; if a counter moved the
-   * reading is dropped, else one transaction [update generation row If-Match that ETag (no change), upsert the
-   * reading]. A 412 means someone touched the row in between: read again and decide again (bounded).
-   * Why this is safe: the own row exists since the snapshot (before the fetch), and every purge bumps the rows it
-   * covers before deleting; so either we see the moved counter, or the bump fails our transaction, or our reading
-   * lands before the bump and the purge deletes it.
+   * Stores the reading unless the own counter moved since the fetch began (`counter`): compares it with the own
+   * generation row as this instance knows it now; moved → dropped; else one transaction [update the generation row
+   * If-Match that ETag (no change), upsert the reading]. A 412 means the row changed elsewhere: read it, decide again
+   * (bounded). On success the row's new ETag is remembered, so this instance's next fill of the partition needs no
+   * read either.
+   * Why this is safe: the own row exists since before the fetch, and every purge bumps the generation rows it covers
+   * before deleting — a scope purge bumps each cluster row below it, found by a query after its own bump — so either
+   * we see the moved counter, or the bump fails our transaction, or our reading lands before the bump and the purge
+   * deletes it. (The scope's `tree` needs no check of its own for that reason; it only adds to the generation shown.)
    * Writes of one partition are serialised in this instance, so one instance's concurrent fills do not 412 each other.
    * Returns undefined when stored, else why not.
    */
-  private guardedWrite(location: KeyLocation, snapshot: CounterSnapshot, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
-    return this.withPartitionLock(location.own.partitionKey, async () => {
+  private guardedWrite(location: KeyLocation, counter: number, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
+    const partitionKey = location.own.partitionKey;
+    return this.withPartitionLock(partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
-        const { own, snapshot: current } = await this.generations.covering(location);
-        if (current.some((value, i) => value !== snapshot[i])) {
+        const own = this.generations.knownRow(partitionKey) ?? (await this.generations.current(partitionKey));
+        const now = own.counters[location.own.name] ?? 0;
+        if (now !== counter) {
           this.stats.dropped += 1;
-          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${snapshot.join('.')} → ${current.join('.')}` });
+          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${counter} → ${now}` });
           return 'generation-moved';
         }
         try {
-          await this.table.submitTransaction([
-            ['update', { partitionKey: location.own.partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
+          const response = await this.table.submitTransaction([
+            ['update', { partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
             requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'],
           ]);
+          // Sub-responses come in the order of the operations (some servers leave out their row keys).
+          const etag = (response.getResponseForEntity(GENERATION_ROW_KEY) ?? response.subResponses[0])?.etag;
+          if (etag) this.generations.remember({ ...own, etag });
           this.stats.stored += 1;
           this.writes += 1;
           if (this.written.size > 10_000) this.written.clear();
@@ -629,8 +650,9 @@ export class MonitorCache {
         } catch (error) {
           if (isNotFound(error) && requireExisting) return 'missing';
           if (!isPreconditionFailed(error)) throw error;
-          this.stats.conflicts += 1; // someone touched the generation row: decide again
+          this.stats.conflicts += 1; // the generation row changed elsewhere: read it and decide again
           await pause(Math.random() * Math.min(20, 2 ** attempt));
+          await this.generations.read(partitionKey);
         }
       }
       this.stats.contention += 1;
@@ -654,11 +676,14 @@ export class MonitorCache {
     }
   }
 
-  /** New reads of invalidated keys must not join a fill that started before the purge. */
+  /**
+   * New reads of invalidated keys must not join a fill that started before the purge. And this instance's own purge
+   * explains why those readings are gone: their next fills may recall the generation rows it just bumped.
+   */
   private detachInflight(prefix: string, exact = false): void {
-    for (const key of [...this.inflight.keys()]) {
-      if (exact ? key === prefix : keyMatchesPrefix(key, prefix)) this.inflight.delete(key);
-    }
+    const matches = (key: string) => (exact ? key === prefix : keyMatchesPrefix(key, prefix));
+    for (const key of [...this.inflight.keys()]) if (matches(key)) this.inflight.delete(key);
+    for (const key of [...this.written.keys()]) if (matches(key)) this.written.delete(key);
   }
 
   // --- internals: purges ------------------------------------------------------------------------------------
