@@ -70,6 +70,12 @@ export interface ReadOptions {
    * if this returns true; otherwise the error propagates. E.g. ARM 429 → serve the old reading, marked degraded.
    */
   serveStaleOnError?: (error: unknown) => boolean;
+  /**
+   * Answer a fetched reading as soon as it is fetched and let its write finish in the background (idle() waits for
+   * it; reads of the key in this instance meanwhile join the fill). The answer then has no `stored`. For readers that
+   * only want the reading, like the HTTP routes: the write serves the next readers, not this one.
+   */
+  writeBehind?: boolean;
 }
 
 export interface CacheEntry<T> {
@@ -168,6 +174,15 @@ interface FillOutcome {
   storageDown: boolean;
 }
 
+/** The fill's answer before its write: everything but whether it was stored. */
+type Fetched = Omit<FillOutcome, 'stored' | 'notStoredReason'> & Partial<Pick<FillOutcome, 'stored' | 'notStoredReason'>>;
+
+/** A fill in flight: `fetched` settles once the reading is fetched, `done` once it is written (or not). */
+interface Fill {
+  fetched: Promise<Fetched>;
+  done: Promise<FillOutcome>;
+}
+
 interface FillMode {
   /** false: storage already failed for this read; fetch only. */
   useStorage: boolean;
@@ -206,7 +221,7 @@ export class MonitorCache {
   private readonly now: () => number;
   private readonly log: CacheLog;
   /** Single flight per key in this instance: concurrent misses and stale refreshes share one fetch. */
-  private readonly inflight = new Map<string, Promise<FillOutcome>>();
+  private readonly inflight = new Map<string, Fill>();
   /** Background work (stale refreshes, lastReadAt merges) that idle() waits for. */
   private readonly background = new Set<Promise<unknown>>();
   /** Tail of the queue of writes per partition in this instance. */
@@ -281,7 +296,9 @@ export class MonitorCache {
       // A reading this instance stored is gone: removed elsewhere (a purge bumps first), so what this instance knows
       // of the generation row is likely behind. The snapshot is read, not recalled, lest the write be dropped.
       const goneElsewhere = !row && this.written.has(key);
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, readSnapshot: goneElsewhere });
+      const fill = this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, readSnapshot: goneElsewhere });
+      const outcome: Fetched = options.writeBehind ? await fill.fetched : await fill.done;
+      if (options.writeBehind) this.track(fill.done.catch(() => {})); // its failure is the fetch's, answered here
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
       return {
@@ -290,7 +307,7 @@ export class MonitorCache {
         ageSeconds: Math.max(0, this.now() - outcome.fetchedAtMs) / 1000,
         fetchedAt: iso(outcome.fetchedAtMs),
         generation: outcome.generation,
-        stored: outcome.stored,
+        ...(outcome.stored !== undefined ? { stored: outcome.stored } : {}),
         ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}),
         ...(outcome.version ? { version: outcome.version } : {}),
       };
@@ -373,7 +390,7 @@ export class MonitorCache {
       this.storageFailed('refresh', key, error);
       return { key, stored: false, notStoredReason: 'storage-unavailable', generation: null };
     }
-    const outcome = await this.fill(location, fetcher, { useStorage: true, requireExisting: true, ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}) });
+    const outcome = await this.fill(location, fetcher, { useStorage: true, requireExisting: true, ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}) }).done;
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
 
@@ -538,27 +555,48 @@ export class MonitorCache {
 
   // --- internals: fills -------------------------------------------------------------------------------------
 
-  private fill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Promise<FillOutcome> {
+  private fill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Fill {
     const running = this.inflight.get(location.key);
     if (running) return running;
-    const promise = this.runFill(location, fetcher, mode).finally(() => {
-      if (this.inflight.get(location.key) === promise) this.inflight.delete(location.key);
+    let answer!: (fetched: Fetched) => void;
+    let fail!: (error: unknown) => void;
+    const fetched = new Promise<Fetched>((resolve, reject) => {
+      answer = resolve;
+      fail = reject;
     });
-    this.inflight.set(location.key, promise);
-    return promise;
+    const done = this.runFill(location, fetcher, mode, answer).then(
+      (outcome) => {
+        answer(outcome); // no-op once answered
+        return outcome;
+      },
+      (error: unknown) => {
+        fail(error); // no-op once answered
+        throw error;
+      },
+    );
+    const entry: Fill = { fetched, done };
+    // Whoever waits handles the outcome; these keep a fill nobody waits on from an unhandled rejection.
+    fetched.catch(() => {});
+    done
+      .catch(() => {})
+      .finally(() => {
+        if (this.inflight.get(location.key) === entry) this.inflight.delete(location.key);
+      });
+    this.inflight.set(location.key, entry);
+    return entry;
   }
 
   private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>): void {
     if (this.inflight.has(location.key)) return;
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now() }).catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now() }).done.catch((error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
       }),
     );
   }
 
-  private async runFill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Promise<FillOutcome> {
+  private async runFill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode, answer: (fetched: Fetched) => void): Promise<FillOutcome> {
     // The own counter is taken before the fetch starts (from what this instance knows of the row: no round trip
     // once it has seen it); the write compares it with the row it knows then, and the transaction is If-Match that
     // row's ETag. The ancestors' counters only make up the reported generation: they are read while the fetch runs.
@@ -584,8 +622,9 @@ export class MonitorCache {
 
     const snapshot: CounterSnapshot = [own.counters[location.own.name] ?? 0, ...above];
     const generation = generationOf(snapshot);
-    const encoded = encodeValue(value);
     const version = contentVersion(value);
+    answer({ ...base, generation, ...(version ? { version } : {}), storageDown: false });
+    const encoded = encodeValue(value);
     if (!encoded.ok) {
       this.stats.notStored += 1;
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });

@@ -110,12 +110,12 @@ export class MonitorService {
   async readClusterList(scope: Scope): Promise<MonitorResponse<ClusterSummary[]>> {
     const key = clusterListKey(scope);
     const fetcher = () => this.fetchClusterList(scope);
-    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault });
+    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, writeBehind: true });
     // While a transition is open the list lives only briefly, and is re-read at once past that: the moment ARM
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
-      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault });
+      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, writeBehind: true });
     }
     return withReadingVersion({ data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') }, read.version);
   }
@@ -159,7 +159,7 @@ export class MonitorService {
           if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
           return this.fetchCategory(scope, cluster.name, category);
         },
-        { serveStaleOnError: isUpstreamFault },
+        { serveStaleOnError: isUpstreamFault, writeBehind: true },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;

@@ -5,7 +5,7 @@ import type { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, GENERATION_ROW_KEY, locateKey } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';
-import { cacheOnFreshTable } from './helpers.js';
+import { cacheOnFreshTable, countingFetcher, deferred, hookedTable } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-0000000000c1', resourceGroup: 'rg-elb-01' };
 
@@ -91,5 +91,30 @@ describe('the miss path in Table round trips', () => {
     expect(await cache.read(nodes, async () => 'second')).toMatchObject({ state: 'refreshed', value: 'second', stored: true });
     expect(calls.filter((c) => c === `getEntity ${GENERATION_ROW_KEY}`)).toHaveLength(2); // its own row, then the scope's
     expect(cache.stats).toMatchObject({ conflicts: 0, dropped: 0 });
+  });
+
+  it('writeBehind: the answer does not wait for the write; a second reader joins the fill; idle() waits for the write', async () => {
+    const raw = await freshTable('cache');
+    const gate = deferred<void>();
+    let held = 0;
+    const hooked = hookedTable(raw, {
+      beforeTransaction: async () => {
+        held += 1;
+        await gate.promise;
+      },
+    });
+    const { cache } = await cacheOnFreshTable({ table: hooked });
+    const nodes = categoryKey(scope, 'aks-a', 'nodes');
+    const upstream = countingFetcher('fetched');
+    const first = await cache.read(nodes, upstream.fetcher, { writeBehind: true });
+    expect(first).toMatchObject({ state: 'refreshed', value: 'fetched', generation: 0 });
+    expect(first.stored).toBeUndefined();
+    expect(held).toBe(1); // the write is waiting
+    expect(await cache.read(nodes, upstream.fetcher, { writeBehind: true })).toMatchObject({ state: 'refreshed', value: 'fetched' });
+    expect(upstream.calls).toBe(1);
+    gate.resolve();
+    await cache.idle();
+    expect(cache.stats.stored).toBe(1);
+    expect(await cache.read(nodes, upstream.fetcher)).toMatchObject({ state: 'fresh', value: 'fetched' });
   });
 });
