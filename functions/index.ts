@@ -1,10 +1,5 @@
-// Entry of the Functions host (func start, Azure): registers every definition of the composition root, and drains
-// the Kubernetes session pool (closes its keep-alive connections) when the host shuts the worker down.
-import { app } from '@azure/functions';
-import { loadConfig } from '../shared/config.js';
-import { createApp } from './app.js';
-import { registerFunctions } from './register.js';
-
-const built = createApp(loadConfig());
-registerFunctions(app, built.definitions);
-app.hook.appTerminate(() => built.close());
+// Entry of the Functions host (func start, Azure; package.json `main` is its bundle, dist/functions/index.js).
+// Source maps are turned on before the rest of the app loads (they apply to files loaded after), so stack traces
+// name the TypeScript; then start.ts registers the functions.
+process.setSourceMapsEnabled(true);
+await import('./start.js');
