@@ -4,7 +4,7 @@
 //   --k8s-latency-ms=20     latency injected into every Kubernetes call  (env BENCH_K8S_LATENCY_MS)
 //   --only=P1,P4            run only these measures (P6 comes with P4)   (env BENCH_ONLY)
 //   --out=bench/results.json
-export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'] as const;
+export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9'] as const;
 export type MeasureId = (typeof MEASURE_IDS)[number];
 
 export interface BenchOptions {
@@ -36,6 +36,7 @@ export interface BenchOptions {
   p7: { connections: number; seconds: number; warmupSeconds: number };
   /** A viewer-hour, time scaled down by timeScale: TTL 30 s → ttlSeconds, poll 10 s → pollMs. */
   p8: { timeScale: number; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
+  p9: { trials: number };
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -88,5 +89,6 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     p5: { timeScale: 5, pollMs: 2_000, transitionTtlSeconds: 1, clusters: quick ? 2 : 10, rounds: quick ? 1 : 2 },
     p7: { connections: 50, seconds: quick ? 1 : 8, warmupSeconds: quick ? 0 : 1 },
     p8: { timeScale: 10, ttlSeconds: 3, swrSeconds: 30, pollMs: 1_000, settleSeconds: quick ? 1 : 3, windowSeconds: quick ? 3 : 30 },
+    p9: { trials: quick ? 1 : 5 },
   };
 }

@@ -11,6 +11,7 @@ import { measureViewers } from './measures/p4Viewers.js';
 import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
 import { measureThroughput } from './measures/p7Throughput.js';
 import { measureConditional } from './measures/p8Conditional.js';
+import { measureColdStart } from './measures/p9ColdStart.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -37,6 +38,7 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P5'], run: measureFlipToVisible },
   { ids: ['P7'], run: measureThroughput },
   { ids: ['P8'], run: measureConditional },
+  { ids: ['P9'], run: measureColdStart },
 ];
 
 const outcomes: MeasureOutcome[] = [];
