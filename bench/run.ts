@@ -12,6 +12,7 @@ import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
 import { measureThroughput } from './measures/p7Throughput.js';
 import { measureConditional } from './measures/p8Conditional.js';
 import { measureColdStart } from './measures/p9ColdStart.js';
+import { measureFleet } from './measures/p10Fleet.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -39,6 +40,7 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P7'], run: measureThroughput },
   { ids: ['P8'], run: measureConditional },
   { ids: ['P9'], run: measureColdStart },
+  { ids: ['P10'], run: measureFleet },
 ];
 
 const outcomes: MeasureOutcome[] = [];

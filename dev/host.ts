@@ -61,6 +61,14 @@ export function compileRoute(route: string): { pattern: RegExp; names: string[] 
   return { pattern: new RegExp(`^${source}/?$`, 'i'), names };
 }
 
+/**
+ * The Host headers the local host answers: loopback names with its port. Anything else is refused (421), so a web
+ * page on another origin whose DNS name resolves to 127.0.0.1 (DNS rebinding) cannot drive the development principal.
+ */
+export function loopbackHosts(port: number): Set<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+}
+
 function errorBody(code: string, message: string, requestId: string): string {
   return JSON.stringify({ error: { code, message, requestId } });
 }
@@ -212,9 +220,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await writeResponse(res, result ?? undefined);
   }
 
+  let allowedHosts = new Set<string>();
   const server = createServer((req, res) => {
     const incomingId = req.headers[REQUEST_ID_HEADER];
     const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' });
+      res.end(errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId));
+      return;
+    }
     handle(req, res, requestId).catch((error: unknown) => {
       log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
@@ -229,6 +243,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     server.listen(options.port ?? 7071, host, () => ready());
   });
   const port = (server.address() as AddressInfo).port;
+  allowedHosts = loopbackHosts(port);
 
   // Timers: like the real host, one run of a timer at a time; a tick that finds it still running is skipped.
   const running = new Map<string, Promise<void>>();

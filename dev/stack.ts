@@ -26,16 +26,22 @@ export interface LocalStackOptions extends AppOptions {
 export interface LocalStack {
   url: string;
   config: Config;
+  /** The Table Storage connection string the stack started or was given (what the config uses unless env overrides it). */
+  ownTables: string;
   sim: SimulatedAzure;
   app: App;
   host: LocalHost;
   close(): Promise<void>;
 }
 
-/** The scopes of every resource group of a simulated fleet: what development auth may see. */
+/**
+ * What development auth may see of a simulated fleet: the first subscription's resource groups one by one, every
+ * further subscription as a whole (`{subscriptionId}/*`), so the local stack shows both kinds of ALLOWED_SCOPES.
+ */
 function allowedScopesOf(sim: SimulatedAzure): string {
-  const pairs = new Set(sim.clusters().map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
-  return [...pairs].join(',');
+  const [first, ...others] = sim.subscriptionIds;
+  const pairs = new Set(sim.clusters().filter((c) => c.subscriptionId === first).map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
+  return [...pairs, ...others.map((subscriptionId) => `${subscriptionId}/*`)].join(',');
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -73,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       staticDir: options.staticDir,
       log: options.hostLog,
     });
-    return { url: host.url, config, sim, app, host, close: stop };
+    return { url: host.url, config, ownTables: tables, sim, app, host, close: stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -1,18 +1,29 @@
 // `npm start`: Azurite + the simulated Azure (demo fleet) + the functions on http://127.0.0.1:7071/api + the
-// dashboard at http://127.0.0.1:7071/. Ctrl-C stops everything.
+// dashboard at http://127.0.0.1:7071/. Ctrl-C stops everything. App settings exported in the shell are ignored
+// unless `npm start -- --use-shell-env` (dev/demoSettings.ts): the demo never points at real resources by accident.
 import { fileURLToPath } from 'node:url';
+import { writeDemoKubeconfig } from './demoKubeconfig.js';
+import { demoFleet } from './sim/index.js';
+import { demoSettings, describeTargets, USE_SHELL_ENV_FLAG } from './demoSettings.js';
 import { startLocalStack } from './stack.js';
 
+const settings = demoSettings(process.env, process.argv.slice(2));
 const stack = await startLocalStack({
   port: Number(process.env.PORT ?? 7071),
   staticDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
-  env: process.env,
+  env: settings.env,
+  // The demo fleet and a second subscription, allowed as a whole, for the fleet view.
+  simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
 });
 
 console.log(`Dashboard         ${stack.url}/`);
 console.log(`API               ${stack.url}/api/health  ${stack.url}/api/me`);
-console.log(`Simulated ARM     ${stack.sim.armEndpoint}`);
+for (const line of describeTargets(stack.config, { tables: stack.ownTables, armEndpoint: stack.sim.armEndpoint })) console.log(line);
+if (settings.ignored.length) {
+  console.log(`Ignored           ${settings.ignored.join(' ')} from the shell (apply them with npm start -- ${USE_SHELL_ENV_FLAG})`);
+}
 console.log(`Demo scopes       ${stack.config.auth.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup}`).join('  ')}`);
+console.log(`kubectl           KUBECONFIG=${await writeDemoKubeconfig(stack.sim, stack.config)} kubectl get nodes`);
 console.log('Ctrl-C stops everything.');
 
 let stopping = false;

@@ -1,24 +1,32 @@
 // The composition root: builds every client once from the validated config and hands them to the function
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
+import { AuditLog } from '../shared/audit/auditLog.js';
+import { auditRetention } from '../shared/audit/retention.js';
 import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
-import type { Config } from '../shared/config.js';
+import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
+import { FleetService } from '../shared/fleet/fleet.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
+import { redactText } from '../shared/http/redaction.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
+import { auditFunctions } from './audit.js';
 import type { FunctionDefinition } from './definition.js';
+import { fleetFunctions } from './fleet.js';
 import { healthFunctions } from './health.js';
 import { inspectorFunctions } from './inspector.js';
 import { lifecycleFunctions } from './lifecycle.js';
 import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
+import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
+import { ScheduleStore } from '../shared/schedules/store.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -29,14 +37,32 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService };
-  /** Releases pooled connections (process exit, tests). */
-  close(): Promise<void>;
+  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService; schedules: ScheduleStore };
+  /**
+   * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
+   * (default DRAIN_DEADLINE_MS): the host's shutdown must not hang on an upstream that never answers.
+   */
+  close(options?: { deadlineMs?: number }): Promise<{ finished: boolean }>;
+}
+
+/** How long shutdown waits for background refreshes and open sessions before letting the process go. */
+export const DRAIN_DEADLINE_MS = 10_000;
+
+/** Resolves false once `ms` has passed (the timer does not keep the process alive); `clear` stops it. */
+function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const passed = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  return { passed, clear: () => clearTimeout(timer) };
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
-  const log = options.log ?? ((level, line) => (level === 'info' ? console.log(line) : console[level](line)));
+  const sink = options.log ?? ((level, line) => (level === 'info' ? console.log(line) : console[level](line)));
+  // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
+  const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);
   const cacheTable = createTableClient(config.tables, config.tables.cacheTable, credential);
   const inspectorTable = createTableClient(config.tables, config.tables.inspectorTable, credential);
@@ -48,6 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     table: cacheTable,
     ttlSeconds: config.cache.ttlSeconds,
     swrSeconds: config.cache.swrSeconds,
+    degradedTtlSeconds: config.cache.degradedTtlSeconds,
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
@@ -78,6 +105,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   });
   const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
+  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
+  const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   const pipeline = createHttpPipeline({ config, captures, log, now });
 
@@ -88,14 +118,29 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         { name: 'tableStorage', check: async (abortSignal) => void (await cacheTable.createTable({ abortSignal })) },
         ...config.auth.allowedScopes.slice(0, 1).map((scope) => ({
           name: 'arm',
-          check: async (abortSignal: AbortSignal) => void (await arm(scope.subscriptionId).managedClusters.listByResourceGroup(scope.resourceGroup, { abortSignal }).next()),
+          check: async (abortSignal: AbortSignal) => {
+            const clusters = arm(scope.subscriptionId).managedClusters;
+            const listing = scope.resourceGroup === ALL_RESOURCE_GROUPS ? clusters.list({ abortSignal }) : clusters.listByResourceGroup(scope.resourceGroup, { abortSignal });
+            await listing.next();
+          },
         })),
       ],
     }),
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
-    ...lifecycleFunctions({ pipeline, lifecycle }),
+    ...fleetFunctions({ pipeline, fleet }),
+    ...lifecycleFunctions({ pipeline, lifecycle, audit }),
+    ...auditFunctions({ pipeline, audit }),
+    ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
+    ...schedulesTimerFunctions({
+      store: schedules,
+      monitor,
+      lifecycle,
+      audit,
+      now,
+      retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
+    }),
     ...refreshFunctions({
       schedule: config.refresh.schedule,
       cache,
@@ -108,10 +153,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle },
-    close: async () => {
-      await cache.idle();
-      await sessions.drain();
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
+    close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
+      const deadline = deadlineAfter(deadlineMs);
+      try {
+        const idle = await Promise.race([cache.idle().then(() => true), deadline.passed]);
+        const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
+        if (!idle || !drained) {
+          const left = [idle ? '' : 'background cache work', drained ? '' : 'sessions'].filter(Boolean).join(' and ');
+          log('warn', `shutdown: the drain deadline of ${deadlineMs} ms passed with ${left} still running`);
+        }
+        return { finished: idle && drained };
+      } finally {
+        deadline.clear();
+      }
     },
   };
 }

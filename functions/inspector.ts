@@ -1,4 +1,5 @@
-// GET /api/inspector?limit=: the newest captured calls of every instance (bodies already redacted and truncated).
+// GET /api/inspector?limit=: the newest captured calls of every instance (bodies already redacted and truncated), and
+// how many requests this instance refused uncaptured (a flood of them cannot push real calls out unseen).
 import type { CaptureStore } from '../shared/http/inspector.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { integerInRange } from '../shared/http/validation.js';
@@ -13,7 +14,7 @@ export function inspectorFunctions(deps: { pipeline: HttpPipeline; captures: Cap
       route: 'inspector',
       methods: ['GET'],
       handler: pipeline.wrap({ auth: 'read', query: { limit: integerInRange(1, 200, 50) } }, async ({ query }) => ({
-        body: { items: await captures.list(query.limit) },
+        body: { items: await captures.list(query.limit), rejected: pipeline.rejected() },
       })),
     },
   ];

@@ -1,4 +1,6 @@
 // POST /api/aks/start | stop | delete: kick off the ARM operation, answer 202 as soon as ARM accepted it.
+import type { AuditLog } from '../shared/audit/auditLog.js';
+import { actorOf, performAudited } from '../shared/audit/auditedLifecycle.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { clusterName } from '../shared/http/validation.js';
 import type { LifecycleService } from '../shared/lifecycle/actions.js';
@@ -8,8 +10,8 @@ import type { HttpFunctionDefinition } from './definition.js';
 /** Who may do what: start and stop need the operator role, delete the admin role. */
 const PERMISSION_OF: Record<LifecycleAction, 'operate' | 'admin'> = { start: 'operate', stop: 'operate', delete: 'admin' };
 
-export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: LifecycleService }): HttpFunctionDefinition[] {
-  const { pipeline, lifecycle } = deps;
+export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: LifecycleService; audit: AuditLog }): HttpFunctionDefinition[] {
+  const { pipeline, lifecycle, audit } = deps;
   return (Object.keys(PERMISSION_OF) as LifecycleAction[]).map((action) => ({
     kind: 'http',
     name: `aks${action[0]!.toUpperCase()}${action.slice(1)}`,
@@ -17,8 +19,11 @@ export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: Li
     methods: ['POST'],
     handler: pipeline.wrap(
       { auth: PERMISSION_OF[action], scopeFrom: 'body', body: { cluster: clusterName } },
-      async ({ scope, body, caller, log }) => {
-        const result = await lifecycle.act(scope, body.cluster, action, caller.name);
+      async ({ scope, body, caller, log, requestId }) => {
+        const { armOperationId: _id, ...result } = await performAudited(
+          { lifecycle, audit, log: log.error },
+          { scope, cluster: body.cluster, action, actor: actorOf(caller), requestId },
+        );
         log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);
         if (result.degraded) log.warn(`${action} ${scope.resourceGroup}/${body.cluster}: ${result.degraded.map((d) => d.message).join('; ')}`);
         return { status: 202, body: result };

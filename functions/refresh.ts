@@ -1,4 +1,4 @@
-// The refresh timer: keeps rows that dashboards read fresh, and closes finished transitions (DESIGN §1).
+// The refresh timer: keeps rows that dashboards read fresh, and closes finished transitions (docs/architecture.md §7).
 import { runRefresh, type RefreshDeps } from '../shared/monitor/refresh.js';
 import type { TimerFunctionDefinition } from './definition.js';
 

@@ -58,6 +58,10 @@ param staticWebAppLocation string = ''
 @description('Extra https origin the SPA is also served from (a custom domain on the Static Web App), e.g. https://dashboard.contoso.com. Allowed by CORS and as a post-login redirect.')
 param customWebOrigin string = ''
 
+@secure()
+@description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
+param inspectorPseudonymKey string = newGuid()
+
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
 
@@ -94,6 +98,8 @@ var names = {
 }
 var cacheTableName = 'monitorcache'
 var inspectorTableName = 'inspector'
+var auditTableName = 'audit'
+var schedulesTableName = 'schedules'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -105,6 +111,9 @@ var appRoles = {
 // "rg" or "subscriptionId/rg", comma-separated, blanks ignored.
 var monitoredEntries = filter(map(split(monitoredResourceGroups, ','), entry => trim(entry)), entry => !empty(entry))
 var monitoredScopes = map(monitoredEntries, entry => contains(entry, '/') ? { subscriptionId: toLower(split(entry, '/')[0]), resourceGroup: split(entry, '/')[1] } : { subscriptionId: subscription().subscriptionId, resourceGroup: entry })
+// "subscriptionId/*": every resource group of that subscription (roles assigned on the subscription).
+var monitoredGroupScopes = filter(monitoredScopes, s => s.resourceGroup != '*')
+var monitoredSubscriptions = filter(monitoredScopes, s => s.resourceGroup == '*')
 
 var staticWebAppLocations = [
   'westus2'
@@ -116,7 +125,11 @@ var staticWebAppLocations = [
 var webLocation = !empty(staticWebAppLocation) ? staticWebAppLocation : (contains(staticWebAppLocations, location) ? location : 'westeurope')
 
 // Where the SPA is served from: the Static Web App's default host, plus a custom domain when one is configured.
-var webOrigins = concat([web.outputs.origin], empty(customWebOrigin) ? [] : [customWebOrigin])
+// An origin is https://host[:port], nothing else: CORS and the login redirect trust it. Bicep has no fail(), so an
+// invalid value stops the deployment by parsing its own error message as JSON (the message shows in the error).
+var customWebOriginValid = empty(customWebOrigin) || (startsWith(customWebOrigin, 'https://') && length(customWebOrigin) > 8 && !contains(substring(customWebOrigin, 8), '/') && !contains(customWebOrigin, '*'))
+var customOrigin = customWebOriginValid ? customWebOrigin : json('customWebOrigin must be https://host[:port] without a path, got: ${customWebOrigin}')
+var webOrigins = concat([web.outputs.origin], empty(customOrigin) ? [] : [customOrigin])
 
 var armEndpoint = environment().resourceManager
 var tableEndpoint = 'https://${names.storage}.table.${environment().suffixes.storage}'
@@ -129,9 +142,14 @@ var appSettings = {
   TABLE_STORAGE_ENDPOINT: tableEndpoint
   CACHE_TABLE_NAME: cacheTableName
   INSPECTOR_TABLE_NAME: inspectorTableName
+  AUDIT_TABLE_NAME: auditTableName
+  SCHEDULES_TABLE_NAME: schedulesTableName
+  // Audit trail
+  AUDIT_RETENTION_DAYS: '400'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'
+  MONITOR_CACHE_DEGRADED_TTL_SECONDS: '5'
   MONITOR_CACHE_TRANSITION_TTL_SECONDS: '5'
   TRANSITION_DEADLINE_SECONDS: '600'
   // Timer refresh
@@ -161,7 +179,8 @@ var appSettings = {
   ROLE_ADMIN: appRoles.admin
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
-  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health'
+  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit'
+  INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -203,6 +222,8 @@ module storage 'modules/storage.bicep' = {
     tableNames: [
       cacheTableName
       inspectorTableName
+      auditTableName
+      schedulesTableName
     ]
   }
 }
@@ -281,15 +302,27 @@ module roleDefinitions 'modules/roleDefinitions.bicep' = {
   name: 'aksdash-roles-${resourceToken}'
   params: {
     nameSuffix: '${environmentName}-${resourceToken}'
-    assignableScopes: map(monitoredScopes, s => '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
+    assignableScopes: map(monitoredScopes, s => s.resourceGroup == '*' ? '/subscriptions/${s.subscriptionId}' : '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}')
     includeAdminSessionActions: useAdminCredentials
   }
 }
 
 module monitoredAccess 'modules/monitoredScopeAccess.bicep' = [
-  for (target, i) in monitoredScopes: {
+  for (target, i) in monitoredGroupScopes: {
     name: 'aksdash-access-${resourceToken}-${i}'
     scope: resourceGroup(target.subscriptionId, target.resourceGroup)
+    params: {
+      principalId: identity.outputs.principalId
+      clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid
+      kubernetesReaderRoleGuid: roleDefinitions.outputs.kubernetesReaderRoleGuid
+    }
+  }
+]
+
+module monitoredSubscriptionAccess 'modules/monitoredSubscriptionAccess.bicep' = [
+  for (target, i) in monitoredSubscriptions: {
+    name: 'aksdash-subaccess-${resourceToken}-${i}'
+    scope: subscription(target.subscriptionId)
     params: {
       principalId: identity.outputs.principalId
       clusterOperatorRoleGuid: roleDefinitions.outputs.clusterOperatorRoleGuid

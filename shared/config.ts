@@ -5,7 +5,7 @@ import type { Scope } from './scope.js';
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
-  constructor(setting: string, problem: string) {
+  constructor(readonly setting: string, problem: string) {
     super(`Setting ${setting}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -20,9 +20,14 @@ export const SETTINGS = [
   { name: 'TABLE_STORAGE_ENDPOINT', description: 'https://<account>.table.core.windows.net, used with the Azure credential when no connection string is set.' },
   { name: 'CACHE_TABLE_NAME', description: 'Table of the monitor cache, generation rows and transitions.' },
   { name: 'INSPECTOR_TABLE_NAME', description: 'Table of the inspector ring.' },
+  { name: 'AUDIT_TABLE_NAME', description: 'Table of the audit trail (append-only).' },
+  { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
+  // Audit trail
+  { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
+  { name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS', description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.' },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
   // Timer refresh
@@ -34,34 +39,40 @@ export const SETTINGS = [
   { name: 'ARM_ENDPOINT', description: 'Azure Resource Manager endpoint.' },
   { name: 'AZURE_CREDENTIAL', description: 'managedIdentity, default or static (static: the simulated Azure).' },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity.' },
-  { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the bearer token presented to ARM and Kubernetes.' },
+  { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the secret that signs the per-audience tokens presented to ARM and Kubernetes.' },
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
   // Kubernetes sessions
-  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry).' },
-  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound, clamped into [1, 4096].' },
+  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry); 0 or negative: one-shot sessions.' },
+  { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound: a whole number, clamped into [1, 4096].' },
   { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
   // Request pipeline
   { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) or development (a fixed local principal).' },
   { name: 'WEBSITE_AUTH_ENABLED', description: 'Set by App Service when App Service Authentication is on.' },
+  { name: 'WEBSITE_INSTANCE_ID', description: 'Set by App Service / Functions in Azure: AUTH_MODE=development is refused when it is.' },
+  { name: 'WEBSITE_SITE_NAME', description: 'Set by App Service / Functions in Azure: AUTH_MODE=development is refused when it is.' },
   { name: 'DEV_PRINCIPAL_NAME', description: 'With AUTH_MODE=development: the local caller.' },
   { name: 'DEV_PRINCIPAL_ROLES', description: 'With AUTH_MODE=development: comma-separated roles of the local caller.' },
   { name: 'ROLE_READ', description: 'Role for every read.' },
   { name: 'ROLE_OPERATE', description: 'Role for start and stop.' },
   { name: 'ROLE_ADMIN', description: 'Role for delete.' },
-  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for.' },
+  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for; subscriptionId/* allows every resource group of a subscription.' },
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
+  { name: 'INSPECTOR_PSEUDONYM_KEY', description: 'Secret key of the callers\' pseudonyms in captures (HMAC); empty: a random key per instance.' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
 /** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health'];
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit'];
 
 /** Settings the platform sets itself; infra/ does not set them. */
-export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED'];
+export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED', 'WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];
+
+/** Settings only the App Service / Functions platform sets: any of them means the app runs in Azure. */
+const AZURE_PLATFORM_MARKERS: readonly SettingName[] = ['WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];
 
 export type AzureCredentialMode = 'managedIdentity' | 'default' | 'static';
 export type AuthMode = 'appService' | 'development';
@@ -72,10 +83,14 @@ export interface Config {
     endpoint?: string;
     cacheTable: string;
     inspectorTable: string;
+    auditTable: string;
+    schedulesTable: string;
   };
+  audit: { retentionDays: number };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
+    degradedTtlSeconds: number;
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
   };
@@ -100,9 +115,10 @@ export interface Config {
     appServiceAuthEnabled: boolean;
     devPrincipal?: { name: string; roles: string[] };
     roles: { read: string; operate: string; admin: string };
+    /** resourceGroup '*' (ALL_RESOURCE_GROUPS): every resource group of the subscription. */
     allowedScopes: Scope[];
   };
-  inspector: { capacity: number; uncapturedPrefixes: string[] };
+  inspector: { capacity: number; uncapturedPrefixes: string[]; pseudonymKey?: string };
 }
 
 class Reader {
@@ -151,11 +167,15 @@ class Reader {
   }
 }
 
-/** The pool bound is clamped rather than refused: a typo must not take the app down. */
+/** The resource group of a subscription-wide ALLOWED_SCOPES entry (subscriptionId/*). */
+export const ALL_RESOURCE_GROUPS = '*';
+
+/** The pool bound: any whole number is clamped into [1, 4096] (e.g. -3 → 1); anything else is refused. */
 export function clampPoolSize(raw: string | undefined, fallback = 32): number {
-  const value = raw !== undefined && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) return fallback;
-  return Math.min(4096, Math.max(1, value));
+  const text = raw?.trim();
+  if (!text) return fallback;
+  if (!/^[+-]?\d+$/.test(text)) throw new ConfigError('K8S_SESSION_POOL_MAX_ENTRIES', `expected a whole number, got "${text}"`);
+  return Math.min(4096, Math.max(1, Number(text)));
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -172,11 +192,16 @@ export function loadConfig(env: Env = process.env): Config {
   const mode = r.oneOf<AuthMode>('AUTH_MODE', ['appService', 'development'], 'appService');
   const devName = r.optional('DEV_PRINCIPAL_NAME');
   if (mode === 'development' && !devName) throw new ConfigError('DEV_PRINCIPAL_NAME', 'required with AUTH_MODE=development');
+  // Development auth gives every caller every role: it must never survive a publish of local settings to Azure.
+  const inAzure = AZURE_PLATFORM_MARKERS.find((name) => r.optional(name) !== undefined);
+  if (mode === 'development' && inAzure) {
+    throw new ConfigError('AUTH_MODE', `development is refused in Azure (${inAzure} is set); use appService`);
+  }
 
   const allowedScopes = r.list('ALLOWED_SCOPES', []).map((pair) => {
     const [subscriptionId, resourceGroup, ...rest] = pair.split('/');
     if (!subscriptionId || !resourceGroup || rest.length) {
-      throw new ConfigError('ALLOWED_SCOPES', `expected subscriptionId/resourceGroup, got "${pair}"`);
+      throw new ConfigError('ALLOWED_SCOPES', `expected subscriptionId/resourceGroup or subscriptionId/*, got "${pair}"`);
     }
     return { subscriptionId: subscriptionId.toLowerCase(), resourceGroup };
   });
@@ -187,10 +212,14 @@ export function loadConfig(env: Env = process.env): Config {
       endpoint,
       cacheTable: r.string('CACHE_TABLE_NAME', 'monitorcache'),
       inspectorTable: r.string('INSPECTOR_TABLE_NAME', 'inspector'),
+      auditTable: r.string('AUDIT_TABLE_NAME', 'audit'),
+      schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
     },
+    audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),
+      degradedTtlSeconds: r.int('MONITOR_CACHE_DEGRADED_TTL_SECONDS', 5, 0, 3_600),
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
     },
@@ -209,7 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
       trustedCa: r.optional('TRUSTED_CA'),
     },
     k8s: {
-      sessionTtlSeconds: r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, 0, 86_400),
+      // Negative behaves like 0: sessions are one-shot, never pooled.
+      sessionTtlSeconds: Math.max(0, r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, -86_400, 86_400)),
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
       warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),
@@ -230,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     inspector: {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
       uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
+      pseudonymKey: r.optional('INSPECTOR_PSEUDONYM_KEY'),
     },
   };
 }

@@ -59,7 +59,7 @@ export function isInsecureConnectionString(connectionString: string): boolean {
 }
 
 export function createTableClient(
-  tables: Config['tables'],
+  tables: Pick<Config['tables'], 'connectionString' | 'endpoint' | 'cacheTable'> & Partial<Config['tables']>,
   tableName: string = tables.cacheTable,
   credential?: TokenCredential,
   limits: TableClientLimits = {},

@@ -19,7 +19,8 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    proxy: { '/api': 'http://127.0.0.1:7071' },
+    // changeOrigin: the local host answers only its own loopback Host (DNS-rebinding guard).
+    proxy: { '/api': { target: 'http://127.0.0.1:7071', changeOrigin: true } },
   },
   preview: { host: '127.0.0.1' },
 });

@@ -1,12 +1,13 @@
 // Azure Resource Manager for Microsoft.ContainerService/managedClusters, on the wire as the real
-// @azure/arm-containerservice client expects it: paths, api-version, JSON shapes, error bodies, paging with
-// nextLink, long-running operations (202 + Azure-AsyncOperation + Location + Retry-After), bearer auth.
+// @azure/arm-containerservice client expects it: paths, the api-versions AKS serves, JSON shapes, error bodies,
+// paging with nextLink, long-running operations (202 + Azure-AsyncOperation + Location, Retry-After only when
+// asked: AKS's own 202s come without one), bearer auth.
 import { randomUUID } from 'node:crypto';
 import type { SimCluster } from './cluster.js';
 import type { AppliedInjection } from './injection.js';
 import { certificateKubeconfig, entraUserKubeconfig } from './kubeconfig.js';
 import { uidOf } from './kubernetesObjects.js';
-import type { TokenVerdict } from './kubernetes.js';
+import type { TokenCheck } from './kubernetes.js';
 import { ConflictError, type Lifecycle, type OperationKind, type OperationRecord } from './lifecycle.js';
 import type { SimRequest, SimResponse } from './server.js';
 
@@ -25,11 +26,24 @@ export interface ArmBackend {
   /** Clusters of a subscription (and resource group), in fleet order. */
   clusters(subscriptionId: string, resourceGroup?: string): SimCluster[];
   lifecycle: Lifecycle;
-  verifyToken(token: string): TokenVerdict;
+  verifyToken(token: string): TokenCheck;
   tokenExpiresOn(): Date | undefined;
   pageSize(): number;
-  lroRetryAfterSeconds(): number;
+  /** Retry-After of 202s and InProgress status documents; undefined: none, as AKS's recorded answers. */
+  lroRetryAfterSeconds(): number | undefined;
+  /** An `error` InProgress status documents carry (AKS reports a retried step's failure before the end). */
+  lroInProgressError(): { code: string; message: string } | undefined;
 }
+
+/**
+ * The api-versions the simulator serves for managedClusters: those @azure/arm-containerservice knows
+ * (KnownVersions) and 2025-03-01 (azure-cli's recordings). Anything else well-formed is refused as ARM refuses it.
+ */
+export const MANAGED_CLUSTERS_API_VERSIONS = ['2025-03-01', '2025-10-01', '2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01', '2026-05-01', '2026-06-01'];
+/** The api-version of AKS's operation status URLs (what its Azure-AsyncOperation and Location headers carry). */
+const OPERATIONS_API_VERSION = '2016-03-30';
+/** Microsoft.Resources versions for /subscriptions and resource groups. */
+const RESOURCES_API_VERSIONS = ['2016-06-01', '2019-11-01', '2020-01-01', '2021-01-01', '2021-04-01', '2022-01-01', '2022-09-01', '2022-12-01', '2024-03-01'];
 
 const PROVIDER = 'microsoft.containerservice';
 
@@ -65,7 +79,15 @@ function authenticate(req: SimRequest, backend: ArmBackend, tenantHint: string):
   }
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is not in the Bearer format.", challenge('The access token is missing or malformed.'));
-  const verdict = backend.verifyToken(m[1]!);
+  const { verdict, wrongAudience } = backend.verifyToken(m[1]!);
+  if (wrongAudience !== undefined) {
+    return armError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${wrongAudience}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+      challenge('The access token has been obtained for wrong audience or resource.'),
+    );
+  }
   if (verdict === 'expired') {
     return armError(
       401,
@@ -130,6 +152,9 @@ export function renderManagedCluster(c: SimCluster) {
         networkPluginMode: 'overlay',
         podCidr: '10.244.0.0/16',
         serviceCidr: '10.0.0.0/16',
+        podCidrs: ['10.244.0.0/16'],
+        serviceCidrs: ['10.0.0.0/16'],
+        ipFamilies: ['IPv4'],
         dnsServiceIP: '10.0.0.10',
         outboundType: 'loadBalancer',
         loadBalancerSku: 'standard',
@@ -144,33 +169,35 @@ function subscriptionBody(sub: ArmSubscription) {
   return { id: `/subscriptions/${sub.subscriptionId}`, subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, displayName: 'Simulated subscription', state: 'Enabled' };
 }
 
-function operationUrls(backend: ArmBackend, record: OperationRecord, apiVersion: string) {
+function operationUrls(backend: ArmBackend, record: OperationRecord) {
   const base = `${backend.endpoint()}/subscriptions/${record.cluster.subscriptionId}/providers/Microsoft.ContainerService/locations/${record.cluster.location}`;
   return {
-    asyncOperation: `${base}/operations/${record.id}?api-version=${apiVersion}`,
-    location: `${base}/operationresults/${record.id}?api-version=${apiVersion}`,
+    asyncOperation: `${base}/operations/${record.id}?api-version=${OPERATIONS_API_VERSION}`,
+    location: `${base}/operationresults/${record.id}?api-version=${OPERATIONS_API_VERSION}`,
   };
 }
 
-function accepted(backend: ArmBackend, record: OperationRecord, apiVersion: string): SimResponse {
-  const urls = operationUrls(backend, record, apiVersion);
+function retryAfter(backend: ArmBackend): Record<string, string> {
+  const seconds = backend.lroRetryAfterSeconds();
+  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+}
+
+function accepted(backend: ArmBackend, record: OperationRecord): SimResponse {
+  const urls = operationUrls(backend, record);
   return {
     status: 202,
-    headers: {
-      'azure-asyncoperation': urls.asyncOperation,
-      location: urls.location,
-      'retry-after': String(backend.lroRetryAfterSeconds()),
-    },
+    headers: { 'azure-asyncoperation': urls.asyncOperation, location: urls.location, ...retryAfter(backend) },
   };
 }
 
-function operationStatusDocument(record: OperationRecord) {
+function operationStatusDocument(backend: ArmBackend, record: OperationRecord) {
+  const error = record.error ?? (record.status === 'InProgress' ? backend.lroInProgressError() : undefined);
   return {
     name: record.id,
     status: record.status,
     startTime: record.startTime.toISOString(),
     ...(record.endTime ? { endTime: record.endTime.toISOString() } : {}),
-    ...(record.error ? { error: record.error } : {}),
+    ...(error ? { error } : {}),
   };
 }
 
@@ -224,8 +251,10 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
     return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
   }
   if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
-    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '2026-06-01'.`);
+    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`);
   }
+  const unsupported = unsupportedApiVersion(lower, apiVersion, sub?.resourceGroups.get(lower[3] ?? '')?.location);
+  if (unsupported) return unsupported;
 
   // GET /subscriptions
   if (lower.length === 1 && lower[0] === 'subscriptions' && req.method === 'GET') {
@@ -250,12 +279,12 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
         return armError(404, 'NotFound', `Operation ${segments[7]} was not found.`);
       }
       if (lower[6] === 'operations') {
-        const headers: Record<string, string> = record.status === 'InProgress' ? { 'retry-after': String(backend.lroRetryAfterSeconds()) } : {};
-        return { status: 200, headers, body: operationStatusDocument(record) };
+        const headers = record.status === 'InProgress' ? retryAfter(backend) : {};
+        return { status: 200, headers, body: operationStatusDocument(backend, record) };
       }
       // operationresults: 202 while running (Location again), 204 once done.
       if (record.status === 'InProgress') {
-        return { status: 202, headers: { location: operationUrls(backend, record, apiVersion).location, 'retry-after': String(backend.lroRetryAfterSeconds()) } };
+        return { status: 202, headers: { location: operationUrls(backend, record).location, ...retryAfter(backend) } };
       }
       if (record.status === 'Succeeded') return { status: 204 };
       return armError(400, record.error?.code ?? 'OperationFailed', record.error?.message ?? 'The operation failed.');
@@ -290,14 +319,14 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
     if (req.method === 'DELETE') {
       // ARM answers 204 for a resource that does not exist.
       if (!cluster) return { status: 204 };
-      return beginOperation(backend, cluster, 'delete', apiVersion);
+      return beginOperation(backend, cluster, 'delete');
     }
     return armError(405, 'MethodNotAllowed', `The simulator does not support ${req.method} on managed clusters.`);
   }
   if (lower.length === 9 && req.method === 'POST') {
     if (action === 'start' || action === 'stop') {
       if (!cluster) return notFoundCluster(rg.name, name);
-      return beginOperation(backend, cluster, action, apiVersion);
+      return beginOperation(backend, cluster, action);
     }
     if (action === 'listclusterusercredential' || action === 'listclusteradmincredential') {
       if (!cluster) return notFoundCluster(rg.name, name);
@@ -307,12 +336,29 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
   return armError(404, 'InvalidResourceType', `The resource type could not be found for ${req.method} ${segments.slice(6).join('/')}.`);
 }
 
-function beginOperation(backend: ArmBackend, cluster: SimCluster, kind: OperationKind, apiVersion: string): SimResponse {
+/** ARM's 400 for a well-formed api-version the resource type does not serve. */
+function unsupportedApiVersion(lower: string[], apiVersion: string, location: string | undefined): SimResponse | undefined {
+  const provider = lower[2] === 'providers' ? lower[3] : lower[4] === 'providers' ? lower[5] : undefined;
+  if (provider !== PROVIDER) {
+    if (RESOURCES_API_VERSIONS.includes(apiVersion)) return undefined;
+    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`);
+  }
+  const operations = lower[4] === 'locations';
+  if (MANAGED_CLUSTERS_API_VERSIONS.includes(apiVersion) || (operations && apiVersion === OPERATIONS_API_VERSION)) return undefined;
+  const type = operations ? `locations/${lower[6] ?? 'operations'}` : 'managedClusters';
+  return armError(
+    400,
+    'NoRegisteredProviderFound',
+    `No registered resource provider found for location '${location ?? lower[5] ?? 'global'}' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${MANAGED_CLUSTERS_API_VERSIONS.join(', ')}'. The supported locations are 'westeurope, northeurope, eastus, westus2'.`,
+  );
+}
+
+function beginOperation(backend: ArmBackend, cluster: SimCluster, kind: OperationKind): SimResponse {
   try {
-    return accepted(backend, backend.lifecycle.begin(cluster, kind), apiVersion);
+    return accepted(backend, backend.lifecycle.begin(cluster, kind));
   } catch (err) {
-    // AKS sends this 409 unwrapped (no "error" envelope).
-    if (err instanceof ConflictError) return { status: 409, body: { code: 'OperationNotAllowed', message: err.message } };
+    // AKS sends this 409 unwrapped (no "error" envelope), with details and subcode.
+    if (err instanceof ConflictError) return { status: 409, body: { code: 'OperationNotAllowed', details: null, message: err.message, subcode: '' } };
     throw err;
   }
 }

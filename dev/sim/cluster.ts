@@ -5,7 +5,7 @@ import { createCertificateAuthority, type CertificateAuthority, type KeyAndCerti
 import { ServerCounters, type RequestLog } from './counters.js';
 import type { ClusterSpec, PowerStateCode, ProvisioningState } from './fleet.js';
 import type { InjectionRegistry } from './injection.js';
-import { createKubernetesHandler, kubernetesInjectedAnswer, type TokenVerdict } from './kubernetes.js';
+import { createKubernetesHandler, kubernetesInjectedAnswer, type TokenCheck } from './kubernetes.js';
 import type { RenderContext } from './kubernetesObjects.js';
 import { SimServer } from './server.js';
 
@@ -14,8 +14,12 @@ export interface ClusterEnvironment {
   injections: InjectionRegistry;
   idleTimeoutMs: number;
   adminCertLifetimeSeconds: number;
-  verifyToken(token: string): TokenVerdict;
+  /** Checks a bearer token for the AKS server id audience. */
+  verifyToken(token: string): TokenCheck;
 }
+
+/** Earlier versions of a cluster's data kept for continue tokens; older ones are compacted, as etcd's history is. */
+const HISTORY_LIMIT = 50;
 
 export interface ClusterOperation {
   id: string;
@@ -32,6 +36,8 @@ export class SimCluster {
   readonly counters = new ServerCounters();
   private server?: SimServer;
   private resourceVersion = 1;
+  /** The data as it was at earlier resourceVersions (what a continue token's snapshot reads). */
+  private readonly history = new Map<number, ClusterSpec>();
   private reservedPort = 0;
   private retired = false;
   private ca!: CertificateAuthority;
@@ -99,22 +105,33 @@ export class SimCluster {
     return this.adminCert;
   }
 
-  /** Call after changing `spec` so list resourceVersions (and continue tokens) move on. */
-  touch(): void {
+  /** Changes the served data and moves the resourceVersion on; lists begun before keep reading what they began on. */
+  change(apply: (spec: ClusterSpec) => void): void {
+    this.history.set(this.resourceVersion, structuredClone(this.spec));
+    for (const rv of this.history.keys()) if (this.history.size > HISTORY_LIMIT) this.history.delete(rv);
+    apply(this.spec);
     this.resourceVersion += 1;
   }
 
-  renderContext(): RenderContext {
+  /** Forgets every earlier version: continue tokens of them get 410 Expired (etcd compaction). */
+  compact(): void {
+    this.history.clear();
+  }
+
+  renderContext(resourceVersion = this.resourceVersion): RenderContext | undefined {
+    const spec = resourceVersion === this.resourceVersion ? this.spec : this.history.get(resourceVersion);
+    if (!spec) return undefined;
     return {
       subscriptionId: this.subscriptionId,
       resourceGroup: this.resourceGroup,
       location: this.location,
-      cluster: this.spec,
-      resourceVersion: String(this.resourceVersion),
+      cluster: spec,
+      resourceVersion: String(resourceVersion),
     };
   }
 
-  async startApiServer(): Promise<void> {
+  /** Listens on the cluster's port, or (newPort) on another one, as when AKS gives the API server a new address. */
+  async startApiServer(options: { newPort?: boolean } = {}): Promise<void> {
     if (this.server || this.retired) return;
     const server = new SimServer({
       name: `${this.resourceGroup}/${this.name}`,
@@ -125,13 +142,14 @@ export class SimCluster {
       injections: this.env.injections,
       idleTimeoutMs: this.env.idleTimeoutMs,
       handle: createKubernetesHandler({
-        renderContext: () => this.renderContext(),
-        verifyBearer: (token) => (this.spec.aad === false ? 'invalid' : this.env.verifyToken(token)),
+        renderContext: (resourceVersion) => this.renderContext(resourceVersion),
+        verifyBearer: (token) => (this.spec.aad === false ? { verdict: 'invalid' } : this.env.verifyToken(token)),
+        serverAddress: () => new URL(this.apiServerUrl).host,
       }),
       injectedAnswer: kubernetesInjectedAnswer,
     });
     try {
-      this.reservedPort = await server.listen(this.reservedPort);
+      this.reservedPort = await server.listen(options.newPort ? 0 : this.reservedPort);
     } catch (err) {
       // Someone took the port while the cluster was stopped: take another (kubeconfigs fetched before go stale,
       // as they would if AKS moved the API server).

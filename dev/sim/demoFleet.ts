@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleet.js';
 
 export const DEMO_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000001';
+/** The second demo subscription (demoFleet(now, { secondSubscription: true })): a few small resource groups. */
+export const DEMO_SECOND_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000002';
 export const DEMO_TENANT_ID = '00000000-0000-0000-0000-0000000000aa';
 export const DEMO_LOCATION = 'westeurope';
 /** Namespace of the database and its warm-up jobs in the demo clusters. */
@@ -29,8 +31,8 @@ interface ClusterPlan {
   troubledPods?: boolean;
 }
 
-/** Builds the demo fleet with timestamps relative to `now`. */
-export function demoFleet(now: Date = new Date()): FleetSpec {
+/** Builds the demo fleet with timestamps relative to `now`; `secondSubscription` adds a subscription for the fleet view. */
+export function demoFleet(now: Date = new Date(), options: { secondSubscription?: boolean } = {}): FleetSpec {
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
   const plans: Record<string, ClusterPlan[]> = {
     'rg-elb-01': [
@@ -42,17 +44,32 @@ export function demoFleet(now: Date = new Date()): FleetSpec {
       { name: 'elb-01-blue-a', powerState: 'Running', kubernetesVersion: '1.31.2', id: '16180339', systemNodes: 1, dbNodes: ['done', 'done'] },
     ],
   };
+  const second: Record<string, ClusterPlan[]> = {
+    'rg-payments-dev': [
+      { name: 'pay-dev-a', powerState: 'Running', kubernetesVersion: '1.31.2', id: '57721566', systemNodes: 1, dbNodes: ['done'] },
+      { name: 'pay-dev-b', powerState: 'Stopped', kubernetesVersion: '1.30.6', id: '69314718', systemNodes: 1, dbNodes: [] },
+    ],
+    'rg-payments-test': [
+      { name: 'pay-test-a', powerState: 'Running', kubernetesVersion: '1.31.2', id: '30102999', systemNodes: 2, dbNodes: [] },
+    ],
+    'rg-data-dev': [
+      { name: 'data-dev-a', powerState: 'Stopped', kubernetesVersion: '1.29.9', id: '43429448', systemNodes: 1, dbNodes: ['done', 'done'] },
+    ],
+  };
+  const subscription = (subscriptionId: string, groups: Record<string, ClusterPlan[]>) => ({
+    subscriptionId,
+    tenantId: DEMO_TENANT_ID,
+    resourceGroups: Object.entries(groups).map(([name, clusters]) => ({
+      name,
+      location: DEMO_LOCATION,
+      clusters: clusters.map((plan) => buildCluster(plan, at)),
+    })),
+  });
   return {
+    stateOrdering: 'target',
     subscriptions: [
-      {
-        subscriptionId: DEMO_SUBSCRIPTION_ID,
-        tenantId: DEMO_TENANT_ID,
-        resourceGroups: Object.entries(plans).map(([name, clusters]) => ({
-          name,
-          location: DEMO_LOCATION,
-          clusters: clusters.map((plan) => buildCluster(plan, at)),
-        })),
-      },
+      subscription(DEMO_SUBSCRIPTION_ID, plans),
+      ...(options.secondSubscription ? [subscription(DEMO_SECOND_SUBSCRIPTION_ID, second)] : []),
     ],
   };
 }

@@ -5,8 +5,22 @@ export type PowerStateCode = 'Running' | 'Stopped';
 /** provisioningState values AKS reports that the simulator produces. */
 export type ProvisioningState = 'Succeeded' | 'Failed' | 'Starting' | 'Stopping' | 'Deleting' | 'Canceled';
 
+/**
+ * When a start or stop shows its target power state. target (real AKS, the default): as the operation begins, so
+ * a start reads Running + Starting while the API server is not up yet, a stop Stopped + Stopping. previous: only
+ * at the end (the power state of before until then).
+ */
+export type StateOrdering = 'previous' | 'target';
+
 export interface FleetSpec {
   subscriptions: SubscriptionSpec[];
+  /** Default 'target'. */
+  stateOrdering?: StateOrdering;
+  /**
+   * Where a cluster's API server listens after a start: 'samePort' (default) or 'newPort' (AKS may give the API
+   * server a new address: kubeconfigs fetched before the start then point at an address that refuses).
+   */
+  apiServerOnStart?: 'samePort' | 'newPort';
 }
 
 export interface SubscriptionSpec {
@@ -36,6 +50,12 @@ export interface ClusterSpec {
   /** listClusterAdminCredential is refused (400) when true, as on AKS. Default false. */
   disableLocalAccounts?: boolean;
   tags?: Record<string, string>;
+  /**
+   * Azure RBAC: data actions (of Microsoft.ContainerService/managedClusters/…) the Entra identity lacks on this
+   * cluster, e.g. ["pods/read"] (also denies pods/log), ["metrics.k8s.io/nodes/read"], ["batch/jobs/read"]. Its
+   * reads of them answer 403 Forbidden; client-certificate (admin) callers are not subject to them.
+   */
+  deniedDataActions?: string[];
   agentPools: AgentPoolSpec[];
   nodes: NodeSpec[];
   pods: PodSpec[];
@@ -112,6 +132,8 @@ export interface JobSpec {
   backoffLimit?: number;
   /** Failed pod attempts (failed jobs; default backoffLimit + 1). */
   failedAttempts?: number;
+  /** The Failed condition's message (failed jobs; default Kubernetes' backoff-limit text). */
+  failureMessage?: string;
 }
 
 export interface EventSpec {

@@ -16,11 +16,15 @@
  *   tokenLifetimeSeconds   the token is refused (401 ExpiredAuthenticationToken) after this (default 86400)
  *   durations              { start, stop, delete }: ms until an operation ends by itself, or 'manual'
  *                          (default start 5000, stop 3000, delete 3000)
- *   lroRetryAfterSeconds   Retry-After of 202s and InProgress status documents (default 1; 0 = poll at the
- *                          client's own interval)
+ *   lroRetryAfterSeconds   Retry-After of 202s and InProgress status documents (default: none, as AKS's
+ *                          recorded 202s; clients then poll at their own interval)
+ *   lroInProgressError     an `error` InProgress status documents carry (default: none, as recorded)
  *   armPageSize            clusters per list page; more pages follow through nextLink (default 100)
  *   adminCertLifetimeSeconds  notAfter of the admin client certificate (default 2 years)
  *   idleTimeoutMs          keep-alive idle timeout of every server (default 240000, like AKS's load balancer)
+ *   stateOrdering          'target' (default, real AKS: a start shows Running + Starting at once, a stop Stopped +
+ *                          Stopping) or 'previous' (the power state flips at the end); overrides the fleet's
+ *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
@@ -42,17 +46,23 @@
  *   close()
  *
  * ARM: list (subscription, resource group; nextLink paging), get, start, stop, delete (LROs: 202 +
- * Azure-AsyncOperation + Location + Retry-After; status documents; 204 final GET), listClusterUserCredential
- * (Entra: exec/kubelogin kubeconfig; without Entra: client certificate), listClusterAdminCredential (client
- * certificate). Errors: 401 (missing/invalid/expired token), 404 ResourceNotFound / ResourceGroupNotFound /
- * SubscriptionNotFound, 409 OperationNotAllowed (unwrapped, as AKS sends it), 400 MissingApiVersionParameter.
+ * Azure-AsyncOperation + Location, Retry-After only with lroRetryAfterSeconds; status documents; 204 final GET),
+ * listClusterUserCredential (Entra: exec/kubelogin kubeconfig; without Entra: client certificate),
+ * listClusterAdminCredential (client certificate). Errors: 401 (missing/invalid/expired token, or another audience),
+ * 404 ResourceNotFound / ResourceGroupNotFound / SubscriptionNotFound, 409 OperationNotAllowed (unwrapped
+ * { code, details, message, subcode }, AKS's wording), 400 MissingApiVersionParameter / InvalidApiVersionParameter /
+ * NoRegisteredProviderFound (an api-version not in MANAGED_CLUSTERS_API_VERSIONS).
  *
- * Kubernetes (one HTTPS server per cluster, listening only while Running, same port across stop/start):
- * client-certificate auth against the cluster CA, or the bearer token (Entra clusters); 401 / 403 Status objects.
- * GET /version, /healthz; /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
+ * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
+ * apiServerOnStart is 'newPort'):
+ * client-certificate auth against the cluster CA, or a token for the AKS server id (tokenFor(AKS_ENTRA_SERVER_ID);
+ * Entra clusters); the cluster's deniedDataActions answer 403 like Azure RBAC; 401 / 403 / 404 / 410 Status objects.
+ * GET /version[/], /healthz; discovery (/api, /api/v1, /apis, /apis/{group}[/{version}]); meta.k8s.io Tables for
+ * nodes and pods when asked (kubectl get); /api/v1/nodes[/{name}], /api/v1/namespaces, /api/v1/pods,
  * /api/v1/namespaces/{ns}/pods[/{name}[/log?tailLines=&container=]], /api/v1/events, /api/v1/namespaces/{ns}/events,
  * /apis/batch/v1/jobs, /apis/batch/v1/namespaces/{ns}/jobs[/{name}], /apis/metrics.k8s.io/v1beta1/nodes[/{name}],
- * /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods. Lists: labelSelector, fieldSelector, limit/continue.
+ * /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods. Lists: labelSelector, fieldSelector, limit/continue (a token
+ * pages the snapshot it began on until cluster(ref).compact(); then 410 with a fresh token). See README.md here.
  */
 import { randomBytes } from 'node:crypto';
 import type { ArmSubscription } from './arm.js';
@@ -61,13 +71,15 @@ import { createCertificateAuthority } from './certificates.js';
 import { SimCluster, type ClusterEnvironment } from './cluster.js';
 import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry } from './counters.js';
 import { demoFleet } from './demoFleet.js';
-import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState } from './fleet.js';
+import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState, type StateOrdering } from './fleet.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
-import type { TokenVerdict } from './kubernetes.js';
+import type { TokenCheck } from './kubernetes.js';
+import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
+import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
 
-export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
+export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_SECOND_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
 export { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 export type * from './fleet.js';
 export type { CountersSnapshot, RequestLogEntry } from './counters.js';
@@ -80,10 +92,15 @@ export interface SimulatedAzureOptions {
   tokenLifetimeSeconds?: number;
   durations?: Partial<Record<OperationKind, OperationDuration>>;
   lroRetryAfterSeconds?: number;
+  lroInProgressError?: { code: string; message: string };
   armPageSize?: number;
   adminCertLifetimeSeconds?: number;
   idleTimeoutMs?: number;
   requestLogCapacity?: number;
+  /** Overrides the fleet's stateOrdering (default 'target'). */
+  stateOrdering?: StateOrdering;
+  /** Overrides the fleet's apiServerOnStart (default 'samePort'). */
+  apiServerOnStart?: FleetSpec['apiServerOnStart'];
 }
 
 export interface ClusterState {
@@ -110,8 +127,13 @@ export interface SimulatedCluster {
   /** The cluster's data as the API server serves it. Read freely; change it through update(). */
   readonly spec: ClusterSpec;
   state(): ClusterState;
-  /** Changes the served data (e.g. a pod turns Failed) and moves the list resourceVersion on. */
+  /**
+   * Changes the served data (e.g. a pod turns Failed) and moves the list resourceVersion on. Continue tokens
+   * handed out before keep paging the data as it was, until compact().
+   */
   update(change: (spec: ClusterSpec) => void): void;
+  /** Drops the data's history: continue tokens of earlier versions answer 410 Expired (with a token to go on). */
+  compact(): void;
   counters(): CountersSnapshot;
   resetCounters(): void;
 }
@@ -121,7 +143,10 @@ export interface SimulatedAzure {
   readonly armEndpoint: string;
   /** PEM of the CA that signed the ARM server certificate: the app's TRUSTED_CA. */
   readonly caPem: string;
-  /** The bearer token accepted by ARM and (Entra clusters) the API servers. */
+  /**
+   * The static secret (STATIC_ACCESS_TOKEN): it signs the per-audience tokens, and ARM accepts it as a bearer
+   * token itself. The API servers only accept tokenFor(AKS_ENTRA_SERVER_ID).
+   */
   readonly token: string;
   /** Epoch ms after which the token is refused. */
   readonly tokenExpiresOnTimestamp: number;
@@ -132,6 +157,8 @@ export interface SimulatedAzure {
    */
   appSettings(): Record<string, string>;
   setToken(token: string, lifetimeSeconds?: number): void;
+  /** A bearer token for an audience (AKS_ENTRA_SERVER_ID for the API servers), as the static credential mints it. */
+  tokenFor(audience: string): string;
   clusters(): ClusterState[];
   cluster(ref: ClusterRef): SimulatedCluster;
   completeOperation(ref: ClusterRef, outcome?: OperationOutcome): Promise<void>;
@@ -151,10 +178,19 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   validateFleet(fleet);
   let token = options.token ?? randomBytes(24).toString('base64url');
   let tokenExpiresOn = Date.now() + (options.tokenLifetimeSeconds ?? 86_400) * 1000;
-  const verifyToken = (presented: string): TokenVerdict => {
-    if (presented !== token) return 'invalid';
-    return Date.now() >= tokenExpiresOn ? 'expired' : 'valid';
+  let armEndpoint = '';
+  // Tokens are audience-bound JWTs signed with `token` (shared/azure/staticToken.ts); the bare secret itself stands
+  // for an ARM token (hand-made requests). An ARM token at an API server is refused, as AKS refuses it.
+  const armAudiences = () => new Set([armEndpoint, `${armEndpoint}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
+  const verifyFor = (presented: string, audiences: Set<string>, acceptSecret: boolean): TokenCheck => {
+    const claims = readStaticToken(token, presented);
+    if (!(claims && audiences.has(claims.aud)) && !(acceptSecret && presented === token)) {
+      return claims ? { verdict: 'invalid', wrongAudience: claims.aud } : { verdict: 'invalid' };
+    }
+    return Date.now() >= tokenExpiresOn ? { verdict: 'expired' } : { verdict: 'valid', objectId: staticObjectId(token) };
   };
+  const verifyArmToken = (presented: string): TokenCheck => verifyFor(presented, armAudiences(), true);
+  const verifyKubernetesToken = (presented: string): TokenCheck => verifyFor(presented, new Set([AKS_ENTRA_SERVER_ID]), false);
 
   const log = new RequestLog(options.requestLogCapacity);
   const injections = new InjectionRegistry();
@@ -164,7 +200,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     injections,
     idleTimeoutMs,
     adminCertLifetimeSeconds: options.adminCertLifetimeSeconds ?? 2 * 365 * 86_400,
-    verifyToken,
+    verifyToken: verifyKubernetesToken,
   };
 
   const subscriptions = new Map<string, ArmSubscription>();
@@ -194,13 +230,13 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     (gone) => {
       clusters = clusters.filter((c) => c !== gone);
     },
+    { stateOrdering: options.stateOrdering ?? fleet.stateOrdering, apiServerOnStart: options.apiServerOnStart ?? fleet.apiServerOnStart },
   );
 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');
   const armCert = await armCa.issue({ subject: 'CN=management.azure.local', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], lifetimeSeconds: 365 * 86_400 });
   const armCounters = new ServerCounters();
-  let armEndpoint = '';
-  const lroRetryAfterSeconds = options.lroRetryAfterSeconds ?? 1;
+  const { lroRetryAfterSeconds, lroInProgressError } = options;
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
     name: 'arm',
@@ -221,10 +257,11 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
             (resourceGroup === undefined || c.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
         ),
       lifecycle,
-      verifyToken,
+      verifyToken: verifyArmToken,
       tokenExpiresOn: () => new Date(tokenExpiresOn),
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
+      lroInProgressError: () => lroInProgressError,
     }),
     injectedAnswer: armInjectedAnswer,
   });
@@ -274,10 +311,8 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
         return c.spec;
       },
       state: () => stateOf(c),
-      update(change) {
-        change(c.spec);
-        c.touch();
-      },
+      update: (change) => c.change(change),
+      compact: () => c.compact(),
       counters: () => c.counters.snapshot(),
       resetCounters: () => c.counters.reset(),
     };
@@ -303,6 +338,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       STATIC_ACCESS_TOKEN_LIFETIME_SECONDS: String(Math.max(1, Math.min(86_400, Math.floor((tokenExpiresOn - Date.now()) / 1000)))),
       TRUSTED_CA: armCa.certPem,
     }),
+    tokenFor: (audience) => mintStaticToken(token, audience, tokenExpiresOn),
     setToken(next, lifetimeSeconds = 86_400) {
       token = next;
       tokenExpiresOn = Date.now() + lifetimeSeconds * 1000;

@@ -1,7 +1,10 @@
 // The Kubernetes API of one simulated cluster: authentication (client certificate verified against the cluster
-// CA, or an Entra bearer token), the read paths the dashboard uses, List envelopes, selectors, limit/continue,
-// and errors as Kubernetes Status objects.
+// CA, or an Entra bearer token for the AKS server id), Azure RBAC deny rules for the Entra identity, discovery,
+// the read paths the dashboard uses, List envelopes, selectors, limit/continue over a consistent snapshot, and
+// errors as Kubernetes Status objects.
 import type { SimRequest, SimResponse } from './server.js';
+import { discoveryDocument } from './discovery.js';
+import { asTable, TABLE_KINDS, wantsTable } from './tables.js';
 import type { AppliedInjection } from './injection.js';
 import {
   namespacesOf,
@@ -18,10 +21,21 @@ import { fieldSelectorMatcher, labelSelectorMatcher, SelectorError } from './sel
 
 export type TokenVerdict = 'valid' | 'expired' | 'invalid';
 
+/** What a bearer token turned out to be: valid ones name the Entra identity (its object id). */
+export interface TokenCheck {
+  verdict: TokenVerdict;
+  objectId?: string;
+  /** A well-signed token for another resource (verdict 'invalid'): its audience. */
+  wrongAudience?: string;
+}
+
 export interface KubernetesBackend {
-  renderContext(): RenderContext;
-  /** Entra (AAD) tokens are accepted only on Entra-enabled clusters. */
-  verifyBearer(token: string): TokenVerdict;
+  /** The cluster's data now, or as it was at an earlier resourceVersion (undefined once that is compacted). */
+  renderContext(resourceVersion?: number): RenderContext | undefined;
+  /** Entra (AAD) tokens for the AKS server id are accepted only on Entra-enabled clusters. */
+  verifyBearer(token: string): TokenCheck;
+  /** host:port clients reach the server at (discovery's serverAddressByClientCIDRs). */
+  serverAddress(): string;
 }
 
 const REASONS: Record<number, string> = {
@@ -66,6 +80,8 @@ export function kubernetesInjectedAnswer(code: number, injection: AppliedInjecti
 interface Principal {
   name: string;
   groups: string[];
+  /** Authenticated by an Entra token: Azure RBAC (the cluster's deny rules) applies. */
+  entra?: boolean;
 }
 
 function authenticate(req: SimRequest, backend: KubernetesBackend): Principal | SimResponse {
@@ -78,7 +94,8 @@ function authenticate(req: SimRequest, backend: KubernetesBackend): Principal | 
   const authorization = req.headers.authorization;
   if (authorization) {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (m && backend.verifyBearer(m[1]!) === 'valid') return { name: 'entra-user', groups: ['system:authenticated'] };
+    const check = m ? backend.verifyBearer(m[1]!) : undefined;
+    if (check?.verdict === 'valid') return { name: check.objectId ?? 'entra-user', groups: ['system:authenticated'], entra: true };
     return status(401, 'Unauthorized');
   }
   // A certificate the cluster CA did not sign, or one past its notAfter.
@@ -88,7 +105,7 @@ function authenticate(req: SimRequest, backend: KubernetesBackend): Principal | 
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
-type Kind = 'nodes' | 'pods' | 'events' | 'jobs' | 'namespaces' | 'nodemetrics' | 'podmetrics';
+export type Kind = 'nodes' | 'pods' | 'events' | 'jobs' | 'namespaces' | 'nodemetrics' | 'podmetrics';
 
 interface Route {
   kind: Kind;
@@ -160,14 +177,18 @@ const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => unknown>> = 
   podmetrics: {},
 };
 
-function items(ctx: RenderContext, kind: Kind, namespace: string | undefined): { metadata: { name: string; namespace?: string } }[] {
+type Item = { metadata: { name: string; namespace?: string } };
+
+/** An object's storage key, as etcd orders a list: "namespace/name" (or "name"), compared byte by byte. */
+const keyOf = (item: Item) => (item.metadata.namespace ? `${item.metadata.namespace}/${item.metadata.name}` : item.metadata.name);
+
+function items(ctx: RenderContext, kind: Kind, namespace: string | undefined): Item[] {
   const c = ctx.cluster;
   const inNs = <T extends { namespace: string }>(xs: T[]) => (namespace ? xs.filter((x) => x.namespace === namespace) : xs);
-  const byKey = (a: { metadata: { name: string; namespace?: string } }, b: { metadata: { name: string; namespace?: string } }) =>
-    `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`);
+  const byKey = (a: Item, b: Item) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
   switch (kind) {
     case 'nodes': return c.nodes.map((n) => renderNode(ctx, n)).sort(byKey);
-    case 'namespaces': return namespacesOf(c).map((n) => renderNamespace(ctx, n));
+    case 'namespaces': return namespacesOf(c).map((n) => renderNamespace(ctx, n)).sort(byKey);
     case 'pods': return inNs(c.pods).map((p) => renderPod(ctx, p)).sort(byKey);
     case 'events': return inNs(c.events).map((e) => renderEvent(ctx, e)).sort(byKey);
     case 'jobs': return inNs(c.jobs).map((j) => renderJob(ctx, j)).sort(byKey);
@@ -181,47 +202,66 @@ function notFound(kind: Kind, name: string): SimResponse {
   return status(404, `${resource}${group ? `.${group}` : ''} "${name}" not found`, { name, ...(group ? { group } : {}), kind: resource });
 }
 
-function list(ctx: RenderContext, kind: Kind, namespace: string | undefined, query: URLSearchParams): SimResponse {
+/** A continue token as the API server writes it: base64url JSON of the snapshot's resourceVersion and the next key. */
+interface ContinueToken {
+  v: 'meta.k8s.io/v1';
+  /** -1: continue at the latest resourceVersion (the token a 410 hands out). */
+  rv: number;
+  /** The next object's key, suffixed with a NUL byte so the previous one is excluded. */
+  start: string;
+}
+
+const encodeContinue = (rv: number, start: string) =>
+  Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start } satisfies ContinueToken)).toString('base64url');
+
+function decodeContinue(token: string): ContinueToken | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as ContinueToken;
+    return parsed.v === 'meta.k8s.io/v1' && Number.isInteger(parsed.rv) && typeof parsed.start === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The apiserver's wording when a continue token's snapshot was compacted; the Status carries a token to go on with. */
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+function list(backend: KubernetesBackend, kind: Kind, namespace: string | undefined, query: URLSearchParams, table: boolean): SimResponse {
   const { apiVersion, kind: itemKind } = KINDS[kind];
+  let ctx = backend.renderContext()!;
+  let start = '';
+  const token = query.get('continue');
+  if (token) {
+    const parsed = decodeContinue(token);
+    if (!parsed) return status(400, 'continue key is not valid: illegal base64 data');
+    start = parsed.start;
+    // A later page reads the snapshot of the first one, as etcd does until compaction removes it.
+    const snapshot = parsed.rv === -1 ? ctx : backend.renderContext(parsed.rv);
+    if (!snapshot) {
+      const expired = statusObject(410, INCONSISTENT_CONTINUE);
+      return { status: 410, body: { ...expired, metadata: { continue: encodeContinue(-1, start) } } };
+    }
+    ctx = snapshot;
+  }
   const matchLabels = labelSelectorMatcher(query.get('labelSelector'));
   const matchFields = fieldSelectorMatcher(query.get('fieldSelector'), {
     'metadata.name': (i) => i.metadata.name,
     'metadata.namespace': (i) => i.metadata.namespace,
     ...SELECTABLE_FIELDS[kind],
   });
-  const all = items(ctx, kind, namespace).filter((i: any) => matchLabels(i.metadata.labels) && matchFields(i));
-  let offset = 0;
-  const token = query.get('continue');
-  if (token) {
-    try {
-      const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as { offset: number; rv: string };
-      offset = parsed.offset;
-      if (parsed.rv !== ctx.resourceVersion) {
-        // The cluster changed between pages; a real API server answers 410 once its snapshot is compacted.
-        return status(410, 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
-      }
-    } catch {
-      return status(400, 'continue key is not valid: illegal base64 data');
-    }
-  }
+  const keyIn = (item: Item) => (namespace ? item.metadata.name : keyOf(item));
+  const all = items(ctx, kind, namespace).filter((i: any) => matchLabels(i.metadata.labels) && matchFields(i) && keyIn(i) >= start);
   const limit = Number(query.get('limit') ?? 0);
-  const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
-  const next = offset + page.length;
-  const more = limit > 0 && next < all.length;
-  return {
-    status: 200,
-    body: {
-      kind: `${itemKind}List`,
-      apiVersion,
-      metadata: {
-        resourceVersion: ctx.resourceVersion,
-        ...(more
-          ? { continue: Buffer.from(JSON.stringify({ offset: next, rv: ctx.resourceVersion })).toString('base64url'), remainingItemCount: all.length - next }
-          : {}),
-      },
-      items: page,
-    },
+  const page = limit > 0 ? all.slice(0, limit) : all;
+  const more = page.length < all.length;
+  const metadata = {
+    resourceVersion: ctx.resourceVersion,
+    ...(more ? { continue: encodeContinue(Number(ctx.resourceVersion), `${keyIn(page.at(-1)!)}\u0000`), remainingItemCount: all.length - page.length } : {}),
   };
+  const printer = table ? TABLE_KINDS[kind] : undefined;
+  if (printer) return { status: 200, body: asTable(printer, page, metadata) };
+  return { status: 200, body: { kind: `${itemKind}List`, apiVersion, metadata, items: page } };
 }
 
 function podLog(ctx: RenderContext, namespace: string, name: string, query: URLSearchParams): SimResponse {
@@ -245,12 +285,35 @@ function podLog(ctx: RenderContext, namespace: string, name: string, query: URLS
   return { status: 200, headers: { 'content-type': 'text/plain' }, body: selected.map((l) => `${l}\n`).join('') };
 }
 
+/**
+ * The Azure data action a read needs (Microsoft.ContainerService/managedClusters/…): "pods/read",
+ * "batch/jobs/read"; AKS authorizes pods/log as pods/read.
+ */
+export function dataActionOf(kind: Kind): string {
+  const { resource, group } = KINDS[kind];
+  return `${group ? `${group}/` : ''}${resource}/read`;
+}
+
+/** The 403 of AKS's Azure RBAC webhook when the Entra identity lacks the data action. */
+function forbidden(principal: Principal, r: Route): SimResponse {
+  const { resource, group } = KINDS[r.kind];
+  const verb = r.name ? 'get' : 'list';
+  const what = `${resource}${group ? `.${group}` : ''}${r.name ? ` "${r.name}"` : ''}`;
+  const where = r.namespace ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
+  return status(
+    403,
+    `${what} is forbidden: User "${principal.name}" cannot ${verb} resource "${resource}${r.log ? '/log' : ''}" in API group "${group}" ${where}: User does not have access to the resource in Azure. Update role assignment to allow access.`,
+    { ...(r.name ? { name: r.name } : {}), ...(group ? { group } : {}), kind: resource },
+  );
+}
+
 export function createKubernetesHandler(backend: KubernetesBackend): (req: SimRequest) => SimResponse {
   return (req) => {
-    const path = req.url.pathname;
+    // The API server routes "/version/" and "/api/" like "/version" and "/api" (client-node and Python send the slash).
+    const path = req.url.pathname.length > 1 ? req.url.pathname.replace(/\/+$/, '') : req.url.pathname;
     const principal = authenticate(req, backend);
     if ('status' in principal) return principal;
-    const ctx = backend.renderContext();
+    const ctx = backend.renderContext()!;
 
     if (PUBLIC_PATHS.has(path)) {
       if (path !== '/version') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
@@ -272,26 +335,30 @@ export function createKubernetesHandler(backend: KubernetesBackend): (req: SimRe
     }
 
     const r = route(path);
+    const discovery = r ? undefined : discoveryDocument(path, backend.serverAddress());
     if (principal.name === 'system:anonymous') {
       const what = r ? `cannot ${r.name ? 'get' : 'list'} resource "${KINDS[r.kind].resource}" in API group "${KINDS[r.kind].group}"` : `cannot get path "${path}"`;
       return status(403, `${r ? `${KINDS[r.kind].resource} is forbidden: ` : 'forbidden: '}User "system:anonymous" ${what}${r?.namespace ? ` in the namespace "${r.namespace}"` : r ? ' at the cluster scope' : ''}`);
     }
+    if (discovery && req.method === 'GET') return { status: 200, body: discovery };
     if (!r) return status(404, 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
     if (req.method !== 'GET') return status(405, `the server does not allow this method on the requested resource`);
+    if (principal.entra && ctx.cluster.deniedDataActions?.includes(dataActionOf(r.kind))) return forbidden(principal, r);
     if (req.url.searchParams.get('watch') === 'true' || req.url.searchParams.get('watch') === '1') {
       return status(400, 'watch is not supported by the simulated API server');
     }
-    if (r.namespace && !namespacesOf(ctx.cluster).includes(r.namespace) && r.name) {
-      return status(404, `namespaces "${r.namespace}" not found`, { name: r.namespace, kind: 'namespaces' });
-    }
+    const table = wantsTable(req.headers.accept);
     try {
+      // A missing namespace answers like a missing object (pods "x" not found) and lists as empty, as etcd does.
       if (r.log) return podLog(ctx, r.namespace!, r.name!, req.url.searchParams);
       if (r.name) {
         const item = items(ctx, r.kind, r.namespace).find((i) => i.metadata.name === r.name);
         if (!item) return notFound(r.kind, r.name);
+        const printer = table ? TABLE_KINDS[r.kind] : undefined;
+        if (printer) return { status: 200, body: asTable(printer, [item], { resourceVersion: ctx.resourceVersion }) };
         return { status: 200, body: { kind: KINDS[r.kind].kind, apiVersion: KINDS[r.kind].apiVersion, ...item } };
       }
-      return list(ctx, r.kind, r.namespace, req.url.searchParams);
+      return list(backend, r.kind, r.namespace, req.url.searchParams, table);
     } catch (err) {
       if (err instanceof SelectorError) return status(400, err.message);
       throw err;

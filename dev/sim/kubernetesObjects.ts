@@ -180,7 +180,7 @@ export function renderJob(ctx: RenderContext, job: JobSpec) {
       ? { startTime: job.startedAt, completionTime: job.finishedAt ?? job.startedAt, succeeded: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {}, conditions: [condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'), condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods')] }
       : job.status === 'running'
         ? { startTime: job.startedAt, active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {} }
-        : { startTime: job.startedAt, failed: job.failedAttempts ?? backoffLimit + 1, ready: 0, terminating: 0, uncountedTerminatedPods: {}, conditions: [condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')] };
+        : { startTime: job.startedAt, failed: job.failedAttempts ?? backoffLimit + 1, ready: 0, terminating: 0, uncountedTerminatedPods: {}, conditions: [condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), condition('Failed', 'BackoffLimitExceeded', job.failureMessage ?? 'Job has reached the specified backoff limit')] };
   return {
     metadata: meta(ctx, 'Job', job.name, job.namespace, job.startedAt, { labels: { ...job.labels } }),
     spec: {

@@ -1,4 +1,4 @@
-// Application Insights on a Log Analytics workspace. Local (key) auth is off: the app ingests with its identity
+// Application Insights on a Log Analytics workspace, both with local (key) auth off: the app ingests with its identity
 // (APPLICATIONINSIGHTS_AUTHENTICATION_STRING + Monitoring Metrics Publisher).
 param logAnalyticsName string
 param appInsightsName string
@@ -17,6 +17,10 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
     retentionInDays: 30
     workspaceCapping: {
       dailyQuotaGb: dailyCapGb
+    }
+    // Queries and ingestion by Entra identity only: no workspace keys.
+    features: {
+      disableLocalAuth: true
     }
   }
 }

@@ -3,7 +3,7 @@
 // Microsoft.ContainerService/locations/operations/read and .../operationresults/read; the lifecycle kicks
 // operations off and watches the cluster's own state instead.)
 export const ARM_OPERATIONS = {
-  /** managedClusters.get, managedClusters.listByResourceGroup */
+  /** managedClusters.get, managedClusters.listByResourceGroup, managedClusters.list (by subscription: {sub}/* scopes) */
   readCluster: 'Microsoft.ContainerService/managedClusters/read',
   /** managedClusters.start */
   startCluster: 'Microsoft.ContainerService/managedClusters/start/action',

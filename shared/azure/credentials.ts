@@ -5,6 +5,7 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { Config } from '../config.js';
+import { audienceOfScope, mintStaticToken } from './staticToken.js';
 
 export function createAzureCredential(azure: Config['azure'], now: () => number = Date.now): TokenCredential {
   switch (azure.credential) {
@@ -20,13 +21,16 @@ export function createAzureCredential(azure: Config['azure'], now: () => number 
 }
 
 /**
- * The same token for every scope, reported as valid for `lifetimeSeconds` from each request: callers that clamp
- * by token expiry (the Kubernetes session pool) see a real, configurable expiry.
+ * A token for the scope asked (its audience signed with the static secret, see staticToken.ts), reported as valid
+ * for `lifetimeSeconds` from each request: callers that clamp by token expiry (the Kubernetes session pool) see a
+ * real, configurable expiry.
  */
-export function createStaticCredential(token: string, lifetimeSeconds: number, now: () => number = Date.now): TokenCredential {
+export function createStaticCredential(secret: string, lifetimeSeconds: number, now: () => number = Date.now): TokenCredential {
   return {
-    async getToken(): Promise<AccessToken> {
-      return { token, expiresOnTimestamp: now() + lifetimeSeconds * 1000, tokenType: 'Bearer' };
+    async getToken(scopes: string | string[]): Promise<AccessToken> {
+      const scope = Array.isArray(scopes) ? scopes[0] ?? '' : scopes;
+      const expiresOnTimestamp = now() + lifetimeSeconds * 1000;
+      return { token: mintStaticToken(secret, audienceOfScope(scope), expiresOnTimestamp), expiresOnTimestamp, tokenType: 'Bearer' };
     },
   };
 }

@@ -16,6 +16,7 @@ export {
   type MonitorCacheOptions,
   type NotStoredReason,
   type ReadOptions,
+  type ReadingFailure,
   type RefreshCandidate,
   type RefreshOutcome,
 } from './monitorCache.js';

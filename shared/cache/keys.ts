@@ -4,7 +4,7 @@
 //   monitor:aks:{sub}:{rg}                      cluster list of a scope
 //   monitor:aks:{sub}:{rg}:{cluster}:{category} one category of one cluster
 //
-// Partitions follow the purge units (DESIGN.md §3); PartitionKey = the encoded logical prefix of the unit:
+// Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit:
 //   monitor:aks:{sub}:{rg}            (scope)     RowKey generation    counters `list` (the list key), `tree` (all below)
 //                                                        v:            the cluster list reading
 //                                                        t:{cluster}   a transition row (shared/lifecycle)

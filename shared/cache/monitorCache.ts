@@ -1,14 +1,17 @@
-// The monitor cache (DESIGN.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
+// The monitor cache (docs/architecture.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { contentVersion, decodeValue, encodeValue } from './codec.js';
-import { generationOf, Generations, type CounterSnapshot, type GenerationRow } from './generations.js';
+import { generationOf, Generations, sameGeneration, type CounterSnapshot, type GenerationRow } from './generations.js';
 import {
   clusterListKey,
   clusterPrefix,
   keyMatchesPrefix,
+  countersOfPartition,
   keyOfRow,
   locateKey,
+  READING_ROW_PREFIX,
+  TRANSITION_ROW_PREFIX,
   targetOfPrefix,
   GENERATION_ROW_KEY,
   type KeyLocation,
@@ -20,6 +23,7 @@ import {
   describeError,
   forEachLimited,
   GENERATION_ROWS_FILTER,
+  isConflict,
   isNotFound,
   isPreconditionFailed,
   pause,
@@ -37,6 +41,7 @@ export type NotStoredReason =
   | 'too-large' // over ~720 KB even compressed
   | 'not-serializable'
   | 'contention' // the generation row kept changing under us (bounded retries exhausted)
+  | 'kept-better' // the fetch had a degraded part and the stored reading had none: the stored one stays
   | 'missing'; // refreshExisting: the row was gone
 
 export interface CacheRead<T> {
@@ -53,6 +58,17 @@ export interface CacheRead<T> {
   fetchError?: unknown;
   /** What the reading says, in a few characters (codec's contentVersion): the same for an unchanged fleet. */
   version?: string;
+  /**
+   * Present when the stored reading is served because a later fetch (this one, another viewer's, another
+   * instance's or the timer's) had parts that could not be read: when, and those parts.
+   */
+  failure?: ReadingFailure;
+}
+
+/** A fetch whose degraded parts kept it from replacing the stored reading. */
+export interface ReadingFailure {
+  at: string;
+  parts: unknown[];
 }
 
 /** The `cache` block of a monitor response. */
@@ -60,7 +76,7 @@ export function cacheInfo(read: CacheRead<unknown>): { state: CacheState; ageSec
   return { state: read.state, ageSeconds: read.ageSeconds, fetchedAt: read.fetchedAt, generation: read.generation };
 }
 
-export interface ReadOptions {
+export interface ReadOptions<T = unknown> {
   /** Overrides the TTL for this read (e.g. the short TTL of a scope with an open transition). */
   ttlSeconds?: number;
   /** Overrides the SWR window for this read. */
@@ -76,6 +92,38 @@ export interface ReadOptions {
    * only want the reading, like the HTTP routes: the write serves the next readers, not this one.
    */
   writeBehind?: boolean;
+  /**
+   * The parts of a fetched value that could not be read (none: a complete reading). A reading with such parts never
+   * replaces a stored one without (the stored one is served, `stale`, with `failure` set, and the failure is noted
+   * on its row for every reader); stored, it lives only `degradedTtlSeconds` and is never answered as `fresh`.
+   */
+  degradedParts?: (value: T) => readonly unknown[];
+  /**
+   * A background refresh that fails with an error this describes (as parts, like degradedParts) notes the failure on
+   * the stored reading, so the next readers are served it `stale` with `failure` set instead of saying nothing.
+   */
+  failureParts?: (error: unknown) => readonly unknown[] | undefined;
+  /**
+   * Awaited before a fill (never on a hit); throwing refuses the fill before any row is created or written. E.g. the
+   * cluster list must show the cluster first, so a read of a name that does not exist leaves nothing behind.
+   */
+  admit?: () => Promise<void>;
+}
+
+/** One row of the timer's table scan. */
+export interface ScannedRow {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  /** Every other column the scan selected. */
+  [column: string]: unknown;
+}
+
+/** The whole table in one query (key columns and timestamps, plus what the caller asked for), sorted by row kind. */
+export interface TableScan {
+  readings: Array<{ key: string; partitionKey: string; rowKey: string; etag: string; fetchedAtMs: number; lastReadAtMs?: number }>;
+  generations: Array<{ partitionKey: string; etag: string; touchedAtMs?: number }>;
+  transitions: ScannedRow[];
 }
 
 export interface CacheEntry<T> {
@@ -152,14 +200,21 @@ export interface MonitorCacheOptions {
   writeAttempts?: number;
   /** Attempts of a generation bump (412 → re-read). Default 25. */
   bumpAttempts?: number;
+  /** Lifetime of a reading stored with a degraded part, so the next poll soon after retries. Default 5. */
+  degradedTtlSeconds?: number;
 }
 
 interface StoredRow {
   location: KeyLocation;
   entity: Record<string, unknown>;
+  etag: string;
   fetchedAtMs: number;
   generation: number;
   lastReadAtMs?: number;
+  /** The reading had a part that could not be read. */
+  degraded: boolean;
+  /** A later fetch failed in part and left this reading in place. */
+  failure?: { atMs: number; parts: unknown[] };
   /** Read while this instance stored a newer reading of the key: no refresh is scheduled for it. */
   superseded?: boolean;
 }
@@ -172,6 +227,8 @@ interface FillOutcome {
   stored: boolean;
   notStoredReason?: NotStoredReason;
   storageDown: boolean;
+  /** With notStoredReason 'kept-better': the stored reading that stays. */
+  kept?: StoredRow;
 }
 
 /** The fill's answer before its write: everything but whether it was stored. */
@@ -192,6 +249,7 @@ interface FillMode {
   requireExisting?: boolean;
   /** Read the own generation row before the fetch even if this instance knows it. */
   readSnapshot?: boolean;
+  degradedParts?: (value: unknown) => readonly unknown[];
 }
 
 type ReadingEntity = {
@@ -200,10 +258,20 @@ type ReadingEntity = {
   fetchedAt: number;
   generation: number;
   lastReadAt?: number;
+  degraded?: boolean;
+  failedAt?: number;
+  failure?: string;
 } & Record<string, unknown>;
 
-const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt'];
+const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touchedAt'];
+/**
+ * A generation row may go once idle this long (and at least TTL + SWR): far longer than any fill lasts (bounded by
+ * UPSTREAM_TIMEOUT_MS, at most 2 min), so no fill in flight can hold a snapshot of a removed row. (Should one
+ * anyway, its write finds the row gone or re-created as another incarnation, and drops the reading.)
+ */
+const MIN_GENERATION_IDLE_MS = 10 * 60_000;
 const CHUNK = 100; // operations per transaction
+const MAX_FAILURE_CHARS = 30_000; // one string property
 const PARALLEL = 8;
 
 export class MonitorCache {
@@ -216,7 +284,9 @@ export class MonitorCache {
   private readonly generations: Generations;
   private readonly ttlMs: number;
   private readonly swrMs: number;
+  private readonly degradedTtlMs: number;
   private readonly hotWindowMs: number;
+  private readonly generationIdleMs: number;
   private readonly writeAttempts: number;
   private readonly now: () => number;
   private readonly log: CacheLog;
@@ -236,12 +306,14 @@ export class MonitorCache {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
     if (!(options.swrSeconds >= 0)) throw new RangeError('swrSeconds must be >= 0');
     this.table = options.table;
-    this.generations = new Generations(options.table, options.bumpAttempts ?? 25);
     this.ttlMs = options.ttlSeconds * 1000;
     this.swrMs = options.swrSeconds * 1000;
+    this.now = options.now ?? Date.now;
+    this.generationIdleMs = Math.max(this.ttlMs + this.swrMs, MIN_GENERATION_IDLE_MS);
+    this.generations = new Generations(options.table, { bumpAttempts: options.bumpAttempts ?? 25, now: this.now, restampAfterMs: this.generationIdleMs / 2 });
+    this.degradedTtlMs = Math.max(0, options.degradedTtlSeconds ?? 5) * 1000;
     this.hotWindowMs = (options.hotWindowSeconds ?? 2 * options.ttlSeconds) * 1000;
     this.writeAttempts = options.writeAttempts ?? 10;
-    this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => {});
   }
 
@@ -252,7 +324,7 @@ export class MonitorCache {
    * unreachable: fetched, not stored). Storage errors never reach the caller; fetcher errors do (see serveStaleOnError).
    * Throws CacheKeyError for a key that is not a monitor key or cannot be stored.
    */
-  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions = {}): Promise<CacheRead<T>> {
+  async read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions<T> = {}): Promise<CacheRead<T>> {
     const location = locateKey(key);
     const ttlMs = options.ttlSeconds !== undefined ? Math.max(0, options.ttlSeconds) * 1000 : this.ttlMs;
     const swrMs = options.swrSeconds !== undefined ? Math.max(0, options.swrSeconds) * 1000 : this.swrMs;
@@ -280,25 +352,60 @@ export class MonitorCache {
     }
 
     const now = this.now();
+    const degradedParts = options.degradedParts as FillMode['degradedParts'];
     if (row) {
       const ageMs = Math.max(0, now - row.fetchedAtMs);
-      const stored = ageMs <= ttlMs + swrMs ? this.decodeRow(row) : undefined;
+      // A degraded reading lives only its short TTL, is answered as stale (it is not the whole truth), and is
+      // fetched again once that has passed.
+      const servable = row.degraded ? ageMs <= Math.min(ttlMs, this.degradedTtlMs) : ageMs <= ttlMs + swrMs;
+      const stored = servable ? this.decodeRow(row) : undefined;
       if (stored) {
         this.touch(row, now);
-        const state = ageMs <= ttlMs ? 'fresh' : 'stale';
-        if (state === 'stale' && !row.superseded) this.scheduleRefresh(location, fetcher);
+        const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';
+        if (ageMs > ttlMs && !row.degraded && !row.superseded) this.scheduleRefresh(location, fetcher, degradedParts, options.failureParts);
         this.stats[state] += 1;
-        return { value: stored.value as T, state, ageSeconds: ageMs / 1000, fetchedAt: iso(row.fetchedAtMs), generation: row.generation, ...versionOf(row) };
+        return {
+          value: stored.value as T,
+          state,
+          ageSeconds: ageMs / 1000,
+          fetchedAt: iso(row.fetchedAtMs),
+          generation: row.generation,
+          ...(row.failure ? { failure: { at: iso(row.failure.atMs), parts: row.failure.parts } } : {}),
+          ...versionOf(row),
+        };
       }
     }
 
     try {
+      if (options.admit) await options.admit();
       // A reading this instance stored is gone: removed elsewhere (a purge bumps first), so what this instance knows
       // of the generation row is likely behind. The snapshot is read, not recalled, lest the write be dropped.
       const goneElsewhere = !row && this.written.has(key);
-      const fill = this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, readSnapshot: goneElsewhere });
+      const fill = this.fill(location, fetcher, {
+        useStorage: storageUp,
+        lastReadAtMs: now,
+        readSnapshot: goneElsewhere,
+        ...(degradedParts ? { degradedParts } : {}),
+      });
+      // writeBehind: a complete reading is answered once fetched; a degraded one only once its write decided whether
+      // it gives way to a complete stored reading (runFill answers it then), so it is never served in place of one.
       const outcome: Fetched = options.writeBehind ? await fill.fetched : await fill.done;
       if (options.writeBehind) this.track(fill.done.catch(() => {})); // its failure is the fetch's, answered here
+      const kept = outcome.kept ? this.decodeRow(outcome.kept) : undefined;
+      if (outcome.kept && kept) {
+        // The fetch lost a part the stored reading has: serve the stored one, saying what failed just now.
+        this.touch(outcome.kept, now); // still in use: removeExpired keeps it
+        this.stats.stale += 1;
+        return {
+          value: kept.value as T,
+          state: 'stale',
+          ageSeconds: Math.max(0, this.now() - outcome.kept.fetchedAtMs) / 1000,
+          fetchedAt: iso(outcome.kept.fetchedAtMs),
+          generation: outcome.kept.generation,
+          failure: { at: iso(outcome.fetchedAtMs), parts: [...(degradedParts?.(outcome.value) ?? [])] },
+          ...versionOf(outcome.kept),
+        };
+      }
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
       this.stats[state] += 1;
       return {
@@ -363,11 +470,11 @@ export class MonitorCache {
    * Readings someone read within the hot window (default 2 × TTL) that are older than `minAgeSeconds`
    * (default TTL), oldest first. One scan of the reading rows (key columns and timestamps only).
    */
-  async listRefreshCandidates(now = this.now(), options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}): Promise<RefreshCandidate[]> {
+  async listRefreshCandidates(now = this.now(), options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}, scan?: TableScan): Promise<RefreshCandidate[]> {
     const minAgeMs = options.minAgeSeconds !== undefined ? options.minAgeSeconds * 1000 : this.ttlMs;
     const hotMs = options.hotWindowSeconds !== undefined ? options.hotWindowSeconds * 1000 : this.hotWindowMs;
     const candidates: RefreshCandidate[] = [];
-    for (const row of await this.scanReadings()) {
+    for (const row of (scan ?? (await this.scan())).readings) {
       if (row.lastReadAtMs === undefined || now - row.lastReadAtMs > hotMs) continue;
       if (now - row.fetchedAtMs <= minAgeMs) continue;
       candidates.push({ key: row.key, fetchedAtMs: row.fetchedAtMs, lastReadAtMs: row.lastReadAtMs, ageSeconds: (now - row.fetchedAtMs) / 1000 });
@@ -379,7 +486,7 @@ export class MonitorCache {
    * Refreshes a reading only if its row still exists (a purged or expired row stays gone), with the same guarded
    * write as read(). Fetcher errors propagate; storage problems come back as notStoredReason.
    */
-  async refreshExisting(key: string, fetcher: () => Promise<unknown>): Promise<RefreshOutcome> {
+  async refreshExisting(key: string, fetcher: () => Promise<unknown>, options: Pick<FillMode, 'degradedParts'> = {}): Promise<RefreshOutcome> {
     const location = locateKey(key);
     let lastReadAtMs: number | undefined;
     try {
@@ -390,7 +497,12 @@ export class MonitorCache {
       this.storageFailed('refresh', key, error);
       return { key, stored: false, notStoredReason: 'storage-unavailable', generation: null };
     }
-    const outcome = await this.fill(location, fetcher, { useStorage: true, requireExisting: true, ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}) }).done;
+    const outcome = await this.fill(location, fetcher, {
+      useStorage: true,
+      requireExisting: true,
+      ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}),
+      ...(options.degradedParts ? { degradedParts: options.degradedParts } : {}),
+    }).done;
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
 
@@ -399,9 +511,9 @@ export class MonitorCache {
    * (a row still being read, e.g. served stale while upstream fails, is kept). Deletes If-Match the ETag seen
    * by the scan, so a row refreshed or read meanwhile survives. Returns the number removed.
    */
-  async removeExpired(now = this.now()): Promise<number> {
+  async removeExpired(now = this.now(), scan?: TableScan): Promise<number> {
     const limitMs = this.ttlMs + this.swrMs;
-    const expired = (await this.scanReadings()).filter(
+    const expired = (scan ?? (await this.scan())).readings.filter(
       (row) => now - row.fetchedAtMs > limitMs && now - (row.lastReadAtMs ?? row.fetchedAtMs) > limitMs,
     );
     let removed = 0;
@@ -414,6 +526,68 @@ export class MonitorCache {
       }
     });
     return removed;
+  }
+
+  /**
+   * Removes the generation rows of clusters nothing needs any more: no reading under them and no transition in the
+   * scan, and idle (not stamped by a fill or a purge) for at least TTL + SWR and 10 min. So the table's size follows
+   * the fleet, not the traffic. Scope rows stay (their number is bounded by ALLOWED_SCOPES). Deletes If-Match the
+   * ETag the scan saw: a row a fill or a purge touched meanwhile stays. A row written before rows were stamped is
+   * stamped now and judged by a later run. Returns the number removed.
+   */
+  async removeUnneededGenerations(now = this.now(), scan?: TableScan): Promise<number> {
+    const rows = scan ?? (await this.scan());
+    const withReadings = new Set(rows.readings.map((row) => row.partitionKey));
+    const withTransition = new Set(rows.transitions.map((row) => `${row.partitionKey}:${row.rowKey.slice(TRANSITION_ROW_PREFIX.length)}`));
+    const clusterRows = rows.generations.filter((row) => {
+      try {
+        return countersOfPartition(row.partitionKey).includes('counter');
+      } catch {
+        return false;
+      }
+    });
+    let removed = 0;
+    await forEachLimited(clusterRows, PARALLEL, async (row) => {
+      if (withReadings.has(row.partitionKey) || withTransition.has(row.partitionKey)) return;
+      try {
+        if (row.touchedAtMs === undefined) {
+          await this.table.updateEntity({ partitionKey: row.partitionKey, rowKey: GENERATION_ROW_KEY, touchedAt: now }, 'Merge', { etag: row.etag });
+        } else if (now - row.touchedAtMs > this.generationIdleMs) {
+          await this.table.deleteEntity(row.partitionKey, GENERATION_ROW_KEY, { etag: row.etag });
+          this.generations.forget(row.partitionKey);
+          removed += 1;
+        }
+      } catch (error) {
+        if (!isNotFound(error) && !isPreconditionFailed(error)) throw this.invalidationError('removeUnneededGenerations', error);
+      }
+    });
+    return removed;
+  }
+
+  /**
+   * Every row of the table in one query: readings (with their timestamps), generation rows (with their stamp) and
+   * transition rows (with `columns`). The timer makes one of these per run and judges everything by it.
+   */
+  async scan(columns: readonly string[] = []): Promise<TableScan> {
+    const result: TableScan = { readings: [], generations: [], transitions: [] };
+    const pages = this.table.listEntities<ScannedRow>({ queryOptions: { select: [...new Set([...SCAN_SELECT, ...columns])] } });
+    for await (const entity of pages) {
+      const { partitionKey, rowKey, etag } = entity;
+      if (rowKey === GENERATION_ROW_KEY) {
+        result.generations.push({ partitionKey, etag, ...(typeof entity.touchedAt === 'number' ? { touchedAtMs: entity.touchedAt } : {}) });
+      } else if (rowKey.startsWith(TRANSITION_ROW_PREFIX)) {
+        result.transitions.push(entity);
+      } else if (rowKey.startsWith(READING_ROW_PREFIX) && typeof entity.fetchedAt === 'number') {
+        let key: string;
+        try {
+          key = keyOfRow(partitionKey, rowKey);
+        } catch {
+          continue;
+        }
+        result.readings.push({ key, partitionKey, rowKey, etag, fetchedAtMs: entity.fetchedAt, ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}) });
+      }
+    }
+    return result;
   }
 
   // --- invalidation -----------------------------------------------------------------------------------------
@@ -483,6 +657,36 @@ export class MonitorCache {
     }
   }
 
+  /**
+   * A cluster upstream says does not exist: purges what is stored of it, creating nothing for it. Without its
+   * generation row there is no reading of it and no fill in flight (a fill creates the row before its fetch), so
+   * there is nothing to do; a name that never existed leaves no trace, however often it is asked for.
+   * `list`: the scope's cluster list goes too (a lifecycle 404: a list fetched before it must not be stored after);
+   * the scope's row is one of the allowed scopes', so this creates nothing that traffic could multiply.
+   */
+  async forgetCluster(scope: MonitorScope, cluster: string, options: { list?: boolean } = {}): Promise<InvalidationResult> {
+    const prefix = clusterPrefix(scope, cluster);
+    const target = targetOfPrefix(prefix);
+    if (target.level !== 'cluster') throw new Error(`unexpected prefix level ${target.level}`);
+    let exists: boolean;
+    try {
+      exists = (await this.generations.read(target.partitionKey)) !== undefined;
+    } catch (error) {
+      throw this.invalidationError(prefix, error);
+    }
+    if (exists) return options.list ? this.invalidateCluster(scope, cluster) : this.invalidatePrefix(prefix);
+    if (!options.list) return { level: 'none', bumped: 0, deleted: 0 };
+    const list = locateKey(clusterListKey(scope));
+    try {
+      await this.generations.bump(list.own.partitionKey, ['list']);
+      this.detachInflight(list.key, true);
+      const deleted = await this.deletePartitionRows(list.partitionKey, [list.rowKey]);
+      return { level: 'key', bumped: 1, deleted };
+    } catch (error) {
+      throw this.invalidationError(list.key, error);
+    }
+  }
+
   // --- internals: reading rows ------------------------------------------------------------------------------
 
   private async getReading(location: KeyLocation): Promise<StoredRow | undefined> {
@@ -492,6 +696,9 @@ export class MonitorCache {
       return {
         location,
         entity,
+        etag: entity.etag,
+        degraded: entity.degraded === true,
+        ...failureOf(entity),
         fetchedAtMs: entity.fetchedAt,
         generation: typeof entity.generation === 'number' ? entity.generation : 0,
         ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
@@ -530,29 +737,6 @@ export class MonitorCache {
     );
   }
 
-  private async scanReadings(): Promise<Array<{ key: string; partitionKey: string; rowKey: string; etag: string; fetchedAtMs: number; lastReadAtMs?: number }>> {
-    const rows = [];
-    const pages = this.table.listEntities<ReadingEntity>({ queryOptions: { filter: READING_ROWS_FILTER, select: SCAN_SELECT } });
-    for await (const entity of pages) {
-      if (typeof entity.fetchedAt !== 'number') continue;
-      let key: string;
-      try {
-        key = keyOfRow(entity.partitionKey, entity.rowKey);
-      } catch {
-        continue;
-      }
-      rows.push({
-        key,
-        partitionKey: entity.partitionKey,
-        rowKey: entity.rowKey,
-        etag: entity.etag,
-        fetchedAtMs: entity.fetchedAt,
-        ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
-      });
-    }
-    return rows;
-  }
-
   // --- internals: fills -------------------------------------------------------------------------------------
 
   private fill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Fill {
@@ -586,12 +770,26 @@ export class MonitorCache {
     return entry;
   }
 
-  private scheduleRefresh(location: KeyLocation, fetcher: () => Promise<unknown>): void {
+  private scheduleRefresh(
+    location: KeyLocation,
+    fetcher: () => Promise<unknown>,
+    degradedParts?: FillMode['degradedParts'],
+    failureParts?: ReadOptions['failureParts'],
+  ): void {
     if (this.inflight.has(location.key)) return;
+    const startedAtMs = this.now();
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: this.now() }).done.catch((error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).done.catch(async (error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
+        const parts = failureParts?.(error);
+        if (!parts?.length) return;
+        try {
+          const row = await this.getReading(location);
+          if (row && !row.degraded) await this.noteFailure(row, { atMs: startedAtMs, parts: [...parts] });
+        } catch (noteError) {
+          this.log({ level: 'debug', event: 'cache.note-failure.failed', key: location.key, detail: describeError(noteError) });
+        }
       }),
     );
   }
@@ -623,7 +821,11 @@ export class MonitorCache {
     const snapshot: CounterSnapshot = [own.counters[location.own.name] ?? 0, ...above];
     const generation = generationOf(snapshot);
     const version = contentVersion(value);
-    answer({ ...base, generation, ...(version ? { version } : {}), storageDown: false });
+    const parts = mode.degradedParts?.(value) ?? [];
+    const degraded = parts.length > 0;
+    // writeBehind readers get a complete reading now; a degraded one once the write has decided (it may give way to
+    // a complete stored reading, which is then what they are served).
+    if (!degraded) answer({ ...base, generation, ...(version ? { version } : {}), storageDown: false });
     const encoded = encodeValue(value);
     if (!encoded.ok) {
       this.stats.notStored += 1;
@@ -637,12 +839,22 @@ export class MonitorCache {
       generation,
       ...(mode.lastReadAtMs !== undefined ? { lastReadAt: mode.lastReadAtMs } : {}),
       ...(version ? { version } : {}),
+      ...(degraded ? { degraded: true } : {}),
       ...encoded.properties,
     };
     try {
-      const reason = await this.guardedWrite(location, snapshot[0]!, reading, mode.requireExisting ?? false);
+      const written = await this.guardedWrite(location, own, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
+      const reason = typeof written === 'object' ? 'kept-better' : written;
       if (reason) this.stats.notStored += 1;
-      return { ...base, generation, stored: !reason, ...(reason ? { notStoredReason: reason } : {}), ...(version ? { version } : {}), storageDown: false };
+      return {
+        ...base,
+        generation,
+        stored: !reason,
+        ...(reason ? { notStoredReason: reason } : {}),
+        ...(typeof written === 'object' ? { kept: written } : {}),
+        ...(version ? { version } : {}),
+        storageDown: false,
+      };
     } catch (error) {
       this.storageFailed('write', location.key, error);
       return { ...base, generation, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
@@ -650,33 +862,58 @@ export class MonitorCache {
   }
 
   /**
-   * Stores the reading unless the own counter moved since the fetch began (`counter`): compares it with the own
-   * generation row as this instance knows it now; moved → dropped; else one transaction [update the generation row
-   * If-Match that ETag (no change), upsert the reading]. A 412 means the row changed elsewhere: read it, decide again
-   * (bounded). On success the row's new ETag is remembered, so this instance's next fill of the partition needs no
-   * read either.
+   * Stores the reading unless the own generation row changed since the fetch began (`seen`): compares it with the
+   * row as this instance knows it now — same incarnation (not removed and re-created: a re-created row restarts its
+   * counter) and same counter; gone or changed → dropped; else one transaction [update the generation row If-Match
+   * that ETag (no change), upsert the reading]. A 412 means the row changed elsewhere: read it, decide again
+   * (bounded); a 404 means it was removed: forgotten, read, dropped. On success the row's new ETag is remembered, so
+   * this instance's next fill of the partition needs no read either.
    * Why this is safe: the own row exists since before the fetch, and every purge bumps the generation rows it covers
    * before deleting — a scope purge bumps each cluster row below it, found by a query after its own bump — so either
    * we see the moved counter, or the bump fails our transaction, or our reading lands before the bump and the purge
    * deletes it. (The scope's `tree` needs no check of its own for that reason; it only adds to the generation shown.)
    * Writes of one partition are serialised in this instance, so one instance's concurrent fills do not 412 each other.
-   * Returns undefined when stored, else why not.
+   * A degraded reading is written only over nothing or over another degraded reading, If-Match the row it saw (or
+   * create-only), so a good reading another writer stores meanwhile is never replaced by it.
+   * Returns undefined when stored, the stored row when a degraded reading gave way to it, else why not.
    */
-  private guardedWrite(location: KeyLocation, counter: number, reading: Record<string, unknown> & { partitionKey: string; rowKey: string }, requireExisting: boolean): Promise<NotStoredReason | undefined> {
+  private guardedWrite(
+    location: KeyLocation,
+    seen: GenerationRow,
+    reading: Record<string, unknown> & { partitionKey: string; rowKey: string },
+    requireExisting: boolean,
+    failure: StoredRow['failure'],
+  ): Promise<NotStoredReason | StoredRow | undefined> {
+    const degraded = failure !== undefined;
     const partitionKey = location.own.partitionKey;
+    const name = location.own.name;
     return this.withPartitionLock(partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
-        const own = this.generations.knownRow(partitionKey) ?? (await this.generations.current(partitionKey));
-        const now = own.counters[location.own.name] ?? 0;
-        if (now !== counter) {
+        // The row as this instance knows it now (its own writes, bumps and reads since the snapshot included), read
+        // if it knows none. Gone, re-created (another incarnation, its counter restarted) or moved: dropped.
+        const own = this.generations.knownRow(partitionKey) ?? (await this.generations.read(partitionKey));
+        if (!own || !sameGeneration(seen, own, name)) {
           this.stats.dropped += 1;
-          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${counter} → ${now}` });
+          const counter = (row: GenerationRow) => `${row.incarnation || '-'}/${row.counters[name] ?? 0}`;
+          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${counter(seen)} → ${own ? counter(own) : 'removed'}` });
           return 'generation-moved';
+        }
+        let write: TransactionAction;
+        if (degraded) {
+          const existing = await this.getReading(location);
+          if (existing && !existing.degraded && this.decodeRow(existing)) {
+            await this.noteFailure(existing, failure);
+            return existing;
+          }
+          if (!existing && requireExisting) return 'missing';
+          write = existing ? ['update', reading, 'Replace', { etag: existing.etag }] : ['create', reading];
+        } else {
+          write = requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'];
         }
         try {
           const response = await this.table.submitTransaction([
             ['update', { partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
-            requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'],
+            write,
           ]);
           // Sub-responses come in the order of the operations (some servers leave out their row keys).
           const etag = (response.getResponseForEntity(GENERATION_ROW_KEY) ?? response.subResponses[0])?.etag;
@@ -687,8 +924,17 @@ export class MonitorCache {
           this.written.set(location.key, this.writes);
           return undefined;
         } catch (error) {
-          if (isNotFound(error) && requireExisting) return 'missing';
-          if (!isPreconditionFailed(error)) throw error;
+          if (isNotFound(error)) {
+            // The generation row was removed (the timer's cleanup) or, for refreshExisting or a degraded reading's
+            // update, the reading: what this instance knew of the row is forgotten and the write decided again. A
+            // removed row is never re-created here: it reads as missing, a re-created one as another incarnation.
+            this.generations.forget(partitionKey);
+            if (requireExisting) return 'missing';
+            this.stats.conflicts += 1;
+            continue;
+          }
+          // 409: a degraded reading's create met a row stored meanwhile; decide again like a 412.
+          if (!isPreconditionFailed(error) && !(degraded && isConflict(error))) throw error;
           this.stats.conflicts += 1; // the generation row changed elsewhere: read it and decide again
           await pause(Math.random() * Math.min(20, 2 ** attempt));
           await this.generations.read(partitionKey);
@@ -698,6 +944,21 @@ export class MonitorCache {
       this.log({ level: 'warn', event: 'cache.contention', key: location.key });
       return 'contention';
     });
+  }
+
+  /**
+   * Notes on a complete reading that a later fetch failed in part, so every reader of it (any instance) is told.
+   * Best effort, If-Match the row just read: a reading stored meanwhile is newer and has no such failure.
+   */
+  private async noteFailure(row: StoredRow, failure: NonNullable<StoredRow['failure']>): Promise<void> {
+    const text = JSON.stringify(failure.parts);
+    if (text.length > MAX_FAILURE_CHARS) return;
+    const { partitionKey, rowKey } = row.location;
+    try {
+      await this.table.updateEntity({ partitionKey, rowKey, failedAt: failure.atMs, failure: text }, 'Merge', { etag: row.etag });
+    } catch (error) {
+      this.log({ level: 'debug', event: 'cache.note-failure.failed', key: row.location.key, detail: describeError(error) });
+    }
   }
 
   private async withPartitionLock<T>(partitionKey: string, work: () => Promise<T>): Promise<T> {
@@ -815,6 +1076,17 @@ export class MonitorCache {
 
 function versionOf(row: StoredRow): { version?: string } {
   return typeof row.entity.version === 'string' ? { version: row.entity.version } : {};
+}
+
+/** A failure noted after the reading was fetched (one noted on an older reading of the row would not apply). */
+function failureOf(entity: ReadingEntity): { failure?: { atMs: number; parts: unknown[] } } {
+  if (typeof entity.failedAt !== 'number' || entity.failedAt < entity.fetchedAt || typeof entity.failure !== 'string') return {};
+  try {
+    const parts: unknown = JSON.parse(entity.failure);
+    return Array.isArray(parts) && parts.length > 0 ? { failure: { atMs: entity.failedAt, parts } } : {};
+  } catch {
+    return {};
+  }
 }
 
 function iso(ms: number): string {

@@ -1,7 +1,7 @@
 // Who is calling, and what they may do. In Azure, App Service Authentication validates the sign-in and injects
 // x-ms-client-principal (clients cannot set it there); we trust that header only when the app really runs behind it.
 // Locally, AUTH_MODE=development stands in a configured principal. Nothing else authenticates anyone.
-import type { Config } from '../config.js';
+import { ALL_RESOURCE_GROUPS, type Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
 
@@ -30,7 +30,8 @@ export interface ClientPrincipal {
 
 export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
 const MAX_PRINCIPAL_HEADER_CHARS = 32 * 1024;
-const ROLE_CLAIM_TYPES = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+/** App roles arrive as claims of this type. The header's own role_typ is not trusted to name another claim type. */
+const ROLE_CLAIM_TYPE = 'roles';
 const NAME_CLAIM_TYPES = ['name', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
 const ID_CLAIM_TYPES = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'sub'];
 
@@ -74,7 +75,10 @@ export interface Auth {
   authenticate(headers: Headers): Caller | undefined;
   /** Throws 401 (no caller) or 403 (missing permission) unless the level is met. */
   authorize(caller: Caller | undefined, level: AuthLevel): void;
-  /** The allowed scope matching the request (its configured spelling), or throws 403. */
+  /**
+   * The allowed scope matching the request (its configured spelling; the asked resource group under a
+   * subscription-wide `{subscriptionId}/*` entry), or throws 403.
+   */
   allowedScope(scope: Scope): Scope;
   readonly allowedScopes: readonly Scope[];
 }
@@ -105,8 +109,7 @@ export function createAuth(config: Config['auth']): Auth {
     if (!principal) return undefined;
     const claim = (types: readonly (string | undefined)[]) =>
       types.map((t) => t && principal.claims.find((c) => c.typ === t)?.val).find((v) => !!v);
-    const roleTypes = new Set([principal.role_typ, ...ROLE_CLAIM_TYPES].filter(Boolean));
-    const roles = [...new Set(principal.claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val))];
+    const roles = [...new Set(principal.claims.filter((c) => c.typ === ROLE_CLAIM_TYPE).map((c) => c.val))];
     const userId = headers.get('x-ms-client-principal-id') ?? claim(ID_CLAIM_TYPES);
     const name = claim([principal.name_typ, ...NAME_CLAIM_TYPES]) ?? headers.get('x-ms-client-principal-name') ?? userId ?? 'unknown';
     return {
@@ -139,8 +142,11 @@ export function createAuth(config: Config['auth']): Auth {
       const sub = scope.subscriptionId.toLowerCase();
       const rg = scope.resourceGroup.toLowerCase();
       const match = allowedScopes.find((s) => s.subscriptionId === sub && s.resourceGroup.toLowerCase() === rg);
-      if (!match) throw scopeNotAllowed();
-      return match;
+      if (match) return match;
+      if (allowedScopes.some((s) => s.subscriptionId === sub && s.resourceGroup === ALL_RESOURCE_GROUPS)) {
+        return { subscriptionId: sub, resourceGroup: scope.resourceGroup };
+      }
+      throw scopeNotAllowed();
     },
   };
 }

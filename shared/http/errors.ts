@@ -1,6 +1,7 @@
 // One error type and one JSON envelope for every failure the API reports:
 //   { "error": { "code", "message", "requestId", "field"? } }
 // Messages are public: they name what was expected, never echo the offending value, never carry internals.
+import { redactText } from './redaction.js';
 
 /** Every error code the API answers with (the host's own routeNotFound / methodNotAllowed included). */
 export const ERROR_CODES = {
@@ -15,11 +16,13 @@ export const ERROR_CODES = {
   clusterNotFound: 404,
   notFound: 404,
   methodNotAllowed: 405,
+  misdirectedRequest: 421,
   conflict: 409,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   throttled: 429,
   internalError: 500,
+  misconfigured: 500,
   upstreamError: 502,
   upstreamUnavailable: 503,
   upstreamTimeout: 504,
@@ -144,7 +147,8 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {
-  const body: ErrorEnvelope['error'] = { code: error.code, message: error.message, requestId };
+  // The last net: a message that quotes an upstream (ARM's reason for a 409) is redacted like any other.
+  const body: ErrorEnvelope['error'] = { code: error.code, message: redactText(error.message), requestId };
   if (error.field !== undefined) body.field = error.field;
   return { error: body };
 }

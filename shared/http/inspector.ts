@@ -1,11 +1,34 @@
 // The inspector: which calls are captured, and the capture store, a bounded ring in Table Storage shared by every
 // instance. Polling GETs are never captured: their bodies are never buffered, copied or serialised by us.
 import { odata, type TableClient } from '@azure/data-tables';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
 import { describeError } from './redaction.js';
 
 export { DEFAULT_UNCAPTURED_PREFIXES };
+/** The only request headers a capture keeps: nothing that names a person, an address or a credential. */
+export const CAPTURED_HEADERS: readonly string[] = ['content-type', 'content-length', 'x-request-id', 'user-agent'];
+
+/** The allow-listed headers of a request, as a plain record. */
+export function capturedHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of CAPTURED_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * A stable pseudonym of a caller for captures: the same person gets the same id on every instance (with a shared key),
+ * and a reader can tell calls apart without learning a name, an object id or an address. HMAC, so that knowing a
+ * colleague's name or object id is not enough to recognise them without the key.
+ */
+export function callerPseudonym(key: string | Buffer, identity: { provider: string; userId?: string; name: string }): string {
+  const digest = createHmac('sha256', key).update(`${identity.provider}\n${identity.userId ?? identity.name}`).digest('hex');
+  return `caller-${digest.slice(0, 12)}`;
+}
+
 /** Request and response bodies are kept up to this many bytes each. */
 export const MAX_CAPTURED_BODY_BYTES = 8 * 1024;
 

@@ -1,16 +1,17 @@
-// The one wrapper every HTTP function goes through (DESIGN §5). A handler receives validated input, the caller,
+// The one wrapper every HTTP function goes through (docs/architecture.md §6). A handler receives validated input, the caller,
 // the request id and a logger, and returns data; the wrapper does the rest:
 //   request id → authenticate (401) → authorize (403) → validate route/query/body (415, 413, 400) → scope (403)
 //   → handler → JSON response with x-request-id, errors as the envelope → inspector capture → one log line.
 // Rejected requests never reach the handler, Table Storage or upstream, and are not captured (logged instead):
 // anonymous or malformed traffic must not be able to write to storage or push real calls out of the ring.
+import { randomBytes } from 'node:crypto';
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
-import { MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
-import { describeError, redactHeaders, redactJson, redactQuery, redactText } from './redaction.js';
+import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
+import { describeError, redactJson, redactQuery, redactText } from './redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
 import { pathOnly } from './upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
@@ -63,6 +64,14 @@ export interface HttpPipeline {
   readonly auth: Auth;
   /** shouldCapture with the configured uncaptured prefixes. */
   shouldCapture(path: unknown, method: unknown): boolean;
+  /** Requests this instance refused before any handler (never captured), so a flood of them is still seen. */
+  rejected(): RejectedCount;
+}
+
+export interface RejectedCount {
+  total: number;
+  byStatus: Record<string, number>;
+  since: string;
 }
 
 export interface PipelineDeps {
@@ -119,6 +128,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   const prefixes = deps.config.inspector.uncapturedPrefixes;
   const now = deps.now ?? (() => performance.now());
   const capturePolicy = (path: unknown, method: unknown) => shouldCapture(path, method, prefixes);
+  const pseudonymKey = deps.config.inspector.pseudonymKey ?? randomBytes(32);
+  const rejected: RejectedCount = { total: 0, byStatus: {}, since: new Date().toISOString() };
 
   function loggerFor(requestId: string, invocation: InvocationContext): RequestLogger {
     const sink = deps.log ?? invocationSink(invocation);
@@ -193,6 +204,10 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         if (failure.status >= 500) log.error(`${failure.code}: ${describeError(error)}${failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : ''}`);
       }
 
+      if (!reachedHandler && failure) {
+        rejected.total += 1;
+        rejected.byStatus[failure.status] = (rejected.byStatus[failure.status] ?? 0) + 1;
+      }
       const capture = reachedHandler && capturePolicy(path, method);
       let response: HttpResponseInit | HttpResponse;
       try {
@@ -239,9 +254,10 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
             query: bounded(redactQuery(request.query)),
             status,
             durationMs,
-            requestHeaders: bounded(redactHeaders(request.headers)),
+            // An allow-list, redacted still (a user agent is free text): no names, object ids, addresses or cookies.
+            requestHeaders: bounded(Object.fromEntries(Object.entries(capturedHeaders(request.headers)).map(([k, v]) => [k, redactText(v)]))),
           };
-          if (caller) input.caller = caller.name;
+          if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
           if (failure) input.errorCode = failure.code;
           if (requestText !== undefined) input.requestBody = capturedText(requestText);
           if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
@@ -267,7 +283,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     };
   }
 
-  return { wrap, auth, shouldCapture: capturePolicy };
+  return { wrap, auth, shouldCapture: capturePolicy, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };
 }
 
 /** The error envelope as a response: status, JSON body, x-request-id, Retry-After when there is one. */

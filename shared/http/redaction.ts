@@ -13,8 +13,8 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'x-functions-key',
 ]);
 
-/** Field names whose values are secrets, wherever they appear (JSON, YAML, key=value). */
-const SECRET_NAME = /token|secret|password|passwd|key|credential|kubeconfig|certificate|signature|authorization|cookie/i;
+/** Field names whose values are secrets, wherever they appear (JSON, YAML, key=value, connection strings, CLI flags). */
+const SECRET_NAME = /token|secret|password|passwd|passphrase|pwd|key|credential|kubeconfig|certificate|signature|authorization|cookie/i;
 
 /** Query parameters that carry secrets under innocent names (Functions keys, SAS signatures). */
 const SECRET_QUERY_NAMES: ReadonlySet<string> = new Set(['code', 'sig']);
@@ -23,10 +23,14 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
-// name: value / name=value / "name": "value" (YAML, query strings, JSON-ish text). The name is taken whole and at
-// once, only where a run of name characters starts ((?<!…) and the atomic (?=(x+))\2), so long runs of letters
-// cost linear time; the replacer decides whether the name looks secret, and looks inside the values of other names.
-const NAME_VALUE = /(["']?)(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]+))\2\1(\s*[:=]\s*)("(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s,;&"'{}[\]]+)/g;
+// Every pattern below is linear in the input: a run is taken whole where it starts (a lookbehind rules out starts
+// inside a run), alternatives are disjoint, and nothing nests a quantifier over a quantified group that can fail.
+
+// name: value / name=value / name => value / "name": "value" (YAML, env files, connection strings, query strings,
+// JSON-ish text). The name is taken whole and at once, only where a run of name characters starts ((?<!…) and the
+// atomic (?=(x+))\2), so long runs of letters cost linear time; the replacer decides whether the name looks secret,
+// and looks inside the values of other names.
+const NAME_VALUE = /(["']?)(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]+))\2\1(\s*(?:=>|[:=])\s*)("(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s,;&"'{}[\]]+)/g;
 const MAX_NESTING = 8;
 
 function redactNameValues(text: string, nesting = 0): string {
@@ -41,21 +45,49 @@ function redactNameValues(text: string, nesting = 0): string {
   });
 }
 
+/** What a decoded base64 run holds when it is a kubeconfig, a PEM block or a credential file. */
+const SECRET_FILE_MARKERS = /-----BEGIN |apiVersion|client-key-data|client-certificate-data|certificate-authority-data|current-context|\btoken\s*[:=]|"token"\s*:/;
+/** Below this length a base64 run is an id, a hash or a digest, not a file. */
+const MIN_BASE64_FILE_CHARS = 40;
+
+/** A base64 run (one line, or lines wrapped at any width) is redacted when it decodes to a secret file. */
+function redactBase64File(run: string): string {
+  if (run.replace(/\s+/g, '').length < MIN_BASE64_FILE_CHARS) return run;
+  const decoded = Buffer.from(run.replace(/\s+/g, ''), 'base64').toString('latin1');
+  return SECRET_FILE_MARKERS.test(decoded) ? REDACTED : run;
+}
+
+/** Tokens whose prefix says what they are (GitHub, GitLab, Slack, npm, AWS access keys). */
+const PREFIXED_TOKEN = /(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16})/g;
+
 const TEXT_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // PEM blocks, also cut short (no END line) and with escaped newlines inside JSON text.
   [/-----BEGIN [^\r\n-]{1,64}-----[\s\S]*?(?:-----END [^\r\n-]{1,64}-----|$)/g, REDACTED],
-  // base64 of "-----BEGIN" (kubeconfig client-key-data, certificate-authority-data, …) and of "apiVersion" (a kubeconfig).
-  [/LS0tLS1CRUdJT[A-Za-z0-9+/=]*/g, REDACTED],
-  [/YXBpVmVyc2lvbj[A-Za-z0-9+/=]*/g, REDACTED],
-  // Authorization schemes followed by a credential.
-  [/\b(Bearer|Basic|SharedKey|SharedAccessSignature)(\s+)[A-Za-z0-9\-._~+/:=%&]+/gi, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
-  // SAS signatures and Functions keys in URLs.
+  // base64 of "-----BEGIN" (kubeconfig client-key-data, certificate-authority-data, …) and of "apiVersion" (a
+  // kubeconfig), also wrapped over lines that hold nothing else.
+  [/(?:LS0tLS1CRUdJT|YXBpVmVyc2lvbj)(?:[A-Za-z0-9+/=]|\r?\n(?=[A-Za-z0-9+/=]+\r?$))*/gm, REDACTED],
+  // Any longer base64 run, on one line or wrapped, that decodes to a kubeconfig, a key or a token file.
+  [/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?:\r?\n(?=[A-Za-z0-9+/]+={0,2}\r?$)[A-Za-z0-9+/]+={0,2})*(?![A-Za-z0-9+/=])/gm, redactBase64File],
+  // Credentials in URLs: scheme://user:password@host keeps the user, drops the password.
+  [/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@?#]*:)[^\s/@?#]+@/g, (_m, prefix) => `${prefix}${REDACTED}@`],
+  // Authorization schemes followed by a credential, and an Authorization value under any scheme.
+  [/\b(Bearer|Basic|Digest|SharedKey|SharedAccessSignature)(\s+)[A-Za-z0-9\-._~+/:=%&]+/gi, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
+  [/\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?[A-Za-z]+)(\s+)[^\s"',;]+/gi, (_m, head, space) => `${head}${space}${REDACTED}`],
+  // SAS signatures and Functions keys in URLs, and a SAS token's sig= wherever it stands.
   [/([?&](?:sig|code)=)[^&\s#"']+/gi, (_m, prefix) => `${prefix}${REDACTED}`],
-  // JWTs wherever they stand: a whole run starting with eyJ (one greedy match per run: linear), if shaped like a JWT.
-  [/\beyJ[A-Za-z0-9_.-]*/g, (run) => (/^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./.test(run) ? REDACTED : run)],
+  [/(?<![A-Za-z0-9_?&])(sig=)[^&\s#"';]+/gi, (_m, prefix) => `${prefix}${REDACTED}`],
+  // CLI flags that take a secret as the next word: --password x, --client-secret "x y", --token x.
+  [/(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_-]*)([ \t]+)(?!-)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)/g,
+    (m, flag, space, value) => (isSecretName(flag) ? `${flag}${space}${value.startsWith('"') || value.startsWith("'") ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}` : m)],
+  // Kubernetes env entries: {"name": "DB_PASSWORD", "value": "…"}.
+  [/("name"\s*:\s*"([^"\\\r\n]{1,128})"\s*,\s*"value"\s*:\s*)"(?:[^"\\\r\n]|\\.)*"/g, (m, head, name) => (isSecretName(name) ? `${head}"${REDACTED}"` : m)],
+  [PREFIXED_TOKEN, REDACTED],
+  // JWTs wherever they stand, also URL-encoded (%2E between the parts): a whole run starting with eyJ (one greedy
+  // match per run: linear), if shaped like a JWT.
+  [/\beyJ[A-Za-z0-9_.%-]*/g, (run) => (/^eyJ[A-Za-z0-9_-]+(?:\.|%2[Ee])[A-Za-z0-9_-]+(?:\.|%2[Ee])/.test(run) ? REDACTED : run)],
 ];
 
-/** Redacts secrets inside free text: log lines, raw bodies, string values. */
+/** Redacts secrets inside free text: log lines, raw bodies, string values, workload and upstream messages. */
 export function redactText(text: string): string {
   let out = text;
   for (const [pattern, replacement] of TEXT_PATTERNS) {
@@ -73,8 +105,10 @@ export function redactJson(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((item) => redactJson(item, depth + 1));
   const out: Record<string, unknown> = {};
+  // A Kubernetes env entry names its secret in `name` and carries it in `value`.
+  const secretEntry = typeof (value as { name?: unknown }).name === 'string' && isSecretName((value as { name: string }).name);
   for (const [name, item] of Object.entries(value)) {
-    out[name] = isSecretName(name) ? REDACTED : redactJson(item, depth + 1);
+    out[name] = isSecretName(name) || (secretEntry && name === 'value') ? REDACTED : redactJson(item, depth + 1);
   }
   return out;
 }

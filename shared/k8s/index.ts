@@ -2,6 +2,7 @@
 export * from './sessionPool.js';
 export * from './session.js';
 export * from './upstream.js';
+export * from './forbidden.js';
 export * from './quantity.js';
 export * from './reads.js';
 export * from './warmup.js';

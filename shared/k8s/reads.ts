@@ -3,7 +3,8 @@
 import type { CoreV1Event, V1Node, V1Pod } from '@kubernetes/client-node';
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
 import type { KubeSession } from './session.js';
-import { callUpstream, type Degraded, type Reading } from './upstream.js';
+import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
+import { redactText } from '../http/redaction.js';
 
 export interface ReadOptions {
   /** Epoch ms of the reading (ages are computed against it). Default Date.now. */
@@ -112,9 +113,21 @@ export async function readPods(
 ): Promise<Reading<PodPage>> {
   const now = (options.now ?? Date.now)();
   const limit = Math.min(Math.max(1, options.limit ?? POD_PAGE_SIZE), POD_PAGE_SIZE);
+  let restarted = false;
   const listed = await callUpstream(
     SOURCES.pods,
-    (signal) => session.core.listPodForAllNamespaces({ limit, _continue: options.continue }, session.callOptions(signal)),
+    async (signal) => {
+      const list = (token: string | undefined) => session.core.listPodForAllNamespaces({ limit, _continue: token }, session.callOptions(signal));
+      try {
+        return await list(options.continue);
+      } catch (error) {
+        // The token's snapshot was compacted: the API server's 410 carries a token that goes on at the latest version.
+        const fresh = options.continue ? freshContinueToken(error) : undefined;
+        if (!fresh) throw error;
+        restarted = true;
+        return await list(fresh);
+      }
+    },
     { timeoutMs: session.timeoutMs, signal: options.signal },
   );
   if (!listed.ok) return { data: { items: [], truncated: false }, degraded: [listed.degraded] };
@@ -125,8 +138,23 @@ export async function readPods(
       truncated: Boolean(next),
       ...(next ? { continue: next } : {}),
     },
-    degraded: [],
+    degraded: restarted ? [{ source: SOURCES.pods, status: 410, message: CONTINUED_AT_LATEST }] : [],
   };
+}
+
+const CONTINUED_AT_LATEST =
+  'the pod list changed too long ago for a consistent page: this page goes on from the current list, so pods created, changed or deleted since the first page may be missing or repeated';
+
+/** The token a 410 Expired Status offers to go on with (metadata.continue), if any. */
+function freshContinueToken(error: unknown): string | undefined {
+  if (!isApiException(error) || error.code !== 410) return undefined;
+  try {
+    const body: unknown = typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
+    const token = (body as { metadata?: { continue?: unknown } } | null)?.metadata?.continue;
+    return typeof token === 'string' && token ? token : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function summarizePod(pod: V1Pod, now: number): PodSummary {
@@ -247,7 +275,7 @@ export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
     reason: event.reason ?? '',
     object: `${event.involvedObject?.kind ?? ''}/${event.involvedObject?.name ?? ''}`,
     namespace: event.metadata?.namespace ?? '',
-    message: event.message ?? '',
+    message: redactText(event.message ?? ''), // workloads write what they like into events
     count: event.count ?? event.series?.count ?? 1,
     lastSeen,
     ageSeconds: ageSeconds(lastSeen, now),

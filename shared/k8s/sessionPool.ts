@@ -1,16 +1,19 @@
 // A bounded pool of Kubernetes sessions, one per (subscription, resource group, cluster, admin), in the spirit of
 // client-go's transport/cache.go: its key, its bound, its metrics, in one file.
 //
-// Rules (DESIGN.md §4):
+// Rules (docs/architecture.md §5):
 // - an entry lives min(TTL, the credential's own expiry) — the factory reports the credential's expiry;
-// - over the bound, the entry closest to expiry is evicted first;
+// - over the bound, the entry closest to expiry goes, whoever it is: the newcomer too (then it is not pooled, and
+//   its callers use it one-shot);
 // - concurrent misses of one key share one creation (single flight);
 // - effective TTL <= 0: the session is never pooled (one-shot) and its lease's close() really closes it;
 // - close() of a pooled lease does not close the session;
 // - retiring a session (closing its sockets) never runs inside acquire(): it is scheduled, its errors are logged,
 //   and nobody awaits it except drain() and one-shot owners closing their own session;
 // - a retired session still held by a caller is closed when its last lease is released (so a read that started
-//   just before expiry is not cut off mid-flight), or after a grace period if a lease is never released.
+//   just before expiry is not cut off mid-flight), or after a grace period if a lease is never released;
+// - use() with retireIf: a result that says the session is bad (401, refused, reset, TLS) retires that session at
+//   once and the work runs once more with a new one (as client-go keys its transport cache by TLS material).
 // All bookkeeping is synchronous; no await happens while the maps are being changed, so there is no lock to hold.
 import { untilAborted } from './upstream.js';
 
@@ -52,6 +55,8 @@ export interface SessionPoolStats {
   expiries: number;
   retired: number;
   retireFailures: number;
+  /** Sessions retired because a result said they were bad (each followed by one retry). */
+  faultRetires: number;
   /** Pooled entries now. */
   size: number;
   /** Creations in flight now. */
@@ -127,6 +132,7 @@ export class SessionPool<S extends Closeable> {
   private drained = false;
   private readonly counters = {
     hits: 0, misses: 0, creations: 0, creationFailures: 0, evictions: 0, expiries: 0, retired: 0, retireFailures: 0,
+    faultRetires: 0,
   };
 
   constructor(options: SessionPoolOptions<S>) {
@@ -167,11 +173,26 @@ export class SessionPool<S extends Closeable> {
     return this.lease(slot);
   }
 
-  /** acquire → fn(session) → close, whatever fn does. */
-  async use<T>(key: SessionKey, fn: (session: S) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * acquire → fn(session) → close, whatever fn does. With retireIf: when it says fn's result shows a bad session,
+   * that session leaves the pool at once (a newer one of the key stays) and fn runs once more with a new session.
+   */
+  async use<T>(key: SessionKey, fn: (session: S) => Promise<T>, signal?: AbortSignal, options: { retireIf?: (result: T) => boolean } = {}): Promise<T> {
+    const first = await this.useOnce(key, fn, signal, options.retireIf);
+    if (!first.retired) return first.result;
+    return (await this.useOnce(key, fn, signal)).result;
+  }
+
+  private async useOnce<T>(key: SessionKey, fn: (session: S) => Promise<T>, signal?: AbortSignal, retireIf?: (result: T) => boolean): Promise<{ result: T; retired: boolean }> {
+    const id = sessionKeyId(key);
     const lease = await this.acquire(key, signal);
     try {
-      return await fn(lease.session);
+      const result = await fn(lease.session);
+      if (!retireIf?.(result)) return { result, retired: false };
+      this.counters.faultRetires += 1;
+      const entry = this.entries.get(id);
+      if (entry?.session === lease.session) this.unpool(id, entry); // closed once this lease is released
+      return { result, retired: true };
     } finally {
       await lease.close();
     }
@@ -236,9 +257,9 @@ export class SessionPool<S extends Closeable> {
         this.retire(slot);
         throw new PoolClosedError();
       }
-      if (epoch === this.epoch && slot.expiresAt > now) this.insert(id, slot);
+      const pooled = epoch === this.epoch && slot.expiresAt > now && this.insert(id, slot);
       // Not pooled and every caller gave up while it was being made: nobody will lease it, so nobody would close it.
-      else if (slot.waiting === 0) this.retire(slot);
+      if (!pooled && slot.waiting === 0) this.retire(slot);
       return slot;
     } catch (error) {
       if (!(error instanceof PoolClosedError)) this.counters.creationFailures += 1;
@@ -248,7 +269,8 @@ export class SessionPool<S extends Closeable> {
     }
   }
 
-  private insert(id: string, slot: Slot<S>): void {
+  /** Pools the slot, evicting the entry closest to expiry while over the bound; false when that is the newcomer. */
+  private insert(id: string, slot: Slot<S>): boolean {
     const now = this.now();
     const previous = this.entries.get(id);
     if (previous) this.unpool(id, previous);
@@ -263,12 +285,14 @@ export class SessionPool<S extends Closeable> {
       for (const candidate of this.entries) {
         if (!soonest || candidate[1].expiresAt < soonest[1].expiresAt) soonest = candidate;
       }
-      if (!soonest) break;
       this.counters.evictions += 1;
+      // The newcomer expires first (strictly; on a tie the one just asked for stays): it is the one left out.
+      if (!soonest || slot.expiresAt < soonest[1].expiresAt) return false;
       this.unpool(soonest[0], soonest[1]);
     }
     this.entries.set(id, slot);
     slot.inPool = true;
+    return true;
   }
 
   private unpool(id: string, slot: Slot<S>): void {

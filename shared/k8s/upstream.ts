@@ -2,6 +2,7 @@
 // body) becomes the read's empty default plus an entry in `degraded`; a programming error is thrown.
 import { STATUS_CODES } from 'node:http';
 import type { ApiException } from '@kubernetes/client-node';
+import { redactText } from '../http/redaction.js';
 
 /** One part of a reading that could not be fetched; shows as `degraded: [...]` in monitor responses. */
 export interface Degraded {
@@ -25,15 +26,36 @@ const MAX_MESSAGE = 300;
  * client-node's ApiException, recognised by its shape (code, body, headers) so that this module does not load
  * client-node (it is loaded with the first session).
  */
-function isApiException(error: unknown): error is ApiException<unknown> {
+export function isApiException(error: unknown): error is ApiException<unknown> {
   const e = error as { code?: unknown; body?: unknown; headers?: unknown } | null;
   return error instanceof Error && typeof e?.code === 'number' && 'body' in e && typeof e.headers === 'object' && e.headers !== null;
+}
+
+/**
+ * Connection failures that say the session itself is bad, not the request: refused or reset (the API server moved
+ * or restarted), TLS failures (its certificate changed). With a 401 (the credential is no longer accepted) they mark
+ * a degraded part as a session fault: the pool retires the session and the read is tried once more with a new one.
+ */
+const SESSION_FAULT_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+
+/** The degraded parts (by identity, never serialized) whose fault was the session's. */
+const sessionFaults = new WeakSet<Degraded>();
+
+/** Whether this degraded part came from a bad session (401, refused, reset, TLS): a new session may well succeed. */
+export function isSessionFault(part: Degraded): boolean {
+  return sessionFaults.has(part);
+}
+
+function sessionFault(part: Degraded): Degraded {
+  sessionFaults.add(part);
+  return part;
 }
 
 /** Classifies an error from a Kubernetes call; undefined means "not an upstream fault" (a bug: rethrow it). */
 export function upstreamFault(source: string, error: unknown): Degraded | undefined {
   if (isApiException(error)) {
-    return { source, status: error.code, message: clip(statusMessage(error) ?? STATUS_CODES[error.code] ?? `HTTP ${error.code}`) };
+    const part = { source, status: error.code, message: clip(statusMessage(error) ?? STATUS_CODES[error.code] ?? `HTTP ${error.code}`) };
+    return error.code === 401 ? sessionFault(part) : part;
   }
   if (error instanceof Error || (typeof DOMException !== 'undefined' && error instanceof DOMException)) {
     const name = (error as Error).name;
@@ -45,11 +67,14 @@ export function upstreamFault(source: string, error: unknown): Degraded | undefi
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const detail = cause?.code ?? cause?.message ?? 'connection failed';
       if (cause && (cause as Error).name === 'HeadersTimeoutError') return { source, status: 504, message: 'timed out' };
-      return { source, status: 502, message: clip(`connection failed: ${detail}`) };
+      const part = { source, status: 502, message: clip(`connection failed: ${detail}`) };
+      return SESSION_FAULT_CODES.test(String(cause?.code ?? '')) ? sessionFault(part) : part;
     }
     if (error instanceof SyntaxError) return { source, status: 502, message: 'unreadable answer' };
-    if (/^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)/.test(String((error as { code?: unknown }).code ?? ''))) {
-      return { source, status: 502, message: clip(`connection failed: ${(error as { code?: string }).code}`) };
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (/^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)/.test(code)) {
+      const part = { source, status: 502, message: clip(`connection failed: ${code}`) };
+      return SESSION_FAULT_CODES.test(code) ? sessionFault(part) : part;
     }
   }
   return undefined;
@@ -57,7 +82,9 @@ export function upstreamFault(source: string, error: unknown): Degraded | undefi
 
 /**
  * Runs `call` with a signal that fires at the session's deadline (and when the caller's signal fires).
- * Upstream faults resolve to { ok: false }; anything else is rethrown.
+ * Upstream faults resolve to { ok: false }; anything else is rethrown. A deadline that passes (ours, or one the
+ * caller set with AbortSignal.timeout) is the upstream's timeout (504); the caller's own abort is not: its reason
+ * is rethrown, so a read the caller gave up on is never recorded as a slow upstream.
  */
 export async function callUpstream<T>(
   source: string,
@@ -69,6 +96,8 @@ export async function callUpstream<T>(
   try {
     return { ok: true, value: await untilAborted(call(signal), signal) };
   } catch (error) {
+    const callerReason: unknown = options.signal?.aborted && !deadline.aborted ? options.signal.reason : undefined;
+    if (callerReason !== undefined && !isTimeout(callerReason)) throw callerReason;
     const degraded = upstreamFault(source, error);
     if (!degraded) throw error;
     return { ok: false, degraded };
@@ -95,6 +124,10 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
+function isTimeout(reason: unknown): boolean {
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
+}
+
 function statusMessage(error: ApiException<unknown>): string | undefined {
   // The body is a v1 Status ({ message, reason }) as text or parsed; never echo anything else of it.
   let body: unknown = error.body;
@@ -107,6 +140,8 @@ function statusMessage(error: ApiException<unknown>): string | undefined {
   return undefined;
 }
 
+/** Upstream messages go to every reader and into the cache: redacted first (a Status may quote a workload), then cut. */
 function clip(text: string): string {
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+  const safe = redactText(text);
+  return safe.length > MAX_MESSAGE ? `${safe.slice(0, MAX_MESSAGE - 1)}…` : safe;
 }

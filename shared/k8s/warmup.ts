@@ -11,6 +11,7 @@ import type { V1Job, V1Node, V1Pod } from '@kubernetes/client-node';
 import { iso, listNodes, SOURCES, type ReadOptions } from './reads.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
+import { redactText } from '../http/redaction.js';
 
 export type WarmupState = 'done' | 'running' | 'failed' | 'stale' | 'missing';
 
@@ -97,7 +98,8 @@ export async function readWarmupStatus(session: KubeSession, options: WarmupOpti
   );
   logTargets.forEach((target, i) => {
     const log = logs[i]!;
-    if (log.ok) target.entry.logTail = tail(log.value, tailLines);
+    // Whole text first, so a PEM block or a wrapped base64 kubeconfig over several lines is still found.
+    if (log.ok) target.entry.logTail = tail(redactText(log.value), tailLines);
     else degraded.push(log.degraded);
   });
 
@@ -156,7 +158,7 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
     ...(startedAt ? { startedAt } : {}),
     ...(completedAt ? { completedAt } : {}),
     ...(failedAt ? { failedAt } : {}),
-    ...(failed?.message ? { message: failed.message } : {}),
+    ...(failed?.message ? { message: redactText(failed.message) } : {}),
   };
   return { job, out, pods, sortTime: Math.max(time(completedAt), time(failedAt), time(startedAt)) };
 }

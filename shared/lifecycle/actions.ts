@@ -4,7 +4,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
-import { oneLineError } from '../http/redaction.js';
+import { oneLineError, redactText } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
 
@@ -13,6 +13,8 @@ export interface LifecycleResult {
   transition: Transition;
   /** ARM accepted the action but the bookkeeping failed (Table Storage): what was not done. */
   degraded?: Array<{ source: string; message: string }>;
+  /** The id of ARM's operation (from Azure-AsyncOperation), for the audit trail; not part of the HTTP answer. */
+  armOperationId?: string;
 }
 
 export interface LifecycleDeps {
@@ -23,12 +25,27 @@ export interface LifecycleDeps {
   log?: (line: string) => void;
 }
 
-function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal) {
+type RawResponse = { headers?: { get?(name: string): string | undefined | null } | Record<string, string | undefined> };
+
+function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal, onResponse: (raw: RawResponse) => void) {
   const clusters = client.managedClusters;
+  const options = { abortSignal, onResponse };
   switch (action) {
-    case 'start': return clusters.start(resourceGroup, cluster, { abortSignal });
-    case 'stop': return clusters.stop(resourceGroup, cluster, { abortSignal });
-    case 'delete': return clusters.delete(resourceGroup, cluster, { abortSignal });
+    case 'start': return clusters.start(resourceGroup, cluster, options);
+    case 'stop': return clusters.stop(resourceGroup, cluster, options);
+    case 'delete': return clusters.delete(resourceGroup, cluster, options);
+  }
+}
+
+/** The operation id: the last path segment of ARM's Azure-AsyncOperation URL. */
+function operationIdOf(raw: RawResponse): string | undefined {
+  const headers = raw.headers;
+  const value = typeof headers?.get === 'function' ? headers.get('azure-asyncoperation') : (headers as Record<string, string | undefined> | undefined)?.['azure-asyncoperation'];
+  if (typeof value !== 'string') return undefined;
+  try {
+    return new URL(value).pathname.split('/').filter(Boolean).at(-1);
+  } catch {
+    return undefined;
   }
 }
 
@@ -37,7 +54,7 @@ function refusal(error: unknown, cluster: string): ApiError {
   const status = (error as { statusCode?: number } | null | undefined)?.statusCode;
   if (status === 404) return notFound('clusterNotFound', `No cluster ${cluster} in this resource group`);
   if (status === 409) {
-    const reason = error instanceof Error && error.message ? error.message : 'Another operation is in progress';
+    const reason = error instanceof Error && error.message ? redactText(error.message) : 'Another operation is in progress';
     return conflict(reason, 'operationNotAllowed');
   }
   return fromUpstreamError(error) ?? (error as ApiError);
@@ -48,15 +65,21 @@ export class LifecycleService {
 
   async act(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string): Promise<LifecycleResult> {
     const { arm, cache, transitions, upstreamTimeoutMs } = this.deps;
-    const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs));
+    let armOperationId: string | undefined;
+    const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs), (raw) => {
+      armOperationId ??= operationIdOf(raw);
+    });
     try {
       // Resolves on ARM's 202 without polling; the operation runs for minutes and is followed through the transition.
       await poller.submitted();
+      // ARM answers a delete of a resource that does not exist with 204: done at once, nothing was there.
+      if (action === 'delete' && poller.isDone) throw Object.assign(new Error('no such cluster'), { statusCode: 404 });
     } catch (error) {
       const refused = refusal(error, cluster);
       if (refused.status === 404) {
-        // Gone: nothing of it may be served again (its list entry included).
-        await cache.invalidateCluster(scope, cluster).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
+        // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
+        // stored, and nothing is created for it.
+        await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
       }
       throw refused;
     }
@@ -79,6 +102,6 @@ export class LifecycleService {
       degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
       this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${oneLineError(error)}`);
     }
-    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}) };
+    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}), ...(armOperationId ? { armOperationId } : {}) };
   }
 }

@@ -24,7 +24,8 @@ export interface Transition {
   startedBy: string;
   /** api: started through this backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
   source: 'api' | 'arm';
-  status: 'open' | 'timedOut';
+  /** timedOut: the deadline passed; failed: ARM ended the operation with provisioningState Failed. */
+  status: 'open' | 'timedOut' | 'failed';
 }
 
 /** What a read observed of a cluster (absent from ARM's list: the cluster is gone). */
@@ -56,11 +57,21 @@ export function actionInProgress(cluster: ObservedCluster | undefined): Lifecycl
   return cluster?.provisioningState ? ACTION_OF_PROVISIONING_STATE.get(cluster.provisioningState) : undefined;
 }
 
+/** Provisioning states that end an operation. */
+const TERMINAL_PROVISIONING_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * The expected power state and a terminal provisioning state: AKS flips the power state when an operation begins
+ * (Running + Starting while the API server is not up yet) or when it ends, and the provisioning state last.
+ */
 function reached(transition: Transition, cluster: ObservedCluster | undefined): boolean {
   if (transition.expectedPowerState === 'Deleted') return cluster === undefined;
   if (!cluster) return false; // a start/stop target that vanished: dropped as gone, not reached
-  // ARM flips provisioningState last: Running while still Starting is not done yet.
-  return cluster.powerState === transition.expectedPowerState && actionInProgress(cluster) === undefined;
+  return cluster.powerState === transition.expectedPowerState && TERMINAL_PROVISIONING_STATES.has((cluster.provisioningState ?? '').toLowerCase());
+}
+
+function endedInFailure(cluster: ObservedCluster | undefined): boolean {
+  return cluster?.provisioningState?.toLowerCase() === 'failed';
 }
 
 type TransitionEntity = Transition & {
@@ -69,7 +80,7 @@ type TransitionEntity = Transition & {
   etag: string;
   subscriptionId: string;
   resourceGroup: string;
-  /** timedOut only: when a read first found the deadline passed (the report window starts then). */
+  /** timedOut / failed: when a read first found the deadline passed or the failure (the report window starts then). */
   timedOutAt?: string;
 };
 
@@ -81,6 +92,8 @@ interface StoredTransition {
 }
 
 const TRANSITION_ROWS_FILTER = rowKeyPrefixFilter(TRANSITION_ROW_PREFIX);
+/** The columns of a transition row, for a scan that reads them along with everything else. */
+export const TRANSITION_COLUMNS = ['subscriptionId', 'resourceGroup', 'cluster', 'action', 'expectedPowerState', 'startedAt', 'deadline', 'startedBy', 'source', 'status', 'timedOutAt'] as const;
 
 function scopePartition(scope: Scope): string {
   return locateKey(clusterListKey(scope)).partitionKey;
@@ -116,7 +129,7 @@ export class TransitionStore {
     private readonly options: {
       deadlineSeconds: number;
       now: () => number;
-      /** How long a passed deadline is shown as timedOut (default 60 s: at least one poll of any dashboard). */
+      /** How long a passed deadline (or a failure) is shown (default 60 s: at least one poll of any dashboard). */
       timedOutReportSeconds?: number;
       log?: (line: string) => void;
     },
@@ -149,6 +162,11 @@ export class TransitionStore {
   }
 
   /** Every transition row of the table, with its scope (the timer's sweep). */
+  /** The transitions among rows of a whole-table scan (MonitorCache.scan with TRANSITION_COLUMNS): no query of its own. */
+  fromScan(rows: readonly Record<string, unknown>[]): Array<{ scope: Scope; transition: Transition }> {
+    return rows.map((row) => fromEntity(row as unknown as TransitionEntity)).map((stored) => ({ scope: stored.scope, transition: stored.transition }));
+  }
+
   async listAll(): Promise<Array<{ scope: Scope; transition: Transition }>> {
     const found: Array<{ scope: Scope; transition: Transition }> = [];
     for await (const row of this.table.listEntities<TransitionEntity>({ queryOptions: { filter: TRANSITION_ROWS_FILTER } })) {
@@ -183,6 +201,13 @@ export class TransitionStore {
       const name = cluster?.name ?? transition.cluster;
       shown.set(name, { ...transition, cluster: name });
     };
+    // Every change runs at once; each one's failure is collected (never left unhandled: a rejected promise nobody
+    // awaits ends the Functions worker) and the first one fails the reconcile once all have settled.
+    const failures: unknown[] = [];
+    const settle = (change: Promise<unknown>) => change.catch((error: unknown) => void failures.push(error));
+    const firstFailure = () => {
+      if (failures.length > 0) throw failures[0];
+    };
     try {
       const closing: Promise<unknown>[] = [];
       const writes: Promise<unknown>[] = [];
@@ -193,8 +218,25 @@ export class TransitionStore {
         const { partitionKey, rowKey } = transitionRowLocation(scope, transition.cluster);
         const current = observedAt >= Date.parse(transition.startedAt);
         const gone = !cluster && transition.expectedPowerState !== 'Deleted';
+        if (transition.status === 'failed') {
+          // Shown for the report window, then closed.
+          if (now - (row.timedOutAtMs ?? now) < reportWindowMs) {
+            occupied.add(key);
+            show(transition);
+          } else {
+            closing.push(settle(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced)));
+          }
+          continue;
+        }
+        if (current && reached(transition, cluster) && endedInFailure(cluster)) {
+          occupied.add(key);
+          const timedOutAt = new Date(now).toISOString();
+          writes.push(settle(this.table.updateEntity({ partitionKey, rowKey, status: 'failed', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced)));
+          show({ ...transition, status: 'failed' });
+          continue;
+        }
         if (current && (reached(transition, cluster) || gone)) {
-          closing.push(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced));
+          closing.push(settle(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced)));
           continue;
         }
         if (transition.status === 'timedOut') {
@@ -202,7 +244,7 @@ export class TransitionStore {
             occupied.add(key);
             show(transition);
           } else if (current && actionInProgress(cluster) !== transition.action) {
-            closing.push(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced));
+            closing.push(settle(this.table.deleteEntity(partitionKey, rowKey, { etag }).catch(ignoreRaced)));
           } else {
             occupied.add(key); // reported; kept silently while ARM still runs that operation, so it is not re-opened
           }
@@ -211,19 +253,22 @@ export class TransitionStore {
         occupied.add(key);
         if (Date.parse(transition.deadline) <= now) {
           const timedOutAt = new Date(now).toISOString();
-          writes.push(this.table.updateEntity({ partitionKey, rowKey, status: 'timedOut', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced));
+          writes.push(settle(this.table.updateEntity({ partitionKey, rowKey, status: 'timedOut', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced)));
           show({ ...transition, status: 'timedOut' });
         } else {
           show(transition);
         }
       }
       await Promise.all(closing); // before opening anew in a row that is being closed
+      if (failures.length > 0) await Promise.all(writes);
+      firstFailure();
       for (const cluster of observed) {
         const action = actionInProgress(cluster);
         if (!action || occupied.has(cluster.name.toLowerCase())) continue;
-        writes.push(this.openFromArm(scope, cluster.name, action).then(show));
+        writes.push(settle(this.openFromArm(scope, cluster.name, action).then(show)));
       }
       await Promise.all(writes);
+      firstFailure();
     } catch (error) {
       this.options.log?.(`transitions of ${scope.resourceGroup} unavailable: ${oneLineError(error)}`);
       shown.clear();

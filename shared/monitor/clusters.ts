@@ -13,7 +13,7 @@ export interface ClusterSummary {
   name: string;
   location: string;
   kubernetesVersion?: string;
-  /** Running | Stopped (ARM's powerState.code); during start it stays Stopped until the end. */
+  /** Running | Stopped (ARM's powerState.code); AKS may flip it as a start or stop begins: read it with provisioningState. */
   powerState: string;
   /** Succeeded | Starting | Stopping | Deleting | Failed | …; read it together with powerState. */
   provisioningState: string;

@@ -1,14 +1,17 @@
 // The background refresh (timer function): re-reads rows that dashboards read recently and that are past their TTL,
 // so polls keep hitting fresh rows. It only refreshes rows that still exist, every write is generation-guarded
 // (an invalidation in between wins), and a cluster ARM no longer lists has its rows removed, never rewritten.
-// Rows nobody reads are left to expire and removed past TTL + SWR. Transitions are followed too: every list refresh
-// reconciles them, and those of scopes nobody polls are reconciled with a fresh ARM listing.
+// Rows nobody reads are left to expire and removed past TTL + SWR, and so are the generation rows of clusters nothing
+// is stored for. Transitions are followed too: every list refresh reconciles them, and those of scopes nobody polls
+// are reconciled with a fresh ARM listing. One scan of the table per run decides all of it (scans cross partitions).
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
 import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
+import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { oneLineError } from '../http/redaction.js';
-import type { TransitionStore } from '../lifecycle/transitions.js';
+import { TRANSITION_COLUMNS, type TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
+import { unreadableReason } from './readability.js';
 import type { MonitorService } from './service.js';
 
 export interface RefreshRunResult {
@@ -21,6 +24,8 @@ export interface RefreshRunResult {
   /** Clusters whose rows were removed because the scope's list no longer shows them. */
   removedGone: number;
   expired: number;
+  /** Generation rows of clusters with nothing stored, idle past TTL + SWR (and 10 min). */
+  generationsRemoved: number;
   /** Scopes nobody polls whose transitions were reconciled with a fresh ARM listing (not stored). */
   transitionScopes: number;
   /** Candidates (and transition scopes) left for the next run when the time budget ran out. */
@@ -47,16 +52,17 @@ type CategoryWork = { kind: 'category'; key: string; scope: Scope; cluster: stri
 function parseKey(key: string): ListWork | CategoryWork | undefined {
   const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(':');
   if (namespace !== 'monitor' || kind !== 'aks' || !subscriptionId || !resourceGroup || rest.length) return undefined;
+  // A subscription's resource-group index (shared/fleet) is refreshed by its readers, not here.
+  if (resourceGroup === ALL_RESOURCE_GROUPS) return undefined;
   const scope = { subscriptionId, resourceGroup };
   if (cluster === undefined) return { kind: 'list', key, scope };
   if (!category || !isMonitorCategory(category)) return undefined;
   return { kind: 'category', key, scope, cluster, category };
 }
 
-/** A cluster whose categories are worth reading now: running, and not on its way down. */
+/** A cluster whose categories are worth reading now: readable, and no stop or delete of it under way. */
 function readable(cluster: ClusterSummary): boolean {
-  if (cluster.powerState !== 'Running') return false;
-  if (cluster.provisioningState === 'Stopping' || cluster.provisioningState === 'Deleting') return false;
+  if (unreadableReason(cluster)) return false;
   const action = cluster.transition?.status === 'open' ? cluster.transition.action : undefined;
   return action !== 'stop' && action !== 'delete';
 }
@@ -66,7 +72,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const elapsed = deps.elapsed ?? (() => performance.now());
   const runStarted = elapsed();
   const outOfTime = () => elapsed() - runStarted >= deps.budgetMs;
-  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, transitionScopes: 0, deferred: 0 };
+  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, generationsRemoved: 0, transitionScopes: 0, deferred: 0 };
 
   /** Runs `work` over `items`, `concurrency` at once, until the budget runs out (the rest is counted as deferred). */
   const drain = async <T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>) => {
@@ -88,7 +94,8 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
   };
 
-  const candidates: RefreshCandidate[] = await deps.cache.listRefreshCandidates(now());
+  const scan = await deps.cache.scan(TRANSITION_COLUMNS);
+  const candidates: RefreshCandidate[] = await deps.cache.listRefreshCandidates(now(), {}, scan);
   result.candidates = candidates.length;
   const lists: ListWork[] = [];
   const categories: CategoryWork[] = [];
@@ -126,7 +133,9 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
       return gone.get(prefix);
     }
     if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
-    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category));
+    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
+      degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
+    });
     if (outcome.stored) result.refreshed++;
     else result.dropped++;
   });
@@ -135,21 +144,18 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   //    (the reading is not stored: a row nobody reads is left to expire). A polled scope is left to its pollers,
   //    which re-read it past the short TTL; a refresh from here would only make the reading they are served older.
   const pending = new Map<string, Scope>();
-  try {
-    for (const { scope } of await deps.transitions.listAll()) pending.set(clusterListKey(scope), scope);
-  } catch (error) {
-    result.failed++;
-    deps.log?.(`refresh: transitions unavailable: ${oneLineError(error)}`);
-  }
+  for (const { scope } of deps.transitions.fromScan(scan.transitions)) pending.set(clusterListKey(scope), scope);
   for (const key of listsDone) pending.delete(key);
   if (pending.size > 0) {
-    for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 })) pending.delete(hot.key);
+    for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 }, scan)) pending.delete(hot.key);
   }
   await drain([...pending], ([key]) => key, async ([, scope]) => {
     await deps.monitor.fetchClusterList(scope);
     result.transitionScopes++;
   });
 
-  result.expired = await deps.cache.removeExpired(now());
+  // Judged by the run's scan: a row refreshed, read or purged since then has another ETag and stays.
+  result.expired = await deps.cache.removeExpired(now(), scan);
+  result.generationsRemoved = await deps.cache.removeUnneededGenerations(now(), scan);
   return result;
 }

@@ -5,7 +5,6 @@ import {
   cacheInfo,
   categoryKey,
   clusterListKey,
-  clusterPrefix,
   type CacheRead,
   type MonitorCache,
   type MonitorCategory,
@@ -13,6 +12,8 @@ import {
 import { withReadingVersion } from '../http/conditional.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
 import {
+  explainForbidden,
+  isSessionFault,
   readClusterCategory,
   readPods,
   type Degraded,
@@ -24,13 +25,14 @@ import {
 import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
+import { unreadableReason, type UnreadableReason } from './readability.js';
 
 export interface MonitorResponse<T> {
   data: T | null;
   cache: ReturnType<typeof cacheInfo>;
   degraded: Degraded[];
-  /** Why data is null (a stopped cluster answers no per-cluster reads). */
-  reason?: 'clusterStopped';
+  /** Why data is null: the cluster's API server cannot be read now (starting, stopping, stopped, being deleted). */
+  reason?: UnreadableReason;
   /** Per-cluster reads: the cluster's open transition, if any. */
   transition?: Transition;
 }
@@ -65,15 +67,36 @@ function clusterNotFound(scope: Scope, cluster: string) {
   return notFound('clusterNotFound', `No cluster ${cluster} in ${scope.resourceGroup}`);
 }
 
-/** The upstream fault behind a stale answer, e.g. ARM's throttle and how long it asked us to wait. */
-function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
-  if (read.fetchError === undefined) return [];
-  const mapped = fromUpstreamError(read.fetchError);
+/** The parts of a category reading that could not be read: with any, it never replaces a stored one without. */
+const degradedParts = (reading: Reading<unknown>): readonly Degraded[] => reading.degraded;
+
+/** The cache block of an answer: one that carries a degraded part is never labelled fresh. */
+function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): ReturnType<typeof cacheInfo> {
+  const info = cacheInfo(read);
+  return degraded.length > 0 && info.state === 'fresh' ? { ...info, state: 'stale' } : info;
+}
+
+/** A category answer: the reading's own degraded parts, then what failed since the stored one was fetched. */
+function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: string): Degraded[] {
+  return [...read.value.degraded, ...degradedOf(read, credentialSource)];
+}
+
+/** An upstream fault worth serving a stored reading over, as a degraded part (e.g. ARM's throttle and its wait). */
+function faultPart(error: unknown, source: string): Degraded | undefined {
+  if (!isUpstreamFault(error)) return undefined;
+  const mapped = fromUpstreamError(error);
   const wait = mapped?.status === 429 && mapped.retryAfter !== undefined ? ` (Retry-After ${mapped.retryAfter} s)` : '';
   // Upstream's own status when it answered (429, 500…); else ours (504 timeout, 503 unreachable).
-  const answered = (read.fetchError as { statusCode?: unknown } | null)?.statusCode;
+  const answered = (error as { statusCode?: unknown } | null)?.statusCode;
   const status = typeof answered === 'number' ? answered : mapped?.status ?? 502;
-  return [{ source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}; serving the reading of ${read.fetchedAt}` }];
+  return { source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}` };
+}
+
+/** What failed since the stored reading served was fetched: just now (fetchError), else as noted on it (failure). */
+function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
+  const now = read.fetchError === undefined ? undefined : faultPart(read.fetchError, source);
+  const parts = now ? [now] : ((read.failure?.parts ?? []) as Degraded[]);
+  return parts.map((part) => ({ ...part, message: `${part.message}; serving the reading of ${read.fetchedAt}` }));
 }
 
 /** A category fetch refused because the cluster list says there is nothing to read (stopped or unknown). */
@@ -110,14 +133,19 @@ export class MonitorService {
   async readClusterList(scope: Scope): Promise<MonitorResponse<ClusterSummary[]>> {
     const key = clusterListKey(scope);
     const fetcher = () => this.fetchClusterList(scope);
-    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, writeBehind: true });
+    const failureParts = (error: unknown) => {
+      const part = faultPart(error, 'arm:managedClusters');
+      return part ? [part] : undefined;
+    };
+    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
     // While a transition is open the list lives only briefly, and is re-read at once past that: the moment ARM
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
-      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, writeBehind: true });
+      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
     }
-    return withReadingVersion({ data: read.value, cache: cacheInfo(read), degraded: degradedOf(read, 'arm:managedClusters') }, read.version);
+    const degraded = degradedOf(read, 'arm:managedClusters');
+    return withReadingVersion({ data: read.value, cache: cacheOf(read, degraded), degraded }, read.version);
   }
 
   /**
@@ -130,7 +158,10 @@ export class MonitorService {
       readClusterCategory(session, category, { now: this.now, warmupLabelSelector, signal: bound }), signal);
   }
 
-  /** A pooled session for one reading, all of it bounded by one deadline (and the caller's signal). */
+  /**
+   * A pooled session for one reading, all of it bounded by one deadline (and the caller's signal). A part the
+   * cluster refused (403) is reported as the permission the app's identity lacks there.
+   */
   private withSession<T>(
     scope: Scope,
     cluster: string,
@@ -141,7 +172,12 @@ export class MonitorService {
     const key = { ...scope, cluster, admin: settings.useAdminCredentials };
     const deadline = AbortSignal.timeout(settings.upstreamTimeoutMs);
     const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    return sessions.use(key, (session) => read(session, bound), bound);
+    const name = `${scope.resourceGroup}/${cluster}`;
+    // A session that got a 401, a refused or reset connection or a TLS failure is retired, and the reading taken
+    // once more with a new session (a fresh kubeconfig from ARM), within the same deadline.
+    return sessions.use(key, async (session) => explainForbidden(await read(session, bound), name), bound, {
+      retireIf: (reading) => reading.degraded.some(isSessionFault),
+    });
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {
@@ -149,28 +185,41 @@ export class MonitorService {
       list,
       cluster: list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase()),
     }));
-    // The category row is read alongside the list: a hit costs one Table round trip, not two. A fetch waits for the
-    // list's verdict, so a stopped or unknown cluster is never contacted.
+    // The category row is read alongside the list: a hit costs one Table round trip, not two. A fill waits for the
+    // list's verdict (admit), so a stopped or unknown cluster is never contacted and an unknown name creates no row.
+    // A background refresh of a stale row fetches without admit: the fetcher checks again.
+    const readable = async () => {
+      const { cluster } = await listed;
+      if (!cluster || unreadableReason(cluster)) throw new ClusterNotReadable();
+      return cluster;
+    };
     const reading = this.deps.cache
       .read(
         categoryKey(scope, clusterName, category),
-        async () => {
-          const { cluster } = await listed;
-          if (cluster?.powerState !== 'Running') throw new ClusterNotReadable();
-          return this.fetchCategory(scope, cluster.name, category);
+        async () => this.fetchCategory(scope, (await readable()).name, category),
+        {
+          serveStaleOnError: isUpstreamFault,
+          writeBehind: true,
+          admit: async () => void (await readable()),
+          degradedParts,
+          failureParts: (error) => {
+            const part = faultPart(error, this.credentialSource());
+            return part ? [part] : undefined;
+          },
         },
-        { serveStaleOnError: isUpstreamFault, writeBehind: true },
       )
       .then((read) => ({ read }), (error: unknown) => ({ error }));
     const { list, cluster } = await listed;
     if (!cluster) {
-      // Gone (or never there): its cached rows go too, so nothing of it can be served again.
-      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      // Gone (or never there): its cached rows go too, so nothing of it can be served again; a name that never
+      // existed has none, and nothing is created for it.
+      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
       throw clusterNotFound(scope, clusterName);
     }
-    if (cluster.powerState !== 'Running') {
-      // Its API server does not listen: answer at once instead of waiting for a connect timeout.
-      return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
+    const reason = unreadableReason(cluster);
+    if (reason) {
+      // Its API server does not listen (or not yet): answer at once instead of waiting for a connect timeout.
+      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
     const outcome = await reading;
     if ('error' in outcome) {
@@ -181,11 +230,11 @@ export class MonitorService {
       throw clusterNotFound(scope, cluster.name);
     }
     const { read } = outcome;
-    const credentialSource = this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
+    const degraded = categoryDegraded(read, this.credentialSource());
     return withReadingVersion({
       data: read.value.data,
-      cache: cacheInfo(read),
-      degraded: [...read.value.degraded, ...degradedOf(read, credentialSource)],
+      cache: cacheOf(read, degraded),
+      degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     }, read.version);
   }
@@ -198,11 +247,12 @@ export class MonitorService {
     const list = await this.readClusterList(scope);
     const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
     if (!cluster) {
-      await this.forget(() => this.deps.cache.invalidatePrefix(clusterPrefix(scope, clusterName)));
+      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
       throw clusterNotFound(scope, clusterName);
     }
-    if (cluster.powerState !== 'Running') {
-      return { data: null, reason: 'clusterStopped', cache: list.cache, degraded: list.degraded, transition: cluster.transition };
+    const reason = unreadableReason(cluster);
+    if (reason) {
+      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
     }
     const fetchedAtMs = this.now();
     let reading: Reading<PodPage>;
@@ -225,6 +275,11 @@ export class MonitorService {
       degraded: reading.degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
+  }
+
+  /** The ARM call behind a category reading's session, named when it fails. */
+  private credentialSource(): string {
+    return this.deps.settings.useAdminCredentials ? 'arm:listClusterAdminCredential' : 'arm:listClusterUserCredential';
   }
 
   /** Removing a gone cluster's rows is best effort: the 404 stands, and the next read of it removes them again. */

@@ -107,12 +107,12 @@ describe('reads', () => {
 });
 
 describe('long-running operations', () => {
-  it('start: submitted() returns at the 202, Starting while Stopped, polling ends Running with the final GET', async () => {
+  it('start: submitted() returns at the 202, Running + Starting (real AKS order) with the API server still down, polling ends Running with the final GET', async () => {
     const ref = { resourceGroup: RG, name: 'elb-01-b' };
     const poller = client.managedClusters.start(RG, 'elb-01-b', { updateIntervalInMs: 5 });
     await poller.submitted();
     const during = await client.managedClusters.get(RG, 'elb-01-b');
-    expect([during.provisioningState, during.powerState?.code]).toEqual(['Starting', 'Stopped']);
+    expect([during.provisioningState, during.powerState?.code]).toEqual(['Starting', 'Running']);
     expect(sim.cluster(ref).state().listening).toBe(false);
 
     await sim.completeOperation(ref);
@@ -158,7 +158,7 @@ describe('long-running operations', () => {
     const conflict = await restError(client.managedClusters.stop(RG, 'elb-01-b').submitted());
     expect(conflict.statusCode).toBe(409);
     expect(conflict.code).toBe('OperationNotAllowed');
-    expect(conflict.message).toContain('Another operation (Starting) is in progress');
+    expect(conflict.message).toMatch(/^Operation is not allowed because there's an in progress start managed cluster operation \(operation ID: [0-9a-f-]{36}\) started on UTC /);
     await sim.completeOperation(ref);
 
     const running = await restError(client.managedClusters.start(RG, 'elb-01-a').submitted());

@@ -1,4 +1,4 @@
-// DESIGN.md §3 state table, row by row, with an injected clock (TTL 30 s, SWR 300 s).
+// The state table of docs/architecture.md §3, row by row, with an injected clock (TTL 30 s, SWR 300 s).
 import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, locateKey } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';

@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { FunctionDefinition } from '../../functions/definition.js';
@@ -126,5 +127,32 @@ describe('local function host', () => {
     release();
     await joined;
     expect(runs).toBe(1);
+  });
+});
+
+describe('Host header (DNS rebinding)', () => {
+  const hello: FunctionDefinition = { kind: 'http', name: 'hello', route: 'hello', methods: ['GET'], handler: async () => ({ jsonBody: { ok: true } }) };
+  const withHost = (url: string, hostHeader: string) =>
+    new Promise<{ status: number; body: string }>((done, fail) => {
+      const target = new URL(url);
+      const req = httpRequest({ host: target.hostname, port: target.port, path: '/api/hello', headers: { host: hostHeader }, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', fail);
+      req.end();
+    });
+
+  it('answers loopback names with its port, and refuses any other Host with 421', async () => {
+    host = await startLocalHost({ definitions: [hello], port: 0, timers: false });
+    for (const name of [`127.0.0.1:${host.port}`, `localhost:${host.port}`, `LOCALHOST:${host.port}`, `[::1]:${host.port}`]) {
+      expect((await withHost(host.url, name)).status, name).toBe(200);
+    }
+    for (const name of [`attacker.example:${host.port}`, 'attacker.example', `127.0.0.1:${host.port + 1}`, '127.0.0.1', `localhost.attacker.example:${host.port}`]) {
+      const answer = await withHost(host.url, name);
+      expect(answer.status, name).toBe(421);
+      expect(JSON.parse(answer.body).error.code).toBe('misdirectedRequest');
+    }
   });
 });

@@ -15,6 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Request } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTION_ID } from '../../dev/sim/index.js';
 import { startLocalStack, type LocalStack } from '../../dev/stack.js';
+import { SIM_STATE_ORDERING } from '../setup/ordering.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -69,7 +70,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
         tablesConnectionString: tablesConnectionString(),
         staticDir: distDir,
         // the test decides when the start completes
-        simulator: { durations: { start: 'manual' } },
+        simulator: { durations: { start: 'manual' }, stateOrdering: SIM_STATE_ORDERING },
         env: {
           CACHE_TABLE_NAME: uniqueTableName('c'),
           INSPECTOR_TABLE_NAME: uniqueTableName('i'),

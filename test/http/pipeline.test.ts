@@ -197,14 +197,12 @@ describe('request pipeline through the local host', () => {
 
     const captured = store.records.find((r) => r.requestId === 'secrets-1')!;
     expect(captured).toBeDefined();
-    expect(captured.requestHeaders.authorization).toBe('[redacted]');
-    expect(captured.requestHeaders.cookie).toBe('[redacted]');
-    expect(captured.requestHeaders['x-functions-key']).toBe('[redacted]');
-    expect(captured.requestHeaders['x-ms-client-principal']).toBe('[redacted]');
+    // Only the allow-listed headers are captured at all.
+    expect(Object.keys(captured.requestHeaders).sort()).toEqual(['content-type', 'x-request-id']);
     expect(captured.query).toEqual({ code: '[redacted]', view: 'full' });
     expect(JSON.parse(captured.requestBody!)).toMatchObject({ password: '[redacted]', kubeconfig: '[redacted]' });
     expect(JSON.parse(captured.responseBody!)).toMatchObject({ accessToken: '[redacted]', details: { privateKey: '[redacted]', clientSecret: '[redacted]' } });
-    expect(captured.caller).toBe('operator@contoso.example');
+    expect(captured.caller).toMatch(/^caller-[0-9a-f]{12}$/); // a pseudonym, never the name
 
     const listed = await send(host.url, { path: '/api/inspector?limit=200', headers: OPERATOR });
     const everything = [

@@ -123,16 +123,26 @@ describe('principals', () => {
   const auth = createAuth(testConfig().auth);
   const headers = (value?: string) => new Headers(value === undefined ? {} : { 'x-ms-client-principal': value });
 
-  it('decodes the documented shape and reads roles from role_typ (and the standard role claim types)', () => {
+  it('decodes the documented shape and reads roles only from roles claims', () => {
     expect(decodeClientPrincipal(PRINCIPALS.admin)).toMatchObject({ auth_typ: 'aad', name_typ: 'name', role_typ: 'roles' });
-    const uriRoles = encodeClientPrincipal({
+    const emailName = encodeClientPrincipal({
       auth_typ: 'aad', name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
       claims: [
         { typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', val: 'ann@contoso.example' },
-        { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Cluster.Operate' },
+        { typ: 'roles', val: 'Cluster.Operate' },
       ],
     });
-    expect(auth.authenticate(headers(uriRoles))).toMatchObject({ name: 'ann@contoso.example', roles: ['Cluster.Operate'], permissions: ['read', 'operate'] });
+    expect(auth.authenticate(headers(emailName))).toMatchObject({ name: 'ann@contoso.example', roles: ['Cluster.Operate'], permissions: ['read', 'operate'] });
+  });
+
+  it('ignores a role_typ that names another claim: a group or a name claim never grants a role', () => {
+    for (const roleTyp of ['groups', 'name', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role']) {
+      const forged = encodeClientPrincipal({
+        auth_typ: 'aad', name_typ: 'name', role_typ: roleTyp,
+        claims: [{ typ: 'name', val: 'Cluster.Admin' }, { typ: 'groups', val: 'Cluster.Admin' }, { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Cluster.Admin' }],
+      });
+      expect(auth.authenticate(headers(forged)), roleTyp).toMatchObject({ roles: [], permissions: [] });
+    }
   });
 
   it('refuses what is not a principal, and oversized headers, without throwing', () => {

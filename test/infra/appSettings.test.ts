@@ -42,6 +42,7 @@ const DEPLOYMENT_SAMPLES: Record<string, string> = {
   AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
   K8S_USE_ADMIN_CREDENTIALS: 'false',
   ALLOWED_SCOPES: '00000000-0000-0000-0000-000000000001/rg-aks-prod,00000000-0000-0000-0000-000000000002/rg-aks-dev',
+  INSPECTOR_PSEUDONYM_KEY: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
 };
 
 describe('Function App settings in infra/', () => {
@@ -115,7 +116,8 @@ describe('Function App settings in infra/', () => {
     const tablesPassed = main.modules.find((m) => m.path === 'modules/storage.bicep')?.body ?? '';
     const tableList = /tableNames: \[([^\]]*)\]/.exec(tablesPassed)?.[1]?.split('\n').map((s) => s.trim()).filter(Boolean);
     const byKey = new Map(appSettings.map((e) => [e.key, e.value]));
-    expect(tableList?.sort()).toEqual([byKey.get('CACHE_TABLE_NAME'), byKey.get('INSPECTOR_TABLE_NAME')].sort());
+    const tableSettings = ['CACHE_TABLE_NAME', 'INSPECTOR_TABLE_NAME', 'AUDIT_TABLE_NAME', 'SCHEDULES_TABLE_NAME'];
+    expect(tableList?.sort()).toEqual(tableSettings.map((name) => byKey.get(name)).sort());
     for (const table of [config.tables.cacheTable, config.tables.inspectorTable]) {
       expect(table).toMatch(/^[A-Za-z][A-Za-z0-9]{2,62}$/); // Azure table name rules
     }

@@ -80,11 +80,12 @@ describe('infra/ Bicep structure', () => {
     }
   });
 
-  it('gives resource-group modules a scope from a subscription-scope file, and none to subscription modules', () => {
+  it('gives resource-group modules a scope from a subscription-scope file, and subscription modules none or another subscription', () => {
     for (const file of files.filter((f) => f.targetScope === 'subscription')) {
       for (const module of file.modules) {
         const target = moduleFile(file, module.path)!;
-        expect(module.hasScope, `${name(file)} → ${module.path}`).toBe(target.targetScope === 'resourceGroup');
+        if (target.targetScope === 'resourceGroup') expect(module.hasScope, `${name(file)} → ${module.path}`).toBe(true);
+        else if (module.hasScope) expect(file.code, `${name(file)} → ${module.path}`).toMatch(new RegExp(String.raw`module ${module.symbol} [^\n]*\n[^\n]*\n[^\n]*\n\s*scope: subscription\(`));
       }
     }
   });
@@ -151,7 +152,7 @@ describe('infra/ security posture', () => {
 
   it('limits CORS, and post-login redirects, to the SPA origins', () => {
     expect(text('modules/functionApp.bicep')).toMatch(/cors: \{\s+allowedOrigins: allowedOrigins\s+supportCredentials: true/);
-    expect(main.code).toMatch(/^var webOrigins = concat\(\[web\.outputs\.origin\], empty\(customWebOrigin\) \? \[\] : \[customWebOrigin\]\)$/m);
+    expect(main.code).toMatch(/^var webOrigins = concat\(\[web\.outputs\.origin\], empty\(customOrigin\) \? \[\] : \[customOrigin\]\)$/m);
     expect(main.modules.find((m) => m.symbol === 'api')!.body).toMatch(/^\s*allowedOrigins: webOrigins$/m);
     expect(main.modules.find((m) => m.symbol === 'apiAuth')!.body).toMatch(/^\s*webOrigins: webOrigins$/m);
     expect(text('modules/functionAuth.bicep')).toMatch(/allowedExternalRedirectUrls: webOrigins/);
@@ -170,17 +171,24 @@ describe('infra/ security posture', () => {
     expect(entra).toMatch(/appRoleAssignmentRequired: true/);
   });
 
-  it('turns off local auth on Application Insights and grants the identity metric publishing instead', () => {
+  it('accepts as custom web origin only https://host[:port], failing the deployment otherwise', () => {
+    expect(main.code).toMatch(/^var customWebOriginValid = empty\(customWebOrigin\) \|\| \(startsWith\(customWebOrigin, 'https:\/\/'\) && length\(customWebOrigin\) > 8 && !contains\(substring\(customWebOrigin, 8\), '\/'\) && !contains\(customWebOrigin, '\*'\)\)$/m);
+    expect(main.code).toMatch(/^var customOrigin = customWebOriginValid \? customWebOrigin : json\('customWebOrigin must be https:\/\/host\[:port\] without a path, got: \$\{customWebOrigin\}'\)$/m);
+    // customWebOrigin reaches nothing but through the check.
+    expect(main.code.split('\n').filter((line) => /\bcustomWebOrigin\b/.test(line) && !/^(param|var customWebOriginValid|var customOrigin) /.test(line.trim()) && !line.trim().startsWith('@description'))).toEqual([]);
+  });
+
+  it('turns off local auth on Application Insights and Log Analytics, and grants the identity metric publishing instead', () => {
     expect(text('modules/monitoring.bicep')).toMatch(/DisableLocalAuth: true/);
+    expect(text('modules/monitoring.bicep')).toMatch(/features: \{\s+disableLocalAuth: true\s+\}/);
     expect(text('modules/appAccess.bicep')).toMatch(/monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'/);
   });
 
-  it('grants the identity exactly blob owner, queue and table contributor on storage', () => {
+  it('grants the identity exactly blob and table data contributor on storage: no owner, no queues (no queue or blob trigger)', () => {
     const access = text('modules/appAccess.bicep');
     const roles = [...access.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
     expect(roles).toEqual([
-      'storageBlobDataOwner=b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-      'storageQueueDataContributor=974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+      'storageBlobDataContributor=ba92f5b4-2d11-453d-a403-e96b0029c9fe',
       'storageTableDataContributor=0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
     ]);
   });

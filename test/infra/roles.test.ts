@@ -14,6 +14,19 @@ const kubernetesReads = readJson<{ dataActions: string[] }>('infra/roles/kuberne
 const roleDefinitions = readBicep(join(root, 'infra/modules/roleDefinitions.bicep'));
 const main = readBicep(join(root, 'infra/main.bicep'));
 
+/**
+ * The data actions Azure registers for AKS (Azure RBAC for Kubernetes) that a read-only dashboard could use, as the
+ * Azure permissions reference for Containers lists them (Microsoft.ContainerService/managedClusters/…). ARM refuses a
+ * role definition naming a data action that is not registered, so every action of the role must be one of these.
+ */
+const REGISTERED_AKS_READ_DATA_ACTIONS: readonly string[] = [
+  'apps/daemonsets/read', 'apps/deployments/read', 'apps/replicasets/read', 'apps/statefulsets/read',
+  'batch/cronjobs/read', 'batch/jobs/read', 'configmaps/read', 'endpoints/read', 'events/read', 'events.k8s.io/events/read',
+  'limitranges/read', 'metrics.k8s.io/nodes/read', 'metrics.k8s.io/pods/read', 'namespaces/read', 'nodes/read',
+  'persistentvolumeclaims/read', 'persistentvolumes/read', 'pods/read', 'replicationcontrollers/read', 'resourcequotas/read',
+  'serviceaccounts/read', 'services/read',
+].map((action) => `Microsoft.ContainerService/managedClusters/${action}`);
+
 /** What each client-node call the code makes needs under Azure RBAC for Kubernetes. */
 const KUBERNETES_CALL_DATA_ACTIONS: Record<string, string> = {
   'core.listNode': 'nodes/read',
@@ -21,7 +34,8 @@ const KUBERNETES_CALL_DATA_ACTIONS: Record<string, string> = {
   'core.listPodForAllNamespaces': 'pods/read',
   'core.listNamespacedPod': 'pods/read',
   'core.readNamespacedPod': 'pods/read',
-  'core.readNamespacedPodLog': 'pods/log/read',
+  // AKS authorizes `get pods/log` as pods/read: there is no pods/log/read data action.
+  'core.readNamespacedPodLog': 'pods/read',
   'core.listEventForAllNamespaces': 'events/read',
   'core.listNamespacedEvent': 'events/read',
   'batch.listJobForAllNamespaces': 'batch/jobs/read',
@@ -90,6 +104,11 @@ describe('custom role: Kubernetes reader (Azure RBAC for Kubernetes)', () => {
     const needed = new Set(calls.map((call) => `Microsoft.ContainerService/managedClusters/${KUBERNETES_CALL_DATA_ACTIONS[call]}`));
     expect([...kubernetesReads.dataActions].sort()).toEqual([...needed].sort());
     for (const action of kubernetesReads.dataActions) expect(action).toMatch(/\/read$/);
+  });
+
+  it('names only registered data actions (ARM refuses a role with an unregistered one)', () => {
+    expect(kubernetesReads.dataActions.filter((action) => !REGISTERED_AKS_READ_DATA_ACTIONS.includes(action))).toEqual([]);
+    expect(kubernetesReads.dataActions).not.toContain('Microsoft.ContainerService/managedClusters/pods/log/read');
   });
 
   it('is loaded from the checked file', () => {

@@ -203,16 +203,61 @@ describe('SessionPool: bound and eviction', () => {
     expect(h.pool.stats()).toMatchObject({ expiries: 1, evictions: 0, size: 2 });
   });
 
-  it('uses the clamped config bound: garbage falls back to 32, out of range is clamped into [1, 4096]', () => {
+  it('the config bound: every whole number clamped into [1, 4096], anything else a clear config error', () => {
     const env = { TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
     expect(loadConfig(env).k8s.sessionMaxEntries).toBe(32);
-    expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: 'lots' }).k8s.sessionMaxEntries).toBe(32);
-    expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: '-3' }).k8s.sessionMaxEntries).toBe(32);
+    expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: '-3' }).k8s.sessionMaxEntries).toBe(1);
     expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: '0' }).k8s.sessionMaxEntries).toBe(1);
     expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: '100000' }).k8s.sessionMaxEntries).toBe(4096);
     expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: ' 7 ' }).k8s.sessionMaxEntries).toBe(7);
-    expect(clampPoolSize('2.5')).toBe(32);
+    for (const bad of ['lots', '2.5', '1e3', '0x10']) {
+      expect(() => loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: bad })).toThrow(`Setting K8S_SESSION_POOL_MAX_ENTRIES: expected a whole number, got "${bad}"`);
+    }
+    expect(clampPoolSize(undefined)).toBe(32);
+  });
+
+  it('the TTL: a negative one behaves like 0 (one-shot sessions)', async () => {
+    const env = { TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
     expect(loadConfig({ ...env, K8S_SESSION_POOL_TTL_SECONDS: '45' }).k8s.sessionTtlSeconds).toBe(45);
+    expect(loadConfig({ ...env, K8S_SESSION_POOL_TTL_SECONDS: '-5' }).k8s.sessionTtlSeconds).toBe(0);
+    const h = harness({ ttlSeconds: -5 });
+    const lease = await h.pool.acquire(key('aks-a'));
+    expect(lease.pooled).toBe(false);
+    await lease.close();
+    expect(h.created[0]!.closed).toBe(true);
+    expect(h.pool.stats()).toMatchObject({ size: 0 });
+  });
+
+  it('the newcomer is an eviction candidate too: if it expires first, it is the one left out (used one-shot)', async () => {
+    const lifetimes: Record<string, number> = { 'aks-a': 200 * S, 'aks-b': 250 * S, 'aks-c': 30 * S };
+    const h = harness({ maxEntries: 2, credentialLifetimeMs: (k) => lifetimes[k.cluster]! });
+    await (await h.pool.acquire(key('aks-a'))).close();
+    await (await h.pool.acquire(key('aks-b'))).close();
+    const newcomer = await h.pool.acquire(key('aks-c'));
+    expect(newcomer.pooled).toBe(false);
+    await newcomer.close();
+    await flush();
+    const [a, b, c] = h.created;
+    expect([a!.closed, b!.closed, c!.closed]).toEqual([false, false, true]);
+    expect(h.pool.stats()).toMatchObject({ evictions: 1, size: 2 });
+  });
+
+  it('use with retireIf: a result showing a bad session retires it at once and runs once more with a new one', async () => {
+    const h = harness();
+    await h.pool.use(key('aks-a'), async () => 'warm');
+    const seen: string[] = [];
+    const result = await h.pool.use(key('aks-a'), async (session) => {
+      seen.push(session.name);
+      return seen.length === 1 ? 'refused' : 'ok';
+    }, undefined, { retireIf: (r) => r === 'refused' });
+    expect(result).toBe('ok');
+    expect(seen).toEqual(['aks-a#1', 'aks-a#2']);
+    await flush();
+    expect(h.created[0]!.closed).toBe(true);
+    expect(h.pool.stats()).toMatchObject({ faultRetires: 1, size: 1 });
+    // Once only: a second bad result is answered as is.
+    expect(await h.pool.use(key('aks-a'), async () => 'refused', undefined, { retireIf: (r) => r === 'refused' })).toBe('refused');
+    expect(h.pool.stats()).toMatchObject({ faultRetires: 2 });
   });
 
   it('a bound of 1 keeps exactly one entry', async () => {
@@ -405,7 +450,7 @@ describe('SessionPool: metrics', () => {
     await (await h.pool.acquire(key('aks-b'))).close(); // expired: miss, expiry, creation (+ aks-c expiry on insert)
     await flush();
     expect(h.pool.stats()).toEqual({
-      hits: 1, misses: 4, creations: 4, creationFailures: 0, evictions: 1, expiries: 2, retired: 3, retireFailures: 0, size: 1, inFlight: 0,
+      hits: 1, misses: 4, creations: 4, creationFailures: 0, evictions: 1, expiries: 2, retired: 3, retireFailures: 0, faultRetires: 0, size: 1, inFlight: 0,
     });
   });
 });

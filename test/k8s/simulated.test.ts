@@ -343,3 +343,59 @@ describe('warm-up fan-out', () => {
     });
   });
 });
+
+describe('a caller abort is not an upstream timeout', () => {
+  it('the caller aborting a held read: the abort propagates, no degraded 504; its own deadline passing: a 504', async () => {
+    const pool = newPool();
+    await pool.use(keyOf(true), (session) => readNodes(session)); // a pooled session
+    const hold = sim.inject({ target: ref, path: '/api/v1/nodes', hold: true });
+    try {
+      const caller = new AbortController();
+      const aborted = pool.use(keyOf(true), (session) => readNodes(session, { signal: caller.signal }));
+      await hold.whenHit(1);
+      caller.abort();
+      await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+
+      const timedOut = pool.use(keyOf(true), (session) => readNodes(session, { signal: AbortSignal.timeout(200) }));
+      await hold.whenHit(2);
+      expect((await timedOut).degraded).toEqual([{ source: 'kubernetes:nodes', status: 504, message: 'timed out' }]);
+    } finally {
+      hold.release();
+    }
+  });
+});
+
+describe('the warm-up log tails are capped at 12', () => {
+  it('with 16 failing or running warm-up pods on 16 nodes: 12 log reads, failed ones first, the rest without a tail', async () => {
+    const third = { resourceGroup: RG, name: 'elb-01-c' };
+    const cluster = sim.cluster(third);
+    cluster.update((spec) => {
+      const template = sim.cluster(ref).spec;
+      const node = template.nodes.find((n) => n.pool === 'db')!;
+      const running = template.jobs.find((j) => j.status === 'running')!;
+      const runningPod = template.pods.find((p) => p.ownerJob === running.name)!;
+      if (!spec.agentPools.some((p) => p.name === 'db')) spec.agentPools.push({ name: 'db', mode: 'User', vmSize: 'Standard_E8ds_v5', count: 16 });
+      for (let i = 0; i < 16; i++) {
+        const nodeName = `aks-db-99999999-vmss${String(i).padStart(6, '0')}`;
+        const status = i % 2 === 0 ? 'failed' : 'running';
+        const jobName = `warmup-${nodeName}`;
+        spec.nodes.push({ ...node, name: nodeName });
+        spec.jobs.push({ ...running, name: jobName, node: nodeName, status, ...(status === 'failed' ? { finishedAt: running.startedAt, backoffLimit: 0, failedAttempts: 1 } : {}) });
+        spec.pods.push({ ...runningPod, name: `${jobName}-x`, node: nodeName, ownerJob: jobName, phase: status === 'failed' ? 'Failed' : 'Running' });
+      }
+    });
+    const pool = newPool();
+    const before = sim.requestLog((e) => e.server === `${RG}/elb-01-c`).length;
+    const { data, degraded } = await pool.use(keyOf(false, 'elb-01-c'), (session) => readWarmupStatus(session, { labelSelector: WARMUP }));
+    expect(degraded).toEqual([]);
+    const logReads = sim.requestLog((e) => e.server === `${RG}/elb-01-c`).slice(before).filter((e) => e.url.split('?')[0]!.endsWith('/log'));
+    expect(logReads).toHaveLength(12);
+    const waiting = data.nodes.filter((n) => n.status === 'failed' || n.status === 'running');
+    expect(waiting).toHaveLength(16);
+    const tailed = waiting.filter((n) => n.logTail);
+    expect(tailed).toHaveLength(12);
+    // Failed ones first: all 8 failed nodes have their tail, and 4 of the 8 running ones.
+    expect(tailed.filter((n) => n.status === 'failed')).toHaveLength(8);
+    expect(tailed.filter((n) => n.status === 'running')).toHaveLength(4);
+  });
+});

@@ -1,6 +1,7 @@
 // POST /api/aks/start | stop | delete through the local host, against the simulated Azure and the run's Azurite:
 // the 202 and its transition, ARM's refusals, roles, the purge, its boundaries, and what other instances see.
 import { describe, expect, it } from 'vitest';
+import { powerStateDuring } from '../setup/ordering.js';
 import { categoryKey, clusterListKey, locateKey, MONITOR_CATEGORIES, type MonitorScope } from '../../shared/cache/index.js';
 import {
   allRows,
@@ -53,14 +54,16 @@ describe('start on a stopped cluster', () => {
     const next = await s.list();
     expect(next.cache.state).toBe('refreshed');
     expect(clusterOf(next, 'elb-01-b')).toMatchObject({
-      powerState: 'Stopped',
+      powerState: powerStateDuring('start'),
       provisioningState: 'Starting',
       transition: { action: 'start', status: 'open', source: 'api', expectedPowerState: 'Running', startedBy: 'local-developer' },
     });
     // A per-cluster read of the starting cluster answers at once, with the transition.
     const nodes = await s.get(categoryPath('elb-01-b', 'nodes'));
     expect(nodes.status).toBe(200);
-    expect(nodes.body).toMatchObject({ data: null, reason: 'clusterStopped', transition: { action: 'start', status: 'open' } });
+    expect(nodes.body).toMatchObject({ data: null, reason: 'clusterStarting', transition: { action: 'start', status: 'open' } });
+    // No connection attempt: not even its credentials were asked for.
+    expect(s.sim.requestLog((e) => e.server === 'arm' && e.url.includes('elb-01-b/listCluster'))).toEqual([]);
 
     // While the simulator keeps it Starting, every read past the short TTL re-reads ARM and the banner stays.
     for (let i = 0; i < 3; i++) {
@@ -69,7 +72,7 @@ describe('start on a stopped cluster', () => {
       const again = await s.list();
       expect(armListReads(s.sim)).toBe(armReads + 1);
       expect(again.cache.state).toBe('refreshed');
-      expect(clusterOf(again, 'elb-01-b')).toMatchObject({ powerState: 'Stopped', provisioningState: 'Starting', transition: { status: 'open' } });
+      expect(clusterOf(again, 'elb-01-b')).toMatchObject({ powerState: powerStateDuring('start'), provisioningState: 'Starting', transition: { status: 'open' } });
     }
     const lastFetch = s.clock.now();
     s.clock.advance(1_000); // within the short TTL: from the cache
@@ -138,7 +141,7 @@ describe("ARM's refusals and the roles", () => {
     const conflict = await s.act('stop', 'elb-01-b'); // it is starting
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: 'operationNotAllowed' });
-    expect(conflict.body.error.message).toMatch(/Another operation \(Starting\) is in progress/);
+    expect(conflict.body.error.message).toMatch(/in progress start managed cluster operation/);
     // A refused action leaves the transition that is open, and purges nothing more.
     expect((await transitionRows(s.table)).map((row) => row.action)).toEqual(['start']);
 

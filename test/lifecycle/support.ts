@@ -5,6 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../dev/stack.js';
 import { DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
 import { GENERATION_ROW_KEY, keyOfRow, locateKey, READING_ROW_PREFIX, TRANSITION_ROW_PREFIX, type MonitorScope } from '../../shared/cache/index.js';
+import { SIM_STATE_ORDERING } from '../setup/ordering.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 export const SUB = DEMO_SUBSCRIPTION_ID;
@@ -46,6 +47,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     timers: false,
     log: () => {},
     ...rest,
+    simulator: { stateOrdering: SIM_STATE_ORDERING, ...rest.simulator },
     ...(peer ? { sim: peer.sim } : {}),
     tablesConnectionString: tablesConnectionString(),
     env,

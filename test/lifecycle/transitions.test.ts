@@ -157,7 +157,29 @@ describe('TransitionStore: names, layout and races', () => {
     const failedRunning = [{ name: 'a', powerState: 'Running', provisioningState: 'Failed' }];
     expect((await store.reconcile(scope, failedRunning, { observedAt: before })).get('a')?.status).toBe('open');
     expect(await store.list(scope)).toHaveLength(1);
-    expect((await store.reconcile(scope, failedRunning, { observedAt: now })).has('a')).toBe(false);
+    // A current listing: Failed is terminal, so the start is over, and its failure is shown for the report window.
+    expect((await store.reconcile(scope, failedRunning, { observedAt: now })).get('a')?.status).toBe('failed');
+    expect(await store.list(scope)).toMatchObject([{ status: 'failed' }]);
+    now += 61_000;
+    expect((await store.reconcile(scope, failedRunning)).has('a')).toBe(false);
+    expect(await store.list(scope)).toEqual([]);
+  });
+
+  it('closes on the expected power state with a terminal provisioning state only (real AKS flips the power state first)', async () => {
+    await store.open(scope, 'a', 'start', 'alice');
+    await store.open(scope, 'b', 'stop', 'alice');
+    now += 1;
+    const during = [
+      { name: 'a', powerState: 'Running', provisioningState: 'Starting' },
+      { name: 'b', powerState: 'Stopped', provisioningState: 'Stopping' },
+    ];
+    const shown = await store.reconcile(scope, during);
+    expect([shown.get('a')?.status, shown.get('b')?.status]).toEqual(['open', 'open']);
+    const ended = [
+      { name: 'a', powerState: 'Running', provisioningState: 'Succeeded' },
+      { name: 'b', powerState: 'Stopped', provisioningState: 'Canceled' },
+    ];
+    expect((await store.reconcile(scope, ended)).size).toBe(0);
     expect(await store.list(scope)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-// DESIGN §3 through the routes, with a clock the test moves (TTL 30 s, SWR 300 s, the defaults):
+// The cache states (docs/architecture.md §3) through the routes, with a clock the test moves (TTL 30 s, SWR 300 s, the defaults):
 // refreshed → fresh → stale (and a background refresh) → refreshed once past TTL + SWR; a second host on the same
 // table reads the first host's rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

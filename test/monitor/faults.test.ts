@@ -161,3 +161,38 @@ describe('a Kubernetes path fails', () => {
     }
   });
 });
+
+describe("the app's identity lacks a permission on the cluster (Azure RBAC answers 403)", () => {
+  const deny = (actions: string[] | undefined) =>
+    stack.sim.cluster(CLUSTER).update((spec) => {
+      spec.deniedDataActions = actions;
+    });
+  afterEach(() => deny(undefined));
+
+  it('pods: a degraded part naming the missing data action and the cluster, not an empty list passed off as data', async () => {
+    clock.advance(EXPIRED);
+    deny(['pods/read']);
+    const res = await stack.get(`monitor/aks/${RUNNING}/pods`);
+    expect(res.status).toBe(200);
+    expect(res.body.data.items).toEqual([]);
+    expect(res.body.degraded).toEqual([
+      {
+        source: 'kubernetes:pods',
+        status: 403,
+        message: `the app's identity lacks Microsoft.ContainerService/managedClusters/pods/read on cluster ${RG}/${RUNNING}: assign it a role that grants it (e.g. Azure Kubernetes Service RBAC Reader) on the cluster`,
+      },
+    ]);
+    const nodes = await stack.get(`monitor/aks/${RUNNING}/nodes`);
+    expect(nodes.body.degraded).toEqual([]);
+  });
+
+  it('metrics: top-nodes names metrics.k8s.io/nodes/read', async () => {
+    clock.advance(EXPIRED);
+    deny(['metrics.k8s.io/nodes/read']);
+    const res = await stack.get(`monitor/aks/${RUNNING}/top-nodes`);
+    expect(res.status).toBe(200);
+    expect(res.body.degraded).toEqual([
+      { source: 'kubernetes:metrics.k8s.io/nodes', status: 403, message: expect.stringContaining('lacks Microsoft.ContainerService/managedClusters/metrics.k8s.io/nodes/read on cluster') },
+    ]);
+  });
+});

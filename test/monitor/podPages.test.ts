@@ -104,13 +104,26 @@ describe(`GET /api/monitor/aks/${RUNNING}/pods?continue=`, () => {
     expect(unknown.body.error).toMatchObject({ code: 'clusterNotFound' });
   });
 
-  it('a token outdated by a change to the cluster is answered degraded with the API server\'s 410', async () => {
-    stack.sim.cluster({ resourceGroup: RG, name: RUNNING }).update((spec) => {
+  it('a change to the cluster does not outdate a token (it pages its snapshot); once compacted, the page goes on from the latest version, marked degraded', async () => {
+    const cluster = stack.sim.cluster({ resourceGroup: RG, name: RUNNING });
+    cluster.update((spec) => {
       spec.pods.pop();
     });
+    const still = await stack.get(`monitor/aks/${RUNNING}/pods?continue=${encodeURIComponent(page1.continue)}`);
+    expect(still.status).toBe(200);
+    expect(still.body.degraded).toEqual([]);
+    expect(still.body.data.items.length).toBeGreaterThan(0);
+
+    cluster.compact();
+    const since = Date.now();
     const res = await stack.get(`monitor/aks/${RUNNING}/pods?continue=${encodeURIComponent(page1.continue)}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ items: [], truncated: false });
-    expect(res.body.degraded).toEqual([expect.objectContaining({ source: 'kubernetes:pods', status: 410 })]);
+    expect(res.body.data.items).toEqual(still.body.data.items.filter((p: { name: string }) => cluster.spec.pods.some((s) => s.name === p.name)));
+    expect(res.body.degraded).toEqual([{ source: 'kubernetes:pods', status: 410, message: expect.stringMatching(/^the pod list changed too long ago/) }]);
+    // The 410, then the same page again with the API server's fresh token.
+    const tokens = podLists(since).map((call) => new URL(call.url, 'https://x').searchParams.get('continue'));
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(page1.continue);
+    expect(tokens[1]).not.toBe(page1.continue);
   });
 });

@@ -1,7 +1,7 @@
 // The simulator's counters: what benchmarks report about connection reuse.
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { AKS_ENTRA_SERVER_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 
 const REF = { resourceGroup: 'rg-elb-01', name: 'elb-01-a' };
 let sim: SimulatedAzure;
@@ -21,7 +21,7 @@ beforeEach(() => {
 
 async function read(agent: Agent, path: string): Promise<number> {
   const cluster = sim.cluster(REF);
-  const res = await request(`${cluster.apiServerUrl}${path}`, { dispatcher: agent, headers: { authorization: `Bearer ${sim.token}` } });
+  const res = await request(`${cluster.apiServerUrl}${path}`, { dispatcher: agent, headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` } });
   await res.body.text();
   return res.statusCode;
 }

@@ -1,7 +1,7 @@
 // Fault injection: which requests a rule shapes, and how (status, latency, hold/release, drop).
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { AKS_ENTRA_SERVER_ID, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 
 const A = { resourceGroup: 'rg-elb-01', name: 'elb-01-a' };
 const C = { resourceGroup: 'rg-elb-01', name: 'elb-01-c' };
@@ -25,7 +25,7 @@ afterEach(() => {
 });
 
 async function get(ref: typeof A, path: string, method = 'GET') {
-  const res = await request(`${sim.cluster(ref).apiServerUrl}${path}`, { dispatcher: agent, method: method as 'GET', headers: { authorization: `Bearer ${sim.token}` } });
+  const res = await request(`${sim.cluster(ref).apiServerUrl}${path}`, { dispatcher: agent, method: method as 'GET', headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` } });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }

@@ -3,7 +3,7 @@
 import { BatchV1Api, CoreV1Api, KubeConfig, Metrics, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../dev/sim/certificates.js';
-import { DEMO_DB_NAMESPACE, DEMO_SUBSCRIPTION_ID, demoFleet, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
+import { AKS_ENTRA_SERVER_ID, DEMO_DB_NAMESPACE, DEMO_SUBSCRIPTION_ID, demoFleet, startSimulatedAzure, type SimulatedAzure } from '../../dev/sim/index.js';
 import { createContainerServiceClient, getKubeconfig } from '../../shared/azure/arm.js';
 import { createAzureCredential } from '../../shared/azure/credentials.js';
 import { bearerKubeConfig, certificateKubeConfig, configFor, rawGet } from './support.js';
@@ -30,7 +30,7 @@ const spec = () => sim.cluster({ resourceGroup: RG, name: CLUSTER }).spec;
 
 describe.each([
   ['client certificate', () => certificateKubeConfig(adminYaml)],
-  ['Entra bearer token', () => bearerKubeConfig(userYaml, sim.token)],
+  ['Entra bearer token', () => bearerKubeConfig(userYaml, sim.tokenFor(AKS_ENTRA_SERVER_ID))],
 ])('every read path with %s auth', (_auth, makeConfig) => {
   let kc: KubeConfig;
   let core: CoreV1Api;
@@ -130,6 +130,117 @@ describe('list options', () => {
   });
 });
 
+describe('discovery and /version/', () => {
+  const url = (path: string) => `${sim.cluster({ resourceGroup: RG, name: CLUSTER }).apiServerUrl}${path}`;
+  const admin = () => {
+    const kc = certificateKubeConfig(adminYaml);
+    const user = kc.getCurrentUser()!;
+    return { ca: sim.cluster({ resourceGroup: RG, name: CLUSTER }).caPem, cert: Buffer.from(user.certData!, 'base64').toString(), key: Buffer.from(user.keyData!, 'base64').toString() };
+  };
+
+  it('/version/ with the trailing slash answers like /version', async () => {
+    const slash = await rawGet(url('/version/'), admin());
+    expect(slash.status).toBe(200);
+    expect(slash.body).toEqual((await rawGet(url('/version'), admin())).body);
+  });
+
+  it('/api, /apis, /api/v1 and /apis/{group}/{version} list what the server serves', async () => {
+    const api = await rawGet(url('/api'), admin());
+    expect(api.body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = await rawGet(url('/apis'), admin());
+    expect(groups.body.kind).toBe('APIGroupList');
+    expect(groups.body.groups.map((g: { name: string }) => g.name)).toEqual(['batch', 'metrics.k8s.io']);
+    const core = await rawGet(url('/api/v1'), admin());
+    expect(core.body).toMatchObject({ kind: 'APIResourceList', groupVersion: 'v1' });
+    expect(core.body.resources.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['nodes', 'pods', 'pods/log', 'events', 'namespaces']));
+    const metrics = await rawGet(url('/apis/metrics.k8s.io/v1beta1'), admin());
+    expect(metrics.body.resources).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'nodes', kind: 'NodeMetrics', namespaced: false })]));
+    expect((await rawGet(url('/apis/apps/v1'), admin())).status).toBe(404);
+  });
+});
+
+describe('continue tokens', () => {
+  const ref = { resourceGroup: RG, name: CLUSTER };
+  const core = () => certificateKubeConfig(adminYaml).makeApiClient(CoreV1Api);
+  const addPod = (name: string) =>
+    sim.cluster(ref).update((s) => {
+      s.pods.push({ namespace: 'aaa-first', name, phase: 'Running', createdAt: new Date().toISOString() });
+    });
+
+  it('a token keeps paging the snapshot its first page came from, though the data changed', async () => {
+    const first = await core().listPodForAllNamespaces({ limit: 3 });
+    addPod('added-after-first-page');
+    const names = first.items.map((p) => p.metadata?.name);
+    let token = first.metadata?._continue;
+    while (token) {
+      const page = await core().listPodForAllNamespaces({ limit: 3, _continue: token });
+      expect(page.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+      names.push(...page.items.map((p) => p.metadata?.name));
+      token = page.metadata?._continue;
+    }
+    expect(names).not.toContain('added-after-first-page');
+    expect(names).toHaveLength(spec().pods.length - 1);
+  });
+
+  it('once compacted: 410 Expired with a fresh token that continues at the latest version', async () => {
+    const first = await core().listPodForAllNamespaces({ limit: 3 });
+    addPod('added-before-compaction');
+    sim.cluster(ref).compact();
+    const c = sim.cluster(ref);
+    const expired = await rawGet(`${c.apiServerUrl}/api/v1/pods?limit=3&continue=${first.metadata!._continue}`, {
+      ca: c.caPem,
+      headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` },
+    });
+    expect(expired.status).toBe(410);
+    expect(expired.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+    expect(expired.body.message).toContain('use the continue token in this response');
+    const fresh = expired.body.metadata.continue as string;
+    expect(fresh).toBeTruthy();
+    const next = await core().listPodForAllNamespaces({ limit: 3, _continue: fresh });
+    const firstKeys = first.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+    expect(next.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).every((k) => k > firstKeys.at(-1)!)).toBe(true);
+    expect(next.metadata?.resourceVersion).not.toBe(first.metadata?.resourceVersion);
+  });
+});
+
+describe('authorization (Azure RBAC) and missing objects', () => {
+  const ref = { resourceGroup: RG, name: CLUSTER };
+  const entra = () => bearerKubeConfig(userYaml, sim.tokenFor(AKS_ENTRA_SERVER_ID)).makeApiClient(CoreV1Api);
+
+  it('an ARM token at the API server is refused (wrong audience): 401', async () => {
+    await expect(bearerKubeConfig(userYaml, sim.token).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+    await expect(bearerKubeConfig(userYaml, sim.tokenFor('https://management.azure.com')).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+  });
+
+  it('a denied data action answers a Forbidden Status for the Entra identity; the admin certificate is not subject to it', async () => {
+    sim.cluster(ref).update((s) => {
+      s.deniedDataActions = ['pods/read'];
+    });
+    try {
+      const denied = await entra().listPodForAllNamespaces().then(() => undefined, (e: { code: number; body: string }) => e);
+      expect(denied?.code).toBe(403);
+      const status = JSON.parse(denied!.body);
+      expect(status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, details: { kind: 'pods' } });
+      expect(status.message).toMatch(/^pods is forbidden: User "[0-9a-f-]{36}" cannot list resource "pods" in API group "" at the cluster scope: User does not have access to the resource in Azure/);
+      const pod = spec().pods.find((p) => p.log)!;
+      await expect(entra().readNamespacedPodLog({ namespace: pod.namespace, name: pod.name })).rejects.toMatchObject({ code: 403 });
+      expect((await entra().listNode()).items.length).toBeGreaterThan(0);
+      expect((await certificateKubeConfig(adminYaml).makeApiClient(CoreV1Api).listPodForAllNamespaces()).items.length).toBeGreaterThan(0);
+    } finally {
+      sim.cluster(ref).update((s) => {
+        delete s.deniedDataActions;
+      });
+    }
+  });
+
+  it('a pod in a missing namespace: pods "x" not found; a list there is empty', async () => {
+    const err = await entra().readNamespacedPod({ namespace: 'no-such-ns', name: 'x' }).then(() => undefined, (e: { code: number; body: string }) => e);
+    expect(err?.code).toBe(404);
+    expect(JSON.parse(err!.body)).toMatchObject({ message: 'pods "x" not found', reason: 'NotFound', details: { name: 'x', kind: 'pods' } });
+    expect((await entra().listNamespacedPod({ namespace: 'no-such-ns' })).items).toEqual([]);
+  });
+});
+
 describe('authentication failures', () => {
   const caOf = () => sim.cluster({ resourceGroup: RG, name: CLUSTER }).caPem;
   const url = (path: string) => `${sim.cluster({ resourceGroup: RG, name: CLUSTER }).apiServerUrl}${path}`;
@@ -182,7 +293,7 @@ describe('authentication failures', () => {
       const yaml = await getKubeconfig(arm, RG, CLUSTER, false);
       expect(yaml).toContain('client-key-data');
       expect((await certificateKubeConfig(yaml).makeApiClient(CoreV1Api).listNode()).items.length).toBeGreaterThan(0);
-      await expect(bearerKubeConfig(yaml, local.token).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+      await expect(bearerKubeConfig(yaml, local.tokenFor(AKS_ENTRA_SERVER_ID)).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
     } finally {
       await local.close();
     }

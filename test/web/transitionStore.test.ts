@@ -69,7 +69,7 @@ describe('transition store', () => {
   it('evicts an entry at its deadline and reports it as expired (seems stuck)', () => {
     store.record(A, 'aks-1', 'start');
     time = T0 + TRANSITION_TTL_MS - 1;
-    expect(store.reconcile(A, null)).toEqual({ reached: [], expired: [], vanished: [] });
+    expect(store.reconcile(A, null)).toEqual({ reached: [], failed: [], expired: [], vanished: [] });
     expect(store.list(A)).toHaveLength(1);
 
     time = T0 + TRANSITION_TTL_MS;
@@ -100,6 +100,27 @@ describe('transition store', () => {
     expect(reload().list(A)).toEqual([]);
   });
 
+  it('closes only on the expected power state with a terminal provisioning state; Failed closes it as failed', () => {
+    store.record(A, 'aks-1', 'start');
+    store.record(A, 'aks-2', 'stop');
+    // Real AKS order: the power state flips as the operation begins, the provisioning state as it ends.
+    const during = store.reconcile(A, [
+      { name: 'aks-1', powerState: 'Running', provisioningState: 'Updating' },
+      { name: 'aks-2', powerState: 'Stopped', provisioningState: 'Stopping' },
+    ]);
+    expect(during).toMatchObject({ reached: [], failed: [] });
+    expect(store.list(A)).toHaveLength(2);
+    const ended = store.reconcile(A, [
+      { name: 'aks-1', powerState: 'Running', provisioningState: 'Failed' },
+      { name: 'aks-2', powerState: 'Stopped', provisioningState: 'Canceled' },
+    ]);
+    expect(ended.failed.map((t) => t.cluster)).toEqual(['aks-1']);
+    expect(ended.reached.map((t) => t.cluster)).toEqual(['aks-2']);
+    expect(store.list(A)).toEqual([]);
+    // Said once: the next reading finds nothing left to say.
+    expect(store.reconcile(A, [{ name: 'aks-1', powerState: 'Running', provisioningState: 'Failed' }])).toMatchObject({ reached: [], failed: [] });
+  });
+
   it('evicts a stop on Stopped and leaves other clusters alone', () => {
     store.record(A, 'aks-1', 'stop');
     store.record(A, 'aks-2', 'start');
@@ -120,7 +141,7 @@ describe('transition store', () => {
 
   it('without a reading (null) only deadlines count: a missing cluster is not taken for deleted', () => {
     store.record(A, 'aks-1', 'delete');
-    expect(store.reconcile(A, null)).toEqual({ reached: [], expired: [], vanished: [] });
+    expect(store.reconcile(A, null)).toEqual({ reached: [], failed: [], expired: [], vanished: [] });
     expect(store.list(A)).toHaveLength(1);
   });
 

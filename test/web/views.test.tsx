@@ -154,4 +154,10 @@ describe('views', () => {
     const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} />);
     expect(html).toContain('The cluster is stopped');
   });
+
+  it('says a starting cluster is not reachable yet', async () => {
+    const { render } = await setup({ nodes: { data: null, reason: 'clusterStarting', cache: { state: 'fresh' } } });
+    const html = render(<ClusterDetails scope={scope} cluster="aks-run" pollSeconds={30} />);
+    expect(html).toContain('The cluster is starting: its API server is not reachable yet.');
+  });
 });

@@ -1,7 +1,8 @@
-// The one place that knows the HTTP contract (DESIGN.md §2) and the shapes of its answers.
+// The one place that knows the HTTP contract (docs/architecture.md §2) and the shapes of its answers.
 // Every answer goes through a normaliser that keeps what it recognises and drops the rest,
 // so a view never crashes on a field the backend renamed or has not filled in yet.
 // DOM-free on purpose: unit tests import it under Node.
+import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
 
 export interface Scope {
   subscriptionId: string;
@@ -43,7 +44,7 @@ export interface ServerTransition {
   startedBy?: string;
   /** api: started through the backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
   origin?: 'api' | 'arm';
-  status: 'open' | 'timedOut';
+  status: 'open' | 'timedOut' | 'failed';
 }
 
 export interface NodePool {
@@ -284,7 +285,7 @@ export function normalizeTransition(v: unknown): ServerTransition | undefined {
     deadline: toEpochMs(v.deadline),
     startedBy: str(v.startedBy),
     origin: v.source === 'api' || v.source === 'arm' ? v.source : undefined,
-    status: v.status === 'timedOut' ? 'timedOut' : 'open',
+    status: v.status === 'timedOut' || v.status === 'failed' ? v.status : 'open',
   };
 }
 
@@ -545,6 +546,13 @@ export interface ApiClient {
   category<C extends Category>(scope: Scope, cluster: string, category: C): Promise<Envelope<CategoryData[C]>>;
   lifecycle(action: LifecycleAction, scope: Scope, cluster: string): Promise<LifecycleResult>;
   inspector(limit: number): Promise<InspectorItem[]>;
+  fleet(): Promise<Fleet>;
+  audit(scope: Scope, cluster?: string, limit?: number): Promise<{ entries: AuditEntry[]; continuationToken?: string }>;
+  schedules(scope: Scope): Promise<Schedule[]>;
+  createSchedule(input: Scope & Pick<Schedule, 'cluster' | 'action' | 'cron' | 'timeZone'>): Promise<Schedule | undefined>;
+  /** keepRunningUntil: an ISO time, or null to clear it. */
+  updateSchedule(id: string, changes: { enabled?: boolean; keepRunningUntil?: string | null }): Promise<Schedule | undefined>;
+  deleteSchedule(id: string): Promise<void>;
 }
 
 const scopeQuery = (scope: Scope) =>
@@ -642,6 +650,25 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async inspector(limit) {
       return normalizeInspector((await call(`/api/inspector?limit=${limit}`)).body);
+    },
+    async fleet() {
+      return normalizeFleet((await call('/api/monitor/fleet')).body);
+    },
+    async audit(scope, cluster, limit = 50) {
+      const filter = cluster ? `&cluster=${encodeURIComponent(cluster)}` : '';
+      return normalizeAudit((await call(`/api/audit?${scopeQuery(scope)}${filter}&limit=${limit}`)).body);
+    },
+    async schedules(scope) {
+      return normalizeSchedules((await call(`/api/schedules?${scopeQuery(scope)}`)).body);
+    },
+    async createSchedule(input) {
+      return normalizeSchedule((await call('/api/schedules', { method: 'POST', json: input })).body);
+    },
+    async updateSchedule(id, changes) {
+      return normalizeSchedule((await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'PUT', json: changes })).body);
+    },
+    async deleteSchedule(id) {
+      await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' });
     },
   };
 }

@@ -1,4 +1,4 @@
-// Poll keys mirror the server's cache keys (DESIGN.md §3), so "one request per key" means one per cache row.
+// Poll keys mirror the server's cache keys (docs/architecture.md §3), so "one request per key" means one per cache row.
 import type { Category, Scope } from './api.js';
 
 export const scopeKey = (scope: Scope) => `${scope.subscriptionId}:${scope.resourceGroup}`;

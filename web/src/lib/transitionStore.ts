@@ -1,11 +1,11 @@
 // Lifecycle transitions started from this browser, kept in localStorage so the "Cluster is starting…"
 // banner and the fast-poll survive F5 and navigation.
 // One key per scope: localStorage["elb-cluster-transitions:{sub}:{rg}"] = { [cluster]: entry }.
-// An entry ends when the cluster reaches the expected power state, or at its deadline (10 min after
-// it started), after which the dashboard says the operation seems stuck.
+// An entry ends when ARM shows the expected power state and a terminal provisioning state (Succeeded, Failed,
+// Canceled: AKS flips the power state as an operation begins, the provisioning state as it ends), or at its
+// deadline (10 min after it started), after which the dashboard says the operation seems stuck.
 // Storage content is untrusted (older versions, other tabs, hand edits): anything malformed is skipped.
 import { EXPECTED_POWER_STATE, isLifecycleAction, type ExpectedPowerState, type LifecycleAction, type Scope } from './api.js';
-import { TRANSITIONAL_PROVISIONING_STATES } from './clusterState.js';
 
 /** The part of the Web Storage API the store needs; tests pass a plain object. */
 export interface StorageLike {
@@ -37,6 +37,8 @@ export interface ObservedCluster {
 export interface ReconcileResult {
   /** Reached the expected power state: done. */
   reached: LocalTransition[];
+  /** Ended with provisioningState Failed: done, and said once. */
+  failed: LocalTransition[];
   /** Past the deadline without reaching it: the operation seems stuck. */
   expired: LocalTransition[];
   /** A start/stop whose cluster is no longer in the scope. */
@@ -52,17 +54,19 @@ export function isExpired(t: LocalTransition, now: number, ttlMs = TRANSITION_TT
   return now >= t.deadline || t.startedAt - now > ttlMs;
 }
 
+/** Provisioning states that end an operation. */
+export const TERMINAL_PROVISIONING_STATES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Canceled']);
+
 /**
- * Whether a successful cluster-list reading shows the transition finished: the expected power state
- * with no operation in progress (a Running cluster still "Stopping" is not stopped yet); for delete,
- * the cluster is gone from the list.
+ * Whether a successful cluster-list reading shows the transition finished: the expected power state and a
+ * terminal provisioning state (Running while still Starting is not started yet); for delete, the cluster is gone
+ * from the list.
  */
 export function hasReachedExpectedState(t: LocalTransition, observed: readonly ObservedCluster[]): boolean {
   const cluster = observed.find((c) => c.name === t.cluster);
   if (t.expectedPowerState === 'Deleted') return cluster === undefined || cluster.powerState === 'Deleted';
   if (!cluster) return false;
-  const busy = cluster.provisioningState !== undefined && TRANSITIONAL_PROVISIONING_STATES.has(cluster.provisioningState);
-  return cluster.powerState === t.expectedPowerState && !busy;
+  return cluster.powerState === t.expectedPowerState && TERMINAL_PROVISIONING_STATES.has(cluster.provisioningState ?? '');
 }
 
 /** AKS cluster names; also keeps keys like "__proto__" out of the map. */
@@ -204,11 +208,14 @@ export function createTransitionStore(options: TransitionStoreOptions): Transiti
     },
 
     reconcile(scope, observed) {
-      const result: ReconcileResult = { reached: [], expired: [], vanished: [] };
+      const result: ReconcileResult = { reached: [], failed: [], expired: [], vanished: [] };
       const keep: LocalTransition[] = [];
       const at = now();
       for (const t of list(scope)) {
-        if (observed && hasReachedExpectedState(t, observed)) result.reached.push(t);
+        if (observed && hasReachedExpectedState(t, observed)) {
+          const failed = observed.find((c) => c.name === t.cluster)?.provisioningState === 'Failed';
+          result[failed ? 'failed' : 'reached'].push(t);
+        }
         else if (isExpired(t, at, ttlMs)) result.expired.push(t);
         else if (observed && t.action !== 'delete' && !observed.some((c) => c.name === t.cluster)) result.vanished.push(t);
         else keep.push(t);

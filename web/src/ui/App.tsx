@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import type { Me, Scope } from '../lib/api.js';
 import { permissionsOf } from '../lib/clusterState.js';
 import { scopeKey } from '../lib/keys.js';
@@ -6,16 +6,35 @@ import {
   clampPollSeconds,
   FAST_POLL_SECONDS,
   loadPollSeconds,
-  pickScope,
   POLL_CHOICES_SECONDS,
   rememberScope,
   savePollSeconds,
   type PollOverrides,
 } from '../lib/prefs.js';
 import { ErrorList, ErrorProvider, useErrors } from './errors.js';
+import { FleetView } from './FleetView.js';
 import { InspectorPanel } from './InspectorPanel.js';
 import { ScopeView } from './ScopeView.js';
 import { useServices } from './services.js';
+
+const FLEET_VALUE = 'fleet';
+const ALL_RESOURCE_GROUPS = '*';
+
+/** The scope of a deep link: ?scope={subscriptionId}/{resourceGroup}. */
+function scopeFromUrl(): Scope | undefined {
+  if (typeof window === 'undefined') return undefined;
+  const [subscriptionId, resourceGroup, ...rest] = (new URLSearchParams(window.location.search).get('scope') ?? '').split('/');
+  return subscriptionId && resourceGroup && resourceGroup !== ALL_RESOURCE_GROUPS && rest.length === 0 ? { subscriptionId, resourceGroup } : undefined;
+}
+
+/** Keeps the open scope in the URL (a reload or a shared link opens it again); the fleet has none. */
+function writeScopeToUrl(scope: Scope | undefined): void {
+  if (typeof window === 'undefined') return;
+  const url = new URL(window.location.href);
+  if (scope) url.searchParams.set('scope', `${scope.subscriptionId}/${scope.resourceGroup}`);
+  else url.searchParams.delete('scope');
+  window.history.replaceState(null, '', url);
+}
 
 /** Scopes grouped by subscription, in the order /api/me lists them. */
 function subscriptionsOf(scopes: readonly Scope[]): [string, Scope[]][] {
@@ -37,7 +56,10 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
   const errors = useErrors();
   const [me, setMe] = useState<Me | null>(null);
   const [meFailed, setMeFailed] = useState(false);
-  const [scope, setScope] = useState<Scope | undefined>(undefined);
+  // undefined: the fleet (the default page); a scope: its cards, opened from the picker, the fleet or a deep link
+  const [scope, setScope] = useState<Scope | undefined>(scopeFromUrl);
+  const [focusCluster, setFocusCluster] = useState<string | undefined>(undefined);
+  const [fleetScopes, setFleetScopes] = useState<Scope[]>([]);
   const [pollSeconds, setPollSeconds] = useState(() => overrides.pollSeconds ?? loadPollSeconds(storage));
   // a URL override outside the usual choices still shows as the selected value
   const pollChoices = POLL_CHOICES_SECONDS.includes(pollSeconds) ? POLL_CHOICES_SECONDS : [pollSeconds, ...POLL_CHOICES_SECONDS];
@@ -50,7 +72,6 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
     try {
       const result = await api.me();
       setMe(result);
-      setScope(pickScope(storage, result.scopes));
       errors.resolve('me');
     } catch (error) {
       setMeFailed(true);
@@ -62,11 +83,26 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
     void loadMe();
   }, [loadMe]);
 
-  const chooseScope = (value: string) => {
-    const next = me?.scopes.find((s) => scopeKey(s) === value);
-    if (!next) return;
-    rememberScope(storage, next);
+  // The picker's scopes: the allowed ones, subscription-wide entries replaced by what the fleet found there.
+  const pickable = useMemo(() => {
+    const found = new Map<string, Scope>();
+    for (const s of [...(me?.scopes ?? []).filter((x) => x.resourceGroup !== ALL_RESOURCE_GROUPS), ...fleetScopes, ...(scope ? [scope] : [])]) {
+      if (!found.has(scopeKey(s).toLowerCase())) found.set(scopeKey(s).toLowerCase(), s);
+    }
+    return [...found.values()];
+  }, [me, fleetScopes, scope]);
+
+  const openScope = useCallback((next: Scope | undefined, cluster?: string) => {
+    if (next) rememberScope(storage, next);
+    writeScopeToUrl(next);
+    setFocusCluster(cluster);
     setScope(next);
+  }, [storage]);
+
+  const chooseScope = (value: string) => {
+    if (value === FLEET_VALUE) return openScope(undefined);
+    const next = pickable.find((s) => scopeKey(s) === value);
+    if (next) openScope(next);
   };
 
   const choosePoll = (value: string) => {
@@ -86,15 +122,16 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
               id={scopeId}
               data-testid="scope-picker"
               title={scope ? `${scope.resourceGroup} in subscription ${scope.subscriptionId}` : undefined}
-              value={scope ? scopeKey(scope) : ''}
+              value={scope ? scopeKey(scope) : FLEET_VALUE}
               disabled={!me || me.scopes.length === 0}
               onChange={(e) => chooseScope(e.target.value)}
             >
-              {!me && <option value="">Loading…</option>}
-              {me && me.scopes.length === 0 && <option value="">No scopes allowed</option>}
+              {!me && <option value={FLEET_VALUE}>Loading…</option>}
+              {me && me.scopes.length === 0 && <option value={FLEET_VALUE}>No scopes allowed</option>}
+              {me && me.scopes.length > 0 && <option value={FLEET_VALUE}>Fleet: every cluster</option>}
               {/* resource groups under their subscription: a GUID beside every name would not fit a narrow window */}
               {me &&
-                subscriptionsOf(me.scopes).map(([subscriptionId, scopes]) => (
+                subscriptionsOf(pickable).map(([subscriptionId, scopes]) => (
                   <optgroup key={subscriptionId} label={`Subscription ${subscriptionId}`}>
                     {scopes.map((s) => (
                       <option key={scopeKey(s)} value={scopeKey(s)}>
@@ -145,15 +182,25 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
             </p>
           )}
           {!me && !meFailed && <p className="empty">Loading…</p>}
-          {me && !scope && <p className="empty">You have no scope to look at. Ask for access to a resource group.</p>}
+          {me && me.scopes.length === 0 && <p className="empty">You have no scope to look at. Ask for access to a resource group.</p>}
+          {me && me.scopes.length > 0 && !scope && <FleetView pollSeconds={pollSeconds} onOpen={openScope} onScopes={setFleetScopes} />}
           {me && scope && (
-            <ScopeView
-              key={scopeKey(scope)}
-              scope={scope}
-              pollSeconds={pollSeconds}
-              fastPollSeconds={overrides.fastPollSeconds ?? FAST_POLL_SECONDS}
-              permissions={permissionsOf(me)}
-            />
+            <>
+              <p className="breadcrumb">
+                <button type="button" className="link" data-testid="fleet-link" onClick={() => openScope(undefined)}>
+                  ← Fleet
+                </button>{' '}
+                {scope.resourceGroup} <span className="muted">· subscription {scope.subscriptionId}</span>
+              </p>
+              <ScopeView
+                key={`${scopeKey(scope)}:${focusCluster ?? ''}`}
+                scope={scope}
+                pollSeconds={pollSeconds}
+                fastPollSeconds={overrides.fastPollSeconds ?? FAST_POLL_SECONDS}
+                permissions={permissionsOf(me)}
+                focusCluster={focusCluster}
+              />
+            </>
           )}
         </main>
         {inspectorOpen && <InspectorPanel pollSeconds={pollSeconds} onClose={() => setInspectorOpen(false)} />}

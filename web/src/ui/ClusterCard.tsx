@@ -16,6 +16,8 @@ interface Props {
   onToggle(cluster: string): void;
   onAction(cluster: string, action: LifecycleAction): void;
   onDelete(cluster: string): void;
+  /** Shown under the actions: the cluster's schedules and activity. */
+  extra?: ReactNode;
 }
 
 const LABEL: Record<LifecycleAction, string> = { start: 'Start', stop: 'Stop', delete: 'Delete' };
@@ -108,6 +110,8 @@ export function ClusterCard(props: Props) {
           </p>
         )}
       </div>
+
+      {props.extra}
 
       {expanded && (
         <div id={detailsId}>

@@ -70,6 +70,14 @@ export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pol
   );
 });
 
+/** Why the server read nothing of the cluster (it is not contacted while it cannot answer). */
+const NOT_READABLE: Readonly<Record<string, string>> = {
+  clusterStopped: 'The cluster is stopped: there is nothing live to show.',
+  clusterStarting: 'The cluster is starting: its API server is not reachable yet.',
+  clusterStopping: 'The cluster is stopping: there is nothing live to show.',
+  clusterDeleting: 'The cluster is being deleted: there is nothing live to show.',
+};
+
 function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope; cluster: string; category: Category; pollSeconds: number }) {
   const { api, poller } = useServices();
   // tables can be long: their ages move in 5 s steps rather than re-rendering every second
@@ -96,7 +104,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
       {!envelope && !snapshot.error && <p className="empty">Loading…</p>}
       {!envelope && snapshot.error !== undefined && <p className="empty">Could not load this view.</p>}
       {envelope && envelope.data === null && (
-        <p className="empty">{envelope.reason === 'clusterStopped' ? 'The cluster is stopped: there is nothing live to show.' : `No data${envelope.reason ? ` (${envelope.reason})` : ''}.`}</p>
+        <p className="empty">{NOT_READABLE[envelope.reason ?? ''] ?? `No data${envelope.reason ? ` (${envelope.reason})` : ''}.`}</p>
       )}
       {envelope && envelope.data !== null && (
         <>

@@ -8,8 +8,11 @@ import { formatAge } from '../lib/format.js';
 import { clusterListKey } from '../lib/keys.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
+import type { Schedule } from '../lib/fleet.js';
+import { ActivityPanel } from './ActivityPanel.js';
 import { CacheBadge, DegradedLine } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';
+import { ClusterOps } from './ClusterOps.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { useErrors, usePollErrors } from './errors.js';
 import { useLocalTransitions, useNow, usePoll, useServices } from './services.js';
@@ -22,9 +25,11 @@ interface ScopeViewProps {
   /** The list's interval while a transition is open (10 s; tests pass less through ?fastPollSeconds=). */
   fastPollSeconds?: number;
   permissions: Permissions;
+  /** A cluster to show expanded at once (opened from the fleet). */
+  focusCluster?: string;
 }
 
-export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions }: ScopeViewProps) {
+export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions, focusCluster }: ScopeViewProps) {
   const { api, poller, transitions } = useServices();
   const errors = useErrors();
   const now = useNow(1000);
@@ -32,7 +37,9 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const local = useLocalTransitions(scope);
   const [stuck, setStuck] = useState<LocalTransition[]>([]);
   const [pending, setPending] = useState<Record<string, LifecycleAction>>({});
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(focusCluster ? [focusCluster] : []));
+  const [schedules, setSchedules] = useState<readonly Schedule[]>([]);
+  const [activityOpen, setActivityOpen] = useState(false);
   const [deleteTarget, setDeleteTarget] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [fast, setFast] = useState(() => local.length > 0);
@@ -56,6 +63,7 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     }
     const said = [
       ...result.reached.map((t) => (t.action === 'delete' ? `${t.cluster} was deleted.` : `${t.cluster} is now ${t.expectedPowerState}.`)),
+      ...result.failed.map((t) => `The ${t.action} of ${t.cluster} failed: Azure reports its provisioning state as Failed.`),
       ...result.vanished.map((t) => `${t.cluster} is no longer in this resource group.`),
     ];
     if (said.length) setAnnouncement(said.join(' '));
@@ -101,6 +109,20 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     [api, scope, transitions, poller, listKey, errors],
   );
 
+  // Schedules change rarely: read once for the scope and again after a change made here, never polled.
+  const loadSchedules = useCallback(() => {
+    api.schedules(scope).then(
+      (found) => {
+        setSchedules(found);
+        errors.resolve('schedules');
+      },
+      (error: unknown) => errors.report('schedules', 'Could not load the schedules', error),
+    );
+  }, [api, scope, errors]);
+  // A transition opening or ending may be a schedule's run: read them again then (their last outcome), not per tick.
+  const transitionsSeen = Object.keys(envelope?.transitions ?? EMPTY_TRANSITIONS).sort().join(',');
+  useEffect(() => loadSchedules(), [loadSchedules, transitionsSeen]);
+
   const toggle = useCallback((cluster: string) => {
     setExpanded((prev) => {
       const next = new Set(prev);
@@ -124,7 +146,11 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
         <button type="button" data-testid="refresh-button" onClick={() => poller.refresh(listKey)} disabled={list.loading}>
           Refresh now
         </button>
+        <button type="button" data-testid="activity-toggle" aria-expanded={activityOpen} onClick={() => setActivityOpen((open) => !open)}>
+          {activityOpen ? 'Hide activity' : 'Activity'}
+        </button>
       </div>
+      {activityOpen && <ActivityPanel scope={scope} pollSeconds={pollSeconds} />}
 
       <TransitionBanners banners={banners} onDismissStuck={(cluster) => setStuck((prev) => prev.filter((t) => t.cluster !== cluster))} />
       <p className="sr-only" aria-live="polite" data-testid="announcement">
@@ -153,6 +179,17 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
                 onToggle={toggle}
                 onAction={act}
                 onDelete={setDeleteTarget}
+                extra={
+                  <ClusterOps
+                    scope={scope}
+                    cluster={cluster.name}
+                    schedules={schedules.filter((s) => s.cluster.toLowerCase() === cluster.name.toLowerCase())}
+                    canOperate={permissions.start || permissions.stop}
+                    now={now}
+                    pollSeconds={pollSeconds}
+                    onChanged={loadSchedules}
+                  />
+                }
               />
             );
           })}

@@ -1,0 +1,195 @@
+// The audit trail: who did what to which cluster, and what came of it. Append-only: entries are only ever added
+// (and removed past the retention by the timer); no route updates or deletes one. Each entry is also written as one
+// structured log line, so Application Insights has it even if Table Storage lost it.
+//
+// Rows: PartitionKey = the scope ({sub}:{rg}, encoded and lower case), RowKey = {inverted epoch ms}-{random}, so a
+// scope's partition reads newest first, and a cursor is simply the last RowKey served.
+import { randomUUID } from 'node:crypto';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import { encodeComponent } from '../cache/keys.js';
+import { statusOf } from '../cache/storage.js';
+import { redactText } from '../http/redaction.js';
+import type { Scope } from '../scope.js';
+
+export type AuditOutcome = 'accepted' | 'refused' | 'failed' | 'skipped' | 'missed';
+
+export interface AuditActor {
+  /** The principal's object id (oid claim), never its display name; "development" for the local principal. */
+  objectId: string;
+  name: string;
+  via: 'user' | 'schedule';
+  scheduleId?: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: AuditActor;
+  /** start | stop | delete, or schedule.create | schedule.update | schedule.delete. */
+  action: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  cluster: string;
+  outcome: AuditOutcome;
+  /** The HTTP status the action ended with (202 accepted, 409 refused, …; 0 when nothing was sent). */
+  status: number;
+  reason?: string;
+  requestId: string;
+  armOperationId?: string;
+}
+
+export interface AuditPage {
+  data: AuditEntry[];
+  /** Pass it back as `continuationToken` for the next (older) page; absent on the last page. */
+  continuationToken?: string;
+}
+
+/** A cursor is a RowKey we issued: 13 digits, a dash, 12 hex digits. */
+export const AUDIT_CURSOR = /^\d{13}-[0-9a-f]{12}$/;
+
+const MAX_EPOCH_MS = 9_999_999_999_999;
+
+function invertedTime(ms: number): string {
+  return String(MAX_EPOCH_MS - ms).padStart(13, '0');
+}
+
+export function auditPartition(scope: Scope): string {
+  return `${encodeComponent(scope.subscriptionId.toLowerCase())}:${encodeComponent(scope.resourceGroup.toLowerCase())}`;
+}
+
+type AuditRow = TableEntity<{
+  at: string;
+  actorObjectId: string;
+  actorName: string;
+  actorVia: AuditActor['via'];
+  scheduleId?: string;
+  action: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  cluster: string;
+  /** The cluster in lower case, for the per-cluster filter (ARM names are case-insensitive). */
+  clusterKey: string;
+  outcome: AuditOutcome;
+  status: number;
+  reason?: string;
+  requestId: string;
+  armOperationId?: string;
+}>;
+
+function toRow(entry: AuditEntry, rowKey: string): AuditRow {
+  const { actor, ...rest } = entry;
+  const row: AuditRow = {
+    partitionKey: auditPartition(entry),
+    rowKey,
+    ...rest,
+    actorObjectId: actor.objectId,
+    actorName: actor.name,
+    actorVia: actor.via,
+    clusterKey: entry.cluster.toLowerCase(),
+  };
+  if (actor.scheduleId) row.scheduleId = actor.scheduleId;
+  for (const key of Object.keys(row) as (keyof AuditRow)[]) if (row[key] === undefined) delete row[key];
+  return row;
+}
+
+function fromRow(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = {
+    at: row.at,
+    actor: { objectId: row.actorObjectId, name: row.actorName, via: row.actorVia, ...(row.scheduleId ? { scheduleId: row.scheduleId } : {}) },
+    action: row.action,
+    subscriptionId: row.subscriptionId,
+    resourceGroup: row.resourceGroup,
+    cluster: row.cluster,
+    outcome: row.outcome,
+    status: row.status,
+    requestId: row.requestId,
+  };
+  if (row.reason) entry.reason = row.reason;
+  if (row.armOperationId) entry.armOperationId = row.armOperationId;
+  return entry;
+}
+
+export interface AuditLogOptions {
+  now?: () => number;
+  /** Where the structured line goes (the app's log sink); it is redacted first. */
+  log?: (line: string) => void;
+}
+
+export class AuditLog {
+  private readonly now: () => number;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly table: TableClient, private readonly options: AuditLogOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Appends one entry (insert only: an entry is never replaced) and writes its log line. */
+  async append(entry: Omit<AuditEntry, 'at'> & { at?: string }): Promise<AuditEntry> {
+    const atMs = entry.at ? Date.parse(entry.at) : this.now();
+    const full: AuditEntry = { ...entry, at: new Date(atMs).toISOString() };
+    // The log line first: it survives a Table Storage outage.
+    this.options.log?.(`audit ${redactText(JSON.stringify(full))}`);
+    const rowKey = `${invertedTime(atMs)}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await this.withTable(() => this.table.createEntity(toRow(full, rowKey)));
+    return full;
+  }
+
+  /** A scope's entries, newest first, optionally of one cluster; `after` is the previous page's token. */
+  async list(scope: Scope, options: { cluster?: string; limit: number; after?: string }): Promise<AuditPage> {
+    let filter = odata`PartitionKey eq ${auditPartition(scope)}`;
+    if (options.after) filter += ` and ${odata`RowKey gt ${options.after}`}`;
+    if (options.cluster) filter += ` and ${odata`clusterKey eq ${options.cluster.toLowerCase()}`}`;
+    const rows: AuditRow[] = [];
+    // One more than asked, to know whether another page follows.
+    const iterator = this.table.listEntities<AuditRow>({ queryOptions: { filter } }).byPage({ maxPageSize: options.limit + 1 });
+    try {
+      for await (const page of iterator) {
+        rows.push(...page);
+        if (rows.length > options.limit) break;
+      }
+    } catch (error) {
+      if (statusOf(error) === 404) return { data: [] }; // no table yet: nothing was ever recorded
+      throw error;
+    }
+    const data = rows.slice(0, options.limit);
+    const more = rows.length > options.limit;
+    return { data: data.map(fromRow), ...(more ? { continuationToken: data.at(-1)!.rowKey } : {}) };
+  }
+
+  /** Removes entries older than the cutoff (the timer's retention); returns how many went. */
+  async removeOlderThan(cutoffMs: number): Promise<number> {
+    const filter = odata`RowKey gt ${invertedTime(cutoffMs)}`;
+    const byPartition = new Map<string, string[]>();
+    try {
+      for await (const row of this.table.listEntities<AuditRow>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+        byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row.rowKey]);
+      }
+    } catch (error) {
+      if (statusOf(error) === 404) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let i = 0; i < rowKeys.length; i += 100) {
+        const chunk = rowKeys.slice(i, i + 100);
+        await this.table.submitTransaction(chunk.map((rowKey) => ['delete', { partitionKey, rowKey }]));
+        removed += chunk.length;
+      }
+    }
+    return removed;
+  }
+
+  /** Runs a write, creating the table once if it does not exist yet. */
+  private async withTable<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      this.ready ??= this.table.createTable().catch((e: unknown) => {
+        this.ready = undefined;
+        throw e;
+      });
+      await this.ready;
+      return write();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The fleet overview: every scope the caller may see, each read through the monitor cache (the same one cached
+// reading per scope that the scope view polls), all at once, so a fleet tick costs about one scope read. A failing
+// scope degrades alone. Subscription-wide scopes ({subscriptionId}/*) are expanded to their resource groups with
+// ARM's list-by-subscription, cached under the subscription's own key (monitor:aks:{sub}:*), and then read per
+// resource group like any other scope, so purges and transitions keep working per resource group.
+import type { ContainerServiceClient } from '@azure/arm-containerservice';
+import { cacheInfo, clusterListKey, type MonitorCache } from '../cache/index.js';
+import { ALL_RESOURCE_GROUPS } from '../config.js';
+import { fromUpstreamError } from '../http/errors.js';
+import type { Degraded } from '../k8s/index.js';
+import type { Scope } from '../scope.js';
+import type { ClusterSummary } from '../monitor/clusters.js';
+import type { MonitorService } from '../monitor/service.js';
+
+export type FleetState = 'running' | 'stopped' | 'transitioning' | 'failed';
+
+export interface FleetScope {
+  subscriptionId: string;
+  resourceGroup: string;
+  clusters: ClusterSummary[];
+  /** null when the scope could not be read at all. */
+  cache: ReturnType<typeof cacheInfo> | null;
+  degraded: Degraded[];
+  transitionCount: number;
+}
+
+export interface FleetResponse {
+  scopes: FleetScope[];
+  totals: Record<FleetState, number> & { clusters: number; scopes: number };
+  /** Subscription-wide scopes whose resource groups could not be listed (their scopes are missing above). */
+  degraded: Degraded[];
+}
+
+/** One state per cluster for the counts: a transition or ARM's operation first, then failed, then the power state. */
+export function fleetStateOf(cluster: ClusterSummary): FleetState {
+  if (cluster.transition?.status === 'open' || ['Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading'].includes(cluster.provisioningState)) return 'transitioning';
+  if (cluster.provisioningState === 'Failed' || cluster.transition?.status === 'timedOut') return 'failed';
+  return cluster.powerState === 'Running' ? 'running' : 'stopped';
+}
+
+/** The resource group of an ARM resource id (its spelling in ARM). */
+function resourceGroupOf(id: string | undefined): string | undefined {
+  return /\/resourceGroups\/([^/]+)\//i.exec(id ?? '')?.[1];
+}
+
+function degradedOfError(source: string, error: unknown): Degraded {
+  const mapped = fromUpstreamError(error);
+  return { source, status: mapped?.status ?? 500, message: mapped?.message ?? 'could not be read' };
+}
+
+export interface FleetDeps {
+  cache: MonitorCache;
+  monitor: MonitorService;
+  arm: (subscriptionId: string) => ContainerServiceClient;
+  upstreamTimeoutMs: number;
+}
+
+export class FleetService {
+  constructor(private readonly deps: FleetDeps) {}
+
+  /** The resource groups of a subscription that hold AKS clusters, through the cache (one ARM listing per TTL). */
+  async resourceGroupsOf(subscriptionId: string): Promise<string[]> {
+    const key = clusterListKey({ subscriptionId, resourceGroup: ALL_RESOURCE_GROUPS });
+    const read = await this.deps.cache.read(key, () => this.listResourceGroups(subscriptionId));
+    return read.value;
+  }
+
+  /** ARM's list-by-subscription (the SDK follows nextLink), grouped by resource group. */
+  async listResourceGroups(subscriptionId: string): Promise<string[]> {
+    const groups = new Map<string, string>();
+    const abortSignal = AbortSignal.timeout(this.deps.upstreamTimeoutMs);
+    for await (const cluster of this.deps.arm(subscriptionId).managedClusters.list({ abortSignal })) {
+      const group = resourceGroupOf(cluster.id);
+      if (group && !groups.has(group.toLowerCase())) groups.set(group.toLowerCase(), group);
+    }
+    return [...groups.values()].sort((a, b) => a.localeCompare(b));
+  }
+
+  /** Every allowed scope, subscription-wide entries expanded; each scope read in parallel, failing alone. */
+  async read(allowed: readonly Scope[]): Promise<FleetResponse> {
+    const degraded: Degraded[] = [];
+    const expanded = await Promise.all(allowed.map(async (scope): Promise<Scope[]> => {
+      if (scope.resourceGroup !== ALL_RESOURCE_GROUPS) return [scope];
+      try {
+        return (await this.resourceGroupsOf(scope.subscriptionId)).map((resourceGroup) => ({ subscriptionId: scope.subscriptionId, resourceGroup }));
+      } catch (error) {
+        degraded.push(degradedOfError(`arm:managedClusters:${scope.subscriptionId}/*`, error));
+        return [];
+      }
+    }));
+    const seen = new Set<string>();
+    const scopes = expanded.flat().filter((scope) => {
+      const key = clusterListKey(scope);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const read = await Promise.all(scopes.map((scope) => this.readScope(scope)));
+    const totals: FleetResponse['totals'] = { running: 0, stopped: 0, transitioning: 0, failed: 0, clusters: 0, scopes: read.length };
+    for (const scope of read) {
+      for (const cluster of scope.clusters) {
+        totals[fleetStateOf(cluster)]++;
+        totals.clusters++;
+      }
+    }
+    return { scopes: read, totals, degraded };
+  }
+
+  private async readScope(scope: Scope): Promise<FleetScope> {
+    const base = { subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup };
+    try {
+      const list = await this.deps.monitor.readClusterList(scope);
+      const clusters = list.data ?? [];
+      return { ...base, clusters, cache: list.cache, degraded: list.degraded, transitionCount: clusters.filter((c) => c.transition).length };
+    } catch (error) {
+      return { ...base, clusters: [], cache: null, degraded: [degradedOfError('arm:managedClusters', error)], transitionCount: 0 };
+    }
+  }
+}

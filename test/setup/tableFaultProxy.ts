@@ -1,0 +1,85 @@
+// A small HTTP proxy in front of the run's Azurite that answers some Table Storage calls with a fault: a 500 in
+// Table Storage's own error shape, or a dropped connection. The app reaches Azurite through it, with the real SDK.
+// Which calls fail is the test's choice: a rule over the request (method, path), or a deterministic fraction.
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type TableFault = 'status500' | 'drop';
+
+/** Decides the fault of one call (undefined: pass it to Azurite). */
+export type FaultRule = (call: { method: string; path: string; seq: number }) => TableFault | undefined;
+
+export interface TableFaultProxy {
+  /** A connection string like the given one, with the Table endpoint pointing at the proxy. */
+  connectionString: string;
+  /** Calls seen, faults answered. */
+  readonly counts: { calls: number; faults: number };
+  /** Replaces the rule; `undefined` stops every fault. */
+  setRule(rule: FaultRule | undefined): void;
+  close(): Promise<void>;
+}
+
+/** Every n-th call (by arrival) gets `fault`: a deterministic fraction 1/n. */
+export function everyNth(n: number, fault: TableFault | ((seq: number) => TableFault)): FaultRule {
+  return ({ seq }) => (seq % n === 0 ? (typeof fault === 'function' ? fault(seq) : fault) : undefined);
+}
+
+/**
+ * The Table Storage error body Azure sends with a 500 (JSON, odata minimal metadata), so the SDK parses it as it
+ * would Azure's.
+ */
+function answer500(res: ServerResponse): void {
+  const body = JSON.stringify({ 'odata.error': { code: 'InternalError', message: { lang: 'en-US', value: 'Server encountered an internal error. Please try again after some time.' } } });
+  res.writeHead(500, { 'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8', 'x-ms-error-code': 'InternalError' });
+  res.end(body);
+}
+
+export async function startTableFaultProxy(connectionString: string): Promise<TableFaultProxy> {
+  const endpoint = /TableEndpoint=([^;]+)/.exec(connectionString)?.[1];
+  if (!endpoint) throw new Error('the connection string has no TableEndpoint');
+  const target = new URL(endpoint);
+  let rule: FaultRule | undefined;
+  const counts = { calls: 0, faults: 0 };
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    counts.calls += 1;
+    const fault = rule?.({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, seq: counts.calls });
+    if (fault) {
+      counts.faults += 1;
+      // Read the request first, so the client sees the fault and not a half-sent body.
+      req.resume();
+      req.on('end', () => (fault === 'drop' ? req.socket.destroy() : answer500(res)));
+      return;
+    }
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const proxied = new URL(endpoint);
+  proxied.host = `127.0.0.1:${port}`;
+  return {
+    connectionString: connectionString.replace(endpoint, proxied.toString().replace(/\/$/, '')),
+    counts,
+    setRule(next) {
+      rule = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,84 @@
+// The pure helpers of the fleet table (rows, filter, sort) and of a schedule's "next action" line.
+// DOM-free: unit tests import it under Node.
+import type { Scope } from './api.js';
+import { clusterChip, type ChipKind } from './clusterState.js';
+import { FLEET_STATES, type Fleet, type FleetState, type Schedule } from './fleetData.js';
+import type { Cluster } from './api.js';
+
+export * from './fleetData.js';
+
+/** One row of the fleet table. */
+export interface FleetRow {
+  scope: Scope;
+  cluster: Cluster;
+  chip: ReturnType<typeof clusterChip>;
+  state: FleetState;
+  nodes: number;
+}
+
+const TRANSITIONING: ReadonlySet<ChipKind> = new Set(['starting', 'stopping', 'deleting', 'updating']);
+
+/** The four states the fleet counts (the server's totals use the same rule). */
+export function fleetStateOf(cluster: Cluster): FleetState {
+  const chip = clusterChip(cluster, cluster.transition?.status === 'open' ? cluster.transition.action : undefined);
+  if (TRANSITIONING.has(chip.kind)) return 'transitioning';
+  if (chip.kind === 'failed' || cluster.transition?.status === 'timedOut') return 'failed';
+  return chip.kind === 'running' ? 'running' : 'stopped';
+}
+
+export function fleetRows(fleet: Fleet): FleetRow[] {
+  return fleet.scopes.flatMap((scope) =>
+    scope.clusters.map((cluster) => ({
+      scope: { subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup },
+      cluster,
+      chip: clusterChip(cluster, cluster.transition?.status === 'open' ? cluster.transition.action : undefined),
+      state: fleetStateOf(cluster),
+      nodes: cluster.nodePools.reduce((sum, pool) => sum + (pool.count ?? 0), 0),
+    })),
+  );
+}
+
+export type FleetSortKey = 'name' | 'scope' | 'state' | 'version' | 'nodes';
+
+export function filterRows(rows: readonly FleetRow[], text: string, state: FleetState | 'all'): FleetRow[] {
+  const needle = text.trim().toLowerCase();
+  return rows.filter((row) =>
+    (state === 'all' || row.state === state) &&
+    (!needle || `${row.cluster.name} ${row.scope.resourceGroup} ${row.scope.subscriptionId} ${row.cluster.kubernetesVersion ?? ''}`.toLowerCase().includes(needle)));
+}
+
+export function sortRows(rows: readonly FleetRow[], key: FleetSortKey, descending = false): FleetRow[] {
+  const value = (row: FleetRow): string | number => {
+    switch (key) {
+      case 'name': return row.cluster.name;
+      case 'scope': return `${row.scope.subscriptionId}/${row.scope.resourceGroup}`;
+      case 'state': return FLEET_STATES.indexOf(row.state);
+      case 'version': return (row.cluster.kubernetesVersion ?? '').split('.').map((p) => p.padStart(4, '0')).join('.');
+      case 'nodes': return row.nodes;
+    }
+  };
+  const sorted = [...rows].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+    return order || a.cluster.name.localeCompare(b.cluster.name);
+  });
+  return descending ? sorted.reverse() : sorted;
+}
+
+/** "stops today 19:00 CET", "starts Mon 07:00 CET", "paused": the schedule's next action in its own time zone. */
+export function describeNextAction(schedule: Schedule, now: number): string {
+  const verb = schedule.action === 'stop' ? 'stops' : 'starts';
+  if (!schedule.enabled || schedule.nextRun === undefined) return `${verb} – paused`;
+  const tz = schedule.timeZone;
+  const dayOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(schedule.nextRun);
+  const day = dayOf(schedule.nextRun);
+  const when = day === dayOf(now) ? 'today' : day === dayOf(now + 86_400_000) ? 'tomorrow'
+    : new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(schedule.nextRun);
+  const kept = schedule.action === 'stop' && schedule.keepRunningUntil !== undefined && schedule.keepRunningUntil > schedule.nextRun ? ' (skipped: kept running)' : '';
+  return `${verb} ${when} ${time}${kept}`;
+}
+
+export const FLEET_KEY = 'fleet';
+export const auditKey = (scope: Scope, cluster?: string) => `audit:${scope.subscriptionId}:${scope.resourceGroup}${cluster ? `:${cluster}` : ''}`;

@@ -1,0 +1,134 @@
+// The fleet: every cluster of every scope the caller may see, in one table (one request per tick), with counts by
+// state, a text and state filter and sortable columns. A row opens the cluster's card and details in its scope.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Scope } from '../lib/api.js';
+import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetSortKey, type FleetState } from '../lib/fleet.js';
+import { DegradedLine } from './bits.js';
+import { usePollErrors } from './errors.js';
+import { usePoll, useServices } from './services.js';
+
+const STATE_LABEL: Record<FleetState, string> = { running: 'Running', stopped: 'Stopped', transitioning: 'Transitioning', failed: 'Failed' };
+const COLUMNS: Array<{ key: FleetSortKey; label: string }> = [
+  { key: 'name', label: 'Cluster' },
+  { key: 'scope', label: 'Scope' },
+  { key: 'state', label: 'State' },
+  { key: 'version', label: 'Kubernetes' },
+  { key: 'nodes', label: 'Nodes' },
+];
+
+interface FleetViewProps {
+  pollSeconds: number;
+  onOpen(scope: Scope, cluster: string): void;
+  /** The scopes of the latest reading ({sub}/* expanded), for the scope picker. */
+  onScopes?(scopes: Scope[]): void;
+}
+
+export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
+  const { api, poller } = useServices();
+  const load = useCallback(() => api.fleet(), [api]);
+  const snapshot = usePoll<Fleet>(FLEET_KEY, load, pollSeconds * 1000);
+  usePollErrors(FLEET_KEY, 'Could not refresh the fleet', snapshot);
+  const fleet = snapshot.data;
+  const [text, setText] = useState('');
+  const [state, setState] = useState<FleetState | 'all'>('all');
+  const [sort, setSort] = useState<{ key: FleetSortKey; descending: boolean }>({ key: 'name', descending: false });
+
+  useEffect(() => {
+    if (fleet && onScopes) onScopes(fleet.scopes.map(({ subscriptionId, resourceGroup }) => ({ subscriptionId, resourceGroup })));
+  }, [fleet, onScopes]);
+
+  const all = useMemo(() => (fleet ? fleetRows(fleet) : []), [fleet]);
+  const rows = useMemo(() => sortRows(filterRows(all, text, state), sort.key, sort.descending), [all, text, state, sort]);
+  const degradedScopes = fleet?.scopes.filter((s) => s.degraded.length > 0) ?? [];
+  const chooseSort = (key: FleetSortKey) => setSort((prev) => ({ key, descending: prev.key === key ? !prev.descending : false }));
+
+  return (
+    <section className="fleet" aria-label="Fleet" data-testid="fleet-view">
+      <div className="scopebar">
+        <p className="counts" data-testid="fleet-counts">
+          {FLEET_STATES.map((s) => (
+            <button
+              type="button"
+              key={s}
+              className={`count count-${s}${state === s ? ' active' : ''}`}
+              data-testid={`fleet-count-${s}`}
+              data-count={fleet?.totals[s] ?? 0}
+              aria-pressed={state === s}
+              onClick={() => setState((prev) => (prev === s ? 'all' : s))}
+            >
+              {STATE_LABEL[s]} {fleet?.totals[s] ?? '–'}
+            </button>
+          ))}
+        </p>
+        <input
+          type="search"
+          placeholder="Filter by name, scope, version"
+          aria-label="Filter clusters"
+          data-testid="fleet-filter"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select aria-label="Filter by state" data-testid="fleet-state-filter" value={state} onChange={(e) => setState(e.target.value as FleetState | 'all')}>
+          <option value="all">All states</option>
+          {FLEET_STATES.map((s) => (
+            <option key={s} value={s}>
+              {STATE_LABEL[s]}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={() => poller.refresh(FLEET_KEY)} disabled={snapshot.loading}>
+          Refresh now
+        </button>
+      </div>
+      {fleet && <DegradedLine degraded={[...fleet.degraded, ...degradedScopes.flatMap((s) => s.degraded.map((d) => ({ ...d, source: `${s.resourceGroup}: ${d.source}` })))]} />}
+      {!fleet && !snapshot.error && <p className="empty">Loading the fleet…</p>}
+      {!fleet && snapshot.error !== undefined && <p className="empty">The fleet could not be loaded.</p>}
+      {fleet && (
+        <table className="fleet-table" data-testid="fleet-table">
+          <thead>
+            <tr>
+              {COLUMNS.map((c) => (
+                <th key={c.key} aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                  <button type="button" className="link" data-testid={`fleet-sort-${c.key}`} onClick={() => chooseSort(c.key)}>
+                    {c.label}
+                    {sort.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+                  </button>
+                </th>
+              ))}
+              <th>Transition</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`} data-testid={`fleet-row-${row.cluster.name}`} data-state={row.state}>
+                <td>
+                  <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
+                    {row.cluster.name}
+                  </button>
+                </td>
+                <td title={`subscription ${row.scope.subscriptionId}`}>
+                  {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
+                </td>
+                <td>
+                  <span className={`chip chip-${row.chip.kind}`} data-testid={`fleet-chip-${row.cluster.name}`} data-state={row.chip.kind} title={row.chip.detail}>
+                    {row.chip.label}
+                  </span>
+                </td>
+                <td>{row.cluster.kubernetesVersion ?? '–'}</td>
+                <td>{row.nodes}</td>
+                <td>{row.cluster.transition ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}` : ''}</td>
+              </tr>
+            ))}
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={6} className="empty">
+                  No cluster matches.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
