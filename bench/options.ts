@@ -4,7 +4,7 @@
 //   --k8s-latency-ms=20     latency injected into every Kubernetes call  (env BENCH_K8S_LATENCY_MS)
 //   --only=P1,P4            run only these measures (P6 comes with P4)   (env BENCH_ONLY)
 //   --out=bench/results.json
-export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'] as const;
+export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10'] as const;
 export type MeasureId = (typeof MEASURE_IDS)[number];
 
 export interface BenchOptions {
@@ -34,8 +34,11 @@ export interface BenchOptions {
   /** Fast-poll 10 s and transition TTL 5 s, scaled by timeScale (the TTL setting has a floor of 1 s). */
   p5: { timeScale: number; pollMs: number; transitionTtlSeconds: number; clusters: number; rounds: number };
   p7: { connections: number; seconds: number; warmupSeconds: number };
+  /** A viewer-hour, time scaled down by timeScale: TTL 30 s → ttlSeconds, poll 10 s → pollMs. */
+  p8: { timeScale: number; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
+  p9: { trials: number };
   /** The fleet: scopes × clusters, uncached/cached tick samples, and P4's scaled clock for the viewer windows. */
-  p8: { scopes: number; clustersPerScope: number; samples: number; viewers: number[]; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
+  p10: { scopes: number; clustersPerScope: number; samples: number; viewers: number[]; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -84,10 +87,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     // --quick runs the same code on a shorter clock (TTL 1 s, poll 250 ms) and two viewer counts: a smoke run.
     p4: quick
       ? { viewers: [1, 10], timeScale: 30, ttlSeconds: 1, swrSeconds: 10, sessionTtlSeconds: 10, pollMs: 250, settleSeconds: 0.5, windowSeconds: 2, oneShotViewers: 10, oneShotWindowSeconds: 2 }
-      : { viewers: [1, 10, 100], timeScale: 10, ttlSeconds: 3, swrSeconds: 30, sessionTtlSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24, oneShotViewers: 10, oneShotWindowSeconds: 12 },
+      : { viewers: [1, 10, 100, 300], timeScale: 10, ttlSeconds: 3, swrSeconds: 30, sessionTtlSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24, oneShotViewers: 10, oneShotWindowSeconds: 12 },
     p5: { timeScale: 5, pollMs: 2_000, transitionTtlSeconds: 1, clusters: quick ? 2 : 10, rounds: quick ? 1 : 2 },
     p7: { connections: 50, seconds: quick ? 1 : 8, warmupSeconds: quick ? 0 : 1 },
-    p8: quick
+    p8: { timeScale: 10, ttlSeconds: 3, swrSeconds: 30, pollMs: 1_000, settleSeconds: quick ? 1 : 3, windowSeconds: quick ? 3 : 30 },
+    p9: { trials: quick ? 1 : 5 },
+    p10: quick
       ? { scopes: 20, clustersPerScope: 5, samples: 10, viewers: [1, 10], ttlSeconds: 1, swrSeconds: 10, pollMs: 250, settleSeconds: 0.5, windowSeconds: 3 }
       : { scopes: 20, clustersPerScope: 5, samples: 60, viewers: [1, 100], ttlSeconds: 3, swrSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24 },
   };

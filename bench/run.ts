@@ -1,4 +1,4 @@
-// `npm run bench`: the seven measures of what the product exists for (issue 8), each a comparison of two things
+// `npm run bench`: the measures of what the product exists for (issues 8 and 17), each a comparison of two things
 // measured in this run, on the real local stack (Azurite, the simulated Azure with injected latency, the local
 // function host). Prints one table and writes bench/results.json. Timing never fails the run; errors do.
 import { parseOptions, USAGE, type MeasureId } from './options.js';
@@ -10,7 +10,9 @@ import { measureTickHandshakes } from './measures/p3Handshakes.js';
 import { measureViewers } from './measures/p4Viewers.js';
 import { measureFlipToVisible } from './measures/p5FlipToVisible.js';
 import { measureThroughput } from './measures/p7Throughput.js';
-import { measureFleet } from './measures/p8Fleet.js';
+import { measureConditional } from './measures/p8Conditional.js';
+import { measureColdStart } from './measures/p9ColdStart.js';
+import { measureFleet } from './measures/p10Fleet.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -36,7 +38,9 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P4', 'P6'], run: measureViewers },
   { ids: ['P5'], run: measureFlipToVisible },
   { ids: ['P7'], run: measureThroughput },
-  { ids: ['P8'], run: measureFleet },
+  { ids: ['P8'], run: measureConditional },
+  { ids: ['P9'], run: measureColdStart },
+  { ids: ['P10'], run: measureFleet },
 ];
 
 const outcomes: MeasureOutcome[] = [];

@@ -73,7 +73,11 @@ function errorBody(code: string, message: string, requestId: string): string {
   return JSON.stringify({ error: { code, message, requestId } });
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
+  // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (every poll).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -94,6 +98,15 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
+  // The pipeline's answers (status, a header record, JSON data or nothing) are written as they are, without building
+  // a fetch Response per request; anything else goes through HttpResponse, as the Functions host would read it.
+  if (result && !(result instanceof HttpResponse) && isPlainRecord(result.headers) && result.body === undefined && result.cookies === undefined) {
+    const body = result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody);
+    const headers: Record<string, string> = { ...result.headers };
+    if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    res.writeHead(result.status ?? 200, headers).end(body);
+    return;
+  }
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -102,6 +115,10 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
   }
   const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
   res.end(body);
+}
+
+function isPlainRecord(headers: unknown): headers is Record<string, string> {
+  return headers === undefined || (typeof headers === 'object' && headers !== null && Object.getPrototypeOf(headers) === Object.prototype);
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -128,7 +128,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     }),
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
-    ...monitorFunctions({ pipeline, monitor }),
+    ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),

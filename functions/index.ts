@@ -1,12 +1,5 @@
-// Entry of the Functions host (func start, Azure): registers every definition of the composition root, and drains
-// the Kubernetes session pool (closes its keep-alive connections) when the host shuts the worker down. A refused
-// setting registers routes that all answer 500 misconfigured instead (functions/startup.ts).
-import { app } from '@azure/functions';
-import { startFunctions } from './startup.js';
-import { registerFunctions } from './register.js';
-
-const started = startFunctions();
-registerFunctions(app, started.definitions);
-app.hook.appTerminate(async () => {
-  await started.close();
-});
+// Entry of the Functions host (func start, Azure; package.json `main` is its bundle, dist/functions/index.js).
+// Source maps are turned on before the rest of the app loads (they apply to files loaded after), so stack traces
+// name the TypeScript; then start.ts registers the functions.
+process.setSourceMapsEnabled(true);
+await import('./start.js');

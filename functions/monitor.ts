@@ -1,22 +1,37 @@
 // GET /api/monitor/aks and /api/monitor/aks/{cluster}/{category}: the polling reads, served from the shared cache.
+// Every answer names its reading with an ETag; a poll that already holds it (If-None-Match) gets 304 and no body.
 // Pods come in pages: `?continue=` (pods only) reads a later page directly, uncached.
+import type { Config } from '../shared/config.js';
+import { conditionalAnswer, type Freshness, type VersionedAnswer } from '../shared/http/conditional.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { invalidParameter } from '../shared/http/errors.js';
 import { clusterName, continueToken, monitorCategory } from '../shared/http/validation.js';
 import type { MonitorService } from '../shared/monitor/service.js';
 import type { HttpFunctionDefinition } from './definition.js';
 
-export function monitorFunctions(deps: { pipeline: HttpPipeline; monitor: MonitorService }): HttpFunctionDefinition[] {
-  const { pipeline, monitor } = deps;
+type CacheSettings = Pick<Config['cache'], 'ttlSeconds' | 'swrSeconds' | 'transitionTtlSeconds'>;
+
+const isOpen = (transition: unknown) => (transition as { status?: unknown } | undefined)?.status === 'open';
+
+/** While a transition is open its answers live only for the short transition TTL, as the cache keeps them. */
+function freshnessOf(answer: VersionedAnswer, cache: CacheSettings): Freshness {
+  const clusters = Array.isArray(answer.data) ? (answer.data as { transition?: unknown }[]) : [];
+  const open = isOpen(answer.transition) || clusters.some((c) => isOpen(c?.transition));
+  return { ttlSeconds: open ? cache.transitionTtlSeconds : cache.ttlSeconds, swrSeconds: cache.swrSeconds };
+}
+
+export function monitorFunctions(deps: { pipeline: HttpPipeline; monitor: MonitorService; cache: CacheSettings }): HttpFunctionDefinition[] {
+  const { pipeline, monitor, cache } = deps;
   return [
     {
       kind: 'http',
       name: 'monitorClusters',
       route: 'monitor/aks',
       methods: ['GET'],
-      handler: pipeline.wrap({ auth: 'read', scopeFrom: 'query' }, async ({ scope }) => ({
-        body: await monitor.readClusterList(scope),
-      })),
+      handler: pipeline.wrap({ auth: 'read', scopeFrom: 'query' }, async ({ scope, request }) => {
+        const answer = await monitor.readClusterList(scope);
+        return conditionalAnswer(request, answer, freshnessOf(answer, cache));
+      }),
     },
     {
       kind: 'http',
@@ -30,9 +45,13 @@ export function monitorFunctions(deps: { pipeline: HttpPipeline; monitor: Monito
           params: { cluster: clusterName, category: monitorCategory },
           query: { continue: continueToken },
         },
-        async ({ scope, params, query }) => {
-          if (query.continue === undefined) return { body: await monitor.readCategory(scope, params.cluster, params.category) };
+        async ({ scope, params, query, request }) => {
+          if (query.continue === undefined) {
+            const answer = await monitor.readCategory(scope, params.cluster, params.category);
+            return conditionalAnswer(request, answer, freshnessOf(answer, cache));
+          }
           if (params.category !== 'pods') throw invalidParameter('continue', 'no continue token: only pods are paged');
+          // A later page is read once, uncached: nothing to revalidate.
           return { body: await monitor.readPodsPage(scope, params.cluster, query.continue) };
         },
       ),

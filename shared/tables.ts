@@ -37,10 +37,16 @@ function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
 function operationDeadlinePolicy(timeoutMs: number): PipelinePolicy {
   return {
     name: 'tablesOperationDeadline',
-    sendRequest(request, next) {
-      const deadline = AbortSignal.timeout(timeoutMs);
-      request.abortSignal = request.abortSignal ? AbortSignal.any([request.abortSignal as AbortSignal, deadline]) : deadline;
-      return next(request);
+    async sendRequest(request, next) {
+      // A timer cleared when the call ends (AbortSignal.timeout would keep one per call alive for timeoutMs).
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out', 'TimeoutError')), timeoutMs);
+      request.abortSignal = request.abortSignal ? AbortSignal.any([request.abortSignal as AbortSignal, deadline.signal]) : deadline.signal;
+      try {
+        return await next(request);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

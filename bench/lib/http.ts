@@ -35,6 +35,21 @@ export class BenchClient {
     return { status: res.statusCode, body, ms: performance.now() - start };
   }
 
+  /** A GET with headers, counting the bytes the answer took on the wire (status line, headers, body). */
+  async getCounted(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: string; bodyBytes: number; wireBytes: number; ms: number }> {
+    const start = performance.now();
+    const res = await request(`${this.baseUrl}${path}`, { method: 'GET', dispatcher: this.agent, headers });
+    const body = await res.body.text();
+    const flat: Record<string, string> = {};
+    let headerBytes = `HTTP/1.1 ${res.statusCode} \r\n\r\n`.length;
+    for (const [name, value] of Object.entries(res.headers)) {
+      for (const one of Array.isArray(value) ? value : [value ?? '']) headerBytes += Buffer.byteLength(`${name}: ${one}\r\n`);
+      flat[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
+    }
+    const bodyBytes = Buffer.byteLength(body);
+    return { status: res.statusCode, headers: flat, body, bodyBytes, wireBytes: headerBytes + bodyBytes, ms: performance.now() - start };
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }

@@ -2,6 +2,7 @@
 // units), an entity ≤ 1 MiB (Azurite measures the JSON body, where binary travels as base64).
 // Small readings are stored as one JSON string (no CPU on the hit path); larger ones gzip-compressed and split
 // across binary properties; readings that stay too large are not stored.
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 export const MAX_JSON_STRING_UNITS = 32_000;
@@ -46,4 +47,18 @@ export function decodeValue(entity: Record<string, unknown>): unknown {
     return JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8'));
   }
   throw new Error(`unknown encoding ${String(enc)}`);
+}
+
+/**
+ * A short name of what a reading says, stored with it: equal for two fetches of an unchanged fleet, so an HTTP
+ * ETag built from it lets polls answer 304 across refreshes. Ages (`ageSeconds`) are left out: they follow from the
+ * timestamps next to them and the reading's fetchedAt, and change every second while nothing else does.
+ */
+export function contentVersion(value: unknown): string | undefined {
+  try {
+    const json = JSON.stringify(value, (key, v: unknown) => (key === 'ageSeconds' ? undefined : v)) ?? 'null';
+    return createHash('sha256').update(json).digest('base64url').slice(0, 22);
+  } catch {
+    return undefined;
+  }
 }

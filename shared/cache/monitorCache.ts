@@ -1,8 +1,8 @@
 // The monitor cache (docs/architecture.md §3): readings in Table Storage, stale-while-revalidate, generation rows that keep
 // a fill overlapping a purge from storing its pre-mutation reading, boundary-safe prefix purges.
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { decodeValue, encodeValue } from './codec.js';
-import { generationOf, Generations, type CounterSnapshot } from './generations.js';
+import { contentVersion, decodeValue, encodeValue } from './codec.js';
+import { generationOf, Generations, sameGeneration, type CounterSnapshot, type GenerationRow } from './generations.js';
 import {
   clusterListKey,
   clusterPrefix,
@@ -56,6 +56,8 @@ export interface CacheRead<T> {
   notStoredReason?: NotStoredReason;
   /** Present when a stored reading was served because the fetch failed and serveStaleOnError accepted the error. */
   fetchError?: unknown;
+  /** What the reading says, in a few characters (codec's contentVersion): the same for an unchanged fleet. */
+  version?: string;
   /**
    * Present when the stored reading is served because a later fetch (this one, another viewer's, another
    * instance's or the timer's) had parts that could not be read: when, and those parts.
@@ -84,6 +86,12 @@ export interface ReadOptions<T = unknown> {
    * if this returns true; otherwise the error propagates. E.g. ARM 429 → serve the old reading, marked degraded.
    */
   serveStaleOnError?: (error: unknown) => boolean;
+  /**
+   * Answer a fetched reading as soon as it is fetched and let its write finish in the background (idle() waits for
+   * it; reads of the key in this instance meanwhile join the fill). The answer then has no `stored`. For readers that
+   * only want the reading, like the HTTP routes: the write serves the next readers, not this one.
+   */
+  writeBehind?: boolean;
   /**
    * The parts of a fetched value that could not be read (none: a complete reading). A reading with such parts never
    * replaces a stored one without (the stored one is served, `stale`, with `failure` set, and the failure is noted
@@ -168,6 +176,13 @@ export interface CacheStats {
   storageErrors: number;
   /** Purge transactions retried after a concurrent delete (404). */
   deleteRetries: number;
+  /** Fetcher calls (misses, stale refreshes, timer refreshes): what reaches upstream. */
+  fetches: number;
+  /**
+   * Reads whose Table read raced this instance's write of the same key (they saw the row before the write landed):
+   * a stale one is served without a second refresh, a missing one is read again instead of fetched again.
+   */
+  superseded: number;
 }
 
 export type CacheLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -200,10 +215,13 @@ interface StoredRow {
   degraded: boolean;
   /** A later fetch failed in part and left this reading in place. */
   failure?: { atMs: number; parts: unknown[] };
+  /** Read while this instance stored a newer reading of the key: no refresh is scheduled for it. */
+  superseded?: boolean;
 }
 
 interface FillOutcome {
   value: unknown;
+  version?: string;
   fetchedAtMs: number;
   generation: number | null;
   stored: boolean;
@@ -213,6 +231,15 @@ interface FillOutcome {
   kept?: StoredRow;
 }
 
+/** The fill's answer before its write: everything but whether it was stored. */
+type Fetched = Omit<FillOutcome, 'stored' | 'notStoredReason'> & Partial<Pick<FillOutcome, 'stored' | 'notStoredReason'>>;
+
+/** A fill in flight: `fetched` settles once the reading is fetched, `done` once it is written (or not). */
+interface Fill {
+  fetched: Promise<Fetched>;
+  done: Promise<FillOutcome>;
+}
+
 interface FillMode {
   /** false: storage already failed for this read; fetch only. */
   useStorage: boolean;
@@ -220,6 +247,8 @@ interface FillMode {
   lastReadAtMs?: number;
   /** refreshExisting: the reading is written with If-Match * (404 if it was removed meanwhile). */
   requireExisting?: boolean;
+  /** Read the own generation row before the fetch even if this instance knows it. */
+  readSnapshot?: boolean;
   degradedParts?: (value: unknown) => readonly unknown[];
 }
 
@@ -237,7 +266,8 @@ type ReadingEntity = {
 const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touchedAt'];
 /**
  * A generation row may go once idle this long (and at least TTL + SWR): far longer than any fill lasts (bounded by
- * UPSTREAM_TIMEOUT_MS, at most 2 min), so no fill in flight can hold a snapshot of a removed row.
+ * UPSTREAM_TIMEOUT_MS, at most 2 min), so no fill in flight can hold a snapshot of a removed row. (Should one
+ * anyway, its write finds the row gone or re-created as another incarnation, and drops the reading.)
  */
 const MIN_GENERATION_IDLE_MS = 10 * 60_000;
 const CHUNK = 100; // operations per transaction
@@ -247,7 +277,7 @@ const PARALLEL = 8;
 export class MonitorCache {
   readonly stats: CacheStats = {
     fresh: 0, stale: 0, refreshed: 0, uncached: 0, stored: 0, dropped: 0, conflicts: 0, contention: 0,
-    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0,
+    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0, fetches: 0, superseded: 0,
   };
 
   private readonly table: TableClient;
@@ -261,13 +291,16 @@ export class MonitorCache {
   private readonly now: () => number;
   private readonly log: CacheLog;
   /** Single flight per key in this instance: concurrent misses and stale refreshes share one fetch. */
-  private readonly inflight = new Map<string, Promise<FillOutcome>>();
+  private readonly inflight = new Map<string, Fill>();
   /** Background work (stale refreshes, lastReadAt merges) that idle() waits for. */
   private readonly background = new Set<Promise<unknown>>();
   /** Tail of the queue of writes per partition in this instance. */
   private readonly partitionLocks = new Map<string, Promise<void>>();
   /** When this instance last merged lastReadAt, per key. */
   private readonly touched = new Map<string, number>();
+  /** Counts this instance's stored readings; `written` maps a key to the count when its last reading was stored. */
+  private writes = 0;
+  private readonly written = new Map<string, number>();
 
   constructor(options: MonitorCacheOptions) {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
@@ -298,11 +331,24 @@ export class MonitorCache {
 
     let row: StoredRow | undefined;
     let storageUp = true;
-    try {
-      row = await this.getReading(location);
-    } catch (error) {
-      storageUp = false;
-      this.storageFailed('read', key, error);
+    for (let attempt = 0; ; attempt++) {
+      const writesBefore = this.writes;
+      try {
+        row = await this.getReading(location);
+      } catch (error) {
+        storageUp = false;
+        this.storageFailed('read', key, error);
+      }
+      // Under load a Table read can be answered with the row as it was before this instance's own write of the key
+      // landed. Acting on it would fetch the key a second time: a missing row is read again, a stale one is served
+      // without scheduling another refresh.
+      const raced = (this.written.get(key) ?? 0) > writesBefore;
+      if (!raced) break;
+      this.stats.superseded += 1;
+      if (row || !storageUp || attempt > 0) {
+        if (row) row.superseded = true;
+        break;
+      }
     }
 
     const now = this.now();
@@ -316,7 +362,7 @@ export class MonitorCache {
       if (stored) {
         this.touch(row, now);
         const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';
-        if (ageMs > ttlMs && !row.degraded) this.scheduleRefresh(location, fetcher, degradedParts, options.failureParts);
+        if (ageMs > ttlMs && !row.degraded && !row.superseded) this.scheduleRefresh(location, fetcher, degradedParts, options.failureParts);
         this.stats[state] += 1;
         return {
           value: stored.value as T,
@@ -325,13 +371,26 @@ export class MonitorCache {
           fetchedAt: iso(row.fetchedAtMs),
           generation: row.generation,
           ...(row.failure ? { failure: { at: iso(row.failure.atMs), parts: row.failure.parts } } : {}),
+          ...versionOf(row),
         };
       }
     }
 
     try {
       if (options.admit) await options.admit();
-      const outcome = await this.fill(location, fetcher, { useStorage: storageUp, lastReadAtMs: now, ...(degradedParts ? { degradedParts } : {}) });
+      // A reading this instance stored is gone: removed elsewhere (a purge bumps first), so what this instance knows
+      // of the generation row is likely behind. The snapshot is read, not recalled, lest the write be dropped.
+      const goneElsewhere = !row && this.written.has(key);
+      const fill = this.fill(location, fetcher, {
+        useStorage: storageUp,
+        lastReadAtMs: now,
+        readSnapshot: goneElsewhere,
+        ...(degradedParts ? { degradedParts } : {}),
+      });
+      // writeBehind: a complete reading is answered once fetched; a degraded one only once its write decided whether
+      // it gives way to a complete stored reading (runFill answers it then), so it is never served in place of one.
+      const outcome: Fetched = options.writeBehind ? await fill.fetched : await fill.done;
+      if (options.writeBehind) this.track(fill.done.catch(() => {})); // its failure is the fetch's, answered here
       const kept = outcome.kept ? this.decodeRow(outcome.kept) : undefined;
       if (outcome.kept && kept) {
         // The fetch lost a part the stored reading has: serve the stored one, saying what failed just now.
@@ -344,6 +403,7 @@ export class MonitorCache {
           fetchedAt: iso(outcome.kept.fetchedAtMs),
           generation: outcome.kept.generation,
           failure: { at: iso(outcome.fetchedAtMs), parts: [...(degradedParts?.(outcome.value) ?? [])] },
+          ...versionOf(outcome.kept),
         };
       }
       const state: CacheState = outcome.storageDown ? 'uncached' : 'refreshed';
@@ -354,8 +414,9 @@ export class MonitorCache {
         ageSeconds: Math.max(0, this.now() - outcome.fetchedAtMs) / 1000,
         fetchedAt: iso(outcome.fetchedAtMs),
         generation: outcome.generation,
-        stored: outcome.stored,
+        ...(outcome.stored !== undefined ? { stored: outcome.stored } : {}),
         ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}),
+        ...(outcome.version ? { version: outcome.version } : {}),
       };
     } catch (fetchError) {
       // An unreadable row is not served: the fetch error propagates.
@@ -370,6 +431,7 @@ export class MonitorCache {
         fetchedAt: iso(row.fetchedAtMs),
         generation: row.generation,
         fetchError,
+        ...versionOf(row),
       };
     }
   }
@@ -440,7 +502,7 @@ export class MonitorCache {
       requireExisting: true,
       ...(lastReadAtMs !== undefined ? { lastReadAtMs } : {}),
       ...(options.degradedParts ? { degradedParts: options.degradedParts } : {}),
-    });
+    }).done;
     return { key, stored: outcome.stored, generation: outcome.generation, ...(outcome.notStoredReason ? { notStoredReason: outcome.notStoredReason } : {}) };
   }
 
@@ -492,6 +554,7 @@ export class MonitorCache {
           await this.table.updateEntity({ partitionKey: row.partitionKey, rowKey: GENERATION_ROW_KEY, touchedAt: now }, 'Merge', { etag: row.etag });
         } else if (now - row.touchedAtMs > this.generationIdleMs) {
           await this.table.deleteEntity(row.partitionKey, GENERATION_ROW_KEY, { etag: row.etag });
+          this.generations.forget(row.partitionKey);
           removed += 1;
         }
       } catch (error) {
@@ -676,14 +739,35 @@ export class MonitorCache {
 
   // --- internals: fills -------------------------------------------------------------------------------------
 
-  private fill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Promise<FillOutcome> {
+  private fill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Fill {
     const running = this.inflight.get(location.key);
     if (running) return running;
-    const promise = this.runFill(location, fetcher, mode).finally(() => {
-      if (this.inflight.get(location.key) === promise) this.inflight.delete(location.key);
+    let answer!: (fetched: Fetched) => void;
+    let fail!: (error: unknown) => void;
+    const fetched = new Promise<Fetched>((resolve, reject) => {
+      answer = resolve;
+      fail = reject;
     });
-    this.inflight.set(location.key, promise);
-    return promise;
+    const done = this.runFill(location, fetcher, mode, answer).then(
+      (outcome) => {
+        answer(outcome); // no-op once answered
+        return outcome;
+      },
+      (error: unknown) => {
+        fail(error); // no-op once answered
+        throw error;
+      },
+    );
+    const entry: Fill = { fetched, done };
+    // Whoever waits handles the outcome; these keep a fill nobody waits on from an unhandled rejection.
+    fetched.catch(() => {});
+    done
+      .catch(() => {})
+      .finally(() => {
+        if (this.inflight.get(location.key) === entry) this.inflight.delete(location.key);
+      });
+    this.inflight.set(location.key, entry);
+    return entry;
   }
 
   private scheduleRefresh(
@@ -695,7 +779,7 @@ export class MonitorCache {
     if (this.inflight.has(location.key)) return;
     const startedAtMs = this.now();
     this.track(
-      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).catch(async (error: unknown) => {
+      this.fill(location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).done.catch(async (error: unknown) => {
         this.stats.refreshErrors += 1;
         this.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
         const parts = failureParts?.(error);
@@ -710,41 +794,56 @@ export class MonitorCache {
     );
   }
 
-  private async runFill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode): Promise<FillOutcome> {
-    // The counters are read before the fetch starts; the write compares them with what it reads just before writing.
-    let snapshot: CounterSnapshot | undefined;
+  private async runFill(location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode, answer: (fetched: Fetched) => void): Promise<FillOutcome> {
+    // The own counter is taken before the fetch starts (from what this instance knows of the row: no round trip
+    // once it has seen it); the write compares it with the row it knows then, and the transaction is If-Match that
+    // row's ETag. The ancestors' counters only make up the reported generation: they are read while the fetch runs.
+    let own: GenerationRow | undefined;
+    let ancestors: Promise<number[] | undefined> = Promise.resolve(undefined);
     if (mode.useStorage) {
       try {
-        ({ snapshot } = await this.generations.covering(location));
+        own = mode.readSnapshot ? await this.generations.ensure(location.own.partitionKey) : await this.generations.current(location.own.partitionKey);
+        ancestors = Promise.all(location.ancestors.map((ref) => this.generations.readCounter(ref))).catch((error: unknown) => {
+          this.storageFailed('snapshot', location.key, error);
+          return undefined;
+        });
       } catch (error) {
         this.storageFailed('snapshot', location.key, error);
       }
     }
     const fetchedAtMs = this.now();
+    this.stats.fetches += 1;
     const value = await fetcher();
     const base = { value, fetchedAtMs };
-    if (!snapshot) return { ...base, generation: null, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
+    const above = await ancestors;
+    if (!own || !above) return { ...base, generation: null, stored: false, notStoredReason: 'storage-unavailable', storageDown: true };
 
+    const snapshot: CounterSnapshot = [own.counters[location.own.name] ?? 0, ...above];
     const generation = generationOf(snapshot);
+    const version = contentVersion(value);
+    const parts = mode.degradedParts?.(value) ?? [];
+    const degraded = parts.length > 0;
+    // writeBehind readers get a complete reading now; a degraded one once the write has decided (it may give way to
+    // a complete stored reading, which is then what they are served).
+    if (!degraded) answer({ ...base, generation, ...(version ? { version } : {}), storageDown: false });
     const encoded = encodeValue(value);
     if (!encoded.ok) {
       this.stats.notStored += 1;
       this.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
       return { ...base, generation, stored: false, notStoredReason: encoded.reason, storageDown: false };
     }
-    const parts = mode.degradedParts?.(value) ?? [];
-    const degraded = parts.length > 0;
     const reading = {
       partitionKey: location.partitionKey,
       rowKey: location.rowKey,
       fetchedAt: fetchedAtMs,
       generation,
       ...(mode.lastReadAtMs !== undefined ? { lastReadAt: mode.lastReadAtMs } : {}),
+      ...(version ? { version } : {}),
       ...(degraded ? { degraded: true } : {}),
       ...encoded.properties,
     };
     try {
-      const written = await this.guardedWrite(location, snapshot, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
+      const written = await this.guardedWrite(location, own, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
       const reason = typeof written === 'object' ? 'kept-better' : written;
       if (reason) this.stats.notStored += 1;
       return {
@@ -753,6 +852,7 @@ export class MonitorCache {
         stored: !reason,
         ...(reason ? { notStoredReason: reason } : {}),
         ...(typeof written === 'object' ? { kept: written } : {}),
+        ...(version ? { version } : {}),
         storageDown: false,
       };
     } catch (error) {
@@ -762,13 +862,16 @@ export class MonitorCache {
   }
 
   /**
-   * Stores the reading unless a covering counter moved since `snapshot`: re-reads the own partition's generation
-   * row (its ETag guards the transaction) and, for a category key, the scope's `tree`; if a counter moved the
-   * reading is dropped, else one transaction [update generation row If-Match that ETag (no change), upsert the
-   * reading]. A 412 means someone touched the row in between: read again and decide again (bounded).
-   * Why this is safe: the own row exists since the snapshot (before the fetch), and every purge bumps the rows it
-   * covers before deleting; so either we see the moved counter, or the bump fails our transaction, or our reading
-   * lands before the bump and the purge deletes it.
+   * Stores the reading unless the own generation row changed since the fetch began (`seen`): compares it with the
+   * row as this instance knows it now — same incarnation (not removed and re-created: a re-created row restarts its
+   * counter) and same counter; gone or changed → dropped; else one transaction [update the generation row If-Match
+   * that ETag (no change), upsert the reading]. A 412 means the row changed elsewhere: read it, decide again
+   * (bounded); a 404 means it was removed: forgotten, read, dropped. On success the row's new ETag is remembered, so
+   * this instance's next fill of the partition needs no read either.
+   * Why this is safe: the own row exists since before the fetch, and every purge bumps the generation rows it covers
+   * before deleting — a scope purge bumps each cluster row below it, found by a query after its own bump — so either
+   * we see the moved counter, or the bump fails our transaction, or our reading lands before the bump and the purge
+   * deletes it. (The scope's `tree` needs no check of its own for that reason; it only adds to the generation shown.)
    * Writes of one partition are serialised in this instance, so one instance's concurrent fills do not 412 each other.
    * A degraded reading is written only over nothing or over another degraded reading, If-Match the row it saw (or
    * create-only), so a good reading another writer stores meanwhile is never replaced by it.
@@ -776,18 +879,23 @@ export class MonitorCache {
    */
   private guardedWrite(
     location: KeyLocation,
-    snapshot: CounterSnapshot,
+    seen: GenerationRow,
     reading: Record<string, unknown> & { partitionKey: string; rowKey: string },
     requireExisting: boolean,
     failure: StoredRow['failure'],
   ): Promise<NotStoredReason | StoredRow | undefined> {
     const degraded = failure !== undefined;
-    return this.withPartitionLock(location.own.partitionKey, async () => {
+    const partitionKey = location.own.partitionKey;
+    const name = location.own.name;
+    return this.withPartitionLock(partitionKey, async () => {
       for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
-        const { own, snapshot: current } = await this.generations.covering(location);
-        if (current.some((value, i) => value !== snapshot[i])) {
+        // The row as this instance knows it now (its own writes, bumps and reads since the snapshot included), read
+        // if it knows none. Gone, re-created (another incarnation, its counter restarted) or moved: dropped.
+        const own = this.generations.knownRow(partitionKey) ?? (await this.generations.read(partitionKey));
+        if (!own || !sameGeneration(seen, own, name)) {
           this.stats.dropped += 1;
-          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${snapshot.join('.')} → ${current.join('.')}` });
+          const counter = (row: GenerationRow) => `${row.incarnation || '-'}/${row.counters[name] ?? 0}`;
+          this.log({ level: 'debug', event: 'cache.dropped', key: location.key, detail: `generation ${counter(seen)} → ${own ? counter(own) : 'removed'}` });
           return 'generation-moved';
         }
         let write: TransactionAction;
@@ -803,18 +911,33 @@ export class MonitorCache {
           write = requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'];
         }
         try {
-          await this.table.submitTransaction([
-            ['update', { partitionKey: location.own.partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
+          const response = await this.table.submitTransaction([
+            ['update', { partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
             write,
           ]);
+          // Sub-responses come in the order of the operations (some servers leave out their row keys).
+          const etag = (response.getResponseForEntity(GENERATION_ROW_KEY) ?? response.subResponses[0])?.etag;
+          if (etag) this.generations.remember({ ...own, etag });
           this.stats.stored += 1;
+          this.writes += 1;
+          if (this.written.size > 10_000) this.written.clear();
+          this.written.set(location.key, this.writes);
           return undefined;
         } catch (error) {
-          if (isNotFound(error) && requireExisting) return 'missing';
+          if (isNotFound(error)) {
+            // The generation row was removed (the timer's cleanup) or, for refreshExisting or a degraded reading's
+            // update, the reading: what this instance knew of the row is forgotten and the write decided again. A
+            // removed row is never re-created here: it reads as missing, a re-created one as another incarnation.
+            this.generations.forget(partitionKey);
+            if (requireExisting) return 'missing';
+            this.stats.conflicts += 1;
+            continue;
+          }
           // 409: a degraded reading's create met a row stored meanwhile; decide again like a 412.
           if (!isPreconditionFailed(error) && !(degraded && isConflict(error))) throw error;
-          this.stats.conflicts += 1; // someone touched the generation row: decide again
+          this.stats.conflicts += 1; // the generation row changed elsewhere: read it and decide again
           await pause(Math.random() * Math.min(20, 2 ** attempt));
+          await this.generations.read(partitionKey);
         }
       }
       this.stats.contention += 1;
@@ -853,11 +976,14 @@ export class MonitorCache {
     }
   }
 
-  /** New reads of invalidated keys must not join a fill that started before the purge. */
+  /**
+   * New reads of invalidated keys must not join a fill that started before the purge. And this instance's own purge
+   * explains why those readings are gone: their next fills may recall the generation rows it just bumped.
+   */
   private detachInflight(prefix: string, exact = false): void {
-    for (const key of [...this.inflight.keys()]) {
-      if (exact ? key === prefix : keyMatchesPrefix(key, prefix)) this.inflight.delete(key);
-    }
+    const matches = (key: string) => (exact ? key === prefix : keyMatchesPrefix(key, prefix));
+    for (const key of [...this.inflight.keys()]) if (matches(key)) this.inflight.delete(key);
+    for (const key of [...this.written.keys()]) if (matches(key)) this.written.delete(key);
   }
 
   // --- internals: purges ------------------------------------------------------------------------------------
@@ -946,6 +1072,10 @@ export class MonitorCache {
     if (error instanceof CacheStorageError) return error;
     return new CacheStorageError('unavailable', `invalidating ${prefix}: ${describeError(error)}`, { cause: error });
   }
+}
+
+function versionOf(row: StoredRow): { version?: string } {
+  return typeof row.entity.version === 'string' ? { version: row.entity.version } : {};
 }
 
 /** A failure noted after the reading was fetched (one noted on an older reading of the row would not apply). */

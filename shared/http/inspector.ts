@@ -46,6 +46,17 @@ function normalizePath(raw: string): string {
   return path.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
 }
 
+/** The configured prefixes are few and fixed: each is normalised once, not on every request. */
+const prefixes = new Map<string, string>();
+function normalizedPrefix(raw: string): string {
+  let prefix = prefixes.get(raw);
+  if (prefix === undefined) {
+    prefix = normalizePath(raw);
+    if (prefixes.size < 1000) prefixes.set(raw, prefix);
+  }
+  return prefix;
+}
+
 /**
  * Whether a call is captured: every non-GET (a missing or blank method counts as non-GET), and every GET/HEAD whose
  * path is not under an uncaptured prefix. Prefix matching is boundary-safe: /api/me covers /api/me and /api/me/x,
@@ -59,7 +70,7 @@ export function shouldCapture(path: unknown, method: unknown, uncapturedPrefixes
     const normalized = normalizePath(path);
     for (const rawPrefix of uncapturedPrefixes) {
       if (typeof rawPrefix !== 'string') continue;
-      const prefix = normalizePath(rawPrefix);
+      const prefix = normalizedPrefix(rawPrefix);
       if (prefix === '') continue; // an empty prefix would silence everything: ignore it
       if (normalized === prefix || normalized.startsWith(`${prefix}/`)) return false;
     }

@@ -221,10 +221,16 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
             const json = JSON.stringify(plain.body);
             capturedResponse = json === undefined ? undefined : capturedText(json);
           }
+          const status = plain.status ?? 200;
           response = {
-            status: plain.status ?? 200,
+            status,
             ...(plain.body !== undefined ? { jsonBody: plain.body } : {}),
-            headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...lowerCaseNames(plain.headers), [REQUEST_ID_HEADER]: requestId },
+            headers: {
+              ...(status === 304 ? {} : { 'content-type': 'application/json' }), // a 304 has no body to describe
+              'cache-control': 'no-store',
+              ...lowerCaseNames(plain.headers),
+              [REQUEST_ID_HEADER]: requestId,
+            },
           };
         } else {
           response = errorResponse(failure, requestId);

@@ -1,9 +1,9 @@
 // The per-cluster monitor reads: nodes, pods, top-nodes, events. Each resolves to { data, degraded }: an upstream
 // fault empties its part and is named in `degraded`; it never throws for one (a bug still throws).
-import { ApiException, type CoreV1Event, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Node, V1Pod } from '@kubernetes/client-node';
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
 import type { KubeSession } from './session.js';
-import { callUpstream, type Degraded, type Reading } from './upstream.js';
+import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../http/redaction.js';
 
 export interface ReadOptions {
@@ -147,7 +147,7 @@ const CONTINUED_AT_LATEST =
 
 /** The token a 410 Expired Status offers to go on with (metadata.continue), if any. */
 function freshContinueToken(error: unknown): string | undefined {
-  if (!(error instanceof ApiException) || error.code !== 410) return undefined;
+  if (!isApiException(error) || error.code !== 410) return undefined;
   try {
     const body: unknown = typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
     const token = (body as { metadata?: { continue?: unknown } } | null)?.metadata?.continue;

@@ -7,16 +7,15 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import type { TokenCredential } from '@azure/core-auth';
-import {
+import type {
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
   Metrics,
-  Observable,
-  type ConfigurationOptions,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
+  ConfigurationOptions,
+  ObservableMiddleware,
+  RequestContext,
+  ResponseContext,
 } from '@kubernetes/client-node';
 import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
 import type { SessionFactory, SessionKey } from './sessionPool.js';
@@ -73,19 +72,33 @@ export class KubeconfigError extends Error {
   }
 }
 
-/** Sets the session's dispatcher and bearer header on every request; nothing else of the kubeconfig's auth runs. */
-class SessionKubeConfig extends KubeConfig {
-  constructor(
-    private readonly dispatcher: Dispatcher,
-    private readonly bearer: string | undefined,
-  ) {
-    super();
-  }
+type ClientNode = typeof import('@kubernetes/client-node');
+type SessionKubeConfigClass = new (dispatcher: Dispatcher, bearer: string | undefined) => KubeConfig;
 
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    if (this.bearer) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
-    context.setDispatcher(this.dispatcher);
-  }
+let clientNode: Promise<{ k8s: ClientNode; SessionKubeConfig: SessionKubeConfigClass }> | undefined;
+
+/**
+ * @kubernetes/client-node, loaded when the first session is made: it is most of the app's load time, and list reads,
+ * lifecycle calls and health answers never need it (a cold instance answers them without paying for it).
+ */
+function loadClientNode() {
+  return (clientNode ??= import('@kubernetes/client-node').then((k8s) => {
+    /** Sets the session's dispatcher and bearer header on every request; nothing else of the kubeconfig's auth runs. */
+    class SessionKubeConfig extends k8s.KubeConfig {
+      constructor(
+        private readonly dispatcher: Dispatcher,
+        private readonly bearer: string | undefined,
+      ) {
+        super();
+      }
+
+      override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+        if (this.bearer) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
+        context.setDispatcher(this.dispatcher);
+      }
+    }
+    return { k8s, SessionKubeConfig };
+  }));
 }
 
 interface ParsedKubeconfig {
@@ -99,8 +112,8 @@ interface ParsedKubeconfig {
 }
 
 /** Reads server, CA and client certificate out of the kubeconfig; drops exec, auth providers and file paths. */
-function parseKubeconfig(yaml: string): ParsedKubeconfig {
-  const source = new KubeConfig();
+function parseKubeconfig(k8s: ClientNode, yaml: string): ParsedKubeconfig {
+  const source = new k8s.KubeConfig();
   try {
     source.loadFromString(yaml);
   } catch {
@@ -133,18 +146,19 @@ export function certificateNotAfter(certPem: string): number {
   return new X509Certificate(certPem).validToDate.getTime();
 }
 
-function signalMiddleware(signal: AbortSignal): ObservableMiddleware {
+function signalMiddleware(k8s: ClientNode, signal: AbortSignal): ObservableMiddleware {
   return {
     pre: (context: RequestContext) => {
       context.setSignal(signal);
-      return new Observable(Promise.resolve(context));
+      return new k8s.Observable(Promise.resolve(context));
     },
-    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
+    post: (context: ResponseContext) => new k8s.Observable(Promise.resolve(context)),
   };
 }
 
 export async function createKubeSession(options: KubeSessionOptions): Promise<KubeSession> {
-  const parsed = parseKubeconfig(options.kubeconfig);
+  const { k8s, SessionKubeConfig } = await loadClientNode();
+  const parsed = parseKubeconfig(k8s, options.kubeconfig);
   const ca = parsed.caData ? pem(parsed.caData) : undefined;
 
   let cert: string | undefined;
@@ -207,12 +221,12 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
   let closing: Promise<void> | undefined;
   return {
     server: parsed.server,
-    core: kc.makeApiClient(CoreV1Api),
-    batch: kc.makeApiClient(BatchV1Api),
-    metrics: new Metrics(kc),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    metrics: new k8s.Metrics(kc),
     timeoutMs: options.timeoutMs,
     expiresAt,
-    callOptions: (signal) => ({ middleware: [signalMiddleware(signal)], middlewareMergeStrategy: 'append' }),
+    callOptions: (signal) => ({ middleware: [signalMiddleware(k8s, signal)], middlewareMergeStrategy: 'append' }),
     close: () => (closing ??= closeAgent(agent, options.timeoutMs)),
   };
 }

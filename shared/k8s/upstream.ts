@@ -1,7 +1,7 @@
 // One Kubernetes call, bounded and degradable: an upstream fault (non-2xx, timeout, connection failure, garbage
 // body) becomes the read's empty default plus an entry in `degraded`; a programming error is thrown.
 import { STATUS_CODES } from 'node:http';
-import { ApiException } from '@kubernetes/client-node';
+import type { ApiException } from '@kubernetes/client-node';
 import { redactText } from '../http/redaction.js';
 
 /** One part of a reading that could not be fetched; shows as `degraded: [...]` in monitor responses. */
@@ -21,6 +21,15 @@ export interface Reading<T> {
 export type UpstreamResult<T> = { ok: true; value: T } | { ok: false; degraded: Degraded };
 
 const MAX_MESSAGE = 300;
+
+/**
+ * client-node's ApiException, recognised by its shape (code, body, headers) so that this module does not load
+ * client-node (it is loaded with the first session).
+ */
+export function isApiException(error: unknown): error is ApiException<unknown> {
+  const e = error as { code?: unknown; body?: unknown; headers?: unknown } | null;
+  return error instanceof Error && typeof e?.code === 'number' && 'body' in e && typeof e.headers === 'object' && e.headers !== null;
+}
 
 /**
  * Connection failures that say the session itself is bad, not the request: refused or reset (the API server moved
@@ -44,7 +53,7 @@ function sessionFault(part: Degraded): Degraded {
 
 /** Classifies an error from a Kubernetes call; undefined means "not an upstream fault" (a bug: rethrow it). */
 export function upstreamFault(source: string, error: unknown): Degraded | undefined {
-  if (error instanceof ApiException) {
+  if (isApiException(error)) {
     const part = { source, status: error.code, message: clip(statusMessage(error) ?? STATUS_CODES[error.code] ?? `HTTP ${error.code}`) };
     return error.code === 401 ? sessionFault(part) : part;
   }

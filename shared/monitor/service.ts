@@ -9,6 +9,7 @@ import {
   type MonitorCache,
   type MonitorCategory,
 } from '../cache/index.js';
+import { withReadingVersion } from '../http/conditional.js';
 import { fromUpstreamError, notFound } from '../http/errors.js';
 import {
   explainForbidden,
@@ -136,15 +137,15 @@ export class MonitorService {
       const part = faultPart(error, 'arm:managedClusters');
       return part ? [part] : undefined;
     };
-    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts });
+    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
     // While a transition is open the list lives only briefly, and is re-read at once past that: the moment ARM
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
-      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, failureParts });
+      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
     }
     const degraded = degradedOf(read, 'arm:managedClusters');
-    return { data: read.value, cache: cacheOf(read, degraded), degraded };
+    return withReadingVersion({ data: read.value, cache: cacheOf(read, degraded), degraded }, read.version);
   }
 
   /**
@@ -198,6 +199,7 @@ export class MonitorService {
         async () => this.fetchCategory(scope, (await readable()).name, category),
         {
           serveStaleOnError: isUpstreamFault,
+          writeBehind: true,
           admit: async () => void (await readable()),
           degradedParts,
           failureParts: (error) => {
@@ -229,12 +231,12 @@ export class MonitorService {
     }
     const { read } = outcome;
     const degraded = categoryDegraded(read, this.credentialSource());
-    return {
+    return withReadingVersion({
       data: read.value.data,
       cache: cacheOf(read, degraded),
       degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
-    };
+    }, read.version);
   }
 
   /**

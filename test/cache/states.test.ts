@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, locateKey } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';
-import { cacheOnFreshTable, countingFetcher, deferred, heldFetcher, hookedTable, nextTick, T0 } from './helpers.js';
+import { cacheOnFreshTable, countingFetcher, deferred, heldFetcher, hookedTable, nextTick, T0, type Deferred } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-elb-01' };
 const key = categoryKey(scope, 'aks-1', 'nodes');
@@ -80,6 +80,62 @@ describe('read(): the state table', () => {
     expect(held.calls).toBe(1);
     expect(results.every((r) => r.state === 'refreshed' && (r.value as { pods: number }).pods === 3)).toBe(true);
     expect(cache.stats.stored).toBe(1);
+  });
+
+  // Under load a Table read can answer the row as it was before this instance's own write of the key landed. Such a
+  // reader must not fetch the key again (the upstream calls of P4 would grow with the number of viewers).
+  function heldReaderTable(table: Awaited<ReturnType<typeof freshTable>>) {
+    const location = locateKey(key);
+    let arm: { answered: Deferred<void>; gate: Deferred<void> } | undefined;
+    const hooked = hookedTable(table, {
+      afterGetEntity: async (pk, rk) => {
+        if (!arm || pk !== location.partitionKey || rk !== location.rowKey) return;
+        const { answered, gate } = arm;
+        arm = undefined;
+        answered.resolve();
+        await gate.promise;
+      },
+    });
+    /** The next getEntity of the reading row answers, then holds its reader until released. */
+    const holdNextReader = () => {
+      const gate = deferred();
+      arm = { answered: deferred(), gate };
+      return { answered: arm.answered.promise, release: () => gate.resolve() };
+    };
+    return { hooked, holdNextReader };
+  }
+
+  it('a reader that saw the stale row before this instance stored its refresh schedules no second refresh', async () => {
+    const { hooked, holdNextReader } = heldReaderTable(await freshTable('cache'));
+    const { cache, clock } = await cacheOnFreshTable({ table: hooked });
+    const upstream = countingFetcher((n) => `v${n}`);
+    await cache.read(key, upstream.fetcher);
+    clock.advance(31_000);
+    const held = holdNextReader();
+    const late = cache.read(key, upstream.fetcher); // reads the stale row, then waits
+    await held.answered;
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'stale', value: 'v1' }); // schedules the refresh
+    await cache.idle(); // the refresh stored v2
+    held.release();
+    expect(await late).toMatchObject({ state: 'stale', value: 'v1' });
+    await cache.idle();
+    expect(upstream.calls).toBe(2); // the first fill and one refresh
+    expect(cache.stats).toMatchObject({ fetches: 2, stored: 2, superseded: 1 });
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'fresh', value: 'v2' });
+  });
+
+  it('a reader that missed before this instance stored the key reads it again instead of fetching again', async () => {
+    const { hooked, holdNextReader } = heldReaderTable(await freshTable('cache'));
+    const { cache } = await cacheOnFreshTable({ table: hooked });
+    const upstream = countingFetcher((n) => `v${n}`);
+    const held = holdNextReader();
+    const late = cache.read(key, upstream.fetcher); // finds no row, then waits
+    await held.answered;
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'refreshed', value: 'v1', stored: true });
+    held.release();
+    expect(await late).toMatchObject({ state: 'fresh', value: 'v1' });
+    expect(upstream.calls).toBe(1);
+    expect(cache.stats).toMatchObject({ fetches: 1, superseded: 1 });
   });
 
   it('options.ttlSeconds overrides the TTL for one read (the short TTL of an open transition)', async () => {

@@ -54,17 +54,18 @@ describe('azure.yaml', () => {
     for (const service of Object.values(services)) expect(['js', 'ts']).toContain(service.language);
   });
 
-  it('builds the api remotely from a project whose package.json main is the compiled entry', () => {
+  it('builds the api here into the bundle package.json main names, and ships only what runs', () => {
     const project = resolve(root, services.api?.project ?? '.');
     const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { main?: string; scripts?: Record<string, string> };
     expect(pkg.main).toBe('dist/functions/index.js');
-    expect(pkg.scripts?.build).toBeTruthy();
-    expect(services.api?.remoteBuild).toBe(true);
-    // tsc maps functions/index.ts to dist/functions/index.js (rootDir ".", outDir "dist"); host.json sits at the root.
-    const tsconfig = JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8')) as { compilerOptions?: { outDir?: string; rootDir?: string } };
-    expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
+    expect(pkg.scripts?.build).toBe('tsx scripts/bundle.ts'); // entry functions/index.ts → dist/functions/index.js
+    expect(services.api?.remoteBuild).toBe(false);
     expect(existsSync(join(project, 'functions/index.ts'))).toBe(true);
     expect(existsSync(join(project, 'host.json'))).toBe(true);
+    // .funcignore leaves dist/, host.json and package.json.
+    const ignored = readFileSync(join(project, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const path of ['node_modules', 'functions', 'shared', 'scripts', 'dev', 'test', 'bench', 'web', 'infra']) expect(ignored).toContain(path);
+    for (const kept of ['dist', 'host.json', 'package.json']) expect(ignored).not.toContain(kept);
   });
 
   it('deploys the web from the folder Vite builds into', async () => {

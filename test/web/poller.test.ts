@@ -229,6 +229,29 @@ describe('poller', () => {
     expect(seen).toEqual([{ loading: true }, { data: 7, error: undefined, loading: false, updatedAt: 0 }]);
   });
 
+  it('a background poll of a shown key is quiet; an answer with the same data (a 304) notifies no one', async () => {
+    const { load, calls } = heldLoad<object>();
+    const data = { clusters: 2 };
+    poller.watch('k', load, 10_000);
+    calls[0]!.resolve(data);
+    await flush();
+    const shown = poller.get('k');
+    const seen: unknown[] = [];
+    poller.subscribe('k', () => seen.push(poller.get('k')));
+    await clock.advance(10_000);
+    expect(poller.get('k')).toBe(shown); // no `loading` for a background poll
+    calls[1]!.resolve(data);
+    await flush();
+    expect(seen).toEqual([]);
+    expect(poller.get('k')).toBe(shown);
+    poller.refresh('k'); // asked for: shows loading
+    expect(poller.get('k')).toMatchObject({ data, loading: true });
+    calls[2]!.resolve(data);
+    await flush();
+    expect(poller.get('k')).toMatchObject({ data, loading: false });
+    expect(seen).toHaveLength(2);
+  });
+
   it('counts requests per key: one list and one expanded category per tick', async () => {
     const list = heldLoad<number>();
     const nodes = heldLoad<number>();

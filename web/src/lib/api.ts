@@ -565,12 +565,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   // Cross-origin (Azure: static site → Function App) needs the App Service Authentication cookie.
   const credentials: 'include' | 'same-origin' = base ? 'include' : 'same-origin';
 
-  async function call(path: string, init: { method?: string; json?: unknown } = {}): Promise<{ body: unknown; requestId?: string }> {
+  async function call(
+    path: string,
+    init: { method?: string; json?: unknown; etag?: string } = {},
+  ): Promise<{ body: unknown; requestId?: string; etag?: string; notModified?: boolean }> {
     let response: Response;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (init.json !== undefined) headers['content-type'] = 'application/json';
+    if (init.etag !== undefined) headers['if-none-match'] = init.etag;
     try {
       response = await options.fetch(`${base}${path}`, {
         method: init.method ?? 'GET',
-        headers: init.json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers,
         body: init.json === undefined ? undefined : JSON.stringify(init.json),
         credentials,
         cache: 'no-store',
@@ -581,6 +587,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       throw new ApiError(timedOut ? `No answer within ${timeoutMs / 1000} s` : 'The API cannot be reached', 0, timedOut ? 'timeout' : 'network');
     }
     const headerId = response.headers.get('x-request-id') ?? undefined;
+    if (response.status === 304) return { body: undefined, requestId: headerId, notModified: true };
     const text = await response.text().catch(() => '');
     let parsed: unknown = undefined;
     try {
@@ -599,7 +606,23 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       );
     }
     if (parsed === undefined && text) throw new ApiError('The API answered with something that is not JSON', response.status, 'badJson', headerId);
-    return { body: parsed, requestId: headerId };
+    return { body: parsed, requestId: headerId, etag: response.headers.get('etag') ?? undefined };
+  }
+
+  // The last answer of each monitor read and its ETag: a poll sends If-None-Match, and a 304 hands back the very same
+  // envelope object, so nothing downstream sees a change (the poller then notifies no one, no view re-renders).
+  const held = new Map<string, { etag: string; envelope: Envelope<unknown> }>();
+  async function conditional<T>(path: string, normalize: (raw: unknown) => Envelope<T>): Promise<Envelope<T>> {
+    const previous = held.get(path);
+    const answer = await call(path, previous ? { etag: previous.etag } : {});
+    if (answer.notModified && previous) return previous.envelope as Envelope<T>;
+    const envelope = normalize(answer.body);
+    held.delete(path);
+    if (answer.etag) {
+      if (held.size >= 256) held.delete(held.keys().next().value!); // bounded: the oldest goes first
+      held.set(path, { etag: answer.etag, envelope });
+    }
+    return envelope;
   }
 
   return {
@@ -607,12 +630,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return normalizeMe((await call('/api/me')).body);
     },
     async clusters(scope) {
-      const { body: raw } = await call(`/api/monitor/aks?${scopeQuery(scope)}`);
-      return normalizeEnvelope(raw, normalizeClusters, now());
+      return conditional(`/api/monitor/aks?${scopeQuery(scope)}`, (raw) => normalizeEnvelope(raw, normalizeClusters, now()));
     },
     async category(scope, cluster, category) {
-      const { body: raw } = await call(`/api/monitor/aks/${encodeURIComponent(cluster)}/${category}?${scopeQuery(scope)}`);
-      return normalizeEnvelope(raw, CATEGORY_NORMALIZERS[category], now(), cluster);
+      return conditional(`/api/monitor/aks/${encodeURIComponent(cluster)}/${category}?${scopeQuery(scope)}`, (raw) =>
+        normalizeEnvelope(raw, CATEGORY_NORMALIZERS[category], now(), cluster),
+      );
     },
     async lifecycle(action, scope, cluster) {
       const { body: raw, requestId } = await call(`/api/aks/${action}`, { method: 'POST', json: { ...scope, cluster } });

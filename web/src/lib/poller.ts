@@ -5,6 +5,9 @@
 // - While the page is hidden nothing starts; when it is shown again every overdue key loads at once.
 // - Snapshots keep the last data through errors, and stay cached after the last watcher leaves, so a
 //   view that comes back shows something at once (and loads when its key is due).
+// - A poll of a key that already shows data runs quietly: `loading` is only shown for a first load or an asked-for
+//   refresh, and a load that answers the very same data (the API client's answer to a 304) changes nothing, so
+//   no listener runs and no view re-renders.
 // Timers and visibility are passed in, so tests drive the clock by hand.
 
 export interface Scheduler {
@@ -54,6 +57,8 @@ interface Entry {
   inFlight: boolean;
   /** A refresh was asked for while a request was in flight. */
   again: boolean;
+  /** The next request was asked for (refresh): it shows `loading`. */
+  asked: boolean;
   /** End of the last request; undefined = due now. */
   settledAt?: number;
   listeners: Set<() => void>;
@@ -77,6 +82,7 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
         snapshot: { loading: false },
         inFlight: false,
         again: false,
+        asked: false,
         listeners: new Set(),
         started: 0,
       };
@@ -97,7 +103,9 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
     entry.inFlight = true;
     entry.again = false;
     entry.started += 1;
-    setSnapshot(entry, { ...entry.snapshot, loading: true });
+    const shown = entry.snapshot.data !== undefined && entry.snapshot.error === undefined;
+    if (!shown || entry.asked) setSnapshot(entry, { ...entry.snapshot, loading: true });
+    entry.asked = false;
     let request: Promise<unknown>;
     try {
       request = Promise.resolve(entry.load());
@@ -105,7 +113,10 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
       request = Promise.reject(error);
     }
     request.then(
-      (data) => settle(entry, { data, error: undefined, loading: false, updatedAt: scheduler.now() }),
+      (data) =>
+        data === entry.snapshot.data && entry.snapshot.error === undefined && !entry.snapshot.loading
+          ? settle(entry, entry.snapshot) // unchanged: the snapshot stays the same object
+          : settle(entry, { data, error: undefined, loading: false, updatedAt: scheduler.now() }),
       (error: unknown) => settle(entry, { ...entry.snapshot, error, loading: false }),
     );
   };
@@ -115,7 +126,7 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
     entry.settledAt = scheduler.now();
     if (entry.again) entry.settledAt = undefined; // due at once
     entry.again = false;
-    setSnapshot(entry, snapshot);
+    if (snapshot !== entry.snapshot) setSnapshot(entry, snapshot);
     pump();
   };
 
@@ -162,6 +173,7 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
     refresh(key) {
       const entry = entries.get(key);
       if (!entry || entry.watchers.size === 0) return;
+      entry.asked = true;
       if (entry.inFlight) entry.again = true;
       else entry.settledAt = undefined;
       pump();

@@ -1,4 +1,4 @@
-// P8: the fleet view. A fleet of 20 scopes × 5 clusters (one subscription, every resource group allowed).
+// P10: the fleet view. A fleet of 20 scopes × 5 clusters (one subscription, every resource group allowed).
 // (a) One viewer's fleet tick (GET /api/monitor/fleet, one request) ÷ one scope's tick (GET /api/monitor/aks), both
 //     uncached (every reading purged first, so each scope is fetched from ARM) and both cached, interleaved: the scope
 //     reads run in parallel, so a fleet tick should cost about one scope read.
@@ -32,7 +32,7 @@ export function fleetOfScopes(scopes: number, clusters: number): FleetSpec {
   };
 }
 
-async function viewersWindow(stack: LocalStack, client: BenchClient, armCalls: () => number, viewers: number, o: BenchEnvironment['options']['p8']) {
+async function viewersWindow(stack: LocalStack, client: BenchClient, armCalls: () => number, viewers: number, o: BenchEnvironment['options']['p10']) {
   let stopped = false;
   let errors = 0;
   const ticks: number[] = [];
@@ -64,12 +64,12 @@ async function viewersWindow(stack: LocalStack, client: BenchClient, armCalls: (
 }
 
 export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcome> {
-  const o = env.options.p8;
+  const o = env.options.p10;
   const sim = await env.startSim({ fleet: fleetOfScopes(o.scopes, o.clustersPerScope) });
   const armCalls = () => sim.counters('arm').requests;
 
   // (a) latency, at the default TTL (nothing expires during the samples unless purged)
-  const stack = await env.startStack('p8', {}, sim);
+  const stack = await env.startStack('p10', {}, sim);
   const client = new BenchClient(stack.url, { connections: 4 });
   const scopePath = `/api/monitor/aks?${scopeQuery({ subscriptionId: sim.subscriptionIds[0]!, resourceGroup: 'rg-fleet-01' })}`;
   const cold = { fleet: [] as number[], scope: [] as number[] };
@@ -77,14 +77,14 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
   try {
     const first = await client.get('/api/monitor/fleet');
     if (first.status !== 200 || first.body.scopes.length !== o.scopes || first.body.totals.clusters !== o.scopes * o.clustersPerScope) {
-      throw new Error(`P8: the fleet answered ${first.status} with ${first.body?.scopes?.length} scopes`);
+      throw new Error(`P10: the fleet answered ${first.status} with ${first.body?.scopes?.length} scopes`);
     }
     for (let i = 0; i < o.samples; i++) {
       for (const which of i % 2 === 0 ? (['fleet', 'scope'] as const) : (['scope', 'fleet'] as const)) {
         await stack.app.services.cache.invalidatePrefix('monitor'); // every reading must come from ARM
         const path = which === 'fleet' ? '/api/monitor/fleet' : scopePath;
         const miss = await client.get(path);
-        if (miss.status !== 200) throw new Error(`P8: ${path} answered ${miss.status}`);
+        if (miss.status !== 200) throw new Error(`P10: ${path} answered ${miss.status}`);
         cold[which].push(miss.ms);
         warm[which].push((await client.get(path)).ms);
       }
@@ -97,7 +97,7 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
   const warmRatio = ratio(warm.fleet, warm.scope);
 
   // (b) viewers, time scaled
-  const scaled = await env.startStack('p8viewers', { MONITOR_CACHE_TTL_SECONDS: String(o.ttlSeconds), MONITOR_CACHE_SWR_SECONDS: String(o.swrSeconds) }, sim);
+  const scaled = await env.startStack('p10viewers', { MONITOR_CACHE_TTL_SECONDS: String(o.ttlSeconds), MONITOR_CACHE_SWR_SECONDS: String(o.swrSeconds) }, sim);
   const viewerClient = new BenchClient(scaled.url, { connections: 256 });
   const runs = [];
   try {
@@ -106,11 +106,11 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
     await viewerClient.close();
   }
   const errors = runs.reduce((n, r) => n + r.errors, 0);
-  if (errors > 0) throw new Error(`P8: ${errors} fleet reads failed or were degraded`);
+  if (errors > 0) throw new Error(`P10: ${errors} fleet reads failed or were degraded`);
   const growth = runs.at(-1)!.perMinute / runs[0]!.perMinute;
   const inputs = { ...o, armLatencyMs: env.options.armLatencyMs };
   return {
-    id: 'P8',
+    id: 'P10',
     title: 'fleet tick (20 scopes × 5 clusters)',
     result: `uncached tick ÷ one scope's **${round(coldRatio, 2)}×**; ARM calls N=${runs.at(-1)!.viewers} ÷ N=${runs[0]!.viewers}: **${round(growth, 2)}×**`,
     compared:
@@ -122,12 +122,12 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
     farFromFloor: coldRatio > 1.5 || growth > 1.1,
     notes: [],
     measurements: [
-      { id: 'P8', name: 'uncached fleet tick ÷ one scope tick, p50', value: round(coldRatio, 3), unit: 'ratio', inputs },
-      { id: 'P8', name: 'cached fleet tick ÷ one scope tick, p50', value: round(warmRatio, 3), unit: 'ratio', inputs },
-      { id: 'P8', name: 'uncached fleet tick p50', value: round(percentile(cold.fleet, 50), 2), unit: 'ms', inputs },
-      { id: 'P8', name: 'uncached scope tick p50', value: round(percentile(cold.scope, 50), 2), unit: 'ms', inputs },
-      { id: 'P8', name: `ARM calls per minute, N=${runs.at(-1)!.viewers} ÷ N=${runs[0]!.viewers}`, value: round(growth, 3), unit: 'ratio', inputs },
-      ...runs.map((r) => ({ id: 'P8' as const, name: `ARM calls per minute, N=${r.viewers}`, value: round(r.perMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers } })),
+      { id: 'P10', name: 'uncached fleet tick ÷ one scope tick, p50', value: round(coldRatio, 3), unit: 'ratio', inputs },
+      { id: 'P10', name: 'cached fleet tick ÷ one scope tick, p50', value: round(warmRatio, 3), unit: 'ratio', inputs },
+      { id: 'P10', name: 'uncached fleet tick p50', value: round(percentile(cold.fleet, 50), 2), unit: 'ms', inputs },
+      { id: 'P10', name: 'uncached scope tick p50', value: round(percentile(cold.scope, 50), 2), unit: 'ms', inputs },
+      { id: 'P10', name: `ARM calls per minute, N=${runs.at(-1)!.viewers} ÷ N=${runs[0]!.viewers}`, value: round(growth, 3), unit: 'ratio', inputs },
+      ...runs.map((r) => ({ id: 'P10' as const, name: `ARM calls per minute, N=${r.viewers}`, value: round(r.perMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers } })),
     ],
   };
 }
