@@ -298,9 +298,12 @@ export class MonitorCache {
   private readonly partitionLocks = new Map<string, Promise<void>>();
   /** When this instance last merged lastReadAt, per key. */
   private readonly touched = new Map<string, number>();
-  /** Counts this instance's stored readings; `written` maps a key to the count when its last reading was stored. */
+  /**
+   * Counts this instance's stored readings; `written` maps a key to the count when its last reading was stored and
+   * that reading's fetchedAt.
+   */
   private writes = 0;
-  private readonly written = new Map<string, number>();
+  private readonly written = new Map<string, { seq: number; fetchedAtMs: number }>();
 
   constructor(options: MonitorCacheOptions) {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
@@ -342,7 +345,9 @@ export class MonitorCache {
       // Under load a Table read can be answered with the row as it was before this instance's own write of the key
       // landed. Acting on it would fetch the key a second time: a missing row is read again, a stale one is served
       // without scheduling another refresh.
-      const raced = (this.written.get(key) ?? 0) > writesBefore;
+      // A row that already is the reading just written (an answer written behind, then read back) is not behind.
+      const own = this.written.get(key);
+      const raced = own !== undefined && own.seq > writesBefore && !(row && row.fetchedAtMs >= own.fetchedAtMs);
       if (!raced) break;
       this.stats.superseded += 1;
       if (row || !storageUp || attempt > 0) {
@@ -921,7 +926,7 @@ export class MonitorCache {
           this.stats.stored += 1;
           this.writes += 1;
           if (this.written.size > 10_000) this.written.clear();
-          this.written.set(location.key, this.writes);
+          this.written.set(location.key, { seq: this.writes, fetchedAtMs: Number(reading.fetchedAt) });
           return undefined;
         } catch (error) {
           if (isNotFound(error)) {
