@@ -14,6 +14,7 @@ import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstrea
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
+import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
@@ -149,6 +150,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
       now,
+      metrics: createMetricsReporter({ cache, sessions }),
     }),
   ];
   return {
