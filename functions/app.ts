@@ -32,6 +32,7 @@ import { ScheduleStore } from '../shared/schedules/store.js';
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
   now?: () => number;
+  /** Where every line goes, request lines included; default: the console, and request lines to their invocation. */
   log?: (level: 'info' | 'warn' | 'error', line: string) => void;
 }
 
@@ -110,7 +111,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
-  const pipeline = createHttpPipeline({ config, captures, log, now });
+  // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
+  // Insights ties them to their invocation; the pipeline redacts them either way.
+  const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log } : {}) });
 
   const definitions: FunctionDefinition[] = [
     ...healthFunctions({
