@@ -14,6 +14,8 @@ const stack = await startLocalStack({
   env: settings.env,
   // The demo fleet and a second subscription, allowed as a whole, for the fleet view.
   simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
+  // Request lines and timer lines go through each invocation's logger, as in Azure: print them.
+  hostLog: (line) => console.log(line),
 });
 
 console.log(`Dashboard         ${stack.url}/`);

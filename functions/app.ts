@@ -14,6 +14,7 @@ import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstrea
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
+import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
@@ -31,6 +32,7 @@ import { ScheduleStore } from '../shared/schedules/store.js';
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
   now?: () => number;
+  /** Where every line goes, request lines included; default: the console, and request lines to their invocation. */
   log?: (level: 'info' | 'warn' | 'error', line: string) => void;
 }
 
@@ -109,7 +111,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
-  const pipeline = createHttpPipeline({ config, captures, log, now });
+  // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
+  // Insights ties them to their invocation; the pipeline redacts them either way.
+  const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log } : {}) });
 
   const definitions: FunctionDefinition[] = [
     ...healthFunctions({
@@ -149,6 +153,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
       now,
+      metrics: createMetricsReporter({ cache, sessions }),
     }),
   ];
   return {

@@ -1,6 +1,7 @@
 // What the Functions entry registers: the app, or, when a setting is refused at start-up, stand-ins that answer
 // 500 `misconfigured` on every route (/api/health included). The refusal is logged first; a host that starts anyway
 // then serves nothing at all with the refused setting (development auth in Azure must never answer a caller).
+import type { HttpRequest } from '@azure/functions';
 import { ConfigError, loadConfig, type Env } from '../shared/config.js';
 import { ApiError } from '../shared/http/errors.js';
 import { errorResponse } from '../shared/http/pipeline.js';
@@ -20,7 +21,11 @@ const EVERY_METHOD: HttpFunctionDefinition['methods'] = ['GET', 'HEAD', 'POST', 
 /** Every route answers 500 misconfigured, naming the setting (not its value, which may be a secret). */
 export function misconfiguredFunctions(problem: ConfigError): HttpFunctionDefinition[] {
   const error = new ApiError(500, 'misconfigured', `The app refused its configuration (setting ${problem.setting}); the start-up log says why`);
-  const handler: HttpFunctionDefinition['handler'] = async (request) => errorResponse(error, resolveRequestId(request.headers.get(REQUEST_ID_HEADER)));
+  // Open to everyone: it only says the app did not start, to whoever asks.
+  const handler: HttpFunctionDefinition['handler'] = Object.assign(
+    async (request: HttpRequest) => errorResponse(error, resolveRequestId(request.headers.get(REQUEST_ID_HEADER))),
+    { auth: 'none' as const },
+  );
   return [
     { kind: 'http', name: 'health', route: 'health', methods: ['GET'], handler },
     { kind: 'http', name: 'misconfigured', route: '{*path}', methods: EVERY_METHOD, handler },

@@ -1,6 +1,7 @@
 // Who is calling, and what they may do. In Azure, App Service Authentication validates the sign-in and injects
 // x-ms-client-principal (clients cannot set it there); we trust that header only when the app really runs behind it.
 // Locally, AUTH_MODE=development stands in a configured principal. Nothing else authenticates anyone.
+import type { HttpHandler } from '@azure/functions';
 import { ALL_RESOURCE_GROUPS, type Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
@@ -8,6 +9,9 @@ import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
 export type Permission = 'read' | 'operate' | 'admin';
 /** What a route needs: nothing, a signed-in caller (any roles), or a permission. */
 export type AuthLevel = 'none' | 'signedIn' | Permission;
+
+/** An HTTP handler that carries the auth level its route declared (set by the request pipeline's wrap). */
+export type GuardedHandler = HttpHandler & { readonly auth: AuthLevel };
 
 export interface Caller {
   name: string;

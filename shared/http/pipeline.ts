@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
-import { createAuth, type Auth, type AuthLevel, type Caller } from './auth.js';
+import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
 import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
 import { describeError, redactJson, redactQuery, redactText } from './redaction.js';
@@ -60,7 +60,7 @@ export interface HttpPipeline {
   wrap<A extends AuthLevel, P extends Schema = {}, Q extends Schema = {}, B extends Schema | undefined = undefined, S extends 'query' | 'body' | undefined = undefined>(
     options: RouteOptions<A, P, Q, B, S>,
     handler: (ctx: HandlerContext<A, P, Q, B, S>) => Promise<HandlerResult>,
-  ): HttpHandler;
+  ): GuardedHandler;
   readonly auth: Auth;
   /** shouldCapture with the configured uncaptured prefixes. */
   shouldCapture(path: unknown, method: unknown): boolean;
@@ -146,7 +146,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   function wrap<A extends AuthLevel, P extends Schema, Q extends Schema, B extends Schema | undefined, S extends 'query' | 'body' | undefined>(
     options: RouteOptions<A, P, Q, B, S>,
     handler: (ctx: HandlerContext<A, P, Q, B, S>) => Promise<HandlerResult>,
-  ): HttpHandler {
+  ): GuardedHandler {
     const paramsSchema = (options.params ?? {}) as Schema;
     const querySchema: Schema = options.scopeFrom === 'query' ? { ...scopeSchema, ...options.query } : { ...options.query };
     const bodySchema: Schema | undefined =
@@ -274,13 +274,15 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     };
 
     // The steps above catch what they can; this is the last net, so that the wrapper itself never throws.
-    return async (request, invocation) => {
+    const guarded: HttpHandler = async (request, invocation) => {
       try {
         return await handle(request, invocation);
       } catch {
         return errorResponse(internalError(), resolveRequestId(null));
       }
     };
+    // The declared level travels with the handler, so tests and tools read it from the real definitions.
+    return Object.assign(guarded, { auth: options.auth });
   }
 
   return { wrap, auth, shouldCapture: capturePolicy, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };

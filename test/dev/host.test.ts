@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js';
+import type { HttpHandler } from '@azure/functions';
 import type { FunctionDefinition } from '../../functions/definition.js';
+import type { GuardedHandler } from '../../shared/http/auth.js';
+
+/** A bare handler (no request pipeline), open to every caller: the host is what these tests look at. */
+const open = (handler: HttpHandler): GuardedHandler => Object.assign(handler, { auth: 'none' as const });
 
 let host: LocalHost | undefined;
 afterEach(async () => {
@@ -17,7 +22,7 @@ const echo: FunctionDefinition = {
   name: 'echo',
   route: 'things/{name}/{category}',
   methods: ['GET', 'POST'],
-  handler: async (request, context) => ({
+  handler: open(async (request, context) => ({
     jsonBody: {
       method: request.method,
       params: request.params,
@@ -26,7 +31,7 @@ const echo: FunctionDefinition = {
       header: request.headers.get('x-test'),
       functionName: context.functionName,
     },
-  }),
+  })),
 };
 
 describe('compileRoute', () => {
@@ -76,7 +81,7 @@ describe('local function host', () => {
   it('turns a handler crash into a 500 envelope without internals and keeps serving', async () => {
     const crash: FunctionDefinition = {
       kind: 'http', name: 'crash', route: 'crash', methods: ['GET'],
-      handler: async () => { throw new Error('secret internals'); },
+      handler: open(async () => { throw new Error('secret internals'); }),
     };
     host = await startLocalHost({ definitions: [crash, echo], port: 0, timers: false });
     const response = await fetch(`${host.url}/api/crash`, { headers: { 'x-request-id': 'trace-crash' } });
@@ -131,7 +136,7 @@ describe('local function host', () => {
 });
 
 describe('Host header (DNS rebinding)', () => {
-  const hello: FunctionDefinition = { kind: 'http', name: 'hello', route: 'hello', methods: ['GET'], handler: async () => ({ jsonBody: { ok: true } }) };
+  const hello: FunctionDefinition = { kind: 'http', name: 'hello', route: 'hello', methods: ['GET'], handler: open(async () => ({ jsonBody: { ok: true } })) };
   const withHost = (url: string, hostHeader: string) =>
     new Promise<{ status: number; body: string }>((done, fail) => {
       const target = new URL(url);

@@ -7,7 +7,7 @@ import type { FunctionDefinition } from '../../functions/definition.js';
 describe('registerFunctions', () => {
   it('registers every definition with app.http or app.timer, as defined', () => {
     const app = { http: vi.fn(), timer: vi.fn() };
-    const handler = async () => ({ status: 204 });
+    const handler = Object.assign(async () => ({ status: 204 }), { auth: 'none' as const });
     const definitions: FunctionDefinition[] = [
       { kind: 'http', name: 'a', route: 'a/{x}', methods: ['GET'], handler },
       { kind: 'http', name: 'b', route: 'b', methods: ['POST', 'DELETE'], handler },

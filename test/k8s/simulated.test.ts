@@ -295,20 +295,35 @@ describe('warm-up fan-out', () => {
     });
   });
 
-  it('with 100 ms latency per call, wall time stays near 2 round trips, far below the serial sum of 5', async () => {
+  it('reads in two round trips: nodes, jobs and pods in flight together, then every log tail together', async () => {
     const pool = newPool();
     await pool.use(keyOf(false), async (session) => {
       await readWarmupStatus(session, { labelSelector: WARMUP }); // connections open
-      sim.inject({ target: ref, path: () => true, latencyMs: 100 });
       sim.clearRequestLog();
-      const started = performance.now();
-      const result = await readWarmupStatus(session, { labelSelector: WARMUP });
-      const wall = performance.now() - started;
-      expect(result.degraded).toEqual([]);
-      const calls = k8sRequests().length;
-      expect(calls).toBe(5);
-      // Two phases ≈ 2 round trips; serial would be `calls` round trips. A generous margin against load.
-      expect(wall).toBeLessThan((calls * 100) / 1.5);
+      // Each phase's answers are held until the test lets them go: calls made one after another could never all
+      // be held at once, so reaching each count proves the phase's calls were in flight together.
+      const isLog = (path: string) => path.endsWith('/log');
+      const phaseOne = sim.inject({ target: ref, path: (p) => !isLog(p), hold: true });
+      const phaseTwo = sim.inject({ target: ref, path: isLog, hold: true });
+      try {
+        const read = readWarmupStatus(session, { labelSelector: WARMUP });
+        const finishedEarly = read.then(() => {
+          throw new Error('the read finished before all calls of a phase were in flight together');
+        });
+        finishedEarly.catch(() => {}); // it rejects by design once the read finishes
+        await Promise.race([phaseOne.whenHit(3), finishedEarly]);
+        expect(phaseTwo.hits).toBe(0); // no log tail before phase 1 has answered
+        phaseOne.release();
+        await Promise.race([phaseTwo.whenHit(2), finishedEarly]); // the running pod's and the failed pod's tails
+        phaseTwo.release();
+        const result = await read;
+        expect(result.degraded).toEqual([]);
+        expect([phaseOne.hits, phaseTwo.hits]).toEqual([3, 2]);
+        expect(k8sRequests()).toHaveLength(5);
+      } finally {
+        phaseOne.remove();
+        phaseTwo.remove();
+      }
     });
   });
 

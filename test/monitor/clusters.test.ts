@@ -46,9 +46,8 @@ describe('a stopped cluster', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ data: null, reason: 'clusterStopped', degraded: [] });
       expect(res.body.cache).toMatchObject({ state: expect.any(String), fetchedAt: expect.any(String) });
-      // Not a connect timeout: far below the upstream bound.
-      expect(res.ms).toBeLessThan(UPSTREAM_TIMEOUT_MS);
     }
+    // Not a connect timeout: no request and no connection went to its API server.
     expect(kubernetesLog(stack, STOPPED, since)).toEqual([]);
     expect(stack.sim.cluster({ resourceGroup: RG, name: STOPPED }).counters().tcpConnections).toBe(0);
     expect(credentialCalls()).toBe(credentials); // no session was even created

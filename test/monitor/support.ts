@@ -23,7 +23,7 @@ export class TestClock {
 export interface MonitorStack extends LocalStack {
   /** Lines the app logged (level and text). */
   lines: string[];
-  /** GET /api/{path} with the scope's query (after the path's own, if any); the body parsed, the wall time measured. */
+  /** GET /api/{path} with the scope's query (after the path's own, if any); the body parsed. */
   get(path: string, headers?: Record<string, string>): Promise<Reply>;
 }
 
@@ -31,7 +31,6 @@ export interface Reply {
   status: number;
   headers: Headers;
   body: any;
-  ms: number;
 }
 
 /** A stack on this file's own tables; `share` reuses another stack's tables and simulated Azure (a second host). */
@@ -56,10 +55,9 @@ export async function startMonitorStack(
     // A path may carry its own query (e.g. "…/pods?continue=…"); the scope's is added to it.
     const [route, extra] = path.split('?', 2);
     const query = `subscriptionId=${SCOPE.subscriptionId}&resourceGroup=${SCOPE.resourceGroup}${extra ? `&${extra}` : ''}`;
-    const started = performance.now();
     const res = await fetch(`${stack.url}/api/${route}?${query}`, { headers });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
   return Object.assign(stack, { lines, get });
 }
