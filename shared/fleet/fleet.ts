@@ -11,25 +11,8 @@ import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from '../monitor/clusters.js';
 import type { MonitorService } from '../monitor/service.js';
-
-export type FleetState = 'running' | 'stopped' | 'transitioning' | 'failed';
-
-export interface FleetScope {
-  subscriptionId: string;
-  resourceGroup: string;
-  clusters: ClusterSummary[];
-  /** null when the scope could not be read at all. */
-  cache: ReturnType<typeof cacheInfo> | null;
-  degraded: Degraded[];
-  transitionCount: number;
-}
-
-export interface FleetResponse {
-  scopes: FleetScope[];
-  totals: Record<FleetState, number> & { clusters: number; scopes: number };
-  /** Subscription-wide scopes whose resource groups could not be listed (their scopes are missing above). */
-  degraded: Degraded[];
-}
+import type { FleetState, FleetScope, FleetResponse } from '../wire/index.js';
+export type { FleetState, FleetScope, FleetResponse };
 
 /** One state per cluster for the counts: a transition or ARM's operation first, then failed, then the power state. */
 export function fleetStateOf(cluster: ClusterSummary): FleetState {

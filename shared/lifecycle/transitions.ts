@@ -11,22 +11,10 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { clusterListKey, locateKey, rowKeyPrefixFilter, statusOf, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
 import { oneLineError } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
-
-export type LifecycleAction = 'start' | 'stop' | 'delete';
-export type ExpectedPowerState = 'Running' | 'Stopped' | 'Deleted';
-
-export interface Transition {
-  cluster: string;
-  action: LifecycleAction;
-  expectedPowerState: ExpectedPowerState;
-  startedAt: string;
-  deadline: string;
-  startedBy: string;
-  /** api: started through this backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
-  source: 'api' | 'arm';
-  /** timedOut: the deadline passed; failed: ARM ended the operation with provisioningState Failed. */
-  status: 'open' | 'timedOut' | 'failed';
-}
+import type { LifecycleAction, ExpectedPowerState, Transition } from '../wire/index.js';
+export type { LifecycleAction, ExpectedPowerState, Transition };
+import { EXPECTED_POWER_STATE, actionInProgress } from '../wire/index.js';
+export { EXPECTED_POWER_STATE, actionInProgress };
 
 /** What a read observed of a cluster (absent from ARM's list: the cluster is gone). */
 export interface ObservedCluster {
@@ -38,23 +26,6 @@ export interface ObservedCluster {
 export interface ReconcileOptions {
   /** When the observation was taken (before the ARM call). A listing older than a transition never ends it. Default: now. */
   observedAt?: number;
-}
-
-export const EXPECTED_POWER_STATE: Record<LifecycleAction, ExpectedPowerState> = {
-  start: 'Running',
-  stop: 'Stopped',
-  delete: 'Deleted',
-};
-
-const ACTION_OF_PROVISIONING_STATE: ReadonlyMap<string, LifecycleAction> = new Map([
-  ['Starting', 'start'],
-  ['Stopping', 'stop'],
-  ['Deleting', 'delete'],
-]);
-
-/** The action ARM shows in progress for a cluster (provisioningState Starting / Stopping / Deleting). */
-export function actionInProgress(cluster: ObservedCluster | undefined): LifecycleAction | undefined {
-  return cluster?.provisioningState ? ACTION_OF_PROVISIONING_STATE.get(cluster.provisioningState) : undefined;
 }
 
 /** Provisioning states that end an operation. */
