@@ -11,15 +11,8 @@ import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from '../monitor/clusters.js';
 import type { MonitorService } from '../monitor/service.js';
-import type { FleetState, FleetScope, FleetResponse } from '../wire/index.js';
-export type { FleetState, FleetScope, FleetResponse };
-
-/** One state per cluster for the counts: a transition or ARM's operation first, then failed, then the power state. */
-export function fleetStateOf(cluster: ClusterSummary): FleetState {
-  if (cluster.transition?.status === 'open' || ['Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading'].includes(cluster.provisioningState)) return 'transitioning';
-  if (cluster.provisioningState === 'Failed' || cluster.transition?.status === 'timedOut') return 'failed';
-  return cluster.powerState === 'Running' ? 'running' : 'stopped';
-}
+import { fleetStateOf, type FleetState, type FleetScope, type FleetResponse } from '../wire/index.js';
+export { fleetStateOf, type FleetState, type FleetScope, type FleetResponse };
 
 /** The resource group of an ARM resource id (its spelling in ARM). */
 function resourceGroupOf(id: string | undefined): string | undefined {

@@ -13,7 +13,7 @@ import { oneLineError } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, ExpectedPowerState, Transition } from '../wire/index.js';
 export type { LifecycleAction, ExpectedPowerState, Transition };
-import { EXPECTED_POWER_STATE, actionInProgress } from '../wire/index.js';
+import { EXPECTED_POWER_STATE, actionInProgress, reachedExpectedState } from '../wire/index.js';
 export { EXPECTED_POWER_STATE, actionInProgress };
 
 /** What a read observed of a cluster (absent from ARM's list: the cluster is gone). */
@@ -28,17 +28,9 @@ export interface ReconcileOptions {
   observedAt?: number;
 }
 
-/** Provisioning states that end an operation. */
-const TERMINAL_PROVISIONING_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
-
-/**
- * The expected power state and a terminal provisioning state: AKS flips the power state when an operation begins
- * (Running + Starting while the API server is not up yet) or when it ends, and the provisioning state last.
- */
+/** The expected power state and an ended operation; for delete, the cluster gone (reachedExpectedState). */
 function reached(transition: Transition, cluster: ObservedCluster | undefined): boolean {
-  if (transition.expectedPowerState === 'Deleted') return cluster === undefined;
-  if (!cluster) return false; // a start/stop target that vanished: dropped as gone, not reached
-  return cluster.powerState === transition.expectedPowerState && TERMINAL_PROVISIONING_STATES.has((cluster.provisioningState ?? '').toLowerCase());
+  return reachedExpectedState(transition.expectedPowerState, cluster);
 }
 
 function endedInFailure(cluster: ObservedCluster | undefined): boolean {

@@ -28,6 +28,24 @@ export function actionInProgress(cluster: { provisioningState?: string } | undef
   return state && Object.hasOwn(ACTION_OF_PROVISIONING_STATE, state) ? ACTION_OF_PROVISIONING_STATE[state] : undefined;
 }
 
+/** Whether ARM's provisioning state says an operation has ended (Succeeded, Failed, Canceled; any case). */
+export function operationEnded(provisioningState: string | undefined): boolean {
+  return ['succeeded', 'failed', 'canceled'].includes((provisioningState ?? '').toLowerCase());
+}
+
+/**
+ * Whether a cluster as ARM lists it (undefined: gone from the list) shows an action finished: the expected power
+ * state and an ended operation (AKS flips the power state as an operation begins, the provisioning state as it
+ * ends); for delete, the cluster is gone.
+ */
+export function reachedExpectedState(
+  expectedPowerState: ExpectedPowerState,
+  cluster: { powerState?: string; provisioningState?: string } | undefined,
+): boolean {
+  if (expectedPowerState === 'Deleted') return cluster === undefined;
+  return cluster !== undefined && cluster.powerState === expectedPowerState && operationEnded(cluster.provisioningState);
+}
+
 export type TransitionStatus = 'open' | 'timedOut' | 'failed';
 
 export interface Transition {

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTION_ID } from '../../dev/sim/index.js';
 import { startLocalStack, type LocalStack } from '../../dev/stack.js';
-import { MONITOR_CATEGORIES, type Category, type ErrorEnvelope } from '../../shared/wire/index.js';
-import { ApiError, createApiClient, type ApiClient } from '../../web/src/lib/api.js';
+import { MONITOR_CATEGORIES, type ErrorEnvelope } from '../../shared/wire/index.js';
+import { ApiError, createApiClient, type ApiClient, type Category } from '../../web/src/lib/api.js';
 import { PRINCIPALS } from '../http/support.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
@@ -125,7 +125,7 @@ describe('the wire contract, through the dashboard parsers', () => {
 
   for (const category of MONITOR_CATEGORIES) {
     it(`the ${category} of a running cluster`, async () => {
-      const answer = await admin.category(SCOPE, RUNNING, category as Category);
+      const answer = await admin.category(SCOPE, RUNNING, category);
       expect(answer.data).not.toBeNull();
       expect(answer.degraded).toEqual([]);
       expect(lostFields(rawOf(`/api/monitor/aks/${RUNNING}/${category}`), answer)).toEqual([]);

@@ -2,7 +2,7 @@
 // and which lifecycle buttons that state and the caller's roles allow.
 // ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
 // users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
-import { actionInProgress } from '../../../shared/wire/index.js';
+import { actionInProgress, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
 import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
 
 export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
@@ -20,11 +20,6 @@ export interface ObservedState {
   powerState?: string;
   provisioningState?: string;
 }
-
-/** provisioningStates that name an operation in progress (ARM's own, not ours). */
-export const TRANSITIONAL_PROVISIONING_STATES: ReadonlySet<string> = new Set([
-  'Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading', 'Scaling', 'Migrating', 'Reconciling',
-]);
 
 const ACTION_CHIP: Record<LifecycleAction, { kind: ChipKind; label: string }> = {
   start: { kind: 'starting', label: 'Starting…' },
