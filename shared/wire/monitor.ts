@@ -22,7 +22,8 @@ export interface Degraded {
 }
 
 /** Why a cluster's per-cluster reads answer `data: null`. */
-export type UnreadableReason = 'clusterStarting' | 'clusterStopping' | 'clusterStopped' | 'clusterDeleting';
+export const UNREADABLE_REASONS = ['clusterStarting', 'clusterStopping', 'clusterStopped', 'clusterDeleting'] as const;
+export type UnreadableReason = (typeof UNREADABLE_REASONS)[number];
 
 export interface MonitorResponse<T> {
   data: T | null;

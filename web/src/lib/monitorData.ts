@@ -5,6 +5,7 @@ import {
   EXPECTED_POWER_STATE,
   isLifecycleAction,
   PERMISSIONS,
+  UNREADABLE_REASONS,
   type CacheInfo as WireCacheInfo,
   type ClusterSummary,
   type Degraded,
@@ -14,6 +15,7 @@ import {
   type NodePoolSummary,
   type Permission,
   type Transition,
+  type UnreadableReason,
 } from '../../../shared/wire/index.js';
 import { arr, isObject, listOf, num, str, strings, toEpochMs } from './json.js';
 
@@ -24,6 +26,7 @@ export {
   type ExpectedPowerState,
   type LifecycleAction,
   type Permission,
+  type UnreadableReason,
 } from '../../../shared/wire/index.js';
 
 export interface Scope {
@@ -88,7 +91,7 @@ export interface DegradedSource {
 export interface Envelope<T> {
   data: T | null;
   /** Why data is null, e.g. 'clusterStopped'. */
-  reason?: string;
+  reason?: UnreadableReason;
   cache?: CacheInfo;
   degraded: DegradedSource[];
   /** Transitions the envelope names, by cluster. */
@@ -174,7 +177,7 @@ export function normalizeEnvelope<T>(v: unknown, data: (raw: unknown, receivedAt
   if (own && ownCluster) transitions[ownCluster] = own;
   return {
     data: o.data === null || o.data === undefined ? null : data(o.data, receivedAt),
-    reason: str(o.reason),
+    reason: UNREADABLE_REASONS.find((r) => r === o.reason),
     cache: normalizeCache(o.cache),
     degraded: normalizeDegraded(o.degraded),
     transitions,
