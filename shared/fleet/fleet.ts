@@ -4,12 +4,11 @@
 // ARM's list-by-subscription, cached under the subscription's own key (monitor:aks:{sub}:*), and then read per
 // resource group like any other scope, so purges and transitions keep working per resource group.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
-import { cacheInfo, clusterListKey, type MonitorCache } from '../cache/index.js';
+import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { fromUpstreamError } from '../http/errors.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
-import type { ClusterSummary } from '../monitor/clusters.js';
 import type { MonitorService } from '../monitor/service.js';
 import { fleetStateOf, type FleetState, type FleetScope, type FleetResponse } from '../wire/index.js';
 export { fleetStateOf, type FleetState, type FleetScope, type FleetResponse };

@@ -1,6 +1,5 @@
 // The cluster list of a scope, as the dashboard shows it: ARM's ManagedCluster reduced to what a card needs.
 import type { ContainerServiceClient, ManagedCluster } from '@azure/arm-containerservice';
-import type { Transition } from '../lifecycle/transitions.js';
 import type { NodePoolSummary, ClusterSummary } from '../wire/index.js';
 export type { NodePoolSummary, ClusterSummary };
 

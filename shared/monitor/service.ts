@@ -21,10 +21,10 @@ import {
   type Reading,
   type SessionPool,
 } from '../k8s/index.js';
-import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
+import type { TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
-import { unreadableReason, type UnreadableReason } from './readability.js';
+import { unreadableReason } from './readability.js';
 import type { MonitorResponse } from '../wire/index.js';
 export type { MonitorResponse };
 
