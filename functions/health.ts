@@ -1,5 +1,6 @@
 // GET /api/health: what is reachable (Table Storage, ARM). 200 when every probe answers, 503 otherwise.
 import type { HttpPipeline } from '../shared/http/pipeline.js';
+import type { HealthReport } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition } from './definition.js';
 
 /** One dependency the health endpoint checks: resolves when it answers, rejects when it does not. */
@@ -21,7 +22,7 @@ async function runProbe(probe: HealthProbe): Promise<[string, 'ok' | 'unreachabl
   }
 }
 
-type HealthResult = Record<string, 'ok' | 'unreachable'>;
+type HealthResult = HealthReport;
 
 /** Probes at most once per RESULT_TTL_MS per instance; concurrent callers share the probe in flight. */
 function sharedProbes(probes: readonly HealthProbe[], now: () => number): () => Promise<HealthResult> {

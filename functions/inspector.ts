@@ -3,6 +3,7 @@
 import type { CaptureStore } from '../shared/http/inspector.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { integerInRange } from '../shared/http/validation.js';
+import type { InspectorPage } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition } from './definition.js';
 
 export function inspectorFunctions(deps: { pipeline: HttpPipeline; captures: CaptureStore }): HttpFunctionDefinition[] {
@@ -14,7 +15,7 @@ export function inspectorFunctions(deps: { pipeline: HttpPipeline; captures: Cap
       route: 'inspector',
       methods: ['GET'],
       handler: pipeline.wrap({ auth: 'read', query: { limit: integerInRange(1, 200, 50) } }, async ({ query }) => ({
-        body: { items: await captures.list(query.limit), rejected: pipeline.rejected() },
+        body: { items: await captures.list(query.limit), rejected: pipeline.rejected() } satisfies InspectorPage,
       })),
     },
   ];

@@ -5,6 +5,7 @@ import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { clusterName } from '../shared/http/validation.js';
 import type { LifecycleService } from '../shared/lifecycle/actions.js';
 import type { LifecycleAction } from '../shared/lifecycle/transitions.js';
+import type { LifecycleAccepted } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition } from './definition.js';
 
 /** Who may do what: start and stop need the operator role, delete the admin role. */
@@ -26,7 +27,7 @@ export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: Li
         );
         log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);
         if (result.degraded) log.warn(`${action} ${scope.resourceGroup}/${body.cluster}: ${result.degraded.map((d) => d.message).join('; ')}`);
-        return { status: 202, body: result };
+        return { status: 202, body: result satisfies LifecycleAccepted };
       },
     ),
   }));

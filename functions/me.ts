@@ -1,5 +1,6 @@
 // GET /api/me: who the dashboard is talking for, what they may do, and the scopes they may ask about.
 import type { HttpPipeline } from '../shared/http/pipeline.js';
+import type { Me } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition } from './definition.js';
 
 export function meFunctions(deps: { pipeline: HttpPipeline }): HttpFunctionDefinition[] {
@@ -18,7 +19,7 @@ export function meFunctions(deps: { pipeline: HttpPipeline }): HttpFunctionDefin
           roles: caller.roles,
           permissions: caller.permissions,
           scopes: pipeline.auth.allowedScopes,
-        },
+        } satisfies Me,
       })),
     },
   ];

@@ -12,6 +12,7 @@ import { nextRun } from '../shared/schedules/cron.js';
 import { runDueSchedules, type ScheduleRunDeps } from '../shared/schedules/runner.js';
 import type { Schedule, ScheduleStore } from '../shared/schedules/store.js';
 import { cronExpression, flag, optional, scheduleAction, scheduleId, timeOrNull, timeZone } from '../shared/schedules/validation.js';
+import type { ScheduleAnswer, ScheduleList } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition, TimerFunctionDefinition } from './definition.js';
 
 /** Every minute, at second 0 (NCRONTAB with seconds, as Functions timers). */
@@ -28,7 +29,7 @@ export interface ScheduleFunctionDeps {
 }
 
 /** A schedule as the API shows it: with its next run (null while paused). */
-function withNextRun(schedule: Schedule, now: number) {
+function withNextRun(schedule: Schedule, now: number): ScheduleAnswer {
   return { ...schedule, nextRun: schedule.enabled ? new Date(nextRun(schedule.cron, schedule.timeZone, now)).toISOString() : null };
 }
 
@@ -58,7 +59,7 @@ export function scheduleFunctions(deps: ScheduleFunctionDeps): HttpFunctionDefin
       methods: ['GET'],
       handler: pipeline.wrap({ auth: 'read', scopeFrom: 'query' }, async ({ scope }) => {
         const at = now();
-        return { body: { data: (await store.list(scope)).map(({ schedule }) => withNextRun(schedule, at)) } };
+        return { body: { data: (await store.list(scope)).map(({ schedule }) => withNextRun(schedule, at)) } satisfies ScheduleList };
       }),
     },
     {

@@ -10,38 +10,8 @@ import { encodeComponent } from '../cache/keys.js';
 import { statusOf } from '../cache/storage.js';
 import { redactText } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
-
-export type AuditOutcome = 'accepted' | 'refused' | 'failed' | 'skipped' | 'missed';
-
-export interface AuditActor {
-  /** The principal's object id (oid claim), never its display name; "development" for the local principal. */
-  objectId: string;
-  name: string;
-  via: 'user' | 'schedule';
-  scheduleId?: string;
-}
-
-export interface AuditEntry {
-  at: string;
-  actor: AuditActor;
-  /** start | stop | delete, or schedule.create | schedule.update | schedule.delete. */
-  action: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  cluster: string;
-  outcome: AuditOutcome;
-  /** The HTTP status the action ended with (202 accepted, 409 refused, …; 0 when nothing was sent). */
-  status: number;
-  reason?: string;
-  requestId: string;
-  armOperationId?: string;
-}
-
-export interface AuditPage {
-  data: AuditEntry[];
-  /** Pass it back as `continuationToken` for the next (older) page; absent on the last page. */
-  continuationToken?: string;
-}
+import type { AuditOutcome, AuditActor, AuditEntry, AuditPage } from '../wire/index.js';
+export type { AuditOutcome, AuditActor, AuditEntry, AuditPage };
 
 /** A cursor is a RowKey we issued: 13 digits, a dash, 12 hex digits. */
 export const AUDIT_CURSOR = /^\d{13}-[0-9a-f]{12}$/;

@@ -16,13 +16,10 @@
 // Subscription and root purges have no row of their own: they bump every generation row in their range
 // (a fill creates its partition's row before its fetch starts, so an in-flight fill always has one to bump).
 import type { Scope } from '../scope.js';
-
-export const MONITOR_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
-export type MonitorCategory = (typeof MONITOR_CATEGORIES)[number];
-
-export function isMonitorCategory(value: string): value is MonitorCategory {
-  return (MONITOR_CATEGORIES as readonly string[]).includes(value);
-}
+import type { MonitorCategory } from '../wire/index.js';
+export type { MonitorCategory };
+import { MONITOR_CATEGORIES, isMonitorCategory } from '../wire/index.js';
+export { MONITOR_CATEGORIES, isMonitorCategory };
 
 export type MonitorScope = Scope;
 

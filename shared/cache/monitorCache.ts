@@ -32,7 +32,8 @@ import {
   READING_ROWS_FILTER,
 } from './storage.js';
 
-export type CacheState = 'fresh' | 'stale' | 'refreshed' | 'uncached';
+import type { CacheInfo, CacheState } from '../wire/index.js';
+export type { CacheInfo, CacheState };
 
 /** Why a fetched reading was answered but not stored. */
 export type NotStoredReason =
@@ -72,7 +73,7 @@ export interface ReadingFailure {
 }
 
 /** The `cache` block of a monitor response. */
-export function cacheInfo(read: CacheRead<unknown>): { state: CacheState; ageSeconds: number; fetchedAt: string; generation: number | null } {
+export function cacheInfo(read: CacheRead<unknown>): CacheInfo {
   return { state: read.state, ageSeconds: read.ageSeconds, fetchedAt: read.fetchedAt, generation: read.generation };
 }
 

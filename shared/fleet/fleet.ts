@@ -4,39 +4,14 @@
 // ARM's list-by-subscription, cached under the subscription's own key (monitor:aks:{sub}:*), and then read per
 // resource group like any other scope, so purges and transitions keep working per resource group.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
-import { cacheInfo, clusterListKey, type MonitorCache } from '../cache/index.js';
+import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { fromUpstreamError } from '../http/errors.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
-import type { ClusterSummary } from '../monitor/clusters.js';
 import type { MonitorService } from '../monitor/service.js';
-
-export type FleetState = 'running' | 'stopped' | 'transitioning' | 'failed';
-
-export interface FleetScope {
-  subscriptionId: string;
-  resourceGroup: string;
-  clusters: ClusterSummary[];
-  /** null when the scope could not be read at all. */
-  cache: ReturnType<typeof cacheInfo> | null;
-  degraded: Degraded[];
-  transitionCount: number;
-}
-
-export interface FleetResponse {
-  scopes: FleetScope[];
-  totals: Record<FleetState, number> & { clusters: number; scopes: number };
-  /** Subscription-wide scopes whose resource groups could not be listed (their scopes are missing above). */
-  degraded: Degraded[];
-}
-
-/** One state per cluster for the counts: a transition or ARM's operation first, then failed, then the power state. */
-export function fleetStateOf(cluster: ClusterSummary): FleetState {
-  if (cluster.transition?.status === 'open' || ['Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading'].includes(cluster.provisioningState)) return 'transitioning';
-  if (cluster.provisioningState === 'Failed' || cluster.transition?.status === 'timedOut') return 'failed';
-  return cluster.powerState === 'Running' ? 'running' : 'stopped';
-}
+import { fleetStateOf, type FleetState, type FleetScope, type FleetResponse } from '../wire/index.js';
+export { fleetStateOf, type FleetState, type FleetScope, type FleetResponse };
 
 /** The resource group of an ARM resource id (its spelling in ARM). */
 function resourceGroupOf(id: string | undefined): string | undefined {

@@ -5,8 +5,9 @@ import type { HttpHandler } from '@azure/functions';
 import { ALL_RESOURCE_GROUPS, type Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
+import type { Permission } from '../wire/index.js';
+export type { Permission };
 
-export type Permission = 'read' | 'operate' | 'admin';
 /** What a route needs: nothing, a signed-in caller (any roles), or a permission. */
 export type AuthLevel = 'none' | 'signedIn' | Permission;
 

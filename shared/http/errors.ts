@@ -2,6 +2,8 @@
 //   { "error": { "code", "message", "requestId", "field"? } }
 // Messages are public: they name what was expected, never echo the offending value, never carry internals.
 import { redactText } from './redaction.js';
+import type { ErrorEnvelope } from '../wire/index.js';
+export type { ErrorEnvelope };
 
 /** Every error code the API answers with (the host's own routeNotFound / methodNotAllowed included). */
 export const ERROR_CODES = {
@@ -53,10 +55,6 @@ export class ApiError extends Error {
     if (options.field !== undefined) this.field = options.field;
     if (options.retryAfter !== undefined) this.retryAfter = Math.max(0, Math.ceil(options.retryAfter));
   }
-}
-
-export interface ErrorEnvelope {
-  error: { code: string; message: string; requestId: string; field?: string };
 }
 
 // Helpers, one per status the API uses. Handlers throw these; the pipeline shapes them.

@@ -4,6 +4,8 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
 import { describeError } from './redaction.js';
+import type { Capture } from '../wire/index.js';
+export type { Capture };
 
 export { DEFAULT_UNCAPTURED_PREFIXES };
 /** The only request headers a capture keeps: nothing that names a person, an address or a credential. */
@@ -87,24 +89,6 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   let end = maxBytes;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
   return `${bytes.subarray(0, end).toString('utf8')}…[truncated, ${bytes.length} bytes]`;
-}
-
-/** One captured call. Everything in it is already redacted and truncated by the pipeline. */
-export interface Capture {
-  /** RowKey: sorts newest first. Set by the store. */
-  id: string;
-  at: string;
-  requestId: string;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  durationMs: number;
-  caller?: string;
-  errorCode?: string;
-  requestHeaders: Record<string, string>;
-  requestBody?: string;
-  responseBody?: string;
 }
 
 export type CaptureInput = Omit<Capture, 'id'>;

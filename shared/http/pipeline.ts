@@ -15,6 +15,8 @@ import { describeError, redactJson, redactQuery, redactText } from './redaction.
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
 import { pathOnly } from './upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
+import type { RejectedCount } from '../wire/index.js';
+export type { RejectedCount };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -66,12 +68,6 @@ export interface HttpPipeline {
   shouldCapture(path: unknown, method: unknown): boolean;
   /** Requests this instance refused before any handler (never captured), so a flood of them is still seen. */
   rejected(): RejectedCount;
-}
-
-export interface RejectedCount {
-  total: number;
-  byStatus: Record<string, number>;
-  since: string;
 }
 
 export interface PipelineDeps {

@@ -5,6 +5,8 @@ import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../http/redaction.js';
+import type { NodeSummary, PodSummary, PodPage, NodeUsage, EventSummary, EventList } from '../wire/index.js';
+export type { NodeSummary, PodSummary, PodPage, NodeUsage, EventSummary, EventList };
 
 export interface ReadOptions {
   /** Epoch ms of the reading (ages are computed against it). Default Date.now. */
@@ -23,21 +25,6 @@ export const SOURCES = {
 } as const;
 
 // ---- nodes ----
-
-export interface NodeSummary {
-  name: string;
-  ready: boolean;
-  roles: string[];
-  /** Agent pool (label agentpool / kubernetes.azure.com/agentpool). */
-  pool: string | null;
-  /** Kubelet version, e.g. "v1.31.2". */
-  version: string | null;
-  createdAt: string | null;
-  ageSeconds: number | null;
-  unschedulable: boolean;
-  taints: { key: string; value?: string; effect: string }[];
-  allocatable: { cpuMillicores: number | null; memoryBytes: number | null };
-}
 
 export async function readNodes(session: KubeSession, options: ReadOptions = {}): Promise<Reading<NodeSummary[]>> {
   const now = (options.now ?? Date.now)();
@@ -83,27 +70,6 @@ function rolesOf(labels: Record<string, string>): string[] {
 }
 
 // ---- pods ----
-
-export interface PodSummary {
-  namespace: string;
-  name: string;
-  phase: string;
-  /** kubectl's STATUS: a container's waiting/terminated reason (CrashLoopBackOff, Error...) or the phase. */
-  status: string;
-  readyContainers: number;
-  totalContainers: number;
-  restarts: number;
-  node: string | null;
-  createdAt: string | null;
-  ageSeconds: number | null;
-}
-
-export interface PodPage {
-  items: PodSummary[];
-  /** More pods exist than were read; `continue` fetches the next page. */
-  truncated: boolean;
-  continue?: string;
-}
 
 export const POD_PAGE_SIZE = 500;
 
@@ -178,18 +144,6 @@ export function summarizePod(pod: V1Pod, now: number): PodSummary {
 
 // ---- top-nodes ----
 
-export interface NodeUsage {
-  name: string;
-  cpuMillicores: number | null;
-  memoryBytes: number | null;
-  /** % of allocatable; null when allocatable is unknown (nodes read degraded). */
-  cpuPercent: number | null;
-  memoryPercent: number | null;
-  allocatable: { cpuMillicores: number | null; memoryBytes: number | null } | null;
-  /** When metrics-server sampled the node. */
-  sampledAt: string | null;
-}
-
 /** metrics.k8s.io node metrics and one node list, at once (never client-node's topNodes: one pod list per node). */
 export async function readTopNodes(session: KubeSession, options: ReadOptions = {}): Promise<Reading<NodeUsage[]>> {
   const [metrics, nodes] = await Promise.all([
@@ -224,24 +178,6 @@ export async function readTopNodes(session: KubeSession, options: ReadOptions = 
 }
 
 // ---- events ----
-
-export interface EventSummary {
-  type: string;
-  reason: string;
-  /** "Kind/name", e.g. "Pod/warmup-db-7x2kq". */
-  object: string;
-  namespace: string;
-  message: string;
-  count: number;
-  lastSeen: string | null;
-  ageSeconds: number | null;
-}
-
-export interface EventList {
-  items: EventSummary[];
-  /** More events exist than are listed. */
-  truncated: boolean;
-}
 
 export const EVENTS_SHOWN = 200;
 /** Events are kept ~1 h; a busy cluster has thousands. Read at most this many, then sort. */

@@ -3,15 +3,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { ApiException } from '@kubernetes/client-node';
 import { redactText } from '../http/redaction.js';
-
-/** One part of a reading that could not be fetched; shows as `degraded: [...]` in monitor responses. */
-export interface Degraded {
-  /** What was read, e.g. "kubernetes:nodes", "kubernetes:metrics.k8s.io/nodes". */
-  source: string;
-  /** Upstream HTTP status; 504 for a timeout, 502 for a connection failure or an unreadable answer. */
-  status: number;
-  message: string;
-}
+import type { Degraded } from '../wire/index.js';
+export type { Degraded };
 
 export interface Reading<T> {
   data: T;

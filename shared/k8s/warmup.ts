@@ -12,39 +12,8 @@ import { iso, listNodes, SOURCES, type ReadOptions } from './reads.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../http/redaction.js';
-
-export type WarmupState = 'done' | 'running' | 'failed' | 'stale' | 'missing';
-
-export interface WarmupNode {
-  node: string;
-  status: WarmupState;
-  /** The node is gone (its warm-up job names a node the cluster no longer has). */
-  gone?: boolean;
-  job?: { namespace: string; name: string };
-  /** Completion (done/stale) or failure time of the job. */
-  finishedAt?: string;
-  /** Why: the job's failure message, "node created after its warm-up completed", "node gone". */
-  reason?: string;
-  /** Last lines of the warm-up pod's log (failing or running pods only). */
-  logTail?: string[];
-}
-
-export interface WarmupJob {
-  namespace: string;
-  name: string;
-  node?: string;
-  status: Exclude<WarmupState, 'missing'>;
-  startedAt?: string;
-  completedAt?: string;
-  failedAt?: string;
-  message?: string;
-}
-
-export interface WarmupStatus {
-  nodes: WarmupNode[];
-  jobs: WarmupJob[];
-  summary: Record<WarmupState, number> & { nodes: number; jobs: number };
-}
+import type { WarmupState, WarmupNode, WarmupJob, WarmupStatus } from '../wire/index.js';
+export type { WarmupState, WarmupNode, WarmupJob, WarmupStatus };
 
 export interface WarmupOptions extends ReadOptions {
   /** config.k8s.warmupLabelSelector, e.g. "app=warmup". */

@@ -6,13 +6,11 @@ import type { MonitorCache } from '../cache/index.js';
 import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
 import { oneLineError, redactText } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
+import type { LifecycleAccepted } from '../wire/index.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
 
-export interface LifecycleResult {
-  operation: { action: LifecycleAction; cluster: string; status: 'accepted' };
-  transition: Transition;
-  /** ARM accepted the action but the bookkeeping failed (Table Storage): what was not done. */
-  degraded?: Array<{ source: string; message: string }>;
+/** The 202 the route sends, plus what only the audit trail keeps. */
+export interface LifecycleResult extends LifecycleAccepted {
   /** The id of ARM's operation (from Azure-AsyncOperation), for the audit trail; not part of the HTTP answer. */
   armOperationId?: string;
 }

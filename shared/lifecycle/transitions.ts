@@ -11,22 +11,10 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { clusterListKey, locateKey, rowKeyPrefixFilter, statusOf, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
 import { oneLineError } from '../http/redaction.js';
 import type { Scope } from '../scope.js';
-
-export type LifecycleAction = 'start' | 'stop' | 'delete';
-export type ExpectedPowerState = 'Running' | 'Stopped' | 'Deleted';
-
-export interface Transition {
-  cluster: string;
-  action: LifecycleAction;
-  expectedPowerState: ExpectedPowerState;
-  startedAt: string;
-  deadline: string;
-  startedBy: string;
-  /** api: started through this backend; arm: seen in ARM's provisioningState (CLI, portal, another tool). */
-  source: 'api' | 'arm';
-  /** timedOut: the deadline passed; failed: ARM ended the operation with provisioningState Failed. */
-  status: 'open' | 'timedOut' | 'failed';
-}
+import type { LifecycleAction, ExpectedPowerState, Transition } from '../wire/index.js';
+export type { LifecycleAction, ExpectedPowerState, Transition };
+import { EXPECTED_POWER_STATE, actionInProgress, reachedExpectedState } from '../wire/index.js';
+export { EXPECTED_POWER_STATE, actionInProgress };
 
 /** What a read observed of a cluster (absent from ARM's list: the cluster is gone). */
 export interface ObservedCluster {
@@ -40,34 +28,9 @@ export interface ReconcileOptions {
   observedAt?: number;
 }
 
-export const EXPECTED_POWER_STATE: Record<LifecycleAction, ExpectedPowerState> = {
-  start: 'Running',
-  stop: 'Stopped',
-  delete: 'Deleted',
-};
-
-const ACTION_OF_PROVISIONING_STATE: ReadonlyMap<string, LifecycleAction> = new Map([
-  ['Starting', 'start'],
-  ['Stopping', 'stop'],
-  ['Deleting', 'delete'],
-]);
-
-/** The action ARM shows in progress for a cluster (provisioningState Starting / Stopping / Deleting). */
-export function actionInProgress(cluster: ObservedCluster | undefined): LifecycleAction | undefined {
-  return cluster?.provisioningState ? ACTION_OF_PROVISIONING_STATE.get(cluster.provisioningState) : undefined;
-}
-
-/** Provisioning states that end an operation. */
-const TERMINAL_PROVISIONING_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
-
-/**
- * The expected power state and a terminal provisioning state: AKS flips the power state when an operation begins
- * (Running + Starting while the API server is not up yet) or when it ends, and the provisioning state last.
- */
+/** The expected power state and an ended operation; for delete, the cluster gone (reachedExpectedState). */
 function reached(transition: Transition, cluster: ObservedCluster | undefined): boolean {
-  if (transition.expectedPowerState === 'Deleted') return cluster === undefined;
-  if (!cluster) return false; // a start/stop target that vanished: dropped as gone, not reached
-  return cluster.powerState === transition.expectedPowerState && TERMINAL_PROVISIONING_STATES.has((cluster.provisioningState ?? '').toLowerCase());
+  return reachedExpectedState(transition.expectedPowerState, cluster);
 }
 
 function endedInFailure(cluster: ObservedCluster | undefined): boolean {

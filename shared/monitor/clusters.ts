@@ -1,26 +1,7 @@
 // The cluster list of a scope, as the dashboard shows it: ARM's ManagedCluster reduced to what a card needs.
 import type { ContainerServiceClient, ManagedCluster } from '@azure/arm-containerservice';
-import type { Transition } from '../lifecycle/transitions.js';
-
-export interface NodePoolSummary {
-  name: string;
-  count: number;
-  vmSize?: string;
-  mode?: string;
-}
-
-export interface ClusterSummary {
-  name: string;
-  location: string;
-  kubernetesVersion?: string;
-  /** Running | Stopped (ARM's powerState.code); AKS may flip it as a start or stop begins: read it with provisioningState. */
-  powerState: string;
-  /** Succeeded | Starting | Stopping | Deleting | Failed | …; read it together with powerState. */
-  provisioningState: string;
-  nodePools: NodePoolSummary[];
-  fqdn?: string;
-  transition?: Transition;
-}
+import type { NodePoolSummary, ClusterSummary } from '../wire/index.js';
+export type { NodePoolSummary, ClusterSummary };
 
 export function summarizeCluster(cluster: ManagedCluster): ClusterSummary {
   return {

@@ -3,9 +3,8 @@
 // is (`Stopping`), so the power state alone does not say it; both together do. The monitor reads, the pods pages
 // and the refresh timer all ask here, so a cluster is never contacted on one path and skipped on another.
 import type { ClusterSummary } from './clusters.js';
-
-/** Why a cluster's per-cluster reads answer `data: null`. */
-export type UnreadableReason = 'clusterStarting' | 'clusterStopping' | 'clusterStopped' | 'clusterDeleting';
+import type { UnreadableReason } from '../wire/index.js';
+export type { UnreadableReason };
 
 /** Provisioning states of an operation in progress that takes the API server away (or has not brought it up yet). */
 const IN_PROGRESS: Readonly<Record<string, UnreadableReason>> = {

@@ -22,20 +22,12 @@ import {
   type Reading,
   type SessionPool,
 } from '../k8s/index.js';
-import type { Transition, TransitionStore } from '../lifecycle/transitions.js';
+import type { TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import { listClusters, type ClusterSummary } from './clusters.js';
-import { unreadableReason, type UnreadableReason } from './readability.js';
-
-export interface MonitorResponse<T> {
-  data: T | null;
-  cache: ReturnType<typeof cacheInfo>;
-  degraded: Degraded[];
-  /** Why data is null: the cluster's API server cannot be read now (starting, stopping, stopped, being deleted). */
-  reason?: UnreadableReason;
-  /** Per-cluster reads: the cluster's open transition, if any. */
-  transition?: Transition;
-}
+import { unreadableReason } from './readability.js';
+import type { MonitorResponse } from '../wire/index.js';
+export type { MonitorResponse };
 
 export interface MonitorDeps {
   cache: MonitorCache;

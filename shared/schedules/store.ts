@@ -5,32 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { statusOf } from '../cache/storage.js';
 import type { Scope } from '../scope.js';
-
-export type ScheduleAction = 'start' | 'stop';
-export const SCHEDULE_ACTIONS: readonly ScheduleAction[] = ['start', 'stop'];
-
-export interface Schedule {
-  id: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  cluster: string;
-  action: ScheduleAction;
-  /** NCRONTAB, six fields. */
-  cron: string;
-  /** IANA time zone the cron is read in. */
-  timeZone: string;
-  enabled: boolean;
-  createdBy: { objectId: string; name: string };
-  createdAt: string;
-  /** When the schedule last changed: runs due before that are not owed. */
-  updatedAt: string;
-  /** The scheduled time of the last run claimed (whatever came of it), or null. */
-  lastRun: string | null;
-  /** What came of it: accepted, refused, failed, skipped or missed. */
-  lastOutcome?: string;
-  /** Stops are skipped until then ("keep running until …"). */
-  keepRunningUntil?: string;
-}
+import type { ScheduleAction, Schedule } from '../wire/index.js';
+export type { ScheduleAction, Schedule };
+import { SCHEDULE_ACTIONS } from '../wire/index.js';
+export { SCHEDULE_ACTIONS };
 
 export interface StoredSchedule {
   schedule: Schedule;

@@ -3,11 +3,10 @@ import {
   ApiError,
   CATEGORY_NORMALIZERS,
   createApiClient,
-  normalizeEnvelope,
+  normalizeClusterList,
   normalizeClusters,
+  normalizeEnvelope,
   normalizeMe,
-  parseCpuMillicores,
-  parseMemoryBytes,
 } from '../../web/src/lib/api.js';
 
 const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-elb-01' };
@@ -95,60 +94,54 @@ describe('api client', () => {
 });
 
 describe('normalisers', () => {
-  it('reads clusters defensively: ARM powerState objects, agentPoolProfiles, junk entries dropped', () => {
+  it('reads clusters as the API sends them; junk entries dropped, shapes it never sends not guessed at', () => {
     const clusters = normalizeClusters([
-      { name: 'aks-1', powerState: { code: 'Running' }, provisioningState: 'Succeeded', agentPoolProfiles: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] },
-      { name: 'aks-2', powerState: 'Stopped', nodePools: [{ name: 'user' }], transition: { action: 'start', status: 'open' } },
+      { name: 'aks-1', location: 'westeurope', powerState: 'Running', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] },
+      { name: 'aks-2', powerState: 'Stopped', nodePools: [{ name: 'user' }], transition: { cluster: 'aks-2', action: 'start', expectedPowerState: 'Running', status: 'open' } },
+      { name: 'aks-3', powerState: { code: 'Running' }, agentPoolProfiles: [{ name: 'system' }] },
       { powerState: 'Running' },
       'nonsense',
     ]);
     expect(clusters).toEqual([
-      expect.objectContaining({ name: 'aks-1', powerState: 'Running', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] }),
+      expect.objectContaining({ name: 'aks-1', location: 'westeurope', powerState: 'Running', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] }),
       expect.objectContaining({ name: 'aks-2', powerState: 'Stopped', transition: expect.objectContaining({ action: 'start', expectedPowerState: 'Running', status: 'open' }) }),
+      expect.objectContaining({ name: 'aks-3', powerState: undefined, nodePools: [] }),
     ]);
   });
 
-  it('collects the transitions of an envelope by cluster, from the clusters and from the envelope', () => {
-    const envelope = normalizeEnvelope(
+  it('collects the transitions of a list from its clusters, and of a per-cluster answer from its own', () => {
+    const list = normalizeClusterList(
       {
-        data: [{ name: 'aks-1', powerState: 'Stopped', transition: { action: 'start', status: 'open' } }],
+        data: [{ name: 'aks-1', powerState: 'Stopped', transition: { cluster: 'aks-1', action: 'start', expectedPowerState: 'Running', status: 'open' } }],
         cache: { state: 'stale', ageSeconds: 42, fetchedAt: '2026-01-01T00:00:00Z', generation: 7 },
         degraded: [{ source: 'arm', status: 503, message: 'throttled' }],
-        transition: [{ cluster: 'aks-9', action: 'delete', status: 'timedOut' }],
       },
-      normalizeClusters,
       NOW,
     );
-    expect(Object.keys(envelope.transitions).sort()).toEqual(['aks-1', 'aks-9']);
-    expect(envelope.transitions['aks-9']).toMatchObject({ action: 'delete', expectedPowerState: 'Deleted', status: 'timedOut' });
-    expect(envelope.cache).toEqual({ state: 'stale', ageSeconds: 42, fetchedAt: Date.parse('2026-01-01T00:00:00Z'), generation: 7 });
-    expect(envelope.degraded).toEqual([{ source: 'arm', status: 503, message: 'throttled' }]);
-    expect(envelope.receivedAt).toBe(NOW);
+    expect(Object.keys(list.transitions)).toEqual(['aks-1']);
+    expect(list.cache).toEqual({ state: 'stale', ageSeconds: 42, fetchedAt: Date.parse('2026-01-01T00:00:00Z'), generation: 7 });
+    expect(list.degraded).toEqual([{ source: 'arm', status: 503, message: 'throttled' }]);
+    expect(list.receivedAt).toBe(NOW);
+    const nodes = normalizeEnvelope(
+      { data: [], cache: { state: 'fresh' }, degraded: [], transition: { cluster: 'aks-9', action: 'delete', expectedPowerState: 'Deleted', status: 'timedOut' } },
+      CATEGORY_NORMALIZERS.nodes,
+      NOW,
+    );
+    expect(nodes.transitions['aks-9']).toMatchObject({ action: 'delete', expectedPowerState: 'Deleted', status: 'timedOut' });
   });
 
   it('keeps data null with its reason for a stopped cluster', () => {
-    const envelope = normalizeEnvelope({ data: null, reason: 'clusterStopped', cache: { state: 'fresh' } }, CATEGORY_NORMALIZERS.nodes, NOW, 'aks-1');
+    const envelope = normalizeEnvelope({ data: null, reason: 'clusterStopped', cache: { state: 'fresh' } }, CATEGORY_NORMALIZERS.nodes, NOW);
     expect(envelope).toMatchObject({ data: null, reason: 'clusterStopped', degraded: [] });
   });
 
-  it('nodes: quantities, age from ageSeconds, taints as text', () => {
-    const [node] = CATEGORY_NORMALIZERS.nodes(
-      [{ name: 'n1', ready: true, roles: 'agent', ageSeconds: 60, taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }], allocatable: { cpu: '1900m', memory: '7Gi' } }],
-      NOW,
-    );
-    expect(node).toEqual({
-      name: 'n1', ready: true, roles: ['agent'], pool: undefined, version: undefined, createdAt: NOW - 60_000,
-      taints: ['sku=gpu:NoSchedule'], allocatableMillicores: 1900, allocatableMemoryBytes: 7 * 1024 ** 3,
-    });
-  });
-
-  it('pods arrive as { items, truncated } or as a bare list', () => {
-    expect(CATEGORY_NORMALIZERS.pods({ items: [{ name: 'p', restarts: 2 }], truncated: true }, NOW)).toMatchObject({ items: [{ name: 'p', restarts: 2 }], truncated: true });
-    expect(CATEGORY_NORMALIZERS.pods([{ name: 'q' }], NOW)).toMatchObject({ items: [{ name: 'q' }], truncated: false });
+  it('pods arrive as { items, truncated }; a bare list is not a page', () => {
+    expect(CATEGORY_NORMALIZERS.pods({ items: [{ name: 'p', restarts: 2 }], truncated: true })).toMatchObject({ items: [{ name: 'p', restarts: 2 }], truncated: true });
+    expect(CATEGORY_NORMALIZERS.pods([{ name: 'q' }])).toEqual({ items: [], truncated: false });
   });
 
   it('warm-up: unknown statuses are marked unknown, log tails joined', () => {
-    const status = CATEGORY_NORMALIZERS['warmup-status']({ nodes: [{ node: 'n1', status: 'done' }, { node: 'n2', status: 'weird', logTail: ['a', 'b'] }], jobs: [{ name: 'j1', status: 'Complete' }] }, NOW);
+    const status = CATEGORY_NORMALIZERS['warmup-status']({ nodes: [{ node: 'n1', status: 'done' }, { node: 'n2', status: 'weird', logTail: ['a', 'b'] }], jobs: [{ name: 'j1', status: 'Complete' }] });
     expect(status.nodes).toEqual([
       { node: 'n1', status: 'done', job: undefined, logTail: undefined },
       { node: 'n2', status: 'unknown', job: undefined, logTail: 'a\nb' },
@@ -157,33 +150,31 @@ describe('normalisers', () => {
   });
 
   it('events: warnings first, newest first', () => {
-    const events = CATEGORY_NORMALIZERS.events(
-      [
+    const events = CATEGORY_NORMALIZERS.events({
+      items: [
         { type: 'Normal', reason: 'Pulled', lastSeen: '2026-01-01T00:05:00Z' },
         { type: 'Warning', reason: 'BackOff', lastSeen: '2026-01-01T00:01:00Z' },
-        { type: 'Warning', reason: 'Failed', lastSeen: '2026-01-01T00:03:00Z', object: { kind: 'Pod', name: 'p' } },
+        { type: 'Warning', reason: 'Failed', lastSeen: '2026-01-01T00:03:00Z', object: 'Pod/p' },
       ],
-      NOW,
-    );
+      truncated: false,
+    });
     expect(events.items.map((e) => e.reason)).toEqual(['Failed', 'BackOff', 'Pulled']);
     expect(events.items[0]?.object).toBe('Pod/p');
     expect(events.truncated).toBe(false);
   });
 
-  it('me: scopes as objects or "sub/rg" strings, roles as strings, known permissions only', () => {
-    expect(normalizeMe({ name: 'dev', provider: 'development', roles: ['Cluster.Admin', 3], permissions: ['read', 'admin', 'fly'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2', 'broken'] })).toStrictEqual({
-      name: 'dev', provider: 'development', roles: ['Cluster.Admin'], permissions: ['read', 'admin'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, { subscriptionId: 's2', resourceGroup: 'rg2' }],
+  it('me: scope objects, roles as strings, known permissions only', () => {
+    expect(normalizeMe({ name: 'dev', provider: 'development', roles: ['Cluster.Admin', 3], permissions: ['read', 'admin', 'fly'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2'] })).toStrictEqual({
+      name: 'dev', provider: 'development', roles: ['Cluster.Admin'], permissions: ['read', 'admin'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }],
     });
-    expect(normalizeMe(null)).toStrictEqual({ name: 'unknown', provider: '', roles: [], scopes: [], permissions: undefined });
+    expect(normalizeMe(null)).toStrictEqual({ name: 'unknown', provider: '', roles: [], scopes: [], permissions: [] });
   });
 
   // Shapes as the real API sends them (captured from `npm start`, trimmed): shared/k8s/reads.ts, warmup.ts,
   // shared/http/inspector.ts, shared/lifecycle/actions.ts.
   it('nodes as the API sends them: allocatable in numbers, cordoned nodes, taint objects', () => {
     const [node] = CATEGORY_NORMALIZERS.nodes(
-      [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: '2026-10-24T13:00:22.211Z', ageSeconds: 2595608, unschedulable: true, taints: [{ key: 'sku', effect: 'NoSchedule' }], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }],
-      NOW,
-    );
+      [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: '2026-10-24T13:00:22.211Z', ageSeconds: 2595608, unschedulable: true, taints: [{ key: 'sku', effect: 'NoSchedule' }], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }]);
     expect(node).toEqual({
       name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: Date.parse('2026-10-24T13:00:22.211Z'),
       taints: ['sku:NoSchedule'], unschedulable: true, allocatableMillicores: 7820, allocatableMemoryBytes: 58993823744,
@@ -192,9 +183,7 @@ describe('normalisers', () => {
 
   it("pods keep kubectl's status beside the phase", () => {
     const pods = CATEGORY_NORMALIZERS.pods(
-      { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14, node: null, createdAt: '2026-11-23T12:00:22.211Z', ageSeconds: 7208 }], truncated: false },
-      NOW,
-    );
+      { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14, node: null, createdAt: '2026-11-23T12:00:22.211Z', ageSeconds: 7208 }], truncated: false });
     expect(pods.items[0]).toMatchObject({ phase: 'Running', status: 'CrashLoopBackOff', restarts: 14, node: undefined });
   });
 
@@ -208,9 +197,7 @@ describe('normalisers', () => {
         ],
         jobs: [{ namespace: 'db', name: 'warmup-n2', node: 'n2', status: 'failed' }],
         summary: { nodes: 3, jobs: 1, done: 0, running: 0, failed: 1, stale: 1, missing: 1 },
-      },
-      NOW,
-    );
+      });
     expect(status.nodes).toEqual([
       { node: 'n2', status: 'failed', job: 'warmup-n2', reason: 'Job has reached the specified backoff limit', gone: undefined, finishedAt: Date.parse('2026-11-23T12:49:22.211Z'), logTail: 'warmup: ERROR\nwarmup: exit 3' },
       { node: 'n4', status: 'stale', job: 'warmup-n4', reason: 'node gone', gone: true, finishedAt: undefined, logTail: undefined },
@@ -220,9 +207,7 @@ describe('normalisers', () => {
 
   it('events arrive as { items, truncated } with string objects and namespaces', () => {
     const events = CATEGORY_NORMALIZERS.events(
-      { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: '2026-11-23T13:59:22.211Z', ageSeconds: 68 }], truncated: true },
-      NOW,
-    );
+      { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: '2026-11-23T13:59:22.211Z', ageSeconds: 68 }], truncated: true });
     expect(events).toEqual({
       items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: Date.parse('2026-11-23T13:59:22.211Z') }],
       truncated: true,
@@ -255,18 +240,5 @@ describe('normalisers', () => {
     const result = await createApiClient({ baseUrl: '', fetch: fn }).lifecycle('stop', SCOPE, 'aks-1');
     expect(result.transition).toMatchObject({ action: 'stop', origin: 'api', startedBy: 'dev' });
     expect(result.degraded).toEqual([{ source: 'tableStorage', status: undefined, message: 'the transition could not be stored; the dashboard follows ARM' }]);
-  });
-
-  it('Kubernetes quantities', () => {
-    expect(parseCpuMillicores('250m')).toBe(250);
-    expect(parseCpuMillicores('2')).toBe(2000);
-    expect(parseCpuMillicores(1.5)).toBe(1500);
-    expect(parseCpuMillicores('500000n')).toBeCloseTo(0.5);
-    expect(parseCpuMillicores('lots')).toBeUndefined();
-    expect(parseMemoryBytes('128Mi')).toBe(128 * 1024 ** 2);
-    expect(parseMemoryBytes('1G')).toBe(1e9);
-    expect(parseMemoryBytes('123456Ki')).toBe(123456 * 1024);
-    expect(parseMemoryBytes(4096)).toBe(4096);
-    expect(parseMemoryBytes('7 parsecs')).toBeUndefined();
   });
 });

@@ -70,16 +70,13 @@ describe('actions', () => {
     expect(readOnly.result.delete.reason).toBe('Needs the Cluster.Admin role');
   });
 
-  it("/api/me's permissions decide (operate: start and stop, admin: delete), whatever the role names", () => {
-    expect(permissionsOf({ roles: ['Custom.Ops'], permissions: ['read', 'operate'] })).toEqual({ start: true, stop: true, delete: false });
-    expect(permissionsOf({ roles: ['Cluster.Admin'], permissions: ['read'] })).toEqual({ start: false, stop: false, delete: false });
-    expect(permissionsOf({ roles: [], permissions: ['admin'] })).toEqual({ start: false, stop: false, delete: true });
+  it("/api/me's permissions decide (operate: start and stop, admin: delete)", () => {
+    expect(permissionsOf({ permissions: ['read', 'operate'] })).toEqual({ start: true, stop: true, delete: false });
+    expect(permissionsOf({ permissions: ['read'] })).toEqual({ start: false, stop: false, delete: false });
+    expect(permissionsOf({ permissions: ['admin'] })).toEqual({ start: false, stop: false, delete: true });
   });
 
-  it('without permissions (an older API) the default role names decide', () => {
-    expect(permissionsOf({ roles: ['Dashboard.Read'] })).toEqual({ start: false, stop: false, delete: false });
-    expect(permissionsOf({ roles: ['Dashboard.Read', 'Cluster.Operate'] })).toEqual({ start: true, stop: true, delete: false });
-    expect(permissionsOf({ roles: ['Cluster.Admin'] })).toEqual({ start: false, stop: false, delete: true });
+  it('before /api/me has answered, nothing is allowed', () => {
     expect(permissionsOf(undefined)).toEqual({ start: false, stop: false, delete: false });
   });
 });

@@ -27,11 +27,11 @@ const clusterList = {
 };
 
 const categories: Record<Category, unknown> = {
-  nodes: { data: [{ name: 'node-1', ready: 'True', roles: 'agent', allocatable: { cpu: '3860m', memory: '12Gi' } }, { junk: true }], cache: { state: 'fresh' } },
+  nodes: { data: [{ name: 'node-1', ready: 'True', roles: 'agent', allocatable: { cpuMillicores: 3860, memoryBytes: 12 * 1024 ** 3 } }, { junk: true }], cache: { state: 'fresh' } },
   pods: { data: { items: [{ name: 'coredns', phase: 'Running' }], truncated: true } },
   'top-nodes': { data: [{ name: 'node-1', cpuMillicores: 420, memoryPercent: 250 }] },
   'warmup-status': { data: { nodes: [{ node: 'node-1', status: 'failed', logTail: 'boom' }, { node: 'node-2' }] } },
-  events: { data: [{ type: 'Normal', reason: 'Pulled' }, { type: 'Warning', reason: 'BackOff', object: { kind: 'Pod', name: 'x' } }] },
+  events: { data: { items: [{ type: 'Normal', reason: 'Pulled' }, { type: 'Warning', reason: 'BackOff', object: 'Pod/x' }, { object: { kind: 'Pod' } }], truncated: false } },
 };
 
 const EXPECTED_TEXT: Record<Category, string> = {

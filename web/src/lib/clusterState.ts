@@ -2,6 +2,7 @@
 // and which lifecycle buttons that state and the caller's roles allow.
 // ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
 // users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
+import { actionInProgress, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
 import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
 
 export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
@@ -20,11 +21,6 @@ export interface ObservedState {
   provisioningState?: string;
 }
 
-/** provisioningStates that name an operation in progress (ARM's own, not ours). */
-export const TRANSITIONAL_PROVISIONING_STATES: ReadonlySet<string> = new Set([
-  'Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading', 'Scaling', 'Migrating', 'Reconciling',
-]);
-
 const ACTION_CHIP: Record<LifecycleAction, { kind: ChipKind; label: string }> = {
   start: { kind: 'starting', label: 'Starting…' },
   stop: { kind: 'stopping', label: 'Stopping…' },
@@ -41,9 +37,8 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
   const detail = `power state ${power ?? 'unknown'}, provisioning state ${provisioning ?? 'unknown'}`;
   const chip = (kind: ChipKind, label: string, busy: boolean): StateChip => ({ kind, label, busy, detail });
 
-  if (provisioning === 'Deleting') return chip('deleting', 'Deleting…', true);
-  if (provisioning === 'Starting') return chip('starting', 'Starting…', true);
-  if (provisioning === 'Stopping') return chip('stopping', 'Stopping…', true);
+  const inProgress = actionInProgress(cluster);
+  if (inProgress) return chip(ACTION_CHIP[inProgress].kind, ACTION_CHIP[inProgress].label, true);
   if (provisioning === 'Failed') return chip('failed', power ? `Failed (${power})` : 'Failed', false);
   if (pendingAction) return chip(ACTION_CHIP[pendingAction].kind, ACTION_CHIP[pendingAction].label, true);
   if (provisioning && TRANSITIONAL_PROVISIONING_STATES.has(provisioning)) return chip('updating', `${provisioning}…`, true);
@@ -54,18 +49,10 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
 
 export type Permissions = Record<LifecycleAction, boolean>;
 
-/**
- * Start/stop need `operate`, delete needs `admin`. /api/me's `permissions` is the server's own verdict (it knows
- * the configured role names); only when it is missing do the default role names decide.
- */
-export function permissionsOf(me: Pick<Me, 'roles' | 'permissions'> | undefined): Permissions {
-  if (me?.permissions) {
-    const granted = new Set(me.permissions);
-    return { start: granted.has('operate'), stop: granted.has('operate'), delete: granted.has('admin') };
-  }
-  const roles = new Set(me?.roles ?? []);
-  const operate = roles.has(ROLE_NAMES.operate);
-  return { start: operate, stop: operate, delete: roles.has(ROLE_NAMES.admin) };
+/** Start/stop need `operate`, delete needs `admin`: /api/me's `permissions`, the server's verdict from the roles. */
+export function permissionsOf(me: Pick<Me, 'permissions'> | undefined): Permissions {
+  const granted = new Set(me?.permissions ?? []);
+  return { start: granted.has('operate'), stop: granted.has('operate'), delete: granted.has('admin') };
 }
 
 export interface ActionAvailability {

@@ -1,10 +1,11 @@
 // The pure helpers of the fleet table (rows, filter, sort) and of a schedule's "next action" line.
 // DOM-free: unit tests import it under Node.
-import type { Scope } from './api.js';
-import { clusterChip, type ChipKind } from './clusterState.js';
+import { fleetStateOf } from '../../../shared/wire/index.js';
+import type { Cluster, Scope } from './api.js';
+import { clusterChip } from './clusterState.js';
 import { FLEET_STATES, type Fleet, type FleetState, type Schedule } from './fleetData.js';
-import type { Cluster } from './api.js';
 
+export { fleetStateOf } from '../../../shared/wire/index.js';
 export * from './fleetData.js';
 
 /** One row of the fleet table. */
@@ -14,16 +15,6 @@ export interface FleetRow {
   chip: ReturnType<typeof clusterChip>;
   state: FleetState;
   nodes: number;
-}
-
-const TRANSITIONING: ReadonlySet<ChipKind> = new Set(['starting', 'stopping', 'deleting', 'updating']);
-
-/** The four states the fleet counts (the server's totals use the same rule). */
-export function fleetStateOf(cluster: Cluster): FleetState {
-  const chip = clusterChip(cluster, cluster.transition?.status === 'open' ? cluster.transition.action : undefined);
-  if (TRANSITIONING.has(chip.kind)) return 'transitioning';
-  if (chip.kind === 'failed' || cluster.transition?.status === 'timedOut') return 'failed';
-  return chip.kind === 'running' ? 'running' : 'stopped';
 }
 
 export function fleetRows(fleet: Fleet): FleetRow[] {

@@ -1,15 +1,20 @@
-// The shapes of the fleet, the audit trail and schedules, and their normalisers (keep what is recognised, drop the
-// rest, as api.ts does). Kept apart from fleet.ts so api.ts can use them without importing the views' helpers.
-import { normalizeCluster, normalizeScope, type Cluster, type DegradedSource, type Scope } from './api.js';
+// The shapes of the fleet, the audit trail and schedules, and their parsers (keep what checks out of the wire types,
+// drop the rest). Kept apart from fleet.ts so api.ts can use them without importing the views' helpers.
+import {
+  FLEET_STATES,
+  SCHEDULE_ACTIONS,
+  type AuditEntry as WireAuditEntry,
+  type AuditPage,
+  type FleetResponse,
+  type FleetScope as WireFleetScope,
+  type FleetState,
+  type ScheduleAnswer,
+  type ScheduleList,
+} from '../../../shared/wire/index.js';
+import { isObject, listOf, num, str, toEpochMs } from './json.js';
+import { normalizeClusters, normalizeDegraded, normalizeScope, type Cluster, type DegradedSource, type Scope } from './monitorData.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-export type FleetState = 'running' | 'stopped' | 'transitioning' | 'failed';
-export const FLEET_STATES: readonly FleetState[] = ['running', 'stopped', 'transitioning', 'failed'];
+export { FLEET_STATES, type FleetState } from '../../../shared/wire/index.js';
 
 export interface FleetScope extends Scope {
   clusters: Cluster[];
@@ -24,28 +29,25 @@ export interface Fleet {
   degraded: DegradedSource[];
 }
 
-const degradedOf = (v: unknown): DegradedSource[] =>
-  arr(v).filter(isObject).map((d) => ({ source: str(d.source) ?? 'unknown', status: num(d.status) ?? str(d.status), message: str(d.message) }));
+function normalizeFleetScope(v: unknown): FleetScope | undefined {
+  const scope = normalizeScope(v);
+  if (!scope || !isObject<WireFleetScope>(v)) return undefined;
+  return {
+    ...scope,
+    clusters: normalizeClusters(v.clusters),
+    degraded: normalizeDegraded(v.degraded),
+    transitionCount: num(v.transitionCount) ?? 0,
+    cacheState: isObject<NonNullable<WireFleetScope['cache']>>(v.cache) ? str(v.cache.state) : undefined,
+  };
+}
 
 export function normalizeFleet(v: unknown): Fleet {
-  const o = isObject(v) ? v : {};
-  const scopes: FleetScope[] = [];
-  for (const raw of arr(o.scopes)) {
-    const scope = normalizeScope(raw);
-    if (!scope || !isObject(raw)) continue;
-    scopes.push({
-      ...scope,
-      clusters: arr(raw.clusters).map(normalizeCluster).filter((c): c is Cluster => c !== undefined),
-      degraded: degradedOf(raw.degraded),
-      transitionCount: num(raw.transitionCount) ?? 0,
-      cacheState: isObject(raw.cache) ? str(raw.cache.state) : undefined,
-    });
-  }
-  const totals = isObject(o.totals) ? o.totals : {};
+  const o = isObject<FleetResponse>(v) ? v : {};
+  const totals = isObject<FleetResponse['totals']>(o.totals) ? o.totals : {};
   return {
-    scopes,
+    scopes: listOf(o.scopes, normalizeFleetScope),
     totals: Object.fromEntries(FLEET_STATES.map((s) => [s, num(totals[s]) ?? 0])) as Record<FleetState, number>,
-    degraded: degradedOf(o.degraded),
+    degraded: normalizeDegraded(o.degraded),
   };
 }
 
@@ -62,26 +64,27 @@ export interface AuditEntry {
   requestId?: string;
 }
 
+function normalizeAuditEntry(v: unknown): AuditEntry | undefined {
+  if (!isObject<WireAuditEntry>(v)) return undefined;
+  const at = toEpochMs(v.at);
+  const action = str(v.action);
+  if (at === undefined || !action) return undefined;
+  const actor = isObject<WireAuditEntry['actor']>(v.actor) ? v.actor : {};
+  return {
+    at,
+    actor: { objectId: str(actor.objectId), name: str(actor.name) ?? 'unknown', via: actor.via === 'schedule' ? 'schedule' : 'user', scheduleId: str(actor.scheduleId) },
+    action,
+    cluster: str(v.cluster) ?? '',
+    outcome: str(v.outcome) ?? 'unknown',
+    status: num(v.status),
+    reason: str(v.reason),
+    requestId: str(v.requestId),
+  };
+}
+
 export function normalizeAudit(v: unknown): { entries: AuditEntry[]; continuationToken?: string } {
-  const o = isObject(v) ? v : {};
-  const entries: AuditEntry[] = [];
-  for (const e of arr(o.data)) {
-    if (!isObject(e)) continue;
-    const at = Date.parse(str(e.at) ?? '');
-    const actor = isObject(e.actor) ? e.actor : {};
-    if (!Number.isFinite(at) || !str(e.action)) continue;
-    entries.push({
-      at,
-      actor: { objectId: str(actor.objectId), name: str(actor.name) ?? 'unknown', via: actor.via === 'schedule' ? 'schedule' : 'user', scheduleId: str(actor.scheduleId) },
-      action: str(e.action)!,
-      cluster: str(e.cluster) ?? '',
-      outcome: str(e.outcome) ?? 'unknown',
-      status: num(e.status),
-      reason: str(e.reason),
-      requestId: str(e.requestId),
-    });
-  }
-  return { entries, continuationToken: str(o.continuationToken) };
+  const o = isObject<AuditPage>(v) ? v : {};
+  return { entries: listOf(o.data, normalizeAuditEntry), continuationToken: str(o.continuationToken) };
 }
 
 // ---------- schedules ----------
@@ -101,30 +104,27 @@ export interface Schedule extends Scope {
 }
 
 export function normalizeSchedule(v: unknown): Schedule | undefined {
-  if (!isObject(v)) return undefined;
+  if (!isObject<ScheduleAnswer>(v)) return undefined;
   const scope = normalizeScope(v);
   const id = str(v.id);
   const cluster = str(v.cluster);
-  if (!scope || !id || !cluster || (v.action !== 'start' && v.action !== 'stop')) return undefined;
-  const time = (x: unknown) => {
-    const ms = Date.parse(str(x) ?? '');
-    return Number.isFinite(ms) ? ms : undefined;
-  };
+  const action = SCHEDULE_ACTIONS.find((a) => a === v.action);
+  if (!scope || !id || !cluster || !action) return undefined;
   return {
     ...scope,
     id,
     cluster,
-    action: v.action,
+    action,
     cron: str(v.cron) ?? '',
     timeZone: str(v.timeZone) ?? 'UTC',
     enabled: v.enabled !== false,
-    createdBy: isObject(v.createdBy) ? str(v.createdBy.name) : str(v.createdBy),
-    nextRun: time(v.nextRun),
-    lastRun: time(v.lastRun),
+    createdBy: isObject<ScheduleAnswer['createdBy']>(v.createdBy) ? str(v.createdBy.name) : undefined,
+    nextRun: toEpochMs(v.nextRun),
+    lastRun: toEpochMs(v.lastRun),
     lastOutcome: str(v.lastOutcome),
-    keepRunningUntil: time(v.keepRunningUntil),
+    keepRunningUntil: toEpochMs(v.keepRunningUntil),
   };
 }
 
 export const normalizeSchedules = (v: unknown): Schedule[] =>
-  arr(isObject(v) ? v.data : v).map(normalizeSchedule).filter((s): s is Schedule => s !== undefined);
+  listOf(isObject<ScheduleList>(v) ? v.data : undefined, normalizeSchedule);

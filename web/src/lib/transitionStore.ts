@@ -5,6 +5,7 @@
 // Canceled: AKS flips the power state as an operation begins, the provisioning state as it ends), or at its
 // deadline (10 min after it started), after which the dashboard says the operation seems stuck.
 // Storage content is untrusted (older versions, other tabs, hand edits): anything malformed is skipped.
+import { reachedExpectedState } from '../../../shared/wire/index.js';
 import { EXPECTED_POWER_STATE, isLifecycleAction, type ExpectedPowerState, type LifecycleAction, type Scope } from './api.js';
 
 /** The part of the Web Storage API the store needs; tests pass a plain object. */
@@ -54,19 +55,9 @@ export function isExpired(t: LocalTransition, now: number, ttlMs = TRANSITION_TT
   return now >= t.deadline || t.startedAt - now > ttlMs;
 }
 
-/** Provisioning states that end an operation. */
-export const TERMINAL_PROVISIONING_STATES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Canceled']);
-
-/**
- * Whether a successful cluster-list reading shows the transition finished: the expected power state and a
- * terminal provisioning state (Running while still Starting is not started yet); for delete, the cluster is gone
- * from the list.
- */
+/** Whether a successful cluster-list reading shows the transition finished (the rule of shared/wire/lifecycle.ts). */
 export function hasReachedExpectedState(t: LocalTransition, observed: readonly ObservedCluster[]): boolean {
-  const cluster = observed.find((c) => c.name === t.cluster);
-  if (t.expectedPowerState === 'Deleted') return cluster === undefined || cluster.powerState === 'Deleted';
-  if (!cluster) return false;
-  return cluster.powerState === t.expectedPowerState && TERMINAL_PROVISIONING_STATES.has(cluster.provisioningState ?? '');
+  return reachedExpectedState(t.expectedPowerState, observed.find((c) => c.name === t.cluster));
 }
 
 /** AKS cluster names; also keeps keys like "__proto__" out of the map. */

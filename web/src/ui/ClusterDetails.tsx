@@ -1,6 +1,6 @@
 // Per-cluster views. Only the selected tab is polled: the other categories cost nothing until chosen.
 import { memo, useCallback, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { Category, CategoryData, Envelope, EventList, KubeNode, NodeUsage, PodList, Scope, WarmupState, WarmupStatus } from '../lib/api.js';
+import type { Category, CategoryData, Envelope, EventList, KubeNode, NodeUsage, PodList, Scope, UnreadableReason, WarmupState, WarmupStatus } from '../lib/api.js';
 import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
 import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
@@ -71,7 +71,7 @@ export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pol
 });
 
 /** Why the server read nothing of the cluster (it is not contacted while it cannot answer). */
-const NOT_READABLE: Readonly<Record<string, string>> = {
+const NOT_READABLE: Readonly<Record<UnreadableReason, string>> = {
   clusterStopped: 'The cluster is stopped: there is nothing live to show.',
   clusterStarting: 'The cluster is starting: its API server is not reachable yet.',
   clusterStopping: 'The cluster is stopping: there is nothing live to show.',
@@ -104,7 +104,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
       {!envelope && !snapshot.error && <p className="empty">Loading…</p>}
       {!envelope && snapshot.error !== undefined && <p className="empty">Could not load this view.</p>}
       {envelope && envelope.data === null && (
-        <p className="empty">{NOT_READABLE[envelope.reason ?? ''] ?? `No data${envelope.reason ? ` (${envelope.reason})` : ''}.`}</p>
+        <p className="empty">{envelope.reason ? NOT_READABLE[envelope.reason] : 'No data.'}</p>
       )}
       {envelope && envelope.data !== null && (
         <>

@@ -1,0 +1,8 @@
+// The wire contract: the shapes of every answer the API sends. The server's handlers return these types and the
+// dashboard's parsers read them, so a change on one side that breaks the other fails typecheck.
+// Plain TypeScript with no runtime dependency: both the Node build and the browser bundle import it.
+export * from './categories.js';
+export * from './fleet.js';
+export * from './lifecycle.js';
+export * from './monitor.js';
+export * from './operations.js';
