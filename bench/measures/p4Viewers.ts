@@ -103,7 +103,9 @@ async function pollWithViewers(env: BenchEnvironment, stack: LocalStack, client:
   const { ttlSeconds } = env.options.p4;
   const desync = RUNNING_CLUSTERS.flatMap((cluster) =>
     MONITOR_CATEGORIES.map((category) =>
-      sleep(pollMs + Math.random() * ttlSeconds * 1000).then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category))),
+      sleep(pollMs + Math.random() * ttlSeconds * 1000)
+        .then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category)))
+        .catch(() => {}), // a purge timed out on a saturated machine: that key keeps its phase
     ),
   );
   await Promise.all(desync);
