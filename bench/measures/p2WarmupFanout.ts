@@ -81,7 +81,7 @@ export async function measureWarmupFanout(env: BenchEnvironment): Promise<Measur
       farFromFloor: roundTrips > 3,
       notes: roundTrips > 3
         ? [
-            `the fan-out itself takes ${round(fetchTrips, 2)} round trips; the rest of the read is Table Storage: the cluster-list hit it checks first and the miss path of the cache (a get, the generation snapshot before the fetch, the re-read before writing, the guarded transaction: ${round(fill50, 1)} ms here ≈ ${round(fill50 / rtt50, 2)} Kubernetes round trips), plus HTTP`,
+            `the fan-out itself takes ${round(fetchTrips, 2)} round trips; the rest of the read is HTTP and Table Storage: the cluster-list hit and the cache's get, side by side, before the fetch (the cache's whole miss path, get and guarded transaction, takes ${round(fill50, 1)} ms here ≈ ${round(fill50 / rtt50, 2)} Kubernetes round trips; the routes answer before the transaction)`,
           ]
         : [],
       measurements: [
