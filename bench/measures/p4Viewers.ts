@@ -35,11 +35,11 @@ function upstreamCalls(env: BenchEnvironment): Upstream {
 }
 
 /** The cache counters that tell where fetches come from (see CacheStats). */
-const BREAKDOWN = ['fetches', 'fresh', 'stale', 'refreshed', 'superseded', 'stored', 'dropped', 'conflicts', 'contention', 'notStored', 'storageErrors'] as const satisfies readonly (keyof CacheStats)[];
+const BREAKDOWN = ['fetches', 'fresh', 'stale', 'refreshed', 'uncached', 'superseded', 'stored', 'dropped', 'conflicts', 'contention', 'notStored', 'storageErrors', 'storageRetries'] as const satisfies readonly (keyof CacheStats)[];
 
 function describeBreakdown(run: ViewerRun): string {
   const c = run.breakdown.cache;
-  return `N=${run.viewers}: ${round(run.breakdown.fetchesPerKeyPerTtl, 2)} fetches per key per TTL (${c.fetches} fetches: ${c.refreshed} misses, ${c.stale} stale reads served; ${c.superseded} reads raced a write, ${c.stored} stored, ${c.dropped} dropped, ${c.conflicts} write conflicts, ${c.contention} given up; ARM lists ${run.breakdown.armLists})`;
+  return `N=${run.viewers}: ${round(run.breakdown.fetchesPerKeyPerTtl, 2)} fetches per key per TTL (${c.fetches} fetches, ${c.stored} stored; reads: ${c.refreshed} missed, ${c.stale} stale, ${c.superseded} raced a write, ${c.storageRetries} waited for a second Table try, ${c.uncached} answered uncached after ${c.storageErrors} Table errors; ${c.dropped} dropped, ${c.conflicts} write conflicts, ${c.contention} given up; ARM lists ${run.breakdown.armLists})`;
 }
 
 interface ViewerRun {
