@@ -22,7 +22,7 @@ export interface MeasureOutcome {
   compared: string;
   /** What the result would be with nothing in the way. */
   floor: string;
-  /** The issue's bar (P1 > 2, P2 > 3, P3 > 0, P4 > 1.2): true when the result is past it. */
+  /** Past the goal named in `floor` (e.g. P1 > 1.4×, P2 > 2.3 round trips, P4 > 1.1×, P7 < 60 %): marked ⚠. */
   farFromFloor?: boolean;
   notes: string[];
   measurements: Measurement[];

@@ -35,11 +35,11 @@ function upstreamCalls(env: BenchEnvironment): Upstream {
 }
 
 /** The cache counters that tell where fetches come from (see CacheStats). */
-const BREAKDOWN = ['fetches', 'fresh', 'stale', 'refreshed', 'superseded', 'stored', 'dropped', 'conflicts', 'contention', 'notStored', 'storageErrors'] as const satisfies readonly (keyof CacheStats)[];
+const BREAKDOWN = ['fetches', 'fresh', 'stale', 'refreshed', 'uncached', 'superseded', 'stored', 'dropped', 'conflicts', 'contention', 'notStored', 'storageErrors', 'storageRetries'] as const satisfies readonly (keyof CacheStats)[];
 
 function describeBreakdown(run: ViewerRun): string {
   const c = run.breakdown.cache;
-  return `N=${run.viewers}: ${round(run.breakdown.fetchesPerKeyPerTtl, 2)} fetches per key per TTL (${c.fetches} fetches: ${c.refreshed} misses, ${c.stale} stale reads served; ${c.superseded} reads raced a write, ${c.stored} stored, ${c.dropped} dropped, ${c.conflicts} write conflicts, ${c.contention} given up; ARM lists ${run.breakdown.armLists})`;
+  return `N=${run.viewers}: ${round(run.breakdown.fetchesPerKeyPerTtl, 2)} fetches per key per TTL (${c.fetches} fetches, ${c.stored} stored; reads: ${c.refreshed} missed, ${c.stale} stale, ${c.superseded} raced a write, ${c.storageRetries} waited for a second Table try, ${c.uncached} answered uncached after ${c.storageErrors} Table errors; ${c.dropped} dropped, ${c.conflicts} write conflicts, ${c.contention} given up; ARM lists ${run.breakdown.armLists})`;
 }
 
 interface ViewerRun {
@@ -103,7 +103,9 @@ async function pollWithViewers(env: BenchEnvironment, stack: LocalStack, client:
   const { ttlSeconds } = env.options.p4;
   const desync = RUNNING_CLUSTERS.flatMap((cluster) =>
     MONITOR_CATEGORIES.map((category) =>
-      sleep(pollMs + Math.random() * ttlSeconds * 1000).then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category))),
+      sleep(pollMs + Math.random() * ttlSeconds * 1000)
+        .then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category)))
+        .catch(() => {}), // a purge timed out on a saturated machine: that key keeps its phase
     ),
   );
   await Promise.all(desync);
@@ -181,7 +183,7 @@ export async function measureViewers(env: BenchEnvironment): Promise<MeasureOutc
       compared: runs
         .map((r) => `N=${r.viewers}: ${round(r.upstreamPerMinute, 0)} calls/min (ARM ${round(r.armPerMinute, 0)}, Kubernetes ${round(r.kubernetesPerMinute, 0)}) for ${round(r.readsPerSecond, 0)} reads/s (tick p50 ${round(r.tickP50, 0)} ms, readings ${round(r.ageMean, 1)} s old on average)`)
         .join('; ') + ` (TTL ${o.ttlSeconds} s, poll ${o.pollMs} ms, ${round(first.windowSeconds, 0)} s windows)`,
-      floor: '1× (one refresh per key per TTL, whatever the viewers)',
+      floor: '1× (one refresh per key per TTL, whatever the viewers); goal ≤ 1.1×',
       farFromFloor: runs.some((r) => r.upstreamPerMinute / first.upstreamPerMinute > 1.1), // the issue's goal: ≤ 1.1
       notes: [
         `where the calls come from (floor: 1 fetch per key per TTL) — ${runs.map(describeBreakdown).join('; ')}`,

@@ -179,6 +179,8 @@ export interface CacheStats {
   deleteRetries: number;
   /** Fetcher calls (misses, stale refreshes, timer refreshes): what reaches upstream. */
   fetches: number;
+  /** Reads whose Table get timed out while Table Storage was answering (a busy instance): tried once more. */
+  storageRetries: number;
   /**
    * Reads whose Table read raced this instance's write of the same key (they saw the row before the write landed):
    * a stale one is served without a second refresh, a missing one is read again instead of fetched again.
@@ -271,6 +273,14 @@ const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touch
  * anyway, its write finds the row gone or re-created as another incarnation, and drops the reading.)
  */
 const MIN_GENERATION_IDLE_MS = 10 * 60_000;
+/** Table Storage that answered within this long is slow, not down, when a call times out. */
+const STORAGE_ALIVE_MS = 5_000;
+
+/** A Table call given up by its own timeouts (per try or per call), as opposed to refused or failed. */
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
 const CHUNK = 100; // operations per transaction
 const MAX_FAILURE_CHARS = 30_000; // one string property
 const PARALLEL = 8;
@@ -278,7 +288,7 @@ const PARALLEL = 8;
 export class MonitorCache {
   readonly stats: CacheStats = {
     fresh: 0, stale: 0, refreshed: 0, uncached: 0, stored: 0, dropped: 0, conflicts: 0, contention: 0,
-    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0, fetches: 0, superseded: 0,
+    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0, fetches: 0, storageRetries: 0, superseded: 0,
   };
 
   private readonly table: TableClient;
@@ -297,6 +307,8 @@ export class MonitorCache {
   private readonly background = new Set<Promise<unknown>>();
   /** Tail of the queue of writes per partition in this instance. */
   private readonly partitionLocks = new Map<string, Promise<void>>();
+  /** When Table Storage last answered a read of this instance (performance.now(): real time, whatever the clock). */
+  private storageAnsweredAt = Number.NEGATIVE_INFINITY;
   /** When this instance last merged lastReadAt, per key. */
   private readonly touched = new Map<string, number>();
   /**
@@ -340,6 +352,12 @@ export class MonitorCache {
       try {
         row = await this.getReading(location);
       } catch (error) {
+        // On a busy instance a Table call can time out while Table Storage itself is fine (it answered this instance
+        // moments ago): the reader waits for one more try instead of fetching upstream without the cache.
+        if (attempt === 0 && isTimeout(error) && performance.now() - this.storageAnsweredAt < STORAGE_ALIVE_MS) {
+          this.stats.storageRetries += 1;
+          continue;
+        }
         storageUp = false;
         this.storageFailed('read', key, error);
       }
@@ -698,6 +716,7 @@ export class MonitorCache {
   private async getReading(location: KeyLocation): Promise<StoredRow | undefined> {
     try {
       const entity = await this.table.getEntity<ReadingEntity>(location.partitionKey, location.rowKey);
+      this.storageAnsweredAt = performance.now();
       if (typeof entity.fetchedAt !== 'number') return undefined;
       return {
         location,
@@ -710,8 +729,9 @@ export class MonitorCache {
         ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
       };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+      if (!isNotFound(error)) throw error;
+      this.storageAnsweredAt = performance.now();
+      return undefined;
     }
   }
 

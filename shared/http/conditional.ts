@@ -37,6 +37,8 @@ export interface Freshness {
 export function answerEtag(answer: VersionedAnswer): string | undefined {
   if (answer.cache.state === 'uncached' || answer.cache.generation === null) return undefined;
   const version = (answer as { [READING_VERSION]?: string })[READING_VERSION];
+  // The usual answer, a reading and nothing beside it: its version is already a hash of what it says.
+  if (version !== undefined && answer.degraded.length === 0 && answer.reason === undefined && answer.transition === undefined) return `W/"${version}"`;
   const reading = version ?? (answer.data === null ? 'no data' : `${answer.cache.fetchedAt}/${answer.cache.generation}`);
   const name = JSON.stringify([reading, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
   return `W/"${createHash('sha256').update(name).digest('base64url').slice(0, 22)}"`;

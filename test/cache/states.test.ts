@@ -138,6 +138,43 @@ describe('read(): the state table', () => {
     expect(cache.stats).toMatchObject({ fetches: 1, superseded: 1 });
   });
 
+  it('a Table get that times out while Table Storage answers (a busy instance) is tried again, not fetched around', async () => {
+    const location = locateKey(key);
+    let timeouts = 0;
+    const hooked = hookedTable(await freshTable('cache'), {
+      afterGetEntity: (pk, rk) => {
+        if (timeouts > 0 && pk === location.partitionKey && rk === location.rowKey) {
+          timeouts -= 1;
+          throw Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
+        }
+      },
+    });
+    const { cache } = await cacheOnFreshTable({ table: hooked });
+    const upstream = countingFetcher('v1');
+    await cache.read(key, upstream.fetcher); // Table Storage answered just now
+    timeouts = 1;
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'fresh', value: 'v1' });
+    expect(upstream.calls).toBe(1);
+    expect(cache.stats).toMatchObject({ storageRetries: 1, storageErrors: 0, uncached: 0 });
+    timeouts = 2; // still timing out: the read gives up on the cache, as when Table Storage is down
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'uncached', value: 'v1' });
+    expect(upstream.calls).toBe(2);
+    expect(cache.stats).toMatchObject({ storageRetries: 2, storageErrors: 1, uncached: 1 });
+  });
+
+  it('a timeout on an instance that has not heard from Table Storage lately falls back at once', async () => {
+    const location = locateKey(key);
+    const hooked = hookedTable(await freshTable('cache'), {
+      afterGetEntity: (pk, rk) => {
+        if (pk === location.partitionKey && rk === location.rowKey) throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+      },
+    });
+    const { cache } = await cacheOnFreshTable({ table: hooked });
+    const upstream = countingFetcher('live');
+    expect(await cache.read(key, upstream.fetcher)).toMatchObject({ state: 'uncached', value: 'live' });
+    expect(cache.stats).toMatchObject({ storageRetries: 0, storageErrors: 1 });
+  });
+
   it('options.ttlSeconds overrides the TTL for one read (the short TTL of an open transition)', async () => {
     const { cache, clock } = await cacheOnFreshTable();
     const list = clusterListKey(scope);

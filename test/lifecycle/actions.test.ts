@@ -35,6 +35,8 @@ describe('start on a stopped cluster', () => {
 
     const started = await s.act('start', 'elb-01-b');
     expect(started.status).toBe(202);
+    expect(started.headers.get('cache-control')).toBe('no-store'); // an action's answer is never revalidated
+    expect(started.headers.get('etag')).toBeNull();
     expect(started.body).toEqual({
       operation: { action: 'start', cluster: 'elb-01-b', status: 'accepted' },
       transition: {
