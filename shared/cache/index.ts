@@ -2,9 +2,8 @@
 export * from './keys.js';
 export { CacheStorageError, rowKeyPrefixFilter, statusOf } from './storage.js';
 export { MAX_STORED_BYTES } from './codec.js';
+export { MonitorCache, createMonitorCache } from './monitorCache.js';
 export {
-  MonitorCache,
-  createMonitorCache,
   cacheInfo,
   type CacheEntry,
   type CacheLog,
@@ -19,4 +18,4 @@ export {
   type ReadingFailure,
   type RefreshCandidate,
   type RefreshOutcome,
-} from './monitorCache.js';
+} from './types.js';

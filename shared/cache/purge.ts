@@ -1,0 +1,182 @@
+// Purges: bump the generation rows covering what goes first, then delete the readings (≤ 100 per transaction, a
+// 404 → re-query and retry), so a fill whose fetch overlapped the purge never stores.
+import { odata } from '@azure/data-tables';
+import { PARALLEL, type CacheCore } from './core.js';
+import { clusterListKey, clusterPrefix, keyMatchesPrefix, locateKey, targetOfPrefix, type MonitorScope } from './keys.js';
+import { forEachLimited, GENERATION_ROWS_FILTER, isNotFound, partitionsBelowFilter, partitionTreeFilter, READING_ROWS_FILTER } from './storage.js';
+import type { InvalidationResult } from './types.js';
+
+const CHUNK = 100; // operations per transaction
+
+/**
+ * Deletes every key k with k == prefix or k.startsWith(prefix + ':') and, first, always bumps the generations
+ * covering them (creating rows as needed), so a fill whose fetch overlapped this call never stores.
+ * Levels: 'monitor' or 'monitor:aks' (root), 'monitor:aks:{sub}', a scope, a cluster, one category key.
+ * A scope purge bumps the scope row (`list` and `tree`) and every cluster row below it; a subscription or root
+ * purge has no row of its own and bumps every generation row in its range (an in-flight fill always has one:
+ * it creates its partition's row before fetching). Deletes come after the bumps.
+ * An empty prefix, or one no key can match, is a no-op. Throws CacheStorageError if storage fails.
+ */
+export async function invalidatePrefix(cache: CacheCore, prefix: string): Promise<InvalidationResult> {
+  const target = targetOfPrefix(prefix);
+  if (target.level === 'none') {
+    cache.log({ level: 'debug', event: 'cache.invalidate.noop', key: prefix });
+    return { level: 'none', bumped: 0, deleted: 0 };
+  }
+  try {
+    if (target.level === 'key') {
+      const location = target.location;
+      await cache.generations.bump(location.own.partitionKey, [location.own.name]);
+      detachInflight(cache, prefix);
+      const deleted = await deletePartitionRows(cache, location.partitionKey, [location.rowKey]);
+      return { level: 'key', bumped: 1, deleted };
+    }
+    const partitionKey = target.partitionKey;
+    // A scope or a cluster has a row of its own; subscription and root purges bump every row in their range.
+    let own = 0;
+    if (target.level === 'scope' || target.level === 'cluster') {
+      await cache.generations.bump(partitionKey);
+      own = 1;
+    }
+    const below = target.level === 'cluster' ? 0 : await bumpGenerationsBelow(cache, partitionKey);
+    detachInflight(cache, prefix);
+    const where = target.level === 'cluster' ? odata`PartitionKey eq ${partitionKey}` : partitionTreeFilter(partitionKey);
+    const deleted = await deleteReadings(cache, where);
+    cache.log({ level: 'info', event: 'cache.invalidate', key: prefix, detail: `level=${target.level} bumped=${own + below} deleted=${deleted}` });
+    return { level: target.level, bumped: own + below, deleted };
+  } catch (error) {
+    throw cache.invalidationError(prefix, error);
+  }
+}
+
+/**
+ * The lifecycle purge of one cluster: removes the scope's cluster list and the cluster's readings, bumping the
+ * scope's `list` counter and the cluster's counter (not the scope's `tree`, so fills of sibling clusters carry on).
+ */
+export async function invalidateCluster(cache: CacheCore, scope: MonitorScope, cluster: string): Promise<InvalidationResult> {
+  const list = locateKey(clusterListKey(scope));
+  const prefix = clusterPrefix(scope, cluster);
+  const target = targetOfPrefix(prefix);
+  if (target.level !== 'cluster') throw new Error(`unexpected prefix level ${target.level}`);
+  try {
+    await Promise.all([cache.generations.bump(list.own.partitionKey, ['list']), cache.generations.bump(target.partitionKey, ['counter'])]);
+    detachInflight(cache, list.key, true);
+    detachInflight(cache, prefix);
+    const [listDeleted, clusterDeleted] = await Promise.all([
+      deletePartitionRows(cache, list.partitionKey, [list.rowKey]),
+      deleteReadings(cache, odata`PartitionKey eq ${target.partitionKey}`),
+    ]);
+    cache.log({ level: 'info', event: 'cache.invalidate', key: prefix, detail: `level=cluster+list deleted=${listDeleted + clusterDeleted}` });
+    return { level: 'cluster', bumped: 2, deleted: listDeleted + clusterDeleted };
+  } catch (error) {
+    throw cache.invalidationError(prefix, error);
+  }
+}
+
+/**
+ * A cluster upstream says does not exist: purges what is stored of it, creating nothing for it. Without its
+ * generation row there is no reading of it and no fill in flight (a fill creates the row before its fetch), so
+ * there is nothing to do; a name that never existed leaves no trace, however often it is asked for.
+ * `list`: the scope's cluster list goes too (a lifecycle 404: a list fetched before it must not be stored after);
+ * the scope's row is one of the allowed scopes', so this creates nothing that traffic could multiply.
+ */
+export async function forgetCluster(cache: CacheCore, scope: MonitorScope, cluster: string, options: { list?: boolean } = {}): Promise<InvalidationResult> {
+  const prefix = clusterPrefix(scope, cluster);
+  const target = targetOfPrefix(prefix);
+  if (target.level !== 'cluster') throw new Error(`unexpected prefix level ${target.level}`);
+  let exists: boolean;
+  try {
+    exists = (await cache.generations.read(target.partitionKey)) !== undefined;
+  } catch (error) {
+    throw cache.invalidationError(prefix, error);
+  }
+  if (exists) return options.list ? invalidateCluster(cache, scope, cluster) : invalidatePrefix(cache, prefix);
+  if (!options.list) return { level: 'none', bumped: 0, deleted: 0 };
+  const list = locateKey(clusterListKey(scope));
+  try {
+    await cache.generations.bump(list.own.partitionKey, ['list']);
+    detachInflight(cache, list.key, true);
+    const deleted = await deletePartitionRows(cache, list.partitionKey, [list.rowKey]);
+    return { level: 'key', bumped: 1, deleted };
+  } catch (error) {
+    throw cache.invalidationError(list.key, error);
+  }
+}
+
+/**
+ * New reads of invalidated keys must not join a fill that started before the purge. And this instance's own purge
+ * explains why those readings are gone: their next fills may recall the generation rows it just bumped.
+ */
+function detachInflight(cache: CacheCore, prefix: string, exact = false): void {
+  const matches = (key: string) => (exact ? key === prefix : keyMatchesPrefix(key, prefix));
+  for (const key of [...cache.inflight.keys()]) if (matches(key)) cache.inflight.delete(key);
+  for (const key of [...cache.written.keys()]) if (matches(key)) cache.written.delete(key);
+}
+
+async function bumpGenerationsBelow(cache: CacheCore, partitionKey: string): Promise<number> {
+  const rows: string[] = [];
+  const pages = cache.table.listEntities({ queryOptions: { filter: `${partitionsBelowFilter(partitionKey)} and ${GENERATION_ROWS_FILTER}`, select: ['PartitionKey'] } });
+  for await (const entity of pages) rows.push(entity.partitionKey!);
+  await forEachLimited(rows, PARALLEL, async (pk) => {
+    await cache.generations.bump(pk);
+  });
+  return rows.length;
+}
+
+async function deleteReadings(cache: CacheCore, partitionFilter: string): Promise<number> {
+  const byPartition = new Map<string, string[]>();
+  const pages = cache.table.listEntities({ queryOptions: { filter: `${partitionFilter} and ${READING_ROWS_FILTER}`, select: ['PartitionKey', 'RowKey'] } });
+  for await (const entity of pages) {
+    const rows = byPartition.get(entity.partitionKey!) ?? [];
+    rows.push(entity.rowKey!);
+    byPartition.set(entity.partitionKey!, rows);
+  }
+  let deleted = 0;
+  await forEachLimited([...byPartition], PARALLEL, async ([pk, rowKeys]) => {
+    const count = await deletePartitionRows(cache, pk, rowKeys);
+    deleted += count;
+  });
+  return deleted;
+}
+
+/**
+ * Deletes rows of one partition in transactions of ≤ 100. A row deleted concurrently fails the whole
+ * transaction with 404: re-query which of them still exist and retry; after a few rounds, delete one by one.
+ */
+async function deletePartitionRows(cache: CacheCore, partitionKey: string, rowKeys: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (let start = 0; start < rowKeys.length; start += CHUNK) {
+    let chunk = rowKeys.slice(start, start + CHUNK);
+    for (let attempt = 0; chunk.length > 0; attempt++) {
+      if (chunk.length === 1 || attempt >= 3) {
+        for (const rowKey of chunk) {
+          try {
+            await cache.table.deleteEntity(partitionKey, rowKey);
+            deleted += 1;
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+        }
+        break;
+      }
+      try {
+        await cache.table.submitTransaction(chunk.map((rowKey) => ['delete', { partitionKey, rowKey }] as ['delete', { partitionKey: string; rowKey: string }]));
+        deleted += chunk.length;
+        break;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        cache.stats.deleteRetries += 1;
+        chunk = await existingRows(cache, partitionKey, chunk);
+      }
+    }
+  }
+  return deleted;
+}
+
+async function existingRows(cache: CacheCore, partitionKey: string, rowKeys: readonly string[]): Promise<string[]> {
+  const wanted = new Set(rowKeys);
+  const present: string[] = [];
+  const pages = cache.table.listEntities({ queryOptions: { filter: `${odata`PartitionKey eq ${partitionKey}`} and ${READING_ROWS_FILTER}`, select: ['RowKey'] } });
+  for await (const entity of pages) if (wanted.has(entity.rowKey!)) present.push(entity.rowKey!);
+  return present;
+}
