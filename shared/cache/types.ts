@@ -90,13 +90,24 @@ export interface ScannedRow {
   [column: string]: unknown;
 }
 
+/** A reading row as the timer's scan sees it: where it is and its timestamps, not its value. */
+export interface ScannedReading {
+  key: string;
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  fetchedAtMs: number;
+  lastReadAtMs?: number;
+}
+
 /** The whole table in one query (key columns and timestamps, plus what the caller asked for), sorted by row kind. */
 export interface TableScan {
-  readings: Array<{ key: string; partitionKey: string; rowKey: string; etag: string; fetchedAtMs: number; lastReadAtMs?: number }>;
+  readings: ScannedReading[];
   generations: Array<{ partitionKey: string; etag: string; touchedAtMs?: number }>;
   transitions: ScannedRow[];
 }
 
+/** What `peek` answers: the stored reading with its value, whatever its age (no state: nothing was decided). */
 export interface CacheEntry<T> {
   key: string;
   value: T;
@@ -107,6 +118,7 @@ export interface CacheEntry<T> {
   lastReadAtMs?: number;
 }
 
+/** A scanned reading someone read recently and that is older than the TTL: the timer refreshes it. */
 export interface RefreshCandidate {
   key: string;
   fetchedAtMs: number;
@@ -114,6 +126,7 @@ export interface RefreshCandidate {
   ageSeconds: number;
 }
 
+/** What `refreshExisting` answers: whether the fill stored the reading (no value: nobody is answered). */
 export interface RefreshOutcome {
   key: string;
   stored: boolean;
