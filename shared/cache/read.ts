@@ -1,7 +1,6 @@
 // The read path: a stored reading served by its age (fresh, stale with a refresh scheduled, or fetched again), the
 // degraded readings' rules for readers, reads that raced this instance's own write, and peek.
-import type { CacheCore, StoredRow } from './core.js';
-import { iso } from './core.js';
+import { iso, type CacheCore, type StoredRow } from './core.js';
 import { noteFailure, startFill, type Fetched, type FillMode } from './fill.js';
 import { locateKey, type KeyLocation } from './keys.js';
 import { describeError, isNotFound } from './storage.js';
