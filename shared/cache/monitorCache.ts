@@ -21,67 +21,67 @@ import type {
 } from './types.js';
 
 export class MonitorCache {
-  private readonly core: CacheCore;
+  private readonly cache: CacheCore;
   readonly stats: CacheStats;
 
   constructor(options: MonitorCacheOptions) {
-    this.core = new CacheCore(options);
-    this.stats = this.core.stats;
+    this.cache = new CacheCore(options);
+    this.stats = this.cache.stats;
   }
 
   /** The reading of `key`: fresh, stale (a refresh scheduled), refreshed or uncached (read.ts). */
   read<T>(key: string, fetcher: () => Promise<T>, options: ReadOptions<T> = {}): Promise<CacheRead<T>> {
-    return read(this.core, key, fetcher, options);
+    return read(this.cache, key, fetcher, options);
   }
 
   /** The stored reading whatever its age (undefined if missing, unreadable or storage unreachable). */
   peek<T = unknown>(key: string): Promise<CacheEntry<T> | undefined> {
-    return peek<T>(this.core, key);
+    return peek<T>(this.cache, key);
   }
 
   /** Resolves once every scheduled background refresh and lastReadAt merge has settled. */
   idle(): Promise<void> {
-    return this.core.idle();
+    return this.cache.idle();
   }
 
   /** Readings read within the hot window and older than `minAgeSeconds`, oldest first (maintenance.ts). */
   listRefreshCandidates(now?: number, options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}, scan?: TableScan): Promise<RefreshCandidate[]> {
-    return listRefreshCandidates(this.core, now, options, scan);
+    return listRefreshCandidates(this.cache, now, options, scan);
   }
 
   /** Refreshes a reading only if its row still exists, with the same guarded write as read() (maintenance.ts). */
   refreshExisting(key: string, fetcher: () => Promise<unknown>, options: Pick<FillMode, 'degradedParts'> = {}): Promise<RefreshOutcome> {
-    return refreshExisting(this.core, key, fetcher, options);
+    return refreshExisting(this.cache, key, fetcher, options);
   }
 
   /** Deletes readings nobody needs any more; returns the number removed (maintenance.ts). */
   removeExpired(now?: number, scan?: TableScan): Promise<number> {
-    return removeExpired(this.core, now, scan);
+    return removeExpired(this.cache, now, scan);
   }
 
   /** Removes the generation rows of clusters nothing needs any more; returns the number removed (maintenance.ts). */
   removeUnneededGenerations(now?: number, scan?: TableScan): Promise<number> {
-    return removeUnneededGenerations(this.core, now, scan);
+    return removeUnneededGenerations(this.cache, now, scan);
   }
 
   /** Every row of the table in one query, sorted by row kind (maintenance.ts). */
   scan(columns: readonly string[] = []): Promise<TableScan> {
-    return scanTable(this.core, columns);
+    return scanTable(this.cache, columns);
   }
 
   /** Bumps the generations covering `prefix`, then deletes every reading under it (purge.ts). */
   invalidatePrefix(prefix: string): Promise<InvalidationResult> {
-    return invalidatePrefix(this.core, prefix);
+    return invalidatePrefix(this.cache, prefix);
   }
 
   /** The lifecycle purge of one cluster: its readings and the scope's cluster list (purge.ts). */
   invalidateCluster(scope: MonitorScope, cluster: string): Promise<InvalidationResult> {
-    return invalidateCluster(this.core, scope, cluster);
+    return invalidateCluster(this.cache, scope, cluster);
   }
 
   /** A cluster upstream says does not exist: purges what is stored of it, creating nothing (purge.ts). */
   forgetCluster(scope: MonitorScope, cluster: string, options: { list?: boolean } = {}): Promise<InvalidationResult> {
-    return forgetCluster(this.core, scope, cluster, options);
+    return forgetCluster(this.cache, scope, cluster, options);
   }
 }
 
