@@ -14,10 +14,10 @@ export interface NotedFailure {
   parts: unknown[];
 }
 
-/** A reading row as read from the table. */
+/** A reading row as read from the table: its columns (`entity`) and, parsed, what the read path needs of them. */
 export interface StoredRow {
   location: KeyLocation;
-  entity: Record<string, unknown>;
+  entity: ReadingEntity;
   etag: string;
   fetchedAtMs: number;
   generation: number;
@@ -153,7 +153,7 @@ export class CacheCore {
 }
 
 /** A failure noted after the reading was fetched (one noted on an older reading of the row would not apply). */
-export function failureOf(entity: ReadingEntity): { failure?: NotedFailure } {
+function failureOf(entity: ReadingEntity): { failure?: NotedFailure } {
   if (typeof entity.failedAt !== 'number' || entity.failedAt < entity.fetchedAt || typeof entity.failure !== 'string') return {};
   try {
     const parts: unknown = JSON.parse(entity.failure);
