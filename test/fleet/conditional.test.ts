@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterListKey } from '../../shared/cache/index.js';
 import { DEMO_SECOND_SUBSCRIPTION_ID, demoFleet } from '../../dev/sim/index.js';
 import { createApiClient } from '../../web/src/lib/api.js';
+import type { Fleet } from '../../web/src/lib/fleetData.js';
 import { createPoller } from '../../web/src/lib/poller.js';
 import { FakeClock, FakeVisibility, flush } from '../web/fakes.js';
 import { MANUAL_OPERATIONS, RG, testStacks, type TestStack } from '../lifecycle/support.js';
@@ -122,7 +123,7 @@ describe('the dashboard polls the fleet with If-None-Match', () => {
     poller.subscribe('fleet', () => notified++);
     poller.watch('fleet', () => (pending = counted.fleet()), 10_000);
     await settled();
-    const first = poller.get('fleet');
+    const first = poller.get<Fleet>('fleet');
     expect(first?.data?.scopes.length).toBe(5);
     expect(notified).toBe(2); // loading, then the data
 
@@ -141,7 +142,7 @@ describe('the dashboard polls the fleet with If-None-Match', () => {
     await settled();
     expect(answers.at(-1)).toBe(200);
     expect(notified).toBe(3);
-    expect(poller.get('fleet')?.data?.totals.transitioning).toBe(1);
+    expect(poller.get<Fleet>('fleet')?.data?.totals.transitioning).toBe(1);
     poller.dispose();
   });
 });
