@@ -133,7 +133,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...meFunctions({ pipeline }),
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
-    ...fleetFunctions({ pipeline, fleet }),
+    ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
     ...scheduleFunctions({ pipeline, store: schedules, audit, now }),

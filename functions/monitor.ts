@@ -1,24 +1,12 @@
 // GET /api/monitor/aks and /api/monitor/aks/{cluster}/{category}: the polling reads, served from the shared cache.
 // Every answer names its reading with an ETag; a poll that already holds it (If-None-Match) gets 304 and no body.
 // Pods come in pages: `?continue=` (pods only) reads a later page directly, uncached.
-import type { Config } from '../shared/config.js';
-import { conditionalAnswer, type Freshness, type VersionedAnswer } from '../shared/http/conditional.js';
+import { conditionalAnswer, freshnessOf, type CacheSettings } from '../shared/http/conditional.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { invalidParameter } from '../shared/http/errors.js';
 import { clusterName, continueToken, monitorCategory } from '../shared/http/validation.js';
 import type { MonitorService } from '../shared/monitor/service.js';
 import type { HttpFunctionDefinition } from './definition.js';
-
-type CacheSettings = Pick<Config['cache'], 'ttlSeconds' | 'swrSeconds' | 'transitionTtlSeconds'>;
-
-const isOpen = (transition: unknown) => (transition as { status?: unknown } | undefined)?.status === 'open';
-
-/** While a transition is open its answers live only for the short transition TTL, as the cache keeps them. */
-function freshnessOf(answer: VersionedAnswer, cache: CacheSettings): Freshness {
-  const clusters = Array.isArray(answer.data) ? (answer.data as { transition?: unknown }[]) : [];
-  const open = isOpen(answer.transition) || clusters.some((c) => isOpen(c?.transition));
-  return { ttlSeconds: open ? cache.transitionTtlSeconds : cache.ttlSeconds, swrSeconds: cache.swrSeconds };
-}
 
 export function monitorFunctions(deps: { pipeline: HttpPipeline; monitor: MonitorService; cache: CacheSettings }): HttpFunctionDefinition[] {
   const { pipeline, monitor, cache } = deps;

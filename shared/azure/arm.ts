@@ -1,7 +1,7 @@
 // ARM clients (Microsoft.ContainerService). Real Azure or the simulated Azure, by configuration only:
 // ARM_ENDPOINT, and TRUSTED_CA for the simulator's certificate authority.
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { ContainerServiceClient, type ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
@@ -42,6 +42,16 @@ export function resolveTrustedCa(trustedCa: string | undefined): string[] | unde
   return [...rootCertificates, pem];
 }
 
+/**
+ * TLS options trusting `ca`, as one secure context built once. Given as `ca`, Node's HTTPS agent joins the whole list
+ * (every public root and TRUSTED_CA, about 200 KB) into its pool key on every request, and parses it again for every
+ * new connection: about half a millisecond of CPU per ARM call, paid 20 times by an uncached fleet tick of 20 scopes.
+ */
+function trustingOnly(ca: string[]): NonNullable<ContainerServiceClientOptionalParams['tlsOptions']> {
+  // The SDK hands these options to its https.Agent as they are; `secureContext` is an agent option its type leaves out.
+  return { secureContext: createSecureContext({ ca }) } as NonNullable<ContainerServiceClientOptionalParams['tlsOptions']>;
+}
+
 export function createContainerServiceClient(
   settings: ArmClientSettings,
   credential: TokenCredential,
@@ -56,7 +66,7 @@ export function createContainerServiceClient(
     credentials: { scopes: [`${endpoint}/.default`] },
     // The SDK's default retry policy is replaced below; 0 keeps it inert should it ever stay in the pipeline.
     retryOptions: { maxRetries: 0 },
-    ...(ca ? { tlsOptions: { ca } } : {}),
+    ...(ca ? { tlsOptions: trustingOnly(ca) } : {}),
   };
   const client = new ContainerServiceClient(credential, subscriptionId, options);
   client.pipeline.removePolicy({ name: 'defaultRetryPolicy' });

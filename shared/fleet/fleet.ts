@@ -6,6 +6,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
+import { answerEtag, weakEtagOf } from '../http/conditional.js';
 import { fromUpstreamError } from '../http/errors.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
@@ -16,6 +17,18 @@ export { fleetStateOf, type FleetState, type FleetScope, type FleetResponse };
 /** The resource group of an ARM resource id (its spelling in ARM). */
 function resourceGroupOf(id: string | undefined): string | undefined {
   return /\/resourceGroups\/([^/]+)\//i.exec(id ?? '')?.[1];
+}
+
+/** The fleet answer's ETag, carried beside it as a hidden property (JSON and test equality skip it). */
+const FLEET_ETAG = Symbol('fleetEtag');
+
+/**
+ * The weak ETag of a fleet answer: one name over each scope's own tag (its reading's content version, so its
+ * clusters and their transitions, and its degraded parts) and the fleet's degraded parts. Undefined while a scope's
+ * reading could not be kept in Table Storage (it has no tag of its own).
+ */
+export function fleetEtagOf(fleet: FleetResponse): string | undefined {
+  return (fleet as { [FLEET_ETAG]?: string })[FLEET_ETAG];
 }
 
 function degradedOfError(source: string, error: unknown): Degraded {
@@ -70,7 +83,8 @@ export class FleetService {
       seen.add(key);
       return true;
     });
-    const read = await Promise.all(scopes.map((scope) => this.readScope(scope)));
+    const tagged = await Promise.all(scopes.map((scope) => this.readScope(scope)));
+    const read = tagged.map(({ scope }) => scope);
     const totals: FleetResponse['totals'] = { running: 0, stopped: 0, transitioning: 0, failed: 0, clusters: 0, scopes: read.length };
     for (const scope of read) {
       for (const cluster of scope.clusters) {
@@ -78,17 +92,23 @@ export class FleetService {
         totals.clusters++;
       }
     }
-    return { scopes: read, totals, degraded };
+    const fleet: FleetResponse = { scopes: read, totals, degraded };
+    const tags = tagged.map(({ scope, tag }) => [scope.subscriptionId, scope.resourceGroup, tag]);
+    if (tagged.every(({ tag }) => tag !== undefined)) Object.defineProperty(fleet, FLEET_ETAG, { value: weakEtagOf([tags, degraded]), enumerable: false });
+    return fleet;
   }
 
-  private async readScope(scope: Scope): Promise<FleetScope> {
+  /** One scope's cluster list and its tag (a scope that failed is named by its failure). */
+  private async readScope(scope: Scope): Promise<{ scope: FleetScope; tag: string | undefined }> {
     const base = { subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup };
     try {
       const list = await this.deps.monitor.readClusterList(scope);
       const clusters = list.data ?? [];
-      return { ...base, clusters, cache: list.cache, degraded: list.degraded, transitionCount: clusters.filter((c) => c.transition).length };
+      const read = { ...base, clusters, cache: list.cache, degraded: list.degraded, transitionCount: clusters.filter((c) => c.transition).length };
+      return { scope: read, tag: answerEtag(list) };
     } catch (error) {
-      return { ...base, clusters: [], cache: null, degraded: [degradedOfError('arm:managedClusters', error)], transitionCount: 0 };
+      const degraded = [degradedOfError('arm:managedClusters', error)];
+      return { scope: { ...base, clusters: [], cache: null, degraded, transitionCount: 0 }, tag: weakEtagOf(['failed', degraded]) };
     }
   }
 }

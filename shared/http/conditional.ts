@@ -3,6 +3,7 @@
 // poll that already holds it. A 304 carries no body, so the reading is never serialised for it.
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
+import type { Config } from '../config.js';
 
 /** The parts of a monitor answer that name what the viewer sees; everything else in it follows from these. */
 export interface VersionedAnswer {
@@ -22,10 +23,31 @@ export function withReadingVersion<T extends object>(answer: T, version: string 
   return answer;
 }
 
+/** The content version attached by withReadingVersion, if any. */
+export function readingVersionOf(answer: object): string | undefined {
+  return (answer as { [READING_VERSION]?: string })[READING_VERSION];
+}
+
+/** A short weak ETag naming a value (hashed, so it says nothing of what it names). */
+export function weakEtagOf(name: unknown): string {
+  return `W/"${createHash('sha256').update(JSON.stringify(name)).digest('base64url').slice(0, 22)}"`;
+}
+
 export interface Freshness {
   /** Fresh for this long (the scope's TTL, or the short TTL while a transition is open). */
   ttlSeconds: number;
   swrSeconds: number;
+}
+
+export type CacheSettings = Pick<Config['cache'], 'ttlSeconds' | 'swrSeconds' | 'transitionTtlSeconds'>;
+
+const isOpen = (transition: unknown) => (transition as { status?: unknown } | undefined)?.status === 'open';
+
+/** While a transition is open its answers live only for the short transition TTL, as the cache keeps them. */
+export function freshnessOf(answer: Pick<VersionedAnswer, 'data' | 'transition'>, cache: CacheSettings): Freshness {
+  const clusters = Array.isArray(answer.data) ? (answer.data as { transition?: unknown }[]) : [];
+  const open = isOpen(answer.transition) || clusters.some((c) => isOpen(c?.transition));
+  return { ttlSeconds: open ? cache.transitionTtlSeconds : cache.ttlSeconds, swrSeconds: cache.swrSeconds };
 }
 
 /**
@@ -36,19 +58,26 @@ export interface Freshness {
  */
 export function answerEtag(answer: VersionedAnswer): string | undefined {
   if (answer.cache.state === 'uncached' || answer.cache.generation === null) return undefined;
-  const version = (answer as { [READING_VERSION]?: string })[READING_VERSION];
+  const version = readingVersionOf(answer);
   // The usual answer, a reading and nothing beside it: its version is already a hash of what it says.
   if (version !== undefined && answer.degraded.length === 0 && answer.reason === undefined && answer.transition === undefined) return `W/"${version}"`;
   const reading = version ?? (answer.data === null ? 'no data' : `${answer.cache.fetchedAt}/${answer.cache.generation}`);
-  const name = JSON.stringify([reading, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
-  return `W/"${createHash('sha256').update(name).digest('base64url').slice(0, 22)}"`;
+  return weakEtagOf([reading, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
+}
+
+/** How long an answer stays fresh from now, in whole seconds. */
+export function freshnessLeft(answer: VersionedAnswer, freshness: Freshness): number {
+  return Math.max(0, Math.floor(freshness.ttlSeconds - answer.cache.ageSeconds));
 }
 
 /** `private`: a reading is only for the signed-in caller; max-age = the freshness left, then served while revalidated. */
+export function cacheControlOf(leftSeconds: number, swrSeconds: number): string {
+  return `private, max-age=${leftSeconds}, stale-while-revalidate=${Math.floor(swrSeconds)}`;
+}
+
 export function answerCacheControl(answer: VersionedAnswer, freshness: Freshness): string {
   if (answer.cache.state === 'uncached') return 'no-store';
-  const left = Math.max(0, Math.floor(freshness.ttlSeconds - answer.cache.ageSeconds));
-  return `private, max-age=${left}, stale-while-revalidate=${Math.floor(freshness.swrSeconds)}`;
+  return cacheControlOf(freshnessLeft(answer, freshness), freshness.swrSeconds);
 }
 
 /** True when `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for GET), or is `*`. */
@@ -60,10 +89,14 @@ export function matchesIfNoneMatch(request: Pick<HttpRequest, 'headers'>, etag: 
   return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted);
 }
 
+/** A handler result: 304 without a body when the caller holds `etag`, else the body; both with their headers. */
+export function conditionalResult<T>(request: Pick<HttpRequest, 'headers'>, body: T, etag: string | undefined, cacheControl: string) {
+  const headers: Record<string, string> = { 'cache-control': cacheControl, ...(etag ? { etag } : {}) };
+  if (etag && matchesIfNoneMatch(request, etag)) return { status: 304, headers };
+  return { body, headers };
+}
+
 /** The handler result of a monitor read: 304 without a body when the caller holds this reading, else the answer. */
 export function conditionalAnswer(request: Pick<HttpRequest, 'headers'>, answer: VersionedAnswer, freshness: Freshness) {
-  const etag = answerEtag(answer);
-  const headers: Record<string, string> = { 'cache-control': answerCacheControl(answer, freshness), ...(etag ? { etag } : {}) };
-  if (etag && matchesIfNoneMatch(request, etag)) return { status: 304, headers };
-  return { body: answer, headers };
+  return conditionalResult(request, answer, answerEtag(answer), answerCacheControl(answer, freshness));
 }

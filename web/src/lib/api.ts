@@ -139,13 +139,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return { body: parsed, requestId: headerId, etag: response.headers.get('etag') ?? undefined };
   }
 
-  // The last answer of each monitor read and its ETag: a poll sends If-None-Match, and a 304 hands back the very same
-  // envelope object, so nothing downstream sees a change (the poller then notifies no one, no view re-renders).
-  const held = new Map<string, { etag: string; envelope: Envelope<unknown> }>();
-  async function conditional<T>(path: string, normalize: (raw: unknown) => Envelope<T>): Promise<Envelope<T>> {
+  // The last answer of each monitor read (the fleet too) and its ETag: a poll sends If-None-Match, and a 304 hands back
+  // the very same object, so nothing downstream sees a change (the poller then notifies no one, no view re-renders).
+  const held = new Map<string, { etag: string; envelope: unknown }>();
+  async function conditional<T>(path: string, normalize: (raw: unknown) => T): Promise<T> {
     const previous = held.get(path);
     const answer = await call(path, previous ? { etag: previous.etag } : {});
-    if (answer.notModified && previous) return previous.envelope as Envelope<T>;
+    if (answer.notModified && previous) return previous.envelope as T;
     const envelope = normalize(answer.body);
     held.delete(path);
     if (answer.etag) {
@@ -175,7 +175,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return normalizeInspector((await call(`/api/inspector?limit=${limit}`)).body);
     },
     async fleet() {
-      return normalizeFleet((await call('/api/monitor/fleet')).body);
+      return conditional('/api/monitor/fleet', normalizeFleet);
     },
     async audit(scope, cluster, limit = 50) {
       const filter = cluster ? `&cluster=${encodeURIComponent(cluster)}` : '';
