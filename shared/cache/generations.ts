@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { countersOfPartition, GENERATION_ROW_KEY, type CounterName, type CounterRef, type KeyLocation } from './keys.js';
-import { CacheStorageError, isConflict, isNotFound, isPreconditionFailed, pause } from './storage.js';
+import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
+import { CacheStorageError, pause } from './storage.js';
 
 export interface GenerationRow {
   partitionKey: string;

@@ -1,6 +1,6 @@
 // The monitor cache: one table of readings, generation rows and (for the lifecycle) transition rows.
 export * from './keys.js';
-export { CacheStorageError, rowKeyPrefixFilter, statusOf } from './storage.js';
+export { CacheStorageError, rowKeyPrefixFilter } from './storage.js';
 export { MAX_STORED_BYTES } from './codec.js';
 export {
   MonitorCache,

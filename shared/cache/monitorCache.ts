@@ -20,17 +20,15 @@ import {
 } from './keys.js';
 import {
   CacheStorageError,
-  describeError,
   forEachLimited,
   GENERATION_ROWS_FILTER,
-  isConflict,
-  isNotFound,
-  isPreconditionFailed,
   pause,
   partitionsBelowFilter,
   partitionTreeFilter,
   READING_ROWS_FILTER,
 } from './storage.js';
+import { describeError } from '../observability/redaction.js';
+import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
 
 import type { CacheInfo, CacheState } from '../wire/index.js';
 export type { CacheInfo, CacheState };

@@ -1,25 +1,6 @@
-// Small helpers over @azure/data-tables errors and filters, shared by the cache modules.
+// Small helpers over Table Storage filters and failures, shared by the cache modules (status checks: shared/errors.ts).
 import { odata } from '@azure/data-tables';
-import { redactText } from '../http/redaction.js';
 import { GENERATION_ROW_KEY, READING_ROW_PREFIX } from './keys.js';
-
-/** The HTTP status of a RestError (it always carries `statusCode`), or of any error shaped like one. */
-export function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error as { statusCode?: number }).statusCode : undefined;
-}
-
-export const isNotFound = (error: unknown) => statusOf(error) === 404;
-export const isConflict = (error: unknown) => statusOf(error) === 409;
-export const isPreconditionFailed = (error: unknown) => statusOf(error) === 412;
-
-/** One line, no request URLs or bodies, redacted (a failed refresh may quote an upstream): safe for logs. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return redactText(String(error)).slice(0, 200);
-  const status = statusOf(error);
-  const code = (error as { code?: string }).code;
-  const firstLine = redactText((error.message.split('\n')[0] ?? '').replace(/https?:\/\/\S+/g, '<url>')).slice(0, 200);
-  return [error.name, status, code, firstLine].filter((p) => p !== undefined && p !== '').join(' ');
-}
 
 /** Storage or bookkeeping failed in a way the caller of an invalidation has to know about. */
 export class CacheStorageError extends Error {

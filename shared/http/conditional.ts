@@ -3,6 +3,7 @@
 // poll that already holds it. A 304 carries no body, so the reading is never serialised for it.
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
+import { readingVersionOf } from '../monitor/readingVersion.js';
 
 /** The parts of a monitor answer that name what the viewer sees; everything else in it follows from these. */
 export interface VersionedAnswer {
@@ -11,15 +12,6 @@ export interface VersionedAnswer {
   degraded: readonly unknown[];
   reason?: string;
   transition?: unknown;
-}
-
-/** What an answer's reading says (the cache's content version), carried beside the body, never serialised. */
-const READING_VERSION = Symbol('readingVersion');
-
-/** Attaches the reading's content version to an answer as a hidden property (JSON and test equality skip it). */
-export function withReadingVersion<T extends object>(answer: T, version: string | undefined): T {
-  if (version !== undefined) Object.defineProperty(answer, READING_VERSION, { value: version, enumerable: false });
-  return answer;
 }
 
 export interface Freshness {
@@ -36,7 +28,7 @@ export interface Freshness {
  */
 export function answerEtag(answer: VersionedAnswer): string | undefined {
   if (answer.cache.state === 'uncached' || answer.cache.generation === null) return undefined;
-  const version = (answer as { [READING_VERSION]?: string })[READING_VERSION];
+  const version = readingVersionOf(answer);
   const reading = version ?? (answer.data === null ? 'no data' : `${answer.cache.fetchedAt}/${answer.cache.generation}`);
   const name = JSON.stringify([reading, answer.degraded, answer.reason ?? null, answer.transition ?? null]);
   return `W/"${createHash('sha256').update(name).digest('base64url').slice(0, 22)}"`;

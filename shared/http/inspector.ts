@@ -3,7 +3,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
-import { describeError } from './redaction.js';
+import { isStatus } from '../errors.js';
+import { describeErrorChain } from '../observability/redaction.js';
 import type { Capture } from '../wire/index.js';
 export type { Capture };
 
@@ -118,10 +119,6 @@ const PARTITION = 'capture';
 const CLOCK_CEILING = 9_000_000_000_000_000;
 const DELETE_CONCURRENCY = 8;
 
-function isStatus(error: unknown, status: number): boolean {
-  return !!error && typeof error === 'object' && (error as { statusCode?: unknown }).statusCode === status;
-}
-
 /**
  * The ring: one partition, RowKey = inverted microsecond timestamp + random suffix, so a plain query returns the
  * newest first and instances never collide. After each write, rows beyond the capacity-th newest are deleted (one
@@ -180,7 +177,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
     trimming = (async () => {
       do {
         trimAgain = false;
-        await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeError(error)}`));
+        await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeErrorChain(error)}`));
       } while (trimAgain);
     })().finally(() => {
       trimming = undefined;
@@ -202,7 +199,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
           { abortSignal: AbortSignal.timeout(writeTimeoutMs) },
         );
       } catch (error) {
-        log(`inspector: capture of ${capture.requestId} not stored: ${describeError(error)}`);
+        log(`inspector: capture of ${capture.requestId} not stored: ${describeErrorChain(error)}`);
         return;
       }
       scheduleTrim();

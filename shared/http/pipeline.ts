@@ -11,9 +11,9 @@ import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
 import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
-import { describeError, redactJson, redactQuery, redactText } from './redaction.js';
-import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
-import { pathOnly } from './upstreamLog.js';
+import { describeErrorChain, redactJson, redactQuery, redactText } from '../observability/redaction.js';
+import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
+import { pathOnly } from '../observability/upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
 import type { RejectedCount } from '../wire/index.js';
 export type { RejectedCount };
@@ -183,7 +183,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           delete body.resourceGroup;
         }
         reachedHandler = true;
-        // Upstream calls made for this request log its id (shared/http/upstreamLog.ts).
+        // Upstream calls made for this request log its id (shared/observability/upstreamLog.ts).
         result = await withRequestId(requestId, () => handler({
           requestId,
           caller: caller as HandlerContext<A, P, Q, B, S>['caller'],
@@ -194,10 +194,10 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           log,
           request,
           invocation,
-        }));
+        }), invocation);
       } catch (error) {
         failure = toApiError(error);
-        if (failure.status >= 500) log.error(`${failure.code}: ${describeError(error)}${failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : ''}`);
+        if (failure.status >= 500) log.error(`${failure.code}: ${describeErrorChain(error)}${failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : ''}`);
       }
 
       if (!reachedHandler && failure) {
@@ -233,7 +233,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         }
       } catch (error) {
         failure = internalError(error);
-        log.error(`internalError: response not serialisable: ${describeError(error)}`);
+        log.error(`internalError: response not serialisable: ${describeErrorChain(error)}`);
         response = errorResponse(failure, requestId);
       }
       if (failure) capturedResponse = JSON.stringify(errorEnvelope(failure, requestId));
@@ -260,7 +260,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           else if (capturedResponse !== undefined) input.responseBody = capturedResponse;
           await deps.captures.record(input);
         } catch (error) {
-          log.warn(`inspector: capture failed: ${describeError(error)}`);
+          log.warn(`inspector: capture failed: ${describeErrorChain(error)}`);
         }
       }
       log[status >= 500 ? 'error' : 'info'](

@@ -2,7 +2,7 @@
 // body) becomes the read's empty default plus an entry in `degraded`; a programming error is thrown.
 import { STATUS_CODES } from 'node:http';
 import type { ApiException } from '@kubernetes/client-node';
-import { redactText } from '../http/redaction.js';
+import { redactText } from '../observability/redaction.js';
 import type { Degraded } from '../wire/index.js';
 export type { Degraded };
 

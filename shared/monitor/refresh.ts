@@ -7,7 +7,7 @@
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
 import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
-import { oneLineError } from '../http/redaction.js';
+import { oneLineError } from '../observability/redaction.js';
 import { TRANSITION_COLUMNS, type TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
