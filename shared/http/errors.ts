@@ -77,14 +77,6 @@ export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, 'payloadTooLarge', `Request bodies are limited to ${limitBytes} bytes`, { field: 'body' });
 export const unsupportedMediaType = () =>
   new ApiError(415, 'unsupportedMediaType', 'Send the body as application/json (UTF-8)', { field: 'content-type' });
-export const throttled = (retryAfterSeconds: number, message = 'Azure is throttling requests; retry later', cause?: unknown) =>
-  new ApiError(429, 'throttled', message, { retryAfter: retryAfterSeconds, cause });
-export const upstreamError = (message = 'An upstream service answered with an error', cause?: unknown) =>
-  new ApiError(502, 'upstreamError', message, { cause });
-export const upstreamUnavailable = (message = 'An upstream service is unavailable', retryAfter?: number, cause?: unknown) =>
-  new ApiError(503, 'upstreamUnavailable', message, { retryAfter, cause });
-export const upstreamTimeout = (message = 'An upstream service did not answer in time', cause?: unknown) =>
-  new ApiError(504, 'upstreamTimeout', message, { cause });
 export const internalError = (cause?: unknown) => new ApiError(500, 'internalError', INTERNAL_FAILURE_MESSAGE, { cause });
 
 /** The one mapping from a service's failure to the API's answer: its wire code (its status is FAILURE_STATUS's). */
