@@ -72,6 +72,21 @@ export function categoryKey(scope: MonitorScope, cluster: string, category: Moni
   return `${clusterPrefix(scope, cluster)}${SEPARATOR}${category}`;
 }
 
+/** What a logical key names: a scope's cluster list, or one category of one cluster. */
+export type ParsedKey =
+  | { kind: 'list'; key: string; scope: MonitorScope }
+  | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory };
+
+/** The inverse of clusterListKey and categoryKey; undefined for anything else (a prefix, another namespace, an unknown category). */
+export function parseKey(key: string): ParsedKey | undefined {
+  const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(SEPARATOR);
+  if (namespace !== KEY_NAMESPACE[0] || kind !== KEY_NAMESPACE[1] || !subscriptionId || !resourceGroup || rest.length) return undefined;
+  const scope = { subscriptionId, resourceGroup };
+  if (cluster === undefined) return { kind: 'list', key, scope };
+  if (!cluster || !category || !isMonitorCategory(category)) return undefined;
+  return { kind: 'category', key, scope, cluster, category };
+}
+
 // --- encoding -------------------------------------------------------------------------------------------------
 // Table Storage forbids / \ # ? and control characters in keys; % is the escape character itself.
 // Each is written as %XX (all are below U+0100). ':' never occurs inside a component (it is the separator).

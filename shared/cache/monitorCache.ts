@@ -20,7 +20,6 @@ import {
 } from './keys.js';
 import {
   CacheStorageError,
-  forEachLimited,
   GENERATION_ROWS_FILTER,
   pause,
   partitionsBelowFilter,
@@ -29,6 +28,7 @@ import {
 } from './storage.js';
 import { describeError } from '../observability/redaction.js';
 import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
+import { forEachLimited } from '../concurrency.js';
 
 import type { CacheInfo, CacheState } from '../wire/index.js';
 export type { CacheInfo, CacheState };

@@ -32,16 +32,4 @@ export function rowKeyPrefixFilter(prefix: string): string {
 export const READING_ROWS_FILTER = rowKeyPrefixFilter(READING_ROW_PREFIX);
 export const GENERATION_ROWS_FILTER = odata`RowKey eq ${GENERATION_ROW_KEY}`;
 
-/** Runs `work` over `items` with at most `limit` at once. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

@@ -3,6 +3,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
+import { forEachLimited } from '../concurrency.js';
 import { isStatus } from '../errors.js';
 import { describeErrorChain } from '../observability/redaction.js';
 import type { Capture } from '../wire/index.js';
@@ -158,15 +159,11 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       seen += 1;
       if (seen > capacity) beyond.push(row.rowKey!);
     }
-    for (let i = 0; i < beyond.length; i += DELETE_CONCURRENCY) {
-      await Promise.all(
-        beyond.slice(i, i + DELETE_CONCURRENCY).map((rowKey) =>
-          table.deleteEntity(PARTITION, rowKey).catch((error: unknown) => {
-            if (!isStatus(error, 404)) throw error;
-          }),
-        ),
-      );
-    }
+    await forEachLimited(beyond, DELETE_CONCURRENCY, async (rowKey) => {
+      await table.deleteEntity(PARTITION, rowKey).catch((error: unknown) => {
+        if (!isStatus(error, 404)) throw error;
+      });
+    });
   }
 
   function scheduleTrim(): void {

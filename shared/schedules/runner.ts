@@ -4,7 +4,7 @@
 // is already in the target state or busy is recorded as skipped, not sent; a run more than MISSED_AFTER_MS late
 // (the app was down) is recorded as missed; "keep running until" skips stops until then.
 import type { AuditActor, AuditLog, AuditOutcome } from '../audit/auditLog.js';
-import { forEachLimited } from '../cache/storage.js';
+import { forEachLimited } from '../concurrency.js';
 import { outcomeOfStatus, performAudited } from '../audit/auditedLifecycle.js';
 import { describeFailure } from '../errors.js';
 import { oneLineError } from '../observability/redaction.js';
