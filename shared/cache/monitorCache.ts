@@ -10,22 +10,21 @@ import {
   countersOfPartition,
   keyOfRow,
   locateKey,
-  READING_ROW_PREFIX,
-  TRANSITION_ROW_PREFIX,
   targetOfPrefix,
-  GENERATION_ROW_KEY,
   type KeyLocation,
   type MonitorScope,
   type PrefixLevel,
 } from './keys.js';
+import { CacheStorageError, pause } from './storage.js';
 import {
-  CacheStorageError,
+  GENERATION_ROW_KEY,
   GENERATION_ROWS_FILTER,
-  pause,
   partitionsBelowFilter,
   partitionTreeFilter,
+  READING_ROW_PREFIX,
   READING_ROWS_FILTER,
-} from './storage.js';
+  TRANSITION_ROW_PREFIX,
+} from './layout.js';
 import { describeError } from '../observability/redaction.js';
 import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
 import { forEachLimited } from '../concurrency.js';
