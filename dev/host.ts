@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
 import type { FunctionDefinition, HttpFunctionDefinition, TimerFunctionDefinition } from '../functions/definition.js';
-import { REQUEST_ID_HEADER, resolveRequestId } from '../shared/http/requestId.js';
+import { REQUEST_ID_HEADER, resolveRequestId } from '../shared/observability/requestId.js';
 
 export interface LocalHostOptions {
   definitions: readonly FunctionDefinition[];

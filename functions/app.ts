@@ -9,8 +9,9 @@ import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
 import { FleetService } from '../shared/fleet/fleet.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
-import { redactText } from '../shared/http/redaction.js';
-import { formatUpstreamCall, type UpstreamCallLog } from '../shared/http/upstreamLog.js';
+import { redactText } from '../shared/observability/redaction.js';
+import { formatUpstreamCall, type UpstreamCallLog } from '../shared/observability/upstreamLog.js';
+import { currentInvocation } from '../shared/observability/requestId.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
@@ -62,7 +63,13 @@ function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void 
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
-  const sink = options.log ?? ((level, line) => (level === 'info' ? console.log(line) : console[level](line)));
+  // By default a line written while a request runs goes to that invocation's logger (correlated in Azure), else the console.
+  const sink = options.log ?? ((level, line) => {
+    const invocation = currentInvocation();
+    if (invocation) (level === 'info' ? invocation.log(line) : invocation[level](line));
+    else if (level === 'info') console.log(line);
+    else console[level](line);
+  });
   // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
   const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);

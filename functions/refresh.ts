@@ -1,5 +1,5 @@
 // The refresh timer: keeps rows that dashboards read fresh, and closes finished transitions (docs/architecture.md §7).
-import { redactText } from '../shared/http/redaction.js';
+import { redactText } from '../shared/observability/redaction.js';
 import { runRefresh, type RefreshDeps } from '../shared/monitor/refresh.js';
 import type { TimerFunctionDefinition } from './definition.js';
 

@@ -2,16 +2,16 @@
 // ones (exactly once across instances) and the audit retention. Every change is an audit entry.
 import type { AuditLog } from '../shared/audit/auditLog.js';
 import { actorOf } from '../shared/audit/auditedLifecycle.js';
-import { statusOf } from '../shared/cache/storage.js';
+import { statusOf } from '../shared/errors.js';
 import type { Caller } from '../shared/http/auth.js';
 import { notFound } from '../shared/http/errors.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
-import { oneLineError } from '../shared/http/redaction.js';
+import { oneLineError } from '../shared/observability/redaction.js';
 import { clusterName, type Schema } from '../shared/http/validation.js';
 import { nextRun } from '../shared/schedules/cron.js';
 import { runDueSchedules, type ScheduleRunDeps } from '../shared/schedules/runner.js';
 import type { Schedule, ScheduleStore } from '../shared/schedules/store.js';
-import { cronExpression, flag, optional, scheduleAction, scheduleId, timeOrNull, timeZone } from '../shared/schedules/validation.js';
+import { cronExpression, flag, optional, scheduleAction, scheduleId, timeOrNull, timeZone } from '../shared/http/scheduleFields.js';
 import type { ScheduleAnswer, ScheduleList } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition, TimerFunctionDefinition } from './definition.js';
 

@@ -5,7 +5,7 @@ import type { HttpRequest } from '@azure/functions';
 import { ConfigError, loadConfig, type Env } from '../shared/config.js';
 import { ApiError } from '../shared/http/errors.js';
 import { errorResponse } from '../shared/http/pipeline.js';
-import { REQUEST_ID_HEADER, resolveRequestId } from '../shared/http/requestId.js';
+import { REQUEST_ID_HEADER, resolveRequestId } from '../shared/observability/requestId.js';
 import { createApp } from './app.js';
 import type { FunctionDefinition, HttpFunctionDefinition } from './definition.js';
 

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
-import { statusOf } from '../cache/storage.js';
-import { redactText } from '../http/redaction.js';
+import { statusOf } from '../errors.js';
+import { redactText } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { AuditOutcome, AuditActor, AuditEntry, AuditPage } from '../wire/index.js';
 export type { AuditOutcome, AuditActor, AuditEntry, AuditPage };

@@ -1,9 +1,9 @@
 // The one lifecycle path of buttons and schedules alike: the action through LifecycleService, and its audit entry
 // (accepted, refused by ARM, or failed). The entry never decides the answer: ARM accepted means 202 even when the
 // entry could not be stored (its log line is written anyway, and the answer says what was not recorded).
-import type { Caller } from '../http/auth.js';
-import { toApiError } from '../http/errors.js';
-import { oneLineError } from '../http/redaction.js';
+import type { Caller } from '../caller.js';
+import { describeFailure } from '../errors.js';
+import { oneLineError } from '../observability/redaction.js';
 import type { LifecycleResult, LifecycleService } from '../lifecycle/actions.js';
 import type { LifecycleAction } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
@@ -40,7 +40,7 @@ export async function performAudited(deps: AuditedLifecycleDeps, request: Audite
   try {
     result = await deps.lifecycle.act(scope, cluster, action, actor.via === 'schedule' ? `${actor.name} (schedule)` : actor.name);
   } catch (error) {
-    const refused = toApiError(error);
+    const refused = describeFailure(error);
     await deps.audit
       .append({ ...base, outcome: outcomeOfStatus(refused.status), status: refused.status, reason: refused.message })
       .catch((e: unknown) => deps.log?.(`audit entry of ${action} ${scope.resourceGroup}/${cluster} not stored: ${oneLineError(e)}`));

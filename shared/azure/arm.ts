@@ -5,7 +5,7 @@ import { createSecureContext, rootCertificates } from 'node:tls';
 import { ContainerServiceClient, type ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
-import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
+import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../observability/upstreamLog.js';
 
 type PipelinePolicy = Parameters<ContainerServiceClient['pipeline']['addPolicy']>[0];
 type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];

@@ -5,8 +5,10 @@ import { decodeValue } from './codec.js';
 import type { Fill } from './fill.js';
 import { Generations } from './generations.js';
 import type { KeyLocation } from './keys.js';
-import { CacheStorageError, describeError, isNotFound } from './storage.js';
+import { CacheStorageError } from './storage.js';
 import type { CacheLog, CacheStats, MonitorCacheOptions } from './types.js';
+import { isNotFound } from '../errors.js';
+import { describeError } from '../observability/redaction.js';
 
 /** A later fetch that failed in part and left a stored reading in place: when (epoch ms) and those parts. */
 export interface NotedFailure {

@@ -4,9 +4,12 @@ import type { TransactionAction } from '@azure/data-tables';
 import { contentVersion, encodeValue } from './codec.js';
 import type { CacheCore, NotedFailure, StoredRow } from './core.js';
 import { generationOf, sameGeneration, type CounterSnapshot, type GenerationRow } from './generations.js';
-import { GENERATION_ROW_KEY, type KeyLocation } from './keys.js';
-import { describeError, isConflict, isNotFound, isPreconditionFailed, pause } from './storage.js';
+import { type KeyLocation } from './keys.js';
+import { pause } from './storage.js';
 import type { NotStoredReason } from './types.js';
+import { GENERATION_ROW_KEY } from './layout.js';
+import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
+import { describeError } from '../observability/redaction.js';
 
 /** The fill's answer once the reading is fetched, before its write has decided whether it is stored. */
 export interface Fetched {

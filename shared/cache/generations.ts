@@ -9,8 +9,10 @@
 // row's restarted counter for the one it saw.
 import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
-import { countersOfPartition, GENERATION_ROW_KEY, type CounterName, type CounterRef, type KeyLocation } from './keys.js';
-import { CacheStorageError, isConflict, isNotFound, isPreconditionFailed, pause } from './storage.js';
+import { countersOfPartition, type CounterName, type CounterRef, type KeyLocation } from './keys.js';
+import { GENERATION_ROW_KEY } from './layout.js';
+import { isConflict, isNotFound, isPreconditionFailed } from '../errors.js';
+import { CacheStorageError, pause } from './storage.js';
 
 export interface GenerationRow {
   partitionKey: string;

@@ -4,18 +4,10 @@
 //   monitor:aks:{sub}:{rg}                      cluster list of a scope
 //   monitor:aks:{sub}:{rg}:{cluster}:{category} one category of one cluster
 //
-// Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit:
-//   monitor:aks:{sub}:{rg}            (scope)     RowKey generation    counters `list` (the list key), `tree` (all below)
-//                                                        v:            the cluster list reading
-//                                                        t:{cluster}   a transition row (shared/lifecycle)
-//   monitor:aks:{sub}:{rg}:{cluster}  (cluster)   RowKey generation    counter `counter`
-//                                                        v:{category}  one reading per category
-// Every reading's RowKey starts with `v:`, so purges and scans (RowKey range 'v:'..'v;') never touch
-// generation or transition rows. Components are encoded one by one and joined with ':', so the boundary-safe
-// range `PK eq p or (PK ge 'p:' and PK lt 'p;')` selects exactly the units at or under a logical prefix p.
-// Subscription and root purges have no row of their own: they bump every generation row in their range
-// (a fill creates its partition's row before its fetch starts, so an in-flight fill always has one to bump).
+// Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit,
+// and the rows inside a partition are laid out by ./layout.ts. Components are encoded one by one and joined with ':'.
 import type { Scope } from '../scope.js';
+import { READING_ROW_PREFIX, TRANSITION_ROW_PREFIX } from './layout.js';
 import type { MonitorCategory } from '../wire/index.js';
 export type { MonitorCategory };
 import { MONITOR_CATEGORIES, isMonitorCategory } from '../wire/index.js';
@@ -36,9 +28,6 @@ export const SEPARATOR = ':';
 /** Azurite rejects keys over 512 UTF-16 code units; Azure allows 1 KiB (512 UTF-16 code units as Azure counts). */
 export const MAX_STORAGE_KEY_LENGTH = 512;
 
-export const GENERATION_ROW_KEY = 'generation';
-export const READING_ROW_PREFIX = 'v:';
-export const TRANSITION_ROW_PREFIX = 't:';
 
 // --- builders -------------------------------------------------------------------------------------------------
 // ARM names are case-insensitive, so the builders lowercase them: one cluster, one key, whatever the caller's casing.
@@ -70,6 +59,21 @@ export function clusterPrefix(scope: MonitorScope, cluster: string): string {
 export function categoryKey(scope: MonitorScope, cluster: string, category: MonitorCategory): string {
   if (!isMonitorCategory(category)) throw new CacheKeyError(String(category), `unknown category (one of ${MONITOR_CATEGORIES.join(', ')})`);
   return `${clusterPrefix(scope, cluster)}${SEPARATOR}${category}`;
+}
+
+/** What a logical key names: a scope's cluster list, or one category of one cluster. */
+export type ParsedKey =
+  | { kind: 'list'; key: string; scope: MonitorScope }
+  | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory };
+
+/** The inverse of clusterListKey and categoryKey; undefined for anything else (a prefix, another namespace, an unknown category). */
+export function parseKey(key: string): ParsedKey | undefined {
+  const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(SEPARATOR);
+  if (namespace !== KEY_NAMESPACE[0] || kind !== KEY_NAMESPACE[1] || !subscriptionId || !resourceGroup || rest.length) return undefined;
+  const scope = { subscriptionId, resourceGroup };
+  if (cluster === undefined) return { kind: 'list', key, scope };
+  if (!cluster || !category || !isMonitorCategory(category)) return undefined;
+  return { kind: 'category', key, scope, cluster, category };
 }
 
 // --- encoding -------------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 // exists, and removing expired readings and the generation rows nothing needs any more.
 import { PARALLEL, type CacheCore, type ReadingEntity } from './core.js';
 import { startFill, type FillMode } from './fill.js';
-import { GENERATION_ROW_KEY, countersOfPartition, keyOfRow, locateKey, READING_ROW_PREFIX, TRANSITION_ROW_PREFIX } from './keys.js';
-import { forEachLimited, isNotFound, isPreconditionFailed } from './storage.js';
+import { countersOfPartition, keyOfRow, locateKey } from './keys.js';
 import type { RefreshCandidate, RefreshOutcome, ScannedRow, TableScan } from './types.js';
+import { GENERATION_ROW_KEY, READING_ROW_PREFIX, TRANSITION_ROW_PREFIX } from './layout.js';
+import { isNotFound, isPreconditionFailed } from '../errors.js';
+import { forEachLimited } from '../concurrency.js';
 
 const SCAN_SELECT = ['PartitionKey', 'RowKey', 'fetchedAt', 'lastReadAt', 'touchedAt'];
 

@@ -3,8 +3,10 @@
 import { odata } from '@azure/data-tables';
 import { PARALLEL, type CacheCore } from './core.js';
 import { clusterListKey, clusterPrefix, keyMatchesPrefix, locateKey, targetOfPrefix, type MonitorScope } from './keys.js';
-import { forEachLimited, GENERATION_ROWS_FILTER, isNotFound, partitionsBelowFilter, partitionTreeFilter, READING_ROWS_FILTER } from './storage.js';
 import type { InvalidationResult } from './types.js';
+import { GENERATION_ROWS_FILTER, partitionsBelowFilter, partitionTreeFilter, READING_ROWS_FILTER } from './layout.js';
+import { isNotFound } from '../errors.js';
+import { forEachLimited } from '../concurrency.js';
 
 const CHUNK = 100; // operations per transaction
 

@@ -3,8 +3,9 @@
 import { iso, type CacheCore, type StoredRow } from './core.js';
 import { noteFailure, startFill, type Fetched, type FillMode } from './fill.js';
 import { locateKey, type KeyLocation } from './keys.js';
-import { describeError, isNotFound } from './storage.js';
 import type { CacheEntry, CacheRead, CacheState, ReadOptions } from './types.js';
+import { isNotFound } from '../errors.js';
+import { describeError } from '../observability/redaction.js';
 
 /** Table Storage that answered within this long is slow, not down, when a call times out. */
 const STORAGE_ALIVE_MS = 5_000;

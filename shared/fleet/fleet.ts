@@ -6,8 +6,8 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
-import { answerEtag, weakEtagOf } from '../http/conditional.js';
-import { fromUpstreamError } from '../http/errors.js';
+import { describeFailure } from '../errors.js';
+import { answerEtag, weakEtagOf } from '../monitor/readingVersion.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
 import type { MonitorService } from '../monitor/service.js';
@@ -32,8 +32,8 @@ export function fleetEtagOf(fleet: FleetResponse): string | undefined {
 }
 
 function degradedOfError(source: string, error: unknown): Degraded {
-  const mapped = fromUpstreamError(error);
-  return { source, status: mapped?.status ?? 500, message: mapped?.message ?? 'could not be read' };
+  const failure = describeFailure(error);
+  return failure.status === 500 ? { source, status: 500, message: 'could not be read' } : { source, ...failure };
 }
 
 export interface FleetDeps {

@@ -5,25 +5,15 @@ import type { HttpHandler } from '@azure/functions';
 import { ALL_RESOURCE_GROUPS, type Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { forbidden, scopeNotAllowed, unauthenticated } from './errors.js';
+import type { Caller } from '../caller.js';
 import type { Permission } from '../wire/index.js';
-export type { Permission };
+export type { Caller, Permission };
 
 /** What a route needs: nothing, a signed-in caller (any roles), or a permission. */
 export type AuthLevel = 'none' | 'signedIn' | Permission;
 
 /** An HTTP handler that carries the auth level its route declared (set by the request pipeline's wrap). */
 export type GuardedHandler = HttpHandler & { readonly auth: AuthLevel };
-
-export interface Caller {
-  name: string;
-  /** Identity provider (aad, …) or "development". */
-  provider: string;
-  userId?: string;
-  /** The caller's role claims as sent. */
-  roles: string[];
-  /** What those roles allow: admin ⊇ operate ⊇ read. */
-  permissions: Permission[];
-}
 
 /** The decoded x-ms-client-principal, as App Service documents it. */
 export interface ClientPrincipal {

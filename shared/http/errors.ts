@@ -1,7 +1,8 @@
 // One error type and one JSON envelope for every failure the API reports:
 //   { "error": { "code", "message", "requestId", "field"? } }
 // Messages are public: they name what was expected, never echo the offending value, never carry internals.
-import { redactText } from './redaction.js';
+import { FAILURE_STATUS, INTERNAL_FAILURE_MESSAGE, Throttled, UpstreamUnavailable, upstreamFailure, type DomainError, type DomainErrorKind } from '../errors.js';
+import { redactText } from '../observability/redaction.js';
 import type { ErrorEnvelope } from '../wire/index.js';
 export type { ErrorEnvelope };
 
@@ -20,6 +21,7 @@ export const ERROR_CODES = {
   methodNotAllowed: 405,
   misdirectedRequest: 421,
   conflict: 409,
+  operationNotAllowed: 409,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   throttled: 429,
@@ -75,73 +77,32 @@ export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, 'payloadTooLarge', `Request bodies are limited to ${limitBytes} bytes`, { field: 'body' });
 export const unsupportedMediaType = () =>
   new ApiError(415, 'unsupportedMediaType', 'Send the body as application/json (UTF-8)', { field: 'content-type' });
-export const throttled = (retryAfterSeconds: number, message = 'Azure is throttling requests; retry later', cause?: unknown) =>
-  new ApiError(429, 'throttled', message, { retryAfter: retryAfterSeconds, cause });
-export const upstreamError = (message = 'An upstream service answered with an error', cause?: unknown) =>
-  new ApiError(502, 'upstreamError', message, { cause });
-export const upstreamUnavailable = (message = 'An upstream service is unavailable', retryAfter?: number, cause?: unknown) =>
-  new ApiError(503, 'upstreamUnavailable', message, { retryAfter, cause });
-export const upstreamTimeout = (message = 'An upstream service did not answer in time', cause?: unknown) =>
-  new ApiError(504, 'upstreamTimeout', message, { cause });
-export const internalError = (cause?: unknown) =>
-  new ApiError(500, 'internalError', 'Something went wrong on our side', { cause });
+export const internalError = (cause?: unknown) => new ApiError(500, 'internalError', INTERNAL_FAILURE_MESSAGE, { cause });
 
-/** Retry-After when throttled upstream said nothing: long enough not to hammer, short enough for a dashboard. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** The one mapping from a service's failure to the API's answer: its wire code (its status is FAILURE_STATUS's). */
+const FAILURE_CODES: Readonly<Record<DomainErrorKind, ErrorCode>> = {
+  clusterNotFound: 'clusterNotFound',
+  operationRefused: 'operationNotAllowed',
+  busy: 'conflict',
+  throttled: 'throttled',
+  upstreamError: 'upstreamError',
+  upstreamUnavailable: 'upstreamUnavailable',
+  upstreamTimeout: 'upstreamTimeout',
+};
 
-const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/** Retry-After as seconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-function headerOf(error: Record<string, unknown>, name: string): string | undefined {
-  const response = error.response as { headers?: { get?: (n: string) => string | null | undefined } } | undefined;
-  const fromResponse = response?.headers?.get?.(name);
-  if (typeof fromResponse === 'string') return fromResponse;
-  const headers = error.headers as Record<string, unknown> | undefined;
-  const direct = headers && typeof headers === 'object' ? headers[name] : undefined;
-  return typeof direct === 'string' ? direct : undefined;
+function retryAfterOf(failure: DomainError): number | undefined {
+  return failure instanceof Throttled || failure instanceof UpstreamUnavailable ? failure.retryAfterSeconds : undefined;
 }
 
 /**
- * Maps what an upstream call threw (RestError from ARM or Table Storage, a Kubernetes ApiException, an abort,
- * a network error) to the API's error, or undefined when it does not look like an upstream failure (then it is
- * our bug: 500). Handlers map the cases they understand (404 → clusterNotFound, 409 → conflict) before this.
+ * Any thrown value → an ApiError: the pipeline's own as they are, a service's failure (or an upstream failure the
+ * service let through, classified by shared/errors.ts) by the table above, everything else an internal error.
  */
-export function fromUpstreamError(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as Record<string, unknown>;
-  const name = typeof e.name === 'string' ? e.name : '';
-  if (name === 'AbortError' || name === 'TimeoutError') return upstreamTimeout(undefined, error);
-  const code = e.code;
-  if (typeof code === 'string' && NETWORK_TIMEOUT.has(code)) return upstreamTimeout(undefined, error);
-  if (typeof code === 'string' && NETWORK_UNAVAILABLE.has(code)) return upstreamUnavailable(undefined, undefined, error);
-  const status =
-    typeof e.statusCode === 'number' ? e.statusCode
-    : typeof code === 'number' && 'body' in e ? code // @kubernetes/client-node ApiException
-    : undefined;
-  if (status === undefined) {
-    return name === 'RestError' ? upstreamUnavailable(undefined, undefined, error) : undefined; // RestError without status: no answer
-  }
-  const retryAfter = parseRetryAfter(headerOf(e, 'retry-after'));
-  if (status === 429) return throttled(retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS, undefined, error);
-  if (status === 503) return upstreamUnavailable(undefined, retryAfter, error);
-  if (status === 504 || status === 408) return upstreamTimeout(undefined, error);
-  if (status === 409) return conflict('The resource is busy with another operation; retry when it has finished');
-  return upstreamError(`An upstream service answered ${status}`, error);
-}
-
-/** Any thrown value → an ApiError: ours as is, upstream failures mapped, everything else an internal error. */
 export function toApiError(error: unknown): ApiError {
-  return fromUpstreamError(error) ?? internalError(error);
+  if (error instanceof ApiError) return error;
+  const failure = upstreamFailure(error);
+  if (!failure) return internalError(error);
+  return new ApiError(FAILURE_STATUS[failure.kind], FAILURE_CODES[failure.kind], failure.message, { retryAfter: retryAfterOf(failure), cause: failure.cause ?? failure });
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {

@@ -3,7 +3,9 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_UNCAPTURED_PREFIXES } from '../config.js';
-import { describeError } from './redaction.js';
+import { forEachLimited } from '../concurrency.js';
+import { isStatus } from '../errors.js';
+import { describeErrorChain } from '../observability/redaction.js';
 import type { Capture } from '../wire/index.js';
 export type { Capture };
 
@@ -118,10 +120,6 @@ const PARTITION = 'capture';
 const CLOCK_CEILING = 9_000_000_000_000_000;
 const DELETE_CONCURRENCY = 8;
 
-function isStatus(error: unknown, status: number): boolean {
-  return !!error && typeof error === 'object' && (error as { statusCode?: unknown }).statusCode === status;
-}
-
 /**
  * The ring: one partition, RowKey = inverted microsecond timestamp + random suffix, so a plain query returns the
  * newest first and instances never collide. After each write, rows beyond the capacity-th newest are deleted (one
@@ -161,15 +159,11 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       seen += 1;
       if (seen > capacity) beyond.push(row.rowKey!);
     }
-    for (let i = 0; i < beyond.length; i += DELETE_CONCURRENCY) {
-      await Promise.all(
-        beyond.slice(i, i + DELETE_CONCURRENCY).map((rowKey) =>
-          table.deleteEntity(PARTITION, rowKey).catch((error: unknown) => {
-            if (!isStatus(error, 404)) throw error;
-          }),
-        ),
-      );
-    }
+    await forEachLimited(beyond, DELETE_CONCURRENCY, async (rowKey) => {
+      await table.deleteEntity(PARTITION, rowKey).catch((error: unknown) => {
+        if (!isStatus(error, 404)) throw error;
+      });
+    });
   }
 
   function scheduleTrim(): void {
@@ -180,7 +174,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
     trimming = (async () => {
       do {
         trimAgain = false;
-        await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeError(error)}`));
+        await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeErrorChain(error)}`));
       } while (trimAgain);
     })().finally(() => {
       trimming = undefined;
@@ -202,7 +196,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
           { abortSignal: AbortSignal.timeout(writeTimeoutMs) },
         );
       } catch (error) {
-        log(`inspector: capture of ${capture.requestId} not stored: ${describeError(error)}`);
+        log(`inspector: capture of ${capture.requestId} not stored: ${describeErrorChain(error)}`);
         return;
       }
       scheduleTrim();

@@ -11,10 +11,10 @@ import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
 import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
-import { describeError, redactJson, redactQuery, redactText } from './redaction.js';
-import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from './requestId.js';
-import { pathOnly } from './upstreamLog.js';
-import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, type Parsed, type Schema } from './validation.js';
+import { describeErrorChain, redactJson, redactQuery, redactText } from '../observability/redaction.js';
+import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
+import { pathOnly } from '../observability/upstreamLog.js';
+import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, sentBody, type Parsed, type Schema } from './validation.js';
 import type { RejectedCount } from '../wire/index.js';
 export type { RejectedCount };
 
@@ -81,23 +81,26 @@ export interface PipelineDeps {
 
 const MAX_CAPTURED_FIELD_CHARS = 1024;
 
-function invocationSink(invocation: InvocationContext): (level: LogLevel, line: string) => void {
-  return (level, line) => (level === 'error' ? invocation.error(line) : level === 'warn' ? invocation.warn(line) : invocation.log(line));
+/** One request on its way through the steps: what each step found, for the steps after it. */
+interface Exchange {
+  readonly request: HttpRequest;
+  readonly invocation: InvocationContext;
+  readonly requestId: string;
+  readonly log: RequestLogger;
+  readonly started: number;
+  readonly method: string;
+  readonly path: string;
+  caller?: Caller;
+  /** False for a request refused before its handler: counted, never captured. */
+  reachedHandler: boolean;
+  requestText?: string;
+  result?: HandlerResult;
+  failure?: ApiError;
+  capturedResponse?: string;
 }
 
-/** True when a request that takes no body sent one (reads at most one chunk). */
-async function sentBody(request: HttpRequest): Promise<boolean> {
-  if (!request.body) return false;
-  const reader = request.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return false;
-      if ((value as Uint8Array).byteLength > 0) return true;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
+function invocationSink(invocation: InvocationContext): (level: LogLevel, line: string) => void {
+  return (level, line) => (level === 'error' ? invocation.error(line) : level === 'warn' ? invocation.warn(line) : invocation.log(line));
 }
 
 function capturedText(text: string): string {
@@ -139,6 +142,89 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     return { info: write('info'), warn: write('warn'), error: write('error') };
   }
 
+  /** Any thrown value becomes the answer's error; our own faults and upstream ones are logged. */
+  function fail(exchange: Exchange, error: unknown): void {
+    const failure = toApiError(error);
+    exchange.failure = failure;
+    if (failure.status >= 500) {
+      const stack = failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : '';
+      exchange.log.error(`${failure.code}: ${describeErrorChain(error)}${stack}`);
+    }
+  }
+
+  function countRejected(status: number): void {
+    rejected.total += 1;
+    rejected.byStatus[status] = (rejected.byStatus[status] ?? 0) + 1;
+  }
+
+  /** respond: the handler's result as JSON with x-request-id, or the error envelope. Captured answers are serialised here. */
+  function respond(exchange: Exchange, capture: boolean): HttpResponseInit | HttpResponse {
+    const { requestId, result } = exchange;
+    try {
+      if (exchange.failure) return errorResponse(exchange.failure, requestId);
+      if (result instanceof HttpResponse) {
+        result.headers.set(REQUEST_ID_HEADER, requestId);
+        return result;
+      }
+      const plain = result ?? { status: 204 };
+      if (capture && plain.body !== undefined) {
+        // Only captured calls are serialised here; polling responses go to the host untouched.
+        const json = JSON.stringify(plain.body);
+        exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
+      }
+      const status = plain.status ?? 200;
+      return {
+        status,
+        ...(plain.body !== undefined ? { jsonBody: plain.body } : {}),
+        headers: {
+          ...(status === 304 ? {} : { 'content-type': 'application/json' }), // a 304 has no body to describe
+          'cache-control': 'no-store',
+          ...lowerCaseNames(plain.headers),
+          [REQUEST_ID_HEADER]: requestId,
+        },
+      };
+    } catch (error) {
+      exchange.failure = internalError(error);
+      exchange.log.error(`internalError: response not serialisable: ${describeErrorChain(error)}`);
+      return errorResponse(exchange.failure, requestId);
+    } finally {
+      if (exchange.failure) exchange.capturedResponse = JSON.stringify(errorEnvelope(exchange.failure, requestId));
+    }
+  }
+
+  /** capture: the exchange into the inspector's ring, redacted and bounded; a failed capture never fails the request. */
+  async function captureExchange(exchange: Exchange, status: number, durationMs: number): Promise<void> {
+    const { request, caller, failure, result } = exchange;
+    try {
+      const input: CaptureInput = {
+        at: new Date().toISOString(),
+        requestId: exchange.requestId,
+        method: String(exchange.method),
+        path: truncateUtf8(redactText(exchange.path), MAX_CAPTURED_FIELD_CHARS),
+        query: bounded(redactQuery(request.query)),
+        status,
+        durationMs,
+        // An allow-list, redacted still (a user agent is free text): no names, object ids, addresses or cookies.
+        requestHeaders: bounded(Object.fromEntries(Object.entries(capturedHeaders(request.headers)).map(([k, v]) => [k, redactText(v)]))),
+      };
+      if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
+      if (failure) input.errorCode = failure.code;
+      if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText);
+      if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
+      else if (exchange.capturedResponse !== undefined) input.responseBody = exchange.capturedResponse;
+      await deps.captures.record(input);
+    } catch (error) {
+      exchange.log.warn(`inspector: capture failed: ${describeErrorChain(error)}`);
+    }
+  }
+
+  /** log: one line per request, through the invocation's logger. */
+  function logLine({ log, method, path, failure, caller }: Exchange, status: number, durationMs: number): void {
+    log[status >= 500 ? 'error' : 'info'](
+      `${String(method)} ${path} ${status} ${durationMs}ms${failure ? ` ${failure.code}` : ''}${caller ? ` caller=${caller.name}` : ''}`,
+    );
+  }
+
   function wrap<A extends AuthLevel, P extends Schema, Q extends Schema, B extends Schema | undefined, S extends 'query' | 'body' | undefined>(
     options: RouteOptions<A, P, Q, B, S>,
     handler: (ctx: HandlerContext<A, P, Q, B, S>) => Promise<HandlerResult>,
@@ -148,45 +234,47 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     const bodySchema: Schema | undefined =
       options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
 
-    const handle = async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit | HttpResponse> => {
-      const started = now();
-      const requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
-      const log = loggerFor(requestId, invocation);
-      const method = request.method;
-      const path = pathOnly(request.url);
-      let failure: ApiError | undefined;
-      let caller: Caller | undefined;
-      let reachedHandler = false;
-      let requestText: string | undefined;
-      let result: HandlerResult | undefined;
-      let capturedResponse: string | undefined;
+    /** validate: route, query and body as declared (415, 413, 400); a request that takes no body must send none. */
+    async function validate(exchange: Exchange) {
+      const { request } = exchange;
+      const params = parseParams(request.params, paramsSchema);
+      const query = parseQuery(request.query, querySchema);
+      let body: Record<string, unknown> | undefined;
+      if (bodySchema) {
+        const json = await readJsonBody(request);
+        exchange.requestText = json.text;
+        body = parseBodyFields(json.value, bodySchema) as Record<string, unknown>;
+      } else if (exchange.method !== 'GET' && exchange.method !== 'HEAD' && (await sentBody(request))) {
+        throw malformedBody('This request takes no body');
+      }
+      return { params, query, body };
+    }
 
+    /** scope: the subscription and resource group asked for must be among the allowed scopes (403). */
+    function scopeOf(query: Record<string, unknown>, body: Record<string, unknown> | undefined): Scope | undefined {
+      const source = options.scopeFrom === 'query' ? query : options.scopeFrom === 'body' ? body : undefined;
+      const scope = source ? auth.allowedScope({ subscriptionId: source.subscriptionId as string, resourceGroup: source.resourceGroup as string }) : undefined;
+      if (body && options.scopeFrom === 'body') {
+        // The scope is the route's business, not the handler's body.
+        delete body.subscriptionId;
+        delete body.resourceGroup;
+      }
+      return scope;
+    }
+
+    /** authenticate → authorize → validate → scope → handler; a failure of any step is the answer. */
+    async function run(exchange: Exchange): Promise<void> {
       try {
-        caller = auth.authenticate(request.headers);
-        auth.authorize(caller, options.auth);
-        const params = parseParams(request.params, paramsSchema);
-        const query = parseQuery(request.query, querySchema);
-        let body: Record<string, unknown> | undefined;
-        if (bodySchema) {
-          const json = await readJsonBody(request);
-          requestText = json.text;
-          body = parseBodyFields(json.value, bodySchema) as Record<string, unknown>;
-        } else if (method !== 'GET' && method !== 'HEAD' && (await sentBody(request))) {
-          throw malformedBody('This request takes no body');
-        }
-        const scopeSource = options.scopeFrom === 'query' ? query : options.scopeFrom === 'body' ? body : undefined;
-        const scope = scopeSource
-          ? auth.allowedScope({ subscriptionId: scopeSource.subscriptionId as string, resourceGroup: scopeSource.resourceGroup as string })
-          : undefined;
-        if (body && options.scopeFrom === 'body') {
-          delete body.subscriptionId;
-          delete body.resourceGroup;
-        }
-        reachedHandler = true;
-        // Upstream calls made for this request log its id (shared/http/upstreamLog.ts).
-        result = await withRequestId(requestId, () => handler({
+        exchange.caller = auth.authenticate(exchange.request.headers);
+        auth.authorize(exchange.caller, options.auth);
+        const { params, query, body } = await validate(exchange);
+        const scope = scopeOf(query, body);
+        exchange.reachedHandler = true;
+        const { requestId, log, request, invocation } = exchange;
+        // Upstream calls and service lines of this request carry its id and go to its invocation (shared/observability).
+        exchange.result = await withRequestId(requestId, () => handler({
           requestId,
-          caller: caller as HandlerContext<A, P, Q, B, S>['caller'],
+          caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
           scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
           params: params as Parsed<P>,
           query: query as Parsed<Q>,
@@ -194,87 +282,41 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
           log,
           request,
           invocation,
-        }));
+        }), invocation);
       } catch (error) {
-        failure = toApiError(error);
-        if (failure.status >= 500) log.error(`${failure.code}: ${describeError(error)}${failure.status === 500 && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : ''}`);
+        fail(exchange, error);
       }
+      if (!exchange.reachedHandler && exchange.failure) countRejected(exchange.failure.status);
+    }
 
-      if (!reachedHandler && failure) {
-        rejected.total += 1;
-        rejected.byStatus[failure.status] = (rejected.byStatus[failure.status] ?? 0) + 1;
-      }
-      const capture = reachedHandler && capturePolicy(path, method);
-      let response: HttpResponseInit | HttpResponse;
-      try {
-        if (!failure && result instanceof HttpResponse) {
-          result.headers.set(REQUEST_ID_HEADER, requestId);
-          response = result;
-        } else if (!failure) {
-          const plain = (result ?? { status: 204 }) as Exclude<HandlerResult, HttpResponse>;
-          if (capture && plain.body !== undefined) {
-            // Only captured calls are serialised here; polling responses go to the host untouched.
-            const json = JSON.stringify(plain.body);
-            capturedResponse = json === undefined ? undefined : capturedText(json);
-          }
-          const status = plain.status ?? 200;
-          response = {
-            status,
-            ...(plain.body !== undefined ? { jsonBody: plain.body } : {}),
-            headers: {
-              ...(status === 304 ? {} : { 'content-type': 'application/json' }), // a 304 has no body to describe
-              'cache-control': 'no-store',
-              ...lowerCaseNames(plain.headers),
-              [REQUEST_ID_HEADER]: requestId,
-            },
-          };
-        } else {
-          response = errorResponse(failure, requestId);
-        }
-      } catch (error) {
-        failure = internalError(error);
-        log.error(`internalError: response not serialisable: ${describeError(error)}`);
-        response = errorResponse(failure, requestId);
-      }
-      if (failure) capturedResponse = JSON.stringify(errorEnvelope(failure, requestId));
-
-      const status = failure ? failure.status : response instanceof HttpResponse ? response.status : (response.status ?? 200);
-      const durationMs = Math.round((now() - started) * 10) / 10;
-      if (capture) {
-        try {
-          const input: CaptureInput = {
-            at: new Date().toISOString(),
-            requestId,
-            method: String(method),
-            path: truncateUtf8(redactText(path), MAX_CAPTURED_FIELD_CHARS),
-            query: bounded(redactQuery(request.query)),
-            status,
-            durationMs,
-            // An allow-list, redacted still (a user agent is free text): no names, object ids, addresses or cookies.
-            requestHeaders: bounded(Object.fromEntries(Object.entries(capturedHeaders(request.headers)).map(([k, v]) => [k, redactText(v)]))),
-          };
-          if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
-          if (failure) input.errorCode = failure.code;
-          if (requestText !== undefined) input.requestBody = capturedText(requestText);
-          if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
-          else if (capturedResponse !== undefined) input.responseBody = capturedResponse;
-          await deps.captures.record(input);
-        } catch (error) {
-          log.warn(`inspector: capture failed: ${describeError(error)}`);
-        }
-      }
-      log[status >= 500 ? 'error' : 'info'](
-        `${String(method)} ${path} ${status} ${durationMs}ms${failure ? ` ${failure.code}` : ''}${caller ? ` caller=${caller.name}` : ''}`,
-      );
+    async function handle(request: HttpRequest, invocation: InvocationContext, requestId: string): Promise<HttpResponseInit | HttpResponse> {
+      const exchange: Exchange = {
+        request, invocation, requestId,
+        started: now(),
+        log: loggerFor(requestId, invocation),
+        method: request.method,
+        path: pathOnly(request.url),
+        reachedHandler: false,
+      };
+      await run(exchange);
+      const capture = exchange.reachedHandler && capturePolicy(exchange.path, exchange.method);
+      const response = respond(exchange, capture);
+      const status = exchange.failure ? exchange.failure.status : response instanceof HttpResponse ? response.status : (response.status ?? 200);
+      const durationMs = Math.round((now() - exchange.started) * 10) / 10;
+      if (capture) await captureExchange(exchange, status, durationMs);
+      logLine(exchange, status, durationMs);
       return response;
-    };
+    }
 
-    // The steps above catch what they can; this is the last net, so that the wrapper itself never throws.
+    // The steps catch what they can; this is the last net, so that the wrapper itself never throws.
+    // The request id is resolved before anything can throw, so that even this answer carries it.
     const guarded: HttpHandler = async (request, invocation) => {
+      let requestId = resolveRequestId(null);
       try {
-        return await handle(request, invocation);
+        requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
+        return await handle(request, invocation, requestId);
       } catch {
-        return errorResponse(internalError(), resolveRequestId(null));
+        return errorResponse(internalError(), requestId);
       }
     };
     // The declared level travels with the handler, so tests and tools read it from the real definitions.

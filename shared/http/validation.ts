@@ -175,3 +175,18 @@ export async function readJsonBody(request: HttpRequest, limitBytes = MAX_JSON_B
     throw malformedBody('The body is not valid JSON');
   }
 }
+
+/** True when a request that takes no body sent one (reads at most one chunk). */
+export async function sentBody(request: HttpRequest): Promise<boolean> {
+  if (!request.body) return false;
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      if ((value as Uint8Array).byteLength > 0) return true;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

@@ -4,7 +4,7 @@ import type { CoreV1Event, V1Node, V1Pod } from '@kubernetes/client-node';
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
-import { redactText } from '../http/redaction.js';
+import { redactText } from '../observability/redaction.js';
 import type { NodeSummary, PodSummary, PodPage, NodeUsage, EventSummary, EventList } from '../wire/index.js';
 export type { NodeSummary, PodSummary, PodPage, NodeUsage, EventSummary, EventList };
 

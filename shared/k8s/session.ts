@@ -17,7 +17,7 @@ import type {
   RequestContext,
   ResponseContext,
 } from '@kubernetes/client-node';
-import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../http/upstreamLog.js';
+import { reportUpstreamCall, startUpstreamCall, type UpstreamCallLog } from '../observability/upstreamLog.js';
 import type { SessionFactory, SessionKey } from './sessionPool.js';
 
 /** The AKS AAD server application: the audience of Entra tokens for Entra-enabled clusters. */

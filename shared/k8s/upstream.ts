@@ -2,7 +2,7 @@
 // body) becomes the read's empty default plus an entry in `degraded`; a programming error is thrown.
 import { STATUS_CODES } from 'node:http';
 import type { ApiException } from '@kubernetes/client-node';
-import { redactText } from '../http/redaction.js';
+import { redactText } from '../observability/redaction.js';
 import type { Degraded } from '../wire/index.js';
 export type { Degraded };
 
@@ -44,8 +44,11 @@ function sessionFault(part: Degraded): Degraded {
   return part;
 }
 
-/** Classifies an error from a Kubernetes call; undefined means "not an upstream fault" (a bug: rethrow it). */
-export function upstreamFault(source: string, error: unknown): Degraded | undefined {
+/**
+ * A Kubernetes call's failure as a degraded part (its own status and Status message); undefined means "not an
+ * upstream fault" (a bug: rethrow it). ARM and Table Storage failures are classified by shared/errors.ts.
+ */
+export function kubernetesFaultPart(source: string, error: unknown): Degraded | undefined {
   if (isApiException(error)) {
     const part = { source, status: error.code, message: clip(statusMessage(error) ?? STATUS_CODES[error.code] ?? `HTTP ${error.code}`) };
     return error.code === 401 ? sessionFault(part) : part;
@@ -91,7 +94,7 @@ export async function callUpstream<T>(
   } catch (error) {
     const callerReason: unknown = options.signal?.aborted && !deadline.aborted ? options.signal.reason : undefined;
     if (callerReason !== undefined && !isTimeout(callerReason)) throw callerReason;
-    const degraded = upstreamFault(source, error);
+    const degraded = kubernetesFaultPart(source, error);
     if (!degraded) throw error;
     return { ok: false, degraded };
   }

@@ -11,7 +11,7 @@ import type { V1Job, V1Node, V1Pod } from '@kubernetes/client-node';
 import { iso, listNodes, SOURCES, type ReadOptions } from './reads.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
-import { redactText } from '../http/redaction.js';
+import { redactText } from '../observability/redaction.js';
 import type { WarmupState, WarmupNode, WarmupJob, WarmupStatus } from '../wire/index.js';
 export type { WarmupState, WarmupNode, WarmupJob, WarmupStatus };
 

@@ -3,8 +3,8 @@
 // already in flight can write its pre-action reading back.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { MonitorCache } from '../cache/index.js';
-import { ApiError, conflict, fromUpstreamError, notFound } from '../http/errors.js';
-import { oneLineError, redactText } from '../http/redaction.js';
+import { ClusterNotFound, OperationRefused, statusOf } from '../errors.js';
+import { oneLineError, redactText } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAccepted } from '../wire/index.js';
 import type { LifecycleAction, Transition, TransitionStore } from './transitions.js';
@@ -47,15 +47,15 @@ function operationIdOf(raw: RawResponse): string | undefined {
   }
 }
 
-/** ARM's refusal, in the API's terms: ARM's own reason for a 409, clusterNotFound for a 404. */
-function refusal(error: unknown, cluster: string): ApiError {
-  const status = (error as { statusCode?: number } | null | undefined)?.statusCode;
-  if (status === 404) return notFound('clusterNotFound', `No cluster ${cluster} in this resource group`);
+/** ARM's refusal as a service failure: ARM's own reason for a 409, ClusterNotFound for a 404; anything else as thrown. */
+function refusal(error: unknown, cluster: string): unknown {
+  const status = statusOf(error);
+  if (status === 404) return new ClusterNotFound(cluster);
   if (status === 409) {
     const reason = error instanceof Error && error.message ? redactText(error.message) : 'Another operation is in progress';
-    return conflict(reason, 'operationNotAllowed');
+    return new OperationRefused(reason, { cause: error });
   }
-  return fromUpstreamError(error) ?? (error as ApiError);
+  return error;
 }
 
 export class LifecycleService {
@@ -74,7 +74,7 @@ export class LifecycleService {
       if (action === 'delete' && poller.isDone) throw Object.assign(new Error('no such cluster'), { statusCode: 404 });
     } catch (error) {
       const refused = refusal(error, cluster);
-      if (refused.status === 404) {
+      if (refused instanceof ClusterNotFound) {
         // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
         // stored, and nothing is created for it.
         await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));

@@ -8,8 +8,9 @@
 // outlives the purge of its scope. Every change to an existing row is If-Match its ETag: a reconcile working from an
 // older listing never ends a transition that an action opened (or renewed) meanwhile.
 import { odata, type TableClient } from '@azure/data-tables';
-import { clusterListKey, locateKey, rowKeyPrefixFilter, statusOf, transitionRowLocation, TRANSITION_ROW_PREFIX } from '../cache/index.js';
-import { oneLineError } from '../http/redaction.js';
+import { clusterListKey, locateKey, transitionRowLocation, TRANSITION_ROWS_FILTER } from '../cache/index.js';
+import { statusOf } from '../errors.js';
+import { oneLineError } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, ExpectedPowerState, Transition } from '../wire/index.js';
 export type { LifecycleAction, ExpectedPowerState, Transition };
@@ -54,7 +55,6 @@ interface StoredTransition {
   etag: string;
 }
 
-const TRANSITION_ROWS_FILTER = rowKeyPrefixFilter(TRANSITION_ROW_PREFIX);
 /** The columns of a transition row, for a scan that reads them along with everything else. */
 export const TRANSITION_COLUMNS = ['subscriptionId', 'resourceGroup', 'cluster', 'action', 'expectedPowerState', 'startedAt', 'deadline', 'startedBy', 'source', 'status', 'timedOutAt'] as const;
 

@@ -5,9 +5,10 @@
 // is stored for. Transitions are followed too: every list refresh reconciles them, and those of scopes nobody polls
 // are reconciled with a fresh ARM listing. One scan of the table per run decides all of it (scans cross partitions).
 // Idempotent: two runs at once (a lost lease, two local hosts) only refresh a row twice.
-import { clusterListKey, clusterPrefix, isMonitorCategory, type MonitorCache, type MonitorCategory, type RefreshCandidate } from '../cache/index.js';
+import { clusterListKey, clusterPrefix, parseKey, type MonitorCache, type ParsedKey, type RefreshCandidate } from '../cache/index.js';
+import { forEachLimited } from '../concurrency.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
-import { oneLineError } from '../http/redaction.js';
+import { oneLineError } from '../observability/redaction.js';
 import { TRANSITION_COLUMNS, type TransitionStore } from '../lifecycle/transitions.js';
 import type { Scope } from '../scope.js';
 import type { ClusterSummary } from './clusters.js';
@@ -46,18 +47,13 @@ export interface RefreshDeps {
   log?: (line: string) => void;
 }
 
-type ListWork = { kind: 'list'; key: string; scope: Scope };
-type CategoryWork = { kind: 'category'; key: string; scope: Scope; cluster: string; category: MonitorCategory };
+type ListWork = Extract<ParsedKey, { kind: 'list' }>;
+type CategoryWork = Extract<ParsedKey, { kind: 'category' }>;
 
-function parseKey(key: string): ListWork | CategoryWork | undefined {
-  const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(':');
-  if (namespace !== 'monitor' || kind !== 'aks' || !subscriptionId || !resourceGroup || rest.length) return undefined;
-  // A subscription's resource-group index (shared/fleet) is refreshed by its readers, not here.
-  if (resourceGroup === ALL_RESOURCE_GROUPS) return undefined;
-  const scope = { subscriptionId, resourceGroup };
-  if (cluster === undefined) return { kind: 'list', key, scope };
-  if (!category || !isMonitorCategory(category)) return undefined;
-  return { kind: 'category', key, scope, cluster, category };
+/** A key the timer refreshes: a subscription's resource-group index (shared/fleet) is refreshed by its readers, not here. */
+function workOf(key: string): ParsedKey | undefined {
+  const work = parseKey(key);
+  return work && work.scope.resourceGroup !== ALL_RESOURCE_GROUPS ? work : undefined;
 }
 
 /** A cluster whose categories are worth reading now: readable, and no stop or delete of it under way. */
@@ -76,22 +72,12 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
 
   /** Runs `work` over `items`, `concurrency` at once, until the budget runs out (the rest is counted as deferred). */
   const drain = async <T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>) => {
-    const queue = [...items];
-    const worker = async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        if (outOfTime()) {
-          result.deferred += 1 + queue.length;
-          queue.length = 0;
-          return;
-        }
-        const item = next;
-        await work(item).catch((error: unknown) => {
-          result.failed++;
-          deps.log?.(`refresh ${label(item)} failed: ${oneLineError(error)}`);
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+    result.deferred += await forEachLimited(items, Math.max(1, deps.concurrency), async (item) => {
+      await work(item).catch((error: unknown) => {
+        result.failed++;
+        deps.log?.(`refresh ${label(item)} failed: ${oneLineError(error)}`);
+      });
+    }, outOfTime);
   };
 
   const scan = await deps.cache.scan(TRANSITION_COLUMNS);
@@ -100,7 +86,7 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const lists: ListWork[] = [];
   const categories: CategoryWork[] = [];
   for (const candidate of candidates) {
-    const work = parseKey(candidate.key);
+    const work = workOf(candidate.key);
     if (!work) result.skipped++;
     else if (work.kind === 'list') lists.push(work);
     else categories.push(work);

@@ -9,8 +9,8 @@ import {
   type MonitorCache,
   type MonitorCategory,
 } from '../cache/index.js';
-import { withReadingVersion } from '../http/conditional.js';
-import { fromUpstreamError, notFound } from '../http/errors.js';
+import { ClusterNotFound, FAILURE_STATUS, isArmNotFound, isUpstreamFault, Throttled, upstreamFailure } from '../errors.js';
+import { withReadingVersion } from './readingVersion.js';
 import {
   explainForbidden,
   isSessionFault,
@@ -43,20 +43,8 @@ export interface MonitorDeps {
   now?: () => number;
 }
 
-/** A stored reading is better than an error when ARM throttles or fails: serve it, marked degraded. */
-function isUpstreamFault(error: unknown): boolean {
-  const mapped = fromUpstreamError(error);
-  return mapped !== undefined && (mapped.status === 429 || mapped.status >= 500);
-}
-
-/** ARM answered 404 for the cluster (its credentials, after it was deleted). */
-function isArmNotFound(error: unknown): boolean {
-  const e = error as { name?: unknown; statusCode?: unknown } | undefined;
-  return e?.name === 'RestError' && e.statusCode === 404;
-}
-
 function clusterNotFound(scope: Scope, cluster: string) {
-  return notFound('clusterNotFound', `No cluster ${cluster} in ${scope.resourceGroup}`);
+  return new ClusterNotFound(cluster, scope.resourceGroup);
 }
 
 /** The parts of a category reading that could not be read: with any, it never replaces a stored one without. */
@@ -76,12 +64,12 @@ function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: s
 /** An upstream fault worth serving a stored reading over, as a degraded part (e.g. ARM's throttle and its wait). */
 function faultPart(error: unknown, source: string): Degraded | undefined {
   if (!isUpstreamFault(error)) return undefined;
-  const mapped = fromUpstreamError(error);
-  const wait = mapped?.status === 429 && mapped.retryAfter !== undefined ? ` (Retry-After ${mapped.retryAfter} s)` : '';
+  const failure = upstreamFailure(error);
+  const wait = failure instanceof Throttled ? ` (Retry-After ${failure.retryAfterSeconds} s)` : '';
   // Upstream's own status when it answered (429, 500…); else ours (504 timeout, 503 unreachable).
   const answered = (error as { statusCode?: unknown } | null)?.statusCode;
-  const status = typeof answered === 'number' ? answered : mapped?.status ?? 502;
-  return { source, status, message: `${mapped?.message ?? 'upstream failed'}${wait}` };
+  const status = typeof answered === 'number' ? answered : failure ? FAILURE_STATUS[failure.kind] : 502;
+  return { source, status, message: `${failure?.message ?? 'upstream failed'}${wait}` };
 }
 
 /** What failed since the stored reading served was fetched: just now (fetchError), else as noted on it (failure). */

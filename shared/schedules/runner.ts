@@ -4,11 +4,11 @@
 // is already in the target state or busy is recorded as skipped, not sent; a run more than MISSED_AFTER_MS late
 // (the app was down) is recorded as missed; "keep running until" skips stops until then.
 import type { AuditActor, AuditLog, AuditOutcome } from '../audit/auditLog.js';
-import { forEachLimited } from '../cache/storage.js';
+import { forEachLimited } from '../concurrency.js';
 import { outcomeOfStatus, performAudited } from '../audit/auditedLifecycle.js';
-import { toApiError } from '../http/errors.js';
-import { oneLineError } from '../http/redaction.js';
-import { withRequestId } from '../http/requestId.js';
+import { describeFailure } from '../errors.js';
+import { oneLineError } from '../observability/redaction.js';
+import { withRequestId } from '../observability/requestId.js';
 import type { LifecycleService } from '../lifecycle/actions.js';
 import { actionInProgress, EXPECTED_POWER_STATE } from '../lifecycle/transitions.js';
 import type { MonitorService } from '../monitor/service.js';
@@ -81,7 +81,7 @@ async function runClaimed(deps: ScheduleRunDeps, stored: StoredSchedule, runAt: 
     try {
       clusters = await deps.monitor.fetchClusterList(scope); // ARM now, not a cached reading
     } catch (error) {
-      const failed = toApiError(error);
+      const failed = describeFailure(error);
       return record(outcomeOfStatus(failed.status), failed.status, failed.message);
     }
     const cluster = clusters.find((c) => c.name.toLowerCase() === schedule.cluster.toLowerCase());
@@ -93,7 +93,7 @@ async function runClaimed(deps: ScheduleRunDeps, stored: StoredSchedule, runAt: 
       await performAudited({ lifecycle: deps.lifecycle, audit: deps.audit, log: deps.log }, { scope, cluster: cluster.name, action: schedule.action, actor, requestId });
       return 'accepted';
     } catch (error) {
-      return outcomeOfStatus(toApiError(error).status); // performAudited recorded it
+      return outcomeOfStatus(describeFailure(error).status); // performAudited recorded it
     }
   });
 }

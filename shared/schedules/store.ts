@@ -3,7 +3,7 @@
 // other), and only the winner acts.
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
-import { statusOf } from '../cache/storage.js';
+import { statusOf } from '../errors.js';
 import type { Scope } from '../scope.js';
 import type { ScheduleAction, Schedule } from '../wire/index.js';
 export type { ScheduleAction, Schedule };

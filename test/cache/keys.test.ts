@@ -11,6 +11,7 @@ import {
   keyOfRow,
   locateKey,
   MAX_STORAGE_KEY_LENGTH,
+  parseKey,
   MONITOR_CATEGORIES,
   scopePrefix,
   targetOfPrefix,
@@ -20,6 +21,17 @@ import {
 import { cacheOnFreshTable } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-0000000000d1', resourceGroup: 'rg-elb-01' };
+
+describe('parseKey', () => {
+  it('is the inverse of the key builders, and names nothing else', () => {
+    expect(parseKey(clusterListKey(scope))).toEqual({ kind: 'list', key: clusterListKey(scope), scope });
+    const key = categoryKey(scope, 'AKS-A', 'nodes');
+    expect(parseKey(key)).toEqual({ kind: 'category', key, scope, cluster: 'aks-a', category: 'nodes' });
+    for (const other of [clusterPrefix(scope, 'aks-a'), `${clusterPrefix(scope, 'aks-a')}:bogus`, `${key}:more`, 'monitor:aks:sub', 'other:aks:s:rg']) {
+      expect(parseKey(other)).toBeUndefined();
+    }
+  });
+});
 
 describe('key builders', () => {
   it('build the documented keys, lowercasing case-insensitive ARM names', () => {

@@ -1,6 +1,6 @@
 // The cache's own log lines (a failed refresh, a storage failure) quote errors; they pass the same redactor.
 import { describe, expect, it } from 'vitest';
-import { describeError } from '../../shared/cache/storage.js';
+import { describeError } from '../../shared/observability/redaction.js';
 
 describe('cache log lines', () => {
   it('redact what a failed refresh or storage call quotes', () => {

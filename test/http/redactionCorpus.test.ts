@@ -2,7 +2,7 @@
 // is gone, a marker stands in), and ordinary log lines pass unchanged. Pathological 64 KiB inputs finish (every
 // pattern is linear; the test's own timeout is the only clock).
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactJson, redactText } from '../../shared/http/redaction.js';
+import { REDACTED, redactJson, redactText } from '../../shared/observability/redaction.js';
 
 const KEY64 = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z3h5eno='; // looks like a storage key
 const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI2ZGFlNDJmOC00MzY4LTQ2NzgtOTRmZi0zOTYwZTI4ZTM2MzAiLCJvaWQiOiJhYmMifQ.c2lnbmF0dXJlLXBhcnQtb2YtdGhlLWp3dA';

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { HttpRequest } from '@azure/functions';
 import { createHttpHeaders, RestError, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { createAuth, decodeClientPrincipal, encodeClientPrincipal } from '../../shared/http/auth.js';
-import { ApiError, errorEnvelope, fromUpstreamError, parseRetryAfter, toApiError } from '../../shared/http/errors.js';
-import { describeError, oneLineError, redactHeaders, redactJson, redactQuery, redactText, REDACTED } from '../../shared/http/redaction.js';
-import { isSafeRequestId, resolveRequestId } from '../../shared/http/requestId.js';
+import { ApiError, errorEnvelope, toApiError } from '../../shared/http/errors.js';
+import { ClusterNotFound, OperationRefused, parseRetryAfter, upstreamFailure } from '../../shared/errors.js';
+import { describeErrorChain, oneLineError, redactHeaders, redactJson, redactQuery, redactText, REDACTED } from '../../shared/observability/redaction.js';
+import { isSafeRequestId, resolveRequestId } from '../../shared/observability/requestId.js';
 import {
   clusterName, integerInRange, isJsonContentType, monitorCategory, parseBodyFields, parseQuery, readJsonBody, resourceGroup, subscriptionId,
 } from '../../shared/http/validation.js';
@@ -96,15 +97,21 @@ describe('errors', () => {
     new RestError('upstream', { statusCode: status, response: { status, headers: createHttpHeaders(headers), request } });
 
   it('maps upstream failures, and only those; everything else is an internal error', () => {
-    expect(fromUpstreamError(rest(429, { 'retry-after': '12' }))).toMatchObject({ status: 429, code: 'throttled', retryAfter: 12 });
-    expect(fromUpstreamError(rest(503))).toMatchObject({ status: 503, code: 'upstreamUnavailable' });
-    expect(fromUpstreamError(rest(404))).toMatchObject({ status: 502, code: 'upstreamError' });
-    expect(fromUpstreamError(rest(409))).toMatchObject({ status: 409, code: 'conflict' });
-    expect(fromUpstreamError(new RestError('no answer', { code: 'REQUEST_SEND_ERROR' }))).toMatchObject({ status: 503 });
-    expect(fromUpstreamError(Object.assign(new Error('k8s'), { code: 429, body: '', headers: { 'retry-after': '2' } }))).toMatchObject({ status: 429, retryAfter: 2 });
-    expect(fromUpstreamError(new DOMException('aborted', 'AbortError'))).toMatchObject({ status: 504, code: 'upstreamTimeout' });
-    expect(fromUpstreamError(new TypeError('x is undefined'))).toBeUndefined();
+    expect(toApiError(rest(429, { 'retry-after': '12' }))).toMatchObject({ status: 429, code: 'throttled', retryAfter: 12 });
+    expect(toApiError(rest(503))).toMatchObject({ status: 503, code: 'upstreamUnavailable' });
+    expect(toApiError(rest(404))).toMatchObject({ status: 502, code: 'upstreamError' });
+    expect(toApiError(rest(409))).toMatchObject({ status: 409, code: 'conflict' });
+    expect(toApiError(new RestError('no answer', { code: 'REQUEST_SEND_ERROR' }))).toMatchObject({ status: 503 });
+    expect(toApiError(Object.assign(new Error('k8s'), { code: 429, body: '', headers: { 'retry-after': '2' } }))).toMatchObject({ status: 429, retryAfter: 2 });
+    expect(toApiError(new DOMException('aborted', 'AbortError'))).toMatchObject({ status: 504, code: 'upstreamTimeout' });
+    expect(upstreamFailure(new TypeError('x is undefined'))).toBeUndefined();
     expect(toApiError(new TypeError('x is undefined'))).toMatchObject({ status: 500, code: 'internalError', message: 'Something went wrong on our side' });
+  });
+
+  it("maps a service's failures by the one table: codes and statuses as the README's error table says", () => {
+    expect(toApiError(new ClusterNotFound('aks-x', 'rg-a'))).toMatchObject({ status: 404, code: 'clusterNotFound', message: 'No cluster aks-x in rg-a' });
+    expect(toApiError(new OperationRefused('Operation is not allowed while the cluster is stopping'))).toMatchObject({ status: 409, code: 'operationNotAllowed', message: 'Operation is not allowed while the cluster is stopping' });
+    expect(upstreamFailure(rest(429))).toMatchObject({ kind: 'throttled', retryAfterSeconds: 5 });
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
@@ -213,8 +220,8 @@ describe('redaction', () => {
   it('describes errors redacted, causes included, cycles bounded', () => {
     const error: Error & { cause?: unknown } = new Error('failed: token=abc');
     error.cause = error;
-    expect(describeError(error)).toBe(`Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED})))`);
-    expect(describeError({ password: 'x' })).toBe(`{"password":"${REDACTED}"}`);
+    expect(describeErrorChain(error)).toBe(`Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED})))`);
+    expect(describeErrorChain({ password: 'x' })).toBe(`{"password":"${REDACTED}"}`);
   });
 
   it('gives short log lines: first line, URLs cut, secrets redacted, bounded', () => {

@@ -4,7 +4,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
-import { callUpstream, isSessionFault, upstreamFault } from '../../shared/k8s/upstream.js';
+import { callUpstream, isSessionFault, kubernetesFaultPart } from '../../shared/k8s/upstream.js';
 import { createCertificateAuthority } from '../../dev/sim/certificates.js';
 
 const fetchFailed = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
@@ -22,7 +22,7 @@ describe('isSessionFault', () => {
     ['name not found', fetchFailed('ENOTFOUND'), false],
     ['timeout', new DOMException('The operation timed out.', 'TimeoutError'), false],
   ])('%s → %s', (_name, error, expected) => {
-    const part = upstreamFault('kubernetes:nodes', error);
+    const part = kubernetesFaultPart('kubernetes:nodes', error);
     expect(part).toBeDefined();
     expect(isSessionFault(part!)).toBe(expected);
   });

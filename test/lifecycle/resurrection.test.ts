@@ -6,6 +6,7 @@
 // results. Re-run a printed seed with RESURRECTION_SEED=<n> (it replaces the random one); RESURRECTION_STEPS=<n>
 // changes the length of every run. Each seed starts on a fresh fleet, so a seed reproduces its ops from the start.
 // (The interleaving inside a step is real concurrency, so a seed reproduces the ops, not every scheduling.)
+import { describeFailure } from '../../shared/errors.js';
 import { expect, it } from 'vitest';
 import { demoFleet, type FleetSpec } from '../../dev/sim/index.js';
 import {
@@ -113,8 +114,9 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
         await host.app.services.monitor.readCategory(scope, name, rng.pick(MONITOR_CATEGORIES));
         count('readCategory');
       } catch (error) {
-        count(`readCategory:${(error as { status?: number }).status ?? 'error'}`);
-        if ((error as { status?: number }).status !== 404) throw error;
+        const { status } = describeFailure(error);
+        count(`readCategory:${status}`);
+        if (status !== 404) throw error;
       }
     },
     timer: async (host: TestStack) => {
@@ -128,7 +130,7 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
       try {
         await host.app.services.lifecycle.act(scope, name, action, 'resurrection-test');
       } catch (error) {
-        status = (error as { status?: number }).status ?? 500;
+        status = describeFailure(error).status;
         if (status !== 404 && status !== 409) throw error;
       }
       count(`${action}:${status}`);

@@ -1,7 +1,7 @@
 // One structured log line per upstream call (ARM and Kubernetes): target, method, path, status, ms and the id of
 // the request it was made for; nothing secret in it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UpstreamCall } from '../../shared/http/upstreamLog.js';
+import type { UpstreamCall } from '../../shared/observability/upstreamLog.js';
 import { kubernetesLog, pathOf, RG, RUNNING, startMonitorStack, TestClock, type MonitorStack } from './support.js';
 
 let stack: MonitorStack;

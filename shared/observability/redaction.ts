@@ -140,10 +140,10 @@ export function oneLineError(error: unknown): string {
   return redactText(text.replace(/https?:\/\/\S+/g, '<url>')).slice(0, 200);
 }
 
-/** Best effort text of any thrown value for a log line, redacted. */
-export function describeError(error: unknown, depth = 0): string {
+/** Best effort full text of any thrown value for an error log line, its causes included, redacted. */
+export function describeErrorChain(error: unknown, depth = 0): string {
   if (error instanceof Error) {
-    const cause = error.cause !== undefined && depth < 3 ? ` (cause: ${describeError(error.cause, depth + 1)})` : '';
+    const cause = error.cause !== undefined && depth < 3 ? ` (cause: ${describeErrorChain(error.cause, depth + 1)})` : '';
     return redactText(`${error.name}: ${error.message}${cause}`);
   }
   try {
@@ -151,4 +151,12 @@ export function describeError(error: unknown, depth = 0): string {
   } catch {
     return '[unprintable error]';
   }
+}
+
+/** One line with the error's name, status and code, no request URLs or bodies, redacted (it may quote an upstream). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return redactText(String(error)).slice(0, 200);
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  return [error.name, status, code, oneLineError(error)].filter((p) => p !== undefined && p !== '').join(' ');
 }

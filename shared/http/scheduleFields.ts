@@ -1,8 +1,8 @@
 // Input of the schedule routes. Same rules as every route: checked before any storage call, 400 naming the field.
-import { invalidParameter, missingParameter } from '../http/errors.js';
-import { oneOf, type Validator } from '../http/validation.js';
-import { cronProblem, isTimeZone } from './cron.js';
-import { SCHEDULE_ACTIONS, type ScheduleAction } from './store.js';
+import { invalidParameter, missingParameter } from './errors.js';
+import { oneOf, type Validator } from './validation.js';
+import { cronProblem, isTimeZone } from '../schedules/cron.js';
+import { SCHEDULE_ACTIONS, type ScheduleAction } from '../schedules/store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
