@@ -17,7 +17,7 @@ import {
   renderPodMetrics,
   type RenderContext,
 } from './kubernetesObjects.js';
-import { fieldSelectorMatcher, labelSelectorMatcher, SelectorError } from './selectors.js';
+import { fieldSelectorMatcher, labelSelectorMatcher, SelectorError, type FieldValue } from './selectors.js';
 
 export type TokenVerdict = 'valid' | 'expired' | 'invalid';
 
@@ -150,7 +150,7 @@ const KINDS: Record<Kind, { apiVersion: string; kind: string; resource: string; 
 };
 
 /** Fields the API server lets a fieldSelector use, per kind. */
-const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => unknown>> = {
+const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => FieldValue>> = {
   nodes: { 'spec.unschedulable': (i) => Boolean(i.spec.unschedulable) },
   namespaces: { 'status.phase': (i) => i.status.phase },
   pods: {
@@ -177,7 +177,7 @@ const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => unknown>> = 
   podmetrics: {},
 };
 
-type Item = { metadata: { name: string; namespace?: string } };
+type Item = { metadata: { name: string; namespace?: string; creationTimestamp: string } };
 
 /** An object's storage key, as etcd orders a list: "namespace/name" (or "name"), compared byte by byte. */
 const keyOf = (item: Item) => (item.metadata.namespace ? `${item.metadata.namespace}/${item.metadata.name}` : item.metadata.name);
@@ -216,8 +216,10 @@ const encodeContinue = (rv: number, start: string) =>
 
 function decodeContinue(token: string): ContinueToken | undefined {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as ContinueToken;
-    return parsed.v === 'meta.k8s.io/v1' && Number.isInteger(parsed.rv) && typeof parsed.start === 'string' ? parsed : undefined;
+    // A client may send anything: every field is checked before the token is trusted.
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as { [K in keyof ContinueToken]?: unknown };
+    const { v, rv, start } = parsed;
+    return v === 'meta.k8s.io/v1' && typeof rv === 'number' && Number.isInteger(rv) && typeof start === 'string' ? { v, rv, start } : undefined;
   } catch {
     return undefined;
   }
