@@ -65,10 +65,10 @@ export type FieldValue = string | number | boolean | null | undefined;
  * Field selector over the fields the API server supports for that kind (others: 400, as a real server answers).
  * `fields` maps a selectable field to how to read it from the rendered object.
  */
-export function fieldSelectorMatcher(
+export function fieldSelectorMatcher<T>(
   selector: string | null,
-  fields: Record<string, (item: any) => FieldValue>,
-): (item: unknown) => boolean {
+  fields: Record<string, (item: T) => FieldValue>,
+): (item: T) => boolean {
   if (!selector) return () => true;
   const requirements = splitTerms(selector).map((term) => {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
