@@ -224,7 +224,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       body: body.length > 0 ? { bytes: body } : undefined,
     });
     const result = await hit.route.definition.handler(request, contextFor(hit.route.definition.name));
-    await writeResponse(res, result ?? undefined);
+    await writeResponse(res, result);
   }
 
   let allowedHosts = new Set<string>();
