@@ -60,7 +60,7 @@ export async function startAzurite(options: { port?: number; timeoutMs?: number 
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 

@@ -187,16 +187,23 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const matches = routes
       .map((route) => ({ route, match: route.pattern.exec(routePath) }))
       .filter((m) => m.match !== null);
-    if (matches.length === 0) return json(404, 'routeNotFound', `No route ${url.pathname}`);
+    if (matches.length === 0) {
+      json(404, 'routeNotFound', `No route ${url.pathname}`);
+      return;
+    }
     const hit = matches.find((m) => m.route.definition.methods.includes(method as never));
     if (!hit) {
       const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))];
       res.setHeader('allow', allowed.join(', '));
-      return json(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
+      json(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
+      return;
     }
 
     const body = await readBody(req);
-    if (body === 'tooLarge') return json(413, 'payloadTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    if (body === 'tooLarge') {
+      json(413, 'payloadTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      return;
+    }
     const params: Record<string, string> = {};
     hit.route.names.forEach((name, i) => {
       const value = hit.match![i + 1];
@@ -217,7 +224,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       body: body.length > 0 ? { bytes: body } : undefined,
     });
     const result = await hit.route.definition.handler(request, contextFor(hit.route.definition.name));
-    await writeResponse(res, result ?? undefined);
+    await writeResponse(res, result);
   }
 
   let allowedHosts = new Set<string>();

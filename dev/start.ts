@@ -35,5 +35,12 @@ const stop = async () => {
   await stack.close();
   process.exit(0);
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+// A failed shutdown still ends the process, saying why, instead of leaving an unhandled rejection.
+const stopOnSignal = () => {
+  stop().catch((error: unknown) => {
+    console.error('stopping failed:', error);
+    process.exit(1);
+  });
+};
+process.on('SIGINT', stopOnSignal);
+process.on('SIGTERM', stopOnSignal);

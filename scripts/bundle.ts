@@ -10,7 +10,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export function bundleOptions(outdir = 'dist/functions'): BuildOptions {
+export function bundleOptions(outdir = 'dist/functions'): BuildOptions & { metafile: true } {
   return {
     absWorkingDir: root,
     entryPoints: { index: 'functions/index.ts', app: 'functions/app.ts' },
@@ -36,7 +36,7 @@ export function bundleOptions(outdir = 'dist/functions'): BuildOptions {
 export async function bundle(outdir = 'dist/functions'): Promise<Metafile> {
   await rm(new URL(`../${outdir}/`, import.meta.url), { recursive: true, force: true });
   const result = await build(bundleOptions(outdir));
-  return result.metafile!;
+  return result.metafile;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

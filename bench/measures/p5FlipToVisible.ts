@@ -24,7 +24,7 @@ export function flipFleet(count: number): { fleet: FleetSpec; targets: { resourc
         resourceGroups: targets.map((t) => ({
           name: t.resourceGroup,
           location: subscription.resourceGroups[0]!.location,
-          clusters: [{ ...(structuredClone(stopped) as ClusterSpec), name: t.cluster }],
+          clusters: [{ ...structuredClone<ClusterSpec>(stopped), name: t.cluster }],
         })),
       },
     ],

@@ -9,6 +9,15 @@ import { BenchClient, scopeQuery } from '../lib/http.js';
 import type { MeasureOutcome } from '../lib/report.js';
 import { round } from '../lib/stats.js';
 
+/** The fields read from autocannon's JSON report (-j). */
+interface AutocannonResult {
+  duration: number;
+  latency: { totalCount: number; p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
 interface Load {
   requestsPerSecond: number;
   p50: number;
@@ -29,14 +38,17 @@ function autocannon(url: string, connections: number, seconds: number): Promise<
     const child = spawn(process.execPath, [autocannonBin(), '-c', String(connections), '-d', String(seconds), '-j', url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(0, 500)}`));
+      if (code !== 0) {
+        reject(new Error(`autocannon exited ${code}: ${err.slice(0, 500)}`));
+        return;
+      }
       try {
-        const r = JSON.parse(out);
-        const total = r.latency.totalCount as number;
+        const r = JSON.parse(out) as AutocannonResult;
+        const total = r.latency.totalCount;
         resolve({ requestsPerSecond: total / r.duration, p50: r.latency.p50, p99: r.latency.p99, total, non2xx: r.non2xx, errors: r.errors + r.timeouts });
       } catch (error) {
         reject(new Error(`autocannon output: ${String(error)}`));

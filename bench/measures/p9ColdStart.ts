@@ -33,7 +33,7 @@ async function firstAnswer(script: string, env: Record<string, string>, path: st
     const line = await new Promise<string>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (status) => reject(new Error(`the instance exited (${status}) before it listened`)));
-      createInterface({ input: child.stdout! }).once('line', resolve);
+      createInterface({ input: child.stdout }).once('line', resolve);
     });
     const { url } = JSON.parse(line) as { url: string };
     const client = new BenchClient(url, { connections: 1 });

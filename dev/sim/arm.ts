@@ -201,11 +201,11 @@ function operationStatusDocument(backend: ArmBackend, record: OperationRecord) {
   };
 }
 
-function page<T>(backend: ArmBackend, req: SimRequest, all: T[]): SimResponse {
+function page(backend: ArmBackend, req: SimRequest, all: unknown[]): SimResponse {
   const size = backend.pageSize();
   const skip = Number(req.url.searchParams.get('$skipToken') ?? 0) || 0;
   const value = all.slice(skip, skip + size);
-  const body: { value: T[]; nextLink?: string } = { value };
+  const body: { value: unknown[]; nextLink?: string } = { value };
   if (skip + size < all.length) {
     const next = new URL(req.url.pathname, backend.endpoint());
     next.searchParams.set('api-version', req.url.searchParams.get('api-version')!);

@@ -156,6 +156,8 @@ export class SimCluster {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       this.reservedPort = await server.listen(0);
     }
+    // retire() may run while listen() awaits; the type checker keeps the narrowing from before the await.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (this.retired) {
       await server.close();
       return;

@@ -79,7 +79,10 @@ function suffix(seed: string, length: number): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   const digest = createHash('sha256').update(seed).digest();
   let out = '';
-  for (let i = 0; out.length < length; i++) out += alphabet[digest[i]! % alphabet.length];
+  for (const byte of digest) {
+    if (out.length >= length) break;
+    out += alphabet.charAt(byte % alphabet.length);
+  }
   return out;
 }
 
@@ -152,10 +155,11 @@ function buildCluster(plan: ClusterPlan, at: (minutesAgo: number) => string): Cl
         { namespace: DEMO_DB_NAMESPACE, type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${DEMO_DB_NAMESPACE}/${podName} to ${node.name}`, involvedObject: { kind: 'Pod', name: podName }, lastAt: at(6), source: 'default-scheduler' },
         { namespace: DEMO_DB_NAMESPACE, type: 'Normal', reason: 'Started', message: 'Started container warmup', involvedObject: { kind: 'Pod', name: podName }, lastAt: at(6), source: 'kubelet' },
       );
-    } else if (warmup === 'failed') {
+    } else {
+      // 'failed'
       jobs.push({ namespace: DEMO_DB_NAMESPACE, name: jobName, labels, status: 'failed', startedAt: at(95), finishedAt: at(71), node: node.name, backoffLimit: 1, failedAttempts: 2 });
       for (const [attempt, minutesAgo] of [[1, 95], [2, 83]] as const) {
-        pods.push({ namespace: DEMO_DB_NAMESPACE, name: `${jobName}-${suffix(jobName + attempt, 5)}`, node: node.name, phase: 'Failed', createdAt: at(minutesAgo), finishedAt: at(minutesAgo - 12), exitCode: 3, ownerJob: jobName, containers: ['warmup'], log: warmupLog(node.name, 'failed') });
+        pods.push({ namespace: DEMO_DB_NAMESPACE, name: `${jobName}-${suffix(`${jobName}${attempt}`, 5)}`, node: node.name, phase: 'Failed', createdAt: at(minutesAgo), finishedAt: at(minutesAgo - 12), exitCode: 3, ownerJob: jobName, containers: ['warmup'], log: warmupLog(node.name, 'failed') });
       }
       events.push({ namespace: DEMO_DB_NAMESPACE, type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', involvedObject: { kind: 'Job', name: jobName }, lastAt: at(71), source: 'job-controller' });
     }

@@ -119,7 +119,10 @@ class Rule implements Injection {
     if (this.holding) {
       applied.hold = () =>
         new Promise<void>((resolve) => {
-          if (!this.holding) return resolve();
+          if (!this.holding) {
+            resolve();
+            return;
+          }
           this.releasers.push(resolve);
           this.countHit();
         });

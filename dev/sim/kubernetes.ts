@@ -2,6 +2,7 @@
 // CA, or an Entra bearer token for the AKS server id), Azure RBAC deny rules for the Entra identity, discovery,
 // the read paths the dashboard uses, List envelopes, selectors, limit/continue over a consistent snapshot, and
 // errors as Kubernetes Status objects.
+import type { Certificate, PeerCertificate } from 'node:tls';
 import type { SimRequest, SimResponse } from './server.js';
 import { discoveryDocument } from './discovery.js';
 import { asTable, TABLE_KINDS, wantsTable } from './tables.js';
@@ -17,7 +18,7 @@ import {
   renderPodMetrics,
   type RenderContext,
 } from './kubernetesObjects.js';
-import { fieldSelectorMatcher, labelSelectorMatcher, SelectorError } from './selectors.js';
+import { fieldSelectorMatcher, labelSelectorMatcher, SelectorError, type FieldValue } from './selectors.js';
 
 export type TokenVerdict = 'valid' | 'expired' | 'invalid';
 
@@ -85,11 +86,13 @@ interface Principal {
 }
 
 function authenticate(req: SimRequest, backend: KubernetesBackend): Principal | SimResponse {
-  const cert = req.socket.getPeerCertificate();
-  const presentedCert = Boolean(cert && Object.keys(cert).length > 0);
-  if (presentedCert && req.socket.authorized) {
-    const groups = ([] as string[]).concat(cert.subject?.O ?? []);
-    return { name: String(cert.subject?.CN ?? ''), groups: [...groups, 'system:authenticated'] };
+  // Node answers null once the socket is gone and {} without a certificate; a subject may lack O or CN.
+  const cert = req.socket.getPeerCertificate() as PeerCertificate | null;
+  const presentedCert = cert !== null && Object.keys(cert).length > 0;
+  if (cert !== null && presentedCert && req.socket.authorized) {
+    const subject: Partial<Certificate> = cert.subject;
+    const groups = ([] as string[]).concat(subject.O ?? []);
+    return { name: String(subject.CN ?? ''), groups: [...groups, 'system:authenticated'] };
   }
   const authorization = req.headers.authorization;
   if (authorization) {
@@ -150,7 +153,18 @@ const KINDS: Record<Kind, { apiVersion: string; kind: string; resource: string; 
 };
 
 /** Fields the API server lets a fieldSelector use, per kind. */
-const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => unknown>> = {
+/** The object each kind renders, as the simulator serves it. */
+interface Rendered {
+  nodes: ReturnType<typeof renderNode>;
+  namespaces: ReturnType<typeof renderNamespace>;
+  pods: ReturnType<typeof renderPod>;
+  events: ReturnType<typeof renderEvent>;
+  jobs: ReturnType<typeof renderJob>;
+  nodemetrics: ReturnType<typeof renderNodeMetrics>;
+  podmetrics: ReturnType<typeof renderPodMetrics>;
+}
+
+const SELECTABLE_FIELDS: { [K in Kind]: Record<string, (item: Rendered[K]) => FieldValue> } = {
   nodes: { 'spec.unschedulable': (i) => Boolean(i.spec.unschedulable) },
   namespaces: { 'status.phase': (i) => i.status.phase },
   pods: {
@@ -177,7 +191,7 @@ const SELECTABLE_FIELDS: Record<Kind, Record<string, (item: any) => unknown>> = 
   podmetrics: {},
 };
 
-type Item = { metadata: { name: string; namespace?: string } };
+type Item = { metadata: { name: string; namespace?: string; creationTimestamp: string; labels?: Record<string, string> } };
 
 /** An object's storage key, as etcd orders a list: "namespace/name" (or "name"), compared byte by byte. */
 const keyOf = (item: Item) => (item.metadata.namespace ? `${item.metadata.namespace}/${item.metadata.name}` : item.metadata.name);
@@ -216,8 +230,10 @@ const encodeContinue = (rv: number, start: string) =>
 
 function decodeContinue(token: string): ContinueToken | undefined {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as ContinueToken;
-    return parsed.v === 'meta.k8s.io/v1' && Number.isInteger(parsed.rv) && typeof parsed.start === 'string' ? parsed : undefined;
+    // A client may send anything: every field is checked before the token is trusted.
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString()) as { [K in keyof ContinueToken]?: unknown };
+    const { v, rv, start } = parsed;
+    return v === 'meta.k8s.io/v1' && typeof rv === 'number' && Number.isInteger(rv) && typeof start === 'string' ? { v, rv, start } : undefined;
   } catch {
     return undefined;
   }
@@ -245,13 +261,14 @@ function list(backend: KubernetesBackend, kind: Kind, namespace: string | undefi
     ctx = snapshot;
   }
   const matchLabels = labelSelectorMatcher(query.get('labelSelector'));
-  const matchFields = fieldSelectorMatcher(query.get('fieldSelector'), {
+  // items() rendered this kind, so its field readers apply to every item listed.
+  const matchFields = fieldSelectorMatcher<Item>(query.get('fieldSelector'), {
     'metadata.name': (i) => i.metadata.name,
     'metadata.namespace': (i) => i.metadata.namespace,
-    ...SELECTABLE_FIELDS[kind],
+    ...(SELECTABLE_FIELDS[kind] as Record<string, (item: Item) => FieldValue>),
   });
   const keyIn = (item: Item) => (namespace ? item.metadata.name : keyOf(item));
-  const all = items(ctx, kind, namespace).filter((i: any) => matchLabels(i.metadata.labels) && matchFields(i) && keyIn(i) >= start);
+  const all = items(ctx, kind, namespace).filter((i) => matchLabels(i.metadata.labels) && matchFields(i) && keyIn(i) >= start);
   const limit = Number(query.get('limit') ?? 0);
   const page = limit > 0 ? all.slice(0, limit) : all;
   const more = page.length < all.length;

@@ -58,14 +58,17 @@ export function labelSelectorMatcher(selector: string | null): (labels: Record<s
     });
 }
 
+/** What a selectable field reads: a scalar, compared as its string form ('' when absent). */
+export type FieldValue = string | number | boolean | null | undefined;
+
 /**
  * Field selector over the fields the API server supports for that kind (others: 400, as a real server answers).
  * `fields` maps a selectable field to how to read it from the rendered object.
  */
-export function fieldSelectorMatcher(
+export function fieldSelectorMatcher<T>(
   selector: string | null,
-  fields: Record<string, (item: any) => unknown>,
-): (item: unknown) => boolean {
+  fields: Record<string, (item: T) => FieldValue>,
+): (item: T) => boolean {
   if (!selector) return () => true;
   const requirements = splitTerms(selector).map((term) => {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);

@@ -2,11 +2,16 @@
 // `get` does: Accept: application/json;as=Table;v=v1;g=meta.k8s.io), for the kinds with their own printer columns
 // here (nodes, pods). Other kinds answer their List, which kubectl prints as NAME and AGE.
 
-type Obj = any;
+import type { renderNode, renderPod } from './kubernetesObjects.js';
+
+type Node = ReturnType<typeof renderNode>;
+type Pod = ReturnType<typeof renderPod>;
+type Listed = { metadata: { creationTimestamp: string } };
 
 export interface TableKind {
   columns: { name: string; type: string; format: string; description: string; priority: number }[];
-  cells(item: Obj, now: number): unknown[];
+  /** The row of one listed object; the list's kind chose this printer, so the object is of the printer's kind. */
+  cells(item: Listed, now: number): unknown[];
 }
 
 const column = (name: string, description: string, priority = 0, type = 'string', format = '') => ({ name, type, format, description, priority });
@@ -28,7 +33,7 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(d / 365)}y`;
 }
 
-const age = (item: Obj, now: number) => humanDuration(now - Date.parse(item.metadata.creationTimestamp));
+const age = (item: Listed, now: number) => humanDuration(now - Date.parse(item.metadata.creationTimestamp));
 
 const nodes: TableKind = {
   columns: [
@@ -43,13 +48,14 @@ const nodes: TableKind = {
     column('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
     column('Container-Runtime', 'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
   ],
-  cells(node, now) {
-    const ready = node.status.conditions.find((c: Obj) => c.type === 'Ready')?.status === 'True';
+  cells(item, now) {
+    const node = item as Node;
+    const ready = node.status.conditions.find((c) => c.type === 'Ready')?.status === 'True';
     const status = [ready ? 'Ready' : 'NotReady', ...(node.spec.unschedulable ? ['SchedulingDisabled'] : [])].join(',');
-    const labels = node.metadata.labels ?? {};
+    const labels: Record<string, string | undefined> = node.metadata.labels;
     const roles = Object.keys(labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length));
     if (labels['kubernetes.io/role']) roles.push(labels['kubernetes.io/role']);
-    const address = (type: string) => node.status.addresses.find((a: Obj) => a.type === type)?.address ?? '<none>';
+    const address = (type: string) => node.status.addresses.find((a) => a.type === type)?.address ?? '<none>';
     const info = node.status.nodeInfo;
     return [node.metadata.name, status, roles.sort().join(',') || '<none>', age(node, now), info.kubeletVersion, address('InternalIP'), address('ExternalIP'), info.osImage, info.kernelVersion, info.containerRuntimeVersion];
   },
@@ -67,12 +73,13 @@ const pods: TableKind = {
     column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),
     column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
   ],
-  cells(pod, now) {
-    const statuses: Obj[] = pod.status.containerStatuses ?? [];
+  cells(item, now) {
+    const pod = item as Pod;
+    const statuses = pod.status.containerStatuses ?? [];
     const ready = statuses.filter((c) => c.ready).length;
-    const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
-    const state = statuses.map((c) => c.state).find((s) => s?.waiting || s?.terminated);
-    const reason = state?.waiting?.reason ?? (state?.terminated ? state.terminated.reason ?? `ExitCode:${state.terminated.exitCode}` : undefined);
+    const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
+    const state = statuses.map((c) => c.state).find((s) => s.waiting || s.terminated);
+    const reason = state?.waiting?.reason ?? state?.terminated?.reason;
     const status = reason ?? pod.status.phase;
     return [pod.metadata.name, `${ready}/${pod.spec.containers.length}`, status, restarts, age(pod, now), pod.status.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
   },
@@ -86,7 +93,7 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 /** A List (or one object) as a Table, each row carrying the object's metadata (includeObject=Metadata). */
-export function asTable(kind: TableKind, items: Obj[], listMetadata: object, now = Date.now()) {
+export function asTable(kind: TableKind, items: Listed[], listMetadata: object, now = Date.now()) {
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

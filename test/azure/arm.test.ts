@@ -129,6 +129,7 @@ describe('long-running operations', () => {
     const ref = { resourceGroup: RG, name: 'elb-01-b' };
     sim.setOperationDurations({ stop: 30 });
     try {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the SDK's own poll-to-the-end helper is what this test drives
       await client.managedClusters.beginStopAndWait(RG, 'elb-01-b', { updateIntervalInMs: 5 });
     } finally {
       sim.setOperationDurations({ stop: 'manual' });
@@ -289,7 +290,7 @@ describe('throttling and failures', () => {
 
   it('a held answer carries the state read when the request arrived', async () => {
     const ref = { resourceGroup: RG, name: 'elb-01-c' };
-    const hold = sim.inject({ target: 'arm', method: 'GET', path: `${clusterPath.replace('elb-01-a', 'elb-01-c')}`, hold: true, times: 1 });
+    const hold = sim.inject({ target: 'arm', method: 'GET', path: clusterPath.replace('elb-01-a', 'elb-01-c'), hold: true, times: 1 });
     const reading = client.managedClusters.get(RG, 'elb-01-c');
     await hold.whenHit();
     await sim.setClusterState(ref, { powerState: 'Stopped' });

@@ -59,9 +59,11 @@ export async function cacheOnFreshTable(options: Partial<MonitorCacheOptions> = 
 }
 
 /** Every row of a table, for assertions about what is stored. */
-export async function allRows(table: TableClient): Promise<Array<{ partitionKey: string; rowKey: string } & Record<string, unknown>>> {
-  const rows = [];
-  for await (const entity of table.listEntities()) rows.push(entity as { partitionKey: string; rowKey: string } & Record<string, unknown>);
+type StoredRow = { partitionKey: string; rowKey: string } & Record<string, unknown>;
+
+export async function allRows(table: TableClient): Promise<StoredRow[]> {
+  const rows: StoredRow[] = [];
+  for await (const entity of table.listEntities()) rows.push(entity as StoredRow);
   return rows;
 }
 

@@ -57,7 +57,7 @@ async function counters(table: TableClient, prefix: string): Promise<Record<stri
   const target = targetOfPrefix(prefix);
   if (target.level === 'none' || target.level === 'key') throw new Error('not a unit');
   try {
-    const { list, tree, counter } = await table.getEntity<Record<string, unknown>>(target.partitionKey, GENERATION_ROW_KEY);
+    const { list, tree, counter } = await table.getEntity(target.partitionKey, GENERATION_ROW_KEY);
     return Object.fromEntries(Object.entries({ list, tree, counter }).filter(([, v]) => v !== undefined));
   } catch {
     return undefined;
@@ -168,7 +168,7 @@ describe('invalidatePrefix: more than 100 rows', () => {
         const first = actions[0]!;
         if (first[0] === 'delete' && actions.length > 1 && stolen === 0) {
           stolen += 1;
-          await raw.deleteEntity(first[1].partitionKey!, first[1].rowKey!);
+          await raw.deleteEntity(first[1].partitionKey, first[1].rowKey);
         }
       },
     });

@@ -95,7 +95,7 @@ describe('the miss path in Table round trips', () => {
 
   it('writeBehind: the answer does not wait for the write; a second reader joins the fill; idle() waits for the write', async () => {
     const raw = await freshTable('cache');
-    const gate = deferred<void>();
+    const gate = deferred();
     let held = 0;
     const hooked = hookedTable(raw, {
       beforeTransaction: async () => {

@@ -83,7 +83,7 @@ describe('the wire contract, through the dashboard parsers', () => {
         if (principal) headers.set('x-ms-client-principal', principal);
         const response = await fetch(input, { ...init, headers });
         const text = await response.clone().text();
-        raw.set(new URL(String(input)).pathname, text ? JSON.parse(text) : undefined);
+        raw.set(new URL(input instanceof Request ? input.url : input).pathname, text ? JSON.parse(text) : undefined);
         return response;
       },
     });

@@ -186,7 +186,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
         if (!path) return;
         if (isListRequest(request)) {
           lists += 1;
-          if (lists === ticks + 1) return done();
+          if (lists === ticks + 1) {
+            done();
+            return;
+          }
         }
         if (lists >= 1) seen.push(path);
       };

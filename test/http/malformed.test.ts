@@ -201,18 +201,18 @@ describe('malformed input through the local host', () => {
       const problems: string[] = [];
       if (response.status !== c.status) problems.push(`status ${response.status}, expected ${c.status}`);
       if (response.status < 400 || response.status > 499) problems.push('not a 4xx');
-      if (!String(response.headers['content-type']).startsWith('application/json')) problems.push(`content-type ${response.headers['content-type']}`);
+      if (!String(response.headers['content-type']).startsWith('application/json')) problems.push(`content-type ${String(response.headers['content-type'])}`);
       const error = response.json?.error;
       if (!error || typeof error.message !== 'string' || !error.message) problems.push(`no envelope: ${response.text.slice(0, 120)}`);
       else {
         if (error.code !== c.code) problems.push(`code ${error.code}, expected ${c.code}`);
         if (c.field !== undefined && error.field !== c.field) problems.push(`field ${error.field}, expected ${c.field}`);
         if (error.requestId !== response.headers['x-request-id']) problems.push('requestId differs from x-request-id');
-        if (Object.keys(error).some((k) => !['code', 'message', 'requestId', 'field'].includes(k))) problems.push(`extra keys ${Object.keys(error)}`);
+        if (Object.keys(error).some((k) => !['code', 'message', 'requestId', 'field'].includes(k))) problems.push(`extra keys ${Object.keys(error).join(',')}`);
       }
       if (c.badRequestId !== undefined) {
         const answered = response.headers['x-request-id'];
-        if (answered === c.badRequestId || !/^[0-9a-f-]{36}$/.test(String(answered))) problems.push(`x-request-id not regenerated: ${answered}`);
+        if (answered === c.badRequestId || !/^[0-9a-f-]{36}$/.test(String(answered))) problems.push(`x-request-id not regenerated: ${String(answered)}`);
       }
       if (/<script>|passwd|stack|at .*\.ts:\d+/.test(response.text)) problems.push('echoes input or internals');
       if (problems.length) failures.push(`${c.name}: ${problems.join('; ')}`);

@@ -98,7 +98,7 @@ const SECRETS: [string, string][] = [
   [`client-key-data: ${Buffer.from(PEM).toString('base64')}`, Buffer.from(PEM).toString('base64').slice(20, 60)],
   [`config=${KUBECONFIG_CLUSTERS_FIRST_B64}`, KUBECONFIG_CLUSTERS_FIRST_B64.slice(30, 70)],
   [`blob ${KUBECONFIG_CLUSTERS_FIRST_B64}`, KUBECONFIG_CLUSTERS_FIRST_B64.slice(30, 70)],
-  [`${wrap(KUBECONFIG_CLUSTERS_FIRST_B64, 76)}`, KUBECONFIG_CLUSTERS_FIRST_B64.slice(100, 140)],
+  [wrap(KUBECONFIG_CLUSTERS_FIRST_B64, 76), KUBECONFIG_CLUSTERS_FIRST_B64.slice(100, 140)],
   [`{"kubeconfig":"${KUBECONFIG_B64}"}`, KUBECONFIG_B64.slice(20, 60)],
 ];
 

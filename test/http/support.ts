@@ -188,7 +188,7 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, run: (
 export async function rowsOf(table: TableClient): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   try {
-    for await (const row of table.listEntities<Record<string, unknown>>()) rows.push(row);
+    for await (const row of table.listEntities()) rows.push(row);
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return [];
     throw error;

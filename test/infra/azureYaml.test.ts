@@ -107,7 +107,7 @@ describe('web predeploy hook', () => {
       const body = readFileSync(target, 'utf8');
       const loadRuntimeConfig = await spaConfigLoader();
       const doc = { baseURI: 'https://stapp.example.net/', querySelector: () => null };
-      const fetchFn = (async (url: string | URL | Request) => {
+      const fetchFn = (async (url: string | URL) => {
         expect(String(url)).toBe('https://stapp.example.net/config.json');
         return new Response(body, { headers: { 'content-type': 'application/json' } });
       }) as typeof fetch;

@@ -8,9 +8,9 @@ import { ARM_ACTIONS, ARM_OPERATIONS } from '../../shared/azure/armOperations.js
 import { readBicep } from './bicepText.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const readJson = <T>(path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
-const clusterOperations = readJson<{ actions: string[]; adminSessionActions: string[] }>('infra/roles/cluster-operations.json');
-const kubernetesReads = readJson<{ dataActions: string[] }>('infra/roles/kubernetes-reads.json');
+const readJson = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8'));
+const clusterOperations = readJson('infra/roles/cluster-operations.json') as { actions: string[]; adminSessionActions: string[] };
+const kubernetesReads = readJson('infra/roles/kubernetes-reads.json') as { dataActions: string[] };
 const roleDefinitions = readBicep(join(root, 'infra/modules/roleDefinitions.bicep'));
 const main = readBicep(join(root, 'infra/main.bicep'));
 

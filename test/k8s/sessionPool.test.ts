@@ -10,7 +10,7 @@ interface Deferred<T> {
   reject(error: unknown): void;
 }
 
-function deferred<T>(): Deferred<T> {
+function deferred<T = void>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
@@ -150,7 +150,7 @@ describe('SessionPool: one-shot sessions (effective TTL <= 0)', () => {
   });
 
   it('a one-shot session shared by a single flight closes when its last lease is released', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({ ttlSeconds: 0, before: () => gate.promise });
     const a = h.pool.acquire(key('aks-a'));
     const b = h.pool.acquire(key('aks-a'));
@@ -165,7 +165,7 @@ describe('SessionPool: one-shot sessions (effective TTL <= 0)', () => {
   });
 
   it('closes a one-shot session whose every caller gave up before it was made', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({ ttlSeconds: 0, before: () => gate.promise });
     const impatient = new AbortController();
     const pending = h.pool.acquire(key('aks-a'), impatient.signal);
@@ -270,7 +270,7 @@ describe('SessionPool: bound and eviction', () => {
 
 describe('SessionPool: single flight and key isolation', () => {
   it('concurrent misses of one key share one creation', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({ before: () => gate.promise });
     const waiting = Array.from({ length: 5 }, () => h.pool.acquire(key('aks-a')));
     await flush();
@@ -283,7 +283,7 @@ describe('SessionPool: single flight and key isolation', () => {
   });
 
   it('a failed creation fails every waiter of that flight, and the next acquire tries again', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({
       before: async (call) => {
         if (call === 1) { await gate.promise; throw new Error('ARM said 503'); }
@@ -299,7 +299,7 @@ describe('SessionPool: single flight and key isolation', () => {
   });
 
   it('a caller giving up (its signal) leaves the shared creation running for the others', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({ before: () => gate.promise });
     const impatient = new AbortController();
     const a = h.pool.acquire(key('aks-a'), impatient.signal);
@@ -330,7 +330,7 @@ describe('SessionPool: retiring never blocks callers', () => {
     const h = harness({ ttlSeconds: 60 });
     const first = await h.pool.acquire(key('aks-a'));
     await first.close();
-    const teardown = deferred<void>();
+    const teardown = deferred();
     h.created[0]!.closeWith = () => teardown.promise;
     h.advance(60 * S);
     const second = await h.pool.acquire(key('aks-a'));
@@ -405,7 +405,7 @@ describe('SessionPool: resetPool and drain', () => {
   });
 
   it('a creation in flight during resetPool serves its callers but is not pooled', async () => {
-    const gate = deferred<void>();
+    const gate = deferred();
     const h = harness({ before: () => gate.promise });
     const pending = h.pool.acquire(key('aks-a'));
     await flush();
@@ -422,7 +422,7 @@ describe('SessionPool: resetPool and drain', () => {
     const h = harness({
       // The third creation waits until aborted, as a real one waiting on ARM would.
       before: (call, signal) => call < 3 ? Promise.resolve() : new Promise<void>((_, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       }),
     });
     await (await h.pool.acquire(key('aks-a'))).close();

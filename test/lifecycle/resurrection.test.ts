@@ -140,7 +140,7 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     },
     complete: async () => {
       const busy = a.sim.clusters().filter((c) => c.operation);
-      if (busy.length === 0) return count('complete:none');
+      if (busy.length === 0) { count('complete:none'); return; }
       const target = rng.pick(busy);
       const ref = { resourceGroup: target.resourceGroup, name: target.name };
       const kind = target.operation!.kind;
@@ -164,7 +164,7 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     for (const row of await allRows(a.table)) {
       if (row.rowKey.startsWith(READING_ROW_PREFIX)) stored.push([keyOfRow(row.partitionKey, row.rowKey), row]);
       if (row.rowKey !== GENERATION_ROW_KEY) continue;
-      counters.set(row.partitionKey, Object.fromEntries(countersOfPartition(row.partitionKey).map((n) => [n, typeof row[n] === 'number' ? (row[n] as number) : 0])));
+      counters.set(row.partitionKey, Object.fromEntries(countersOfPartition(row.partitionKey).map((n) => [n, typeof row[n] === 'number' ? (row[n]) : 0])));
     }
     for (const [key, row] of stored) {
       const { generation, fetchedAt } = row as RawRow & { generation: number; fetchedAt: number };

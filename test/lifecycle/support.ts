@@ -116,8 +116,8 @@ export async function generationOfKey(table: TableClient, key: string): Promise<
 
 export async function counter(table: TableClient, partitionKey: string, name: string): Promise<number> {
   try {
-    const row = await table.getEntity<Record<string, unknown>>(partitionKey, GENERATION_ROW_KEY);
-    return typeof row[name] === 'number' ? (row[name] as number) : 0;
+    const row = await table.getEntity(partitionKey, GENERATION_ROW_KEY);
+    return typeof row[name] === 'number' ? row[name] : 0;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return 0;
     throw error;

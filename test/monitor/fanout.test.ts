@@ -23,7 +23,7 @@ function expectedLogPaths(): string[] {
   return jobs.map((job) => {
     const newest = spec.pods
       .filter((p) => p.ownerJob === job.name && p.namespace === job.namespace)
-      .sort((a, b) => Date.parse(b.createdAt!) - Date.parse(a.createdAt!))[0]!;
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0]!;
     return `/api/v1/namespaces/${job.namespace}/pods/${newest.name}/log`;
   });
 }

@@ -217,7 +217,7 @@ describe('authorization (Azure RBAC) and missing objects', () => {
       s.deniedDataActions = ['pods/read'];
     });
     try {
-      const denied = await entra().listPodForAllNamespaces().then(() => undefined, (e: { code: number; body: string }) => e);
+      const denied = await entra().listPodForAllNamespaces().then(() => undefined, (e: unknown) => e as { code: number; body: string });
       expect(denied?.code).toBe(403);
       const status = JSON.parse(denied!.body);
       expect(status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, details: { kind: 'pods' } });
@@ -234,7 +234,7 @@ describe('authorization (Azure RBAC) and missing objects', () => {
   });
 
   it('a pod in a missing namespace: pods "x" not found; a list there is empty', async () => {
-    const err = await entra().readNamespacedPod({ namespace: 'no-such-ns', name: 'x' }).then(() => undefined, (e: { code: number; body: string }) => e);
+    const err = await entra().readNamespacedPod({ namespace: 'no-such-ns', name: 'x' }).then(() => undefined, (e: unknown) => e as { code: number; body: string });
     expect(err?.code).toBe(404);
     expect(JSON.parse(err!.body)).toMatchObject({ message: 'pods "x" not found', reason: 'NotFound', details: { name: 'x', kind: 'pods' } });
     expect((await entra().listNamespacedPod({ namespace: 'no-such-ns' })).items).toEqual([]);

@@ -15,7 +15,7 @@ const NOW = 1_700_000_000_000;
 /** A fetch that records calls and answers from a list. */
 function fakeFetch(answer: (url: string, init: RequestInit) => Response | Promise<Response>) {
   const calls: { url: string; init: RequestInit }[] = [];
-  const fn = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fn = (async (input: string | URL, init?: RequestInit) => {
     const url = String(input);
     calls.push({ url, init: init ?? {} });
     return answer(url, init ?? {});
@@ -55,7 +55,7 @@ describe('api client', () => {
     const result = await api.lifecycle('start', SCOPE, 'aks-1');
     expect(calls[0]?.url).toBe('/api/aks/start');
     expect(calls[0]?.init.method).toBe('POST');
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ ...SCOPE, cluster: 'aks-1' });
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ ...SCOPE, cluster: 'aks-1' });
     expect(result.transition).toMatchObject({ action: 'start', status: 'open', deadline: Date.parse('2026-01-01T00:10:00Z') });
     expect(result.requestId).toBe('r-1');
   });

@@ -14,7 +14,7 @@ export class MemoryStorage implements StorageLike {
   }
   setItem(key: string, value: string): void {
     if (this.failWrites) throw new Error('QuotaExceededError');
-    this.items.set(key, String(value));
+    this.items.set(key, value);
   }
   removeItem(key: string): void {
     if (this.failWrites) throw new Error('QuotaExceededError');

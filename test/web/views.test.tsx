@@ -43,7 +43,7 @@ const EXPECTED_TEXT: Record<Category, string> = {
 };
 
 async function setup(responses: Record<string, unknown>, storage = new MemoryStorage()) {
-  const fetchFn = (async (input: string | URL | Request) => {
+  const fetchFn = (async (input: string | URL) => {
     const path = String(input).split('?')[0]!;
     const body = responses[path.startsWith('/api/monitor/aks/') ? path.split('/').pop()! : path];
     return new Response(JSON.stringify(body ?? {}), { status: 200 });

@@ -27,7 +27,9 @@ async function boot() {
     if (event.key === null || event.key.startsWith(TRANSITION_KEY_PREFIX)) services.transitions.notifyExternalChange();
   });
 
-  createRoot(document.getElementById('root')!).render(
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root element');
+  createRoot(root).render(
     <StrictMode>
       <ServicesContext value={services}>
         <App pollOverrides={parsePollOverrides(window.location.search)} />

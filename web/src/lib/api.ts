@@ -119,7 +119,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const headerId = response.headers.get('x-request-id') ?? undefined;
     if (response.status === 304) return { body: undefined, requestId: headerId, notModified: true };
     const text = await response.text().catch(() => '');
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
@@ -149,7 +149,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const envelope = normalize(answer.body);
     held.delete(path);
     if (answer.etag) {
-      if (held.size >= 256) held.delete(held.keys().next().value!); // bounded: the oldest goes first
+      const oldest = held.size >= 256 ? held.keys().next().value : undefined;
+      if (oldest !== undefined) held.delete(oldest); // bounded: the oldest goes first
       held.set(path, { etag: answer.etag, envelope });
     }
     return envelope;

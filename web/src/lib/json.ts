@@ -4,6 +4,7 @@
 /** A wire object before checking: the contract's field names, each value still to be verified. */
 export type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 
+// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- generic T: the rule sees the mapped type before T is known
 export const isObject = <T = Record<string, unknown>>(v: unknown): v is Untrusted<T> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

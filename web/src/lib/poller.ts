@@ -106,12 +106,10 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
     const shown = entry.snapshot.data !== undefined && entry.snapshot.error === undefined;
     if (!shown || entry.asked) setSnapshot(entry, { ...entry.snapshot, loading: true });
     entry.asked = false;
-    let request: Promise<unknown>;
-    try {
-      request = Promise.resolve(entry.load());
-    } catch (error) {
-      request = Promise.reject(error);
-    }
+    // A load that throws instead of rejecting settles the same way (the executor turns the throw into a rejection).
+    const request = new Promise<unknown>((resolve) => {
+      resolve(entry.load());
+    });
     request.then(
       (data) =>
         data === entry.snapshot.data && entry.snapshot.error === undefined && !entry.snapshot.loading

@@ -100,7 +100,10 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
   }, [storage]);
 
   const chooseScope = (value: string) => {
-    if (value === FLEET_VALUE) return openScope(undefined);
+    if (value === FLEET_VALUE) {
+      openScope(undefined);
+      return;
+    }
     const next = pickable.find((s) => scopeKey(s) === value);
     if (next) openScope(next);
   };

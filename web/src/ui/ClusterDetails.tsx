@@ -34,9 +34,10 @@ export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pol
       : event.key === 'Home' ? 0
       : event.key === 'End' ? last
       : undefined;
-    if (target === undefined) return;
+    const tab = target === undefined ? undefined : TABS[target];
+    if (target === undefined || !tab) return;
     event.preventDefault();
-    setSelected(TABS[target]!.category);
+    setSelected(tab.category);
     tabRefs.current[target]?.focus();
   };
 

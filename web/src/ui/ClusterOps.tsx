@@ -15,7 +15,7 @@ interface Props {
   canOperate: boolean;
   now: number;
   pollSeconds: number;
-  onChanged(): void;
+  onChanged: () => void;
 }
 
 const browserTimeZone = () => {
@@ -38,6 +38,7 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
   const [keepUntil, setKeepUntil] = useState('');
   const formId = useId();
 
+  // Never rejects (a failure goes to the error list), so the buttons start it with `void`.
   const run = async (what: string, change: () => Promise<unknown>) => {
     setBusy(true);
     try {
@@ -66,10 +67,10 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
             )}
             {canOperate && (
               <span className="schedule-actions">
-                <button type="button" className="small" disabled={busy} data-testid={`schedule-toggle-${cluster}`} onClick={() => run(s.enabled ? 'pause the schedule' : 'resume the schedule', () => api.updateSchedule(s.id, { enabled: !s.enabled }))}>
+                <button type="button" className="small" disabled={busy} data-testid={`schedule-toggle-${cluster}`} onClick={() => void run(s.enabled ? 'pause the schedule' : 'resume the schedule', () => api.updateSchedule(s.id, { enabled: !s.enabled }))}>
                   {s.enabled ? 'Pause' : 'Resume'}
                 </button>
-                <button type="button" className="small danger" disabled={busy} data-testid={`schedule-delete-${cluster}`} onClick={() => run('delete the schedule', () => api.deleteSchedule(s.id))}>
+                <button type="button" className="small danger" disabled={busy} data-testid={`schedule-delete-${cluster}`} onClick={() => void run('delete the schedule', () => api.deleteSchedule(s.id))}>
                   Delete
                 </button>
                 {s.action === 'stop' && (
@@ -79,12 +80,12 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
                       type="button"
                       className="small"
                       disabled={busy || !keepUntil}
-                      onClick={() => run('keep the cluster running', () => api.updateSchedule(s.id, { keepRunningUntil: new Date(keepUntil).toISOString() }))}
+                      onClick={() => void run('keep the cluster running', () => api.updateSchedule(s.id, { keepRunningUntil: new Date(keepUntil).toISOString() }))}
                     >
                       Keep running until
                     </button>
                     {s.keepRunningUntil !== undefined && (
-                      <button type="button" className="small" disabled={busy} onClick={() => run('clear the override', () => api.updateSchedule(s.id, { keepRunningUntil: null }))}>
+                      <button type="button" className="small" disabled={busy} onClick={() => void run('clear the override', () => api.updateSchedule(s.id, { keepRunningUntil: null }))}>
                         Clear
                       </button>
                     )}

@@ -2,7 +2,7 @@
 // The native <dialog> gives the focus trap and Escape for free.
 import { useEffect, useId, useRef, useState } from 'react';
 
-export function DeleteDialog({ cluster, onCancel, onConfirm }: { cluster: string; onCancel(): void; onConfirm(): void }) {
+export function DeleteDialog({ cluster, onCancel, onConfirm }: { cluster: string; onCancel: () => void; onConfirm: () => void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
   const titleId = useId();

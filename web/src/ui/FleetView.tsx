@@ -18,9 +18,9 @@ const COLUMNS: Array<{ key: FleetSortKey; label: string }> = [
 
 interface FleetViewProps {
   pollSeconds: number;
-  onOpen(scope: Scope, cluster: string): void;
+  onOpen: (scope: Scope, cluster: string) => void;
   /** The scopes of the latest reading ({sub}/* expanded), for the scope picker. */
-  onScopes?(scopes: Scope[]): void;
+  onScopes?: (scopes: Scope[]) => void;
 }
 
 export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {

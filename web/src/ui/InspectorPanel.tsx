@@ -8,7 +8,7 @@ import { useNow, usePoll, useServices } from './services.js';
 
 const LIMIT = 50;
 
-export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; onClose(): void }) {
+export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; onClose: () => void }) {
   const { api, poller } = useServices();
   const now = useNow(5000);
   const load = useCallback(() => api.inspector(LIMIT), [api]);

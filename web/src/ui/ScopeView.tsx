@@ -84,10 +84,11 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     if (local.some((t) => isExpired(t, now))) applyReconcile(transitions.reconcile(scope, null));
   }, [now, local, transitions, scope, applyReconcile]);
 
+  // Never rejects (a failure goes to the error list), so the card starts it with `void`.
   const act = useCallback(
     async (cluster: string, action: LifecycleAction) => {
       const source = `action:${cluster}:${++actionCounter.current}`;
-      const what = `${action[0]!.toUpperCase()}${action.slice(1)} of ${cluster}`;
+      const what = `${action.charAt(0).toUpperCase()}${action.slice(1)} of ${cluster}`;
       setPending((p) => ({ ...p, [cluster]: action }));
       try {
         const result = await api.lifecycle(action, scope, cluster);
@@ -177,7 +178,7 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
                 expanded={expanded.has(cluster.name)}
                 pollSeconds={pollSeconds}
                 onToggle={toggle}
-                onAction={act}
+                onAction={(name, action) => void act(name, action)}
                 onDelete={setDeleteTarget}
                 extra={
                   <ClusterOps

@@ -36,7 +36,7 @@ export function usePollErrors(source: string, title: string, snapshot: PollSnaps
 
 interface ErrorListState {
   errors: UiError[];
-  dismiss(source: string): void;
+  dismiss: (source: string) => void;
 }
 const ErrorListContext = createContext<ErrorListState>({ errors: [], dismiss: () => {} });
 
