@@ -1,7 +1,7 @@
 // `npm run bench`: the measures of what the product exists for (issues 8 and 17), each a comparison of two things
 // measured in this run, on the real local stack (Azurite, the simulated Azure with injected latency, the local
 // function host). Prints one table and writes bench/results.json. Timing never fails the run; errors do.
-import { parseOptions, USAGE, type MeasureId } from './options.js';
+import { MEASURE_IDS, parseOptions, USAGE, type MeasureId } from './options.js';
 import { startBenchEnvironment, type BenchEnvironment } from './lib/environment.js';
 import { formatTable, machine, writeResults, type MeasureOutcome } from './lib/report.js';
 import { measureCacheHit } from './measures/p1CacheHit.js';
@@ -58,7 +58,7 @@ try {
   await env.close();
 }
 
-outcomes.sort((a, b) => a.id.localeCompare(b.id));
+outcomes.sort((a, b) => MEASURE_IDS.indexOf(a.id) - MEASURE_IDS.indexOf(b.id)); // P10 after P9, not after P1
 const seconds = (performance.now() - started) / 1000;
 console.log(
   `\n${m.cpus} × ${m.model}, Node ${m.node}; injected latency: ARM ${options.armLatencyMs} ms, Kubernetes ${options.k8sLatencyMs} ms per call; ${seconds.toFixed(0)} s${options.quick ? ' (--quick)' : ''}\n`,
