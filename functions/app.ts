@@ -66,7 +66,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // By default a line written while a request runs goes to that invocation's logger (correlated in Azure), else the console.
   const sink = options.log ?? ((level, line) => {
     const invocation = currentInvocation();
-    if (invocation) (level === 'info' ? invocation.log(line) : invocation[level](line));
+    if (invocation) {
+      if (level === 'info') invocation.log(line);
+      else invocation[level](line);
+    }
     else if (level === 'info') console.log(line);
     else console[level](line);
   });
@@ -126,7 +129,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...healthFunctions({
       pipeline,
       probes: [
-        { name: 'tableStorage', check: async (abortSignal) => void (await cacheTable.createTable({ abortSignal })) },
+        { name: 'tableStorage', check: async (abortSignal) => {
+            await cacheTable.createTable({ abortSignal });
+          },
+        },
         ...config.auth.allowedScopes.slice(0, 1).map((scope) => ({
           name: 'arm',
           check: async (abortSignal: AbortSignal) => {

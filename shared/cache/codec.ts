@@ -19,7 +19,9 @@ export type EncodedValue =
 export function encodeValue(value: unknown): EncodedValue {
   let json: string;
   try {
-    json = JSON.stringify(value) ?? 'null';
+    // undefined at run time for a value JSON cannot express (undefined, a function), whatever the declared type says.
+    const text = JSON.stringify(value) as string | undefined;
+    json = text ?? 'null';
   } catch {
     return { ok: false, reason: 'not-serializable' };
   }
@@ -56,8 +58,12 @@ export function decodeValue(entity: Record<string, unknown>): unknown {
  */
 export function contentVersion(value: unknown): string | undefined {
   try {
-    const json = JSON.stringify(value, (key, v: unknown) => (key === 'ageSeconds' ? undefined : v)) ?? 'null';
-    return createHash('sha256').update(json).digest('base64url').slice(0, 22);
+    // undefined at run time for a value JSON cannot express, whatever the declared type says.
+    const json = JSON.stringify(value, (key, v: unknown) => (key === 'ageSeconds' ? undefined : v)) as string | undefined;
+    return createHash('sha256')
+      .update(json ?? 'null')
+      .digest('base64url')
+      .slice(0, 22);
   } catch {
     return undefined;
   }

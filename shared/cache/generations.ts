@@ -35,7 +35,10 @@ export interface GenerationsOptions {
 
 function countersOf(entity: Partial<Record<CounterName, unknown>>, names: readonly CounterName[]): Partial<Record<CounterName, number>> {
   const counters: Partial<Record<CounterName, number>> = {};
-  for (const name of names) counters[name] = typeof entity[name] === 'number' ? (entity[name] as number) : 0;
+  for (const name of names) {
+    const value = entity[name];
+    counters[name] = typeof value === 'number' ? value : 0;
+  }
   return counters;
 }
 

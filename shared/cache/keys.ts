@@ -80,6 +80,7 @@ export function parseKey(key: string): ParsedKey | undefined {
 // Table Storage forbids / \ # ? and control characters in keys; % is the escape character itself.
 // Each is written as %XX (all are below U+0100). ':' never occurs inside a component (it is the separator).
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: Table Storage forbids them in keys.
 const FORBIDDEN = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
 
 export function encodeComponent(value: string): string {

@@ -41,9 +41,10 @@ export function decodeClientPrincipal(header: string | null | undefined): Client
     if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
     const principal = value as Record<string, unknown>;
     if (typeof principal.auth_typ !== 'string' || !Array.isArray(principal.claims)) return undefined;
-    const claims = principal.claims.filter(
-      (c): c is { typ: string; val: string } => !!c && typeof c === 'object' && typeof c.typ === 'string' && typeof c.val === 'string',
-    );
+    const claims = (principal.claims as unknown[]).filter((c): c is { typ: string; val: string } => {
+      const claim = c as { typ?: unknown; val?: unknown } | null;
+      return !!claim && typeof claim === 'object' && typeof claim.typ === 'string' && typeof claim.val === 'string';
+    });
     return {
       auth_typ: principal.auth_typ,
       claims,
@@ -62,6 +63,7 @@ export function encodeClientPrincipal(principal: ClientPrincipal): string {
 
 /** Names end up in logs and captures: printable and bounded. */
 function cleanName(value: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are stripped from names.
   return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
 }
 

@@ -175,6 +175,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       do {
         trimAgain = false;
         await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeErrorChain(error)}`));
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- record() sets trimAgain while trimOnce awaits; the checker cannot see that.
       } while (trimAgain);
     })().finally(() => {
       trimming = undefined;
@@ -208,7 +209,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       const items: Capture[] = [];
       try {
         const pages = table
-          .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })
+          .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })
           .byPage({ maxPageSize: top });
         for await (const page of pages) {
           for (const row of page) {
@@ -241,8 +242,14 @@ function parseRecord(value: unknown): Record<string, string> {
 }
 
 function fromEntity(row: Record<string, unknown>): Capture {
-  const text = (name: string) => (typeof row[name] === 'string' ? (row[name] as string) : undefined);
-  const num = (name: string) => (typeof row[name] === 'number' ? (row[name] as number) : 0);
+  const text = (name: string) => {
+    const value = row[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const num = (name: string) => {
+    const value = row[name];
+    return typeof value === 'number' ? value : 0;
+  };
   const capture: Capture = {
     id: String(row.rowKey),
     at: text('at') ?? '',

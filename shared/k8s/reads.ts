@@ -1,7 +1,8 @@
 // The per-cluster monitor reads: nodes, pods, top-nodes, events. Each resolves to { data, degraded }: an upstream
 // fault empties its part and is named in `degraded`; it never throws for one (a bug still throws).
-import type { CoreV1Event, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, NodeMetricsList, V1Node, V1Pod } from '@kubernetes/client-node';
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
+import type { Received } from './received.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../observability/redaction.js';
@@ -104,6 +105,7 @@ export async function readPods(
       truncated: Boolean(next),
       ...(next ? { continue: next } : {}),
     },
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the catch inside the call above sets restarted; the checker cannot see that.
     degraded: restarted ? [{ source: SOURCES.pods, status: 410, message: CONTINUED_AT_LATEST }] : [],
   };
 }
@@ -123,7 +125,7 @@ function freshContinueToken(error: unknown): string | undefined {
   }
 }
 
-export function summarizePod(pod: V1Pod, now: number): PodSummary {
+export function summarizePod(pod: Received<V1Pod>, now: number): PodSummary {
   const statuses = pod.status?.containerStatuses ?? [];
   const createdAt = iso(pod.metadata?.creationTimestamp);
   const phase = pod.status?.phase ?? 'Unknown';
@@ -157,14 +159,16 @@ export async function readTopNodes(session: KubeSession, options: ReadOptions = 
   const allocatableByNode = new Map(
     (nodes.ok ? nodes.value : []).map((n) => [n.metadata?.name ?? '', n.status?.allocatable ?? {}]),
   );
-  const data = (metrics.value.items ?? []).map((m): NodeUsage => {
+  const received: Received<NodeMetricsList> = metrics.value;
+  const data = (received.items ?? []).map((m): NodeUsage => {
     const cpu = cpuMillicores(m.usage?.cpu);
     const memory = memoryBytes(m.usage?.memory);
-    const alloc = allocatableByNode.get(m.metadata?.name);
+    const name = m.metadata?.name;
+    const alloc = name === undefined ? undefined : allocatableByNode.get(name);
     const allocCpu = alloc ? cpuMillicores(alloc.cpu) : undefined;
     const allocMemory = alloc ? memoryBytes(alloc.memory) : undefined;
     return {
-      name: m.metadata?.name ?? '',
+      name: name ?? '',
       cpuMillicores: cpu ?? null,
       memoryBytes: memory ?? null,
       cpuPercent: percentOf(cpu, allocCpu),
@@ -203,7 +207,7 @@ export async function readEvents(
   };
 }
 
-export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
+export function summarizeEvent(event: Received<CoreV1Event>, now: number): EventSummary {
   const lastSeen = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? iso(event.eventTime)
     ?? iso(event.metadata?.creationTimestamp);
   return {
@@ -221,10 +225,10 @@ export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
 // ---- helpers ----
 
 /** ISO string of a Date or date string from the API; null when absent or invalid. */
-export function iso(value: Date | string | null | undefined | unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  const date = value instanceof Date ? value : new Date(String(value));
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+export function iso(value: unknown): string | null {
+  if (value === '') return null;
+  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(String(value)) : undefined;
+  return !date || Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export function ageSeconds(isoTime: string | null, now: number): number | null {

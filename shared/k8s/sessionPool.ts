@@ -95,6 +95,7 @@ export function sessionKeyId(key: SessionKey): string {
   ]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- S carries the pool's session type through slot.session, so the pool needs no casts.
 class Slot<S extends Closeable> {
   session?: S;
   expiresAt = 0;

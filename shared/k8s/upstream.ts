@@ -64,10 +64,11 @@ export function kubernetesFaultPart(source: string, error: unknown): Degraded | 
       const detail = cause?.code ?? cause?.message ?? 'connection failed';
       if (cause && (cause as Error).name === 'HeadersTimeoutError') return { source, status: 504, message: 'timed out' };
       const part = { source, status: 502, message: clip(`connection failed: ${detail}`) };
-      return SESSION_FAULT_CODES.test(String(cause?.code ?? '')) ? sessionFault(part) : part;
+      return SESSION_FAULT_CODES.test(cause?.code ?? '') ? sessionFault(part) : part;
     }
     if (error instanceof SyntaxError) return { source, status: 502, message: 'unreadable answer' };
-    const code = String((error as { code?: unknown }).code ?? '');
+    const rawCode = (error as { code?: unknown }).code;
+    const code = typeof rawCode === 'string' ? rawCode : '';
     if (/^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)/.test(code)) {
       const part = { source, status: 502, message: clip(`connection failed: ${code}`) };
       return SESSION_FAULT_CODES.test(code) ? sessionFault(part) : part;
@@ -92,8 +93,8 @@ export async function callUpstream<T>(
   try {
     return { ok: true, value: await untilAborted(call(signal), signal) };
   } catch (error) {
-    const callerReason: unknown = options.signal?.aborted && !deadline.aborted ? options.signal.reason : undefined;
-    if (callerReason !== undefined && !isTimeout(callerReason)) throw callerReason;
+    const caller = options.signal;
+    if (caller?.aborted && !deadline.aborted && !isTimeout(caller.reason)) throw caller.reason;
     const degraded = kubernetesFaultPart(source, error);
     if (!degraded) throw error;
     return { ok: false, degraded };
@@ -110,7 +111,8 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) {
       p.catch(() => {});
-      return onAbort();
+      onAbort();
+      return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(

@@ -9,6 +9,7 @@
 // pod ran on.
 import type { V1Job, V1Node, V1Pod } from '@kubernetes/client-node';
 import { iso, listNodes, SOURCES, type ReadOptions } from './reads.js';
+import type { Received } from './received.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../observability/redaction.js';
@@ -132,7 +133,7 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
   return { job, out, pods, sortTime: Math.max(time(completedAt), time(failedAt), time(startedAt)) };
 }
 
-export function nodeOfJob(job: V1Job, pods: V1Pod[]): string | undefined {
+export function nodeOfJob(job: Received<V1Job>, pods: Received<V1Pod>[]): string | undefined {
   return job.spec?.template?.spec?.nodeSelector?.[HOSTNAME_LABEL]
     ?? job.metadata?.labels?.[WARMUP_NODE_KEY]
     ?? job.metadata?.annotations?.[WARMUP_NODE_KEY]
@@ -205,7 +206,7 @@ function pickLogTargets(perNode: Map<string, NodeView>, max: number): LogTarget[
 }
 
 /** The container that is failing (not ready, terminated with an error), else the first. */
-function containerToTail(pod: V1Pod | undefined): string | undefined {
+function containerToTail(pod: Received<V1Pod> | undefined): string | undefined {
   if (!pod) return undefined;
   const failing = pod.status?.containerStatuses?.find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0 || s.state?.waiting);
   return failing?.name ?? pod.spec?.containers?.[0]?.name;

@@ -109,16 +109,25 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     const listKey = clusterListKey(scope);
     if (!listOf.has(listKey)) listOf.set(listKey, deps.cache.peek<ClusterSummary[]>(listKey).then((entry) => entry?.value));
     const list = await listOf.get(listKey)!;
-    if (!list) return void result.skipped++; // nobody reads the scope's list: nothing to judge by; let it expire
+    if (!list) {
+      result.skipped++; // nobody reads the scope's list: nothing to judge by; let it expire
+      return;
+    }
     const known = list.find((c) => c.name.toLowerCase() === cluster.toLowerCase());
     if (!known) {
       const prefix = clusterPrefix(scope, cluster);
       if (!gone.has(prefix)) {
-        gone.set(prefix, deps.cache.invalidatePrefix(prefix).then(() => void result.removedGone++));
+        gone.set(prefix, deps.cache.invalidatePrefix(prefix).then(() => {
+          result.removedGone++;
+        }),
+        );
       }
       return gone.get(prefix);
     }
-    if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
+    if (!readable(known)) {
+      result.skipped++; // stopped, stopping or being deleted: let it expire
+      return;
+    }
     const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
       degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
     });

@@ -180,7 +180,9 @@ export class MonitorService {
         {
           serveStaleOnError: isUpstreamFault,
           writeBehind: true,
-          admit: async () => void (await readable()),
+          admit: async () => {
+            await readable();
+          },
           degradedParts,
           failureParts: (error) => {
             const part = faultPart(error, this.credentialSource());

@@ -115,7 +115,7 @@ export function redactJson(value: unknown, depth = 0): unknown {
 
 /** Headers as a plain record, secrets replaced. */
 export function redactHeaders(headers: Iterable<[string, string]> | Record<string, string>): Record<string, string> {
-  const entries = Symbol.iterator in headers ? [...(headers as Iterable<[string, string]>)] : Object.entries(headers);
+  const entries = Symbol.iterator in headers ? [...headers] : Object.entries(headers);
   const out: Record<string, string> = {};
   for (const [rawName, value] of entries) {
     const name = rawName.toLowerCase();

@@ -50,7 +50,10 @@ export async function runDueSchedules(deps: ScheduleRunDeps): Promise<ScheduleRu
       if (runAt === undefined) return;
       result.due++;
       const claim = await deps.store.claim(stored, runAt);
-      if (!claim.claimed) return void result.lost++; // another instance runs it
+      if (!claim.claimed) {
+        result.lost++; // another instance runs it
+        return;
+      }
       const outcome = await runClaimed(deps, stored, runAt, now);
       result[outcome]++;
       await deps.store.recordOutcome(stored.schedule.id, outcome, claim.etag);

@@ -30,8 +30,8 @@ function toRow(schedule: Schedule): ScheduleRow {
   const { id, createdBy, lastRun, ...rest } = schedule;
   const row: ScheduleRow = { partitionKey: PARTITION, rowKey: id, ...rest, createdByObjectId: createdBy.objectId, createdByName: createdBy.name };
   if (lastRun) row.lastRun = lastRun;
-  for (const key of Object.keys(row) as (keyof ScheduleRow)[]) if (row[key] === undefined) delete row[key];
-  return row;
+  // An optional field spread in as undefined is left out of the row (its type hides that undefined).
+  return Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([, value]) => value !== undefined)) as ScheduleRow;
 }
 
 function fromRow(row: ScheduleRow): StoredSchedule {

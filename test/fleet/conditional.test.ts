@@ -115,7 +115,8 @@ describe('the dashboard polls the fleet with If-None-Match', () => {
     const answers: number[] = [];
     const counting: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
-      if (String(input).includes(PATH)) answers.push(response.status);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes(PATH)) answers.push(response.status);
       return response;
     };
     const counted = createApiClient({ baseUrl: s.url, fetch: counting });
