@@ -35,7 +35,9 @@ export function misconfiguredFunctions(problem: ConfigError): HttpFunctionDefini
 export function startFunctions(env?: Env, log: (line: string) => void = console.error): Startup {
   try {
     const built = createApp(loadConfig(env));
-    return { definitions: built.definitions, close: async () => {
+    return {
+      definitions: built.definitions,
+      close: async () => {
         await built.close();
       },
     };

@@ -88,7 +88,10 @@ export class AuditLog {
   private readonly now: () => number;
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly table: TableClient, private readonly options: AuditLogOptions = {}) {
+  constructor(
+    private readonly table: TableClient,
+    private readonly options: AuditLogOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
   }
 

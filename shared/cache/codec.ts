@@ -13,8 +13,7 @@ export const MAX_STORED_BYTES = 720_000;
 export type ValueProperties = Record<string, string | number | Uint8Array>;
 
 export type EncodedValue =
-  | { ok: true; properties: ValueProperties; storedBytes: number }
-  | { ok: false; reason: 'too-large' | 'not-serializable'; storedBytes?: number };
+  { ok: true; properties: ValueProperties; storedBytes: number } | { ok: false; reason: 'too-large' | 'not-serializable'; storedBytes?: number };
 
 export function encodeValue(value: unknown): EncodedValue {
   let json: string;

@@ -87,10 +87,7 @@ export class Generations {
    * missing, so a purge that enumerates generation rows in its range while the fetch runs finds and bumps it.
    */
   async covering(location: KeyLocation): Promise<{ own: GenerationRow; snapshot: CounterSnapshot }> {
-    const [own, ancestors] = await Promise.all([
-      this.ensure(location.own.partitionKey),
-      Promise.all(location.ancestors.map((ref) => this.readCounter(ref))),
-    ]);
+    const [own, ancestors] = await Promise.all([this.ensure(location.own.partitionKey), Promise.all(location.ancestors.map((ref) => this.readCounter(ref)))]);
     return { own, snapshot: [own.counters[location.own.name] ?? 0, ...ancestors] };
   }
 
@@ -197,7 +194,9 @@ export class Generations {
       for (const name of names) changed[name] = (row.counters[name] ?? 0) + 1;
       const touchedAtMs = this.now();
       try {
-        const updated = await this.table.updateEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...changed, touchedAt: touchedAtMs }, 'Merge', { etag: row.etag });
+        const updated = await this.table.updateEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...changed, touchedAt: touchedAtMs }, 'Merge', {
+          etag: row.etag,
+        });
         return this.remember({ ...row, etag: updated.etag ?? '', counters: { ...row.counters, ...changed }, touchedAtMs });
       } catch (error) {
         if (isPreconditionFailed(error) || isNotFound(error)) continue;

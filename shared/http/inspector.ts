@@ -29,7 +29,9 @@ export function capturedHeaders(headers: Headers): Record<string, string> {
  * colleague's name or object id is not enough to recognise them without the key.
  */
 export function callerPseudonym(key: string | Buffer, identity: { provider: string; userId?: string; name: string }): string {
-  const digest = createHmac('sha256', key).update(`${identity.provider}\n${identity.userId ?? identity.name}`).digest('hex');
+  const digest = createHmac('sha256', key)
+    .update(`${identity.provider}\n${identity.userId ?? identity.name}`)
+    .digest('hex');
   return `caller-${digest.slice(0, 12)}`;
 }
 
@@ -47,7 +49,10 @@ function normalizePath(raw: string): string {
   } catch {
     // a malformed escape: match it as it is
   }
-  return path.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return path
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
 }
 
 /** The configured prefixes are few and fixed: each is normalised once, not on every request. */
@@ -208,9 +213,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       if (top === 0) return [];
       const items: Capture[] = [];
       try {
-        const pages = table
-          .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })
-          .byPage({ maxPageSize: top });
+        const pages = table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } }).byPage({ maxPageSize: top });
         for await (const page of pages) {
           for (const row of page) {
             if (items.length >= top) break;

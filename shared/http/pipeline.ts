@@ -62,7 +62,13 @@ type NoFields = Record<string, never>;
 export type HandlerResult = { status?: number; body?: unknown; headers?: Record<string, string> } | HttpResponse;
 
 export interface HttpPipeline {
-  wrap<A extends AuthLevel, P extends Schema = NoFields, Q extends Schema = NoFields, B extends Schema | undefined = undefined, S extends 'query' | 'body' | undefined = undefined>(
+  wrap<
+    A extends AuthLevel,
+    P extends Schema = NoFields,
+    Q extends Schema = NoFields,
+    B extends Schema | undefined = undefined,
+    S extends 'query' | 'body' | undefined = undefined,
+  >(
     options: RouteOptions<A, P, Q, B, S>,
     handler: (ctx: HandlerContext<A, P, Q, B, S>) => HandlerResult | Promise<HandlerResult>,
   ): GuardedHandler;
@@ -235,8 +241,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   ): GuardedHandler {
     const paramsSchema: Schema = options.params ?? {};
     const querySchema: Schema = options.scopeFrom === 'query' ? { ...scopeSchema, ...options.query } : { ...options.query };
-    const bodySchema: Schema | undefined =
-      options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
+    const bodySchema: Schema | undefined = options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
 
     /** validate: route, query and body as declared (415, 413, 400); a request that takes no body must send none. */
     async function validate(exchange: Exchange) {
@@ -276,17 +281,22 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         exchange.reachedHandler = true;
         const { requestId, log, request, invocation } = exchange;
         // Upstream calls and service lines of this request carry its id and go to its invocation (shared/observability).
-        exchange.result = await withRequestId(requestId, () => handler({
+        exchange.result = await withRequestId(
           requestId,
-          caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
-          scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
-          params: params as Parsed<P>,
-          query: query as Parsed<Q>,
-          body: body as HandlerContext<A, P, Q, B, S>['body'],
-          log,
-          request,
+          () =>
+            handler({
+              requestId,
+              caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
+              scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
+              params: params as Parsed<P>,
+              query: query as Parsed<Q>,
+              body: body as HandlerContext<A, P, Q, B, S>['body'],
+              log,
+              request,
+              invocation,
+            }),
           invocation,
-        }), invocation);
+        );
       } catch (error) {
         fail(exchange, error);
       }
@@ -295,7 +305,9 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
 
     async function handle(request: HttpRequest, invocation: InvocationContext, requestId: string): Promise<HttpResponseInit | HttpResponse> {
       const exchange: Exchange = {
-        request, invocation, requestId,
+        request,
+        invocation,
+        requestId,
         started: now(),
         log: loggerFor(requestId, invocation),
         method: request.method,

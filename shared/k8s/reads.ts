@@ -35,11 +35,10 @@ export async function readNodes(session: KubeSession, options: ReadOptions = {})
 }
 
 export function listNodes(session: KubeSession, options: ReadOptions) {
-  return callUpstream(
-    SOURCES.nodes,
-    async (signal) => (await session.core.listNode({}, session.callOptions(signal))).items,
-    { timeoutMs: session.timeoutMs, signal: options.signal },
-  );
+  return callUpstream(SOURCES.nodes, async (signal) => (await session.core.listNode({}, session.callOptions(signal))).items, {
+    timeoutMs: session.timeoutMs,
+    signal: options.signal,
+  });
 }
 
 export function summarizeNode(node: V1Node, now: number): NodeSummary {
@@ -74,10 +73,7 @@ function rolesOf(labels: Record<string, string>): string[] {
 
 export const POD_PAGE_SIZE = 500;
 
-export async function readPods(
-  session: KubeSession,
-  options: ReadOptions & { limit?: number; continue?: string } = {},
-): Promise<Reading<PodPage>> {
+export async function readPods(session: KubeSession, options: ReadOptions & { limit?: number; continue?: string } = {}): Promise<Reading<PodPage>> {
   const now = (options.now ?? Date.now)();
   const limit = Math.min(Math.max(1, options.limit ?? POD_PAGE_SIZE), POD_PAGE_SIZE);
   let restarted = false;
@@ -134,7 +130,7 @@ export function summarizePod(pod: Received<V1Pod>, now: number): PodSummary {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
     phase,
-    status: pod.metadata?.deletionTimestamp ? 'Terminating' : reason ?? pod.status?.reason ?? phase,
+    status: pod.metadata?.deletionTimestamp ? 'Terminating' : (reason ?? pod.status?.reason ?? phase),
     readyContainers: statuses.filter((s) => s.ready).length,
     totalContainers: pod.spec?.containers?.length ?? statuses.length,
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
@@ -156,9 +152,7 @@ export async function readTopNodes(session: KubeSession, options: ReadOptions = 
   if (!metrics.ok) degraded.push(metrics.degraded);
   if (!nodes.ok) degraded.push(nodes.degraded);
   if (!metrics.ok) return { data: [], degraded };
-  const allocatableByNode = new Map(
-    (nodes.ok ? nodes.value : []).map((n) => [n.metadata?.name ?? '', n.status?.allocatable ?? {}]),
-  );
+  const allocatableByNode = new Map((nodes.ok ? nodes.value : []).map((n) => [n.metadata?.name ?? '', n.status?.allocatable ?? {}]));
   const received: Received<NodeMetricsList> = metrics.value;
   const data = (received.items ?? []).map((m): NodeUsage => {
     const cpu = cpuMillicores(m.usage?.cpu);
@@ -187,17 +181,13 @@ export const EVENTS_SHOWN = 200;
 /** Events are kept ~1 h; a busy cluster has thousands. Read at most this many, then sort. */
 const EVENTS_READ = 2000;
 
-export async function readEvents(
-  session: KubeSession,
-  options: ReadOptions & { max?: number } = {},
-): Promise<Reading<EventList>> {
+export async function readEvents(session: KubeSession, options: ReadOptions & { max?: number } = {}): Promise<Reading<EventList>> {
   const now = (options.now ?? Date.now)();
   const max = Math.max(1, options.max ?? EVENTS_SHOWN);
-  const listed = await callUpstream(
-    SOURCES.events,
-    (signal) => session.core.listEventForAllNamespaces({ limit: EVENTS_READ }, session.callOptions(signal)),
-    { timeoutMs: session.timeoutMs, signal: options.signal },
-  );
+  const listed = await callUpstream(SOURCES.events, (signal) => session.core.listEventForAllNamespaces({ limit: EVENTS_READ }, session.callOptions(signal)), {
+    timeoutMs: session.timeoutMs,
+    signal: options.signal,
+  });
   if (!listed.ok) return { data: { items: [], truncated: false }, degraded: [listed.degraded] };
   const all = listed.value.items.map((event) => summarizeEvent(event, now));
   all.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
@@ -208,8 +198,7 @@ export async function readEvents(
 }
 
 export function summarizeEvent(event: Received<CoreV1Event>, now: number): EventSummary {
-  const lastSeen = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? iso(event.eventTime)
-    ?? iso(event.metadata?.creationTimestamp);
+  const lastSeen = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? iso(event.eventTime) ?? iso(event.metadata?.creationTimestamp);
   return {
     type: event.type ?? 'Normal',
     reason: event.reason ?? '',

@@ -246,10 +246,15 @@ function callLogInterceptor(logCall: UpstreamCallLog, target: string): Dispatche
       reported = true;
       reportUpstreamCall(logCall, end(status, error));
     };
-    return dispatch(opts, new ObservedHandler(handler, {
-      onStatus: (code) => { if (code >= 200) status = code; },
-      onEnd: report,
-    }));
+    return dispatch(
+      opts,
+      new ObservedHandler(handler, {
+        onStatus: (code) => {
+          if (code >= 200) status = code;
+        },
+        onEnd: report,
+      }),
+    );
   };
 }
 
@@ -295,7 +300,10 @@ class ObservedHandler implements Dispatcher.DispatchHandler {
 async function closeAgent(agent: Agent, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = agent.close().then(() => true);
-  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); timer.unref(); });
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+    timer.unref();
+  });
   const closed = await Promise.race([graceful, late]);
   clearTimeout(timer);
   if (!closed) await agent.destroy();

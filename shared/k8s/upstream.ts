@@ -29,7 +29,8 @@ export function isApiException(error: unknown): error is ApiException<unknown> {
  * or restarted), TLS failures (its certificate changed). With a 401 (the credential is no longer accepted) they mark
  * a degraded part as a session fault: the pool retires the session and the read is tried once more with a new one.
  */
-const SESSION_FAULT_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+const SESSION_FAULT_CODES =
+  /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
 
 /** The degraded parts (by identity, never serialized) whose fault was the session's. */
 const sessionFaults = new WeakSet<Degraded>();
@@ -116,8 +117,14 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
     }
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
     );
   });
 }
@@ -130,7 +137,11 @@ function statusMessage(error: ApiException<unknown>): string | undefined {
   // The body is a v1 Status ({ message, reason }) as text or parsed; never echo anything else of it.
   let body: unknown = error.body;
   if (typeof body === 'string') {
-    try { body = JSON.parse(body); } catch { return undefined; }
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
   }
   if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
     return (body as { message: string }).message;

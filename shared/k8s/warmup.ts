@@ -37,10 +37,16 @@ export async function readWarmupStatus(session: KubeSession, options: WarmupOpti
   // Phase 1: independent reads, all at once.
   const [nodes, jobs, pods] = await Promise.all([
     listNodes(session, options),
-    callUpstream(SOURCES.jobs, async (signal) =>
-      (await session.batch.listJobForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items, bounds),
-    callUpstream(SOURCES.pods, async (signal) =>
-      (await session.core.listPodForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items, bounds),
+    callUpstream(
+      SOURCES.jobs,
+      async (signal) => (await session.batch.listJobForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items,
+      bounds,
+    ),
+    callUpstream(
+      SOURCES.pods,
+      async (signal) => (await session.core.listPodForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items,
+      bounds,
+    ),
   ]);
   const degraded: Degraded[] = [];
   for (const r of [nodes, jobs, pods]) if (!r.ok) degraded.push(r.degraded);
@@ -116,8 +122,8 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
   const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   const startedAt = iso(job.status?.startTime) ?? iso(job.metadata?.creationTimestamp) ?? undefined;
-  const completedAt = complete ? iso(job.status?.completionTime) ?? iso(complete.lastTransitionTime) ?? undefined : undefined;
-  const failedAt = failed ? iso(failed.lastTransitionTime) ?? undefined : undefined;
+  const completedAt = complete ? (iso(job.status?.completionTime) ?? iso(complete.lastTransitionTime) ?? undefined) : undefined;
+  const failedAt = failed ? (iso(failed.lastTransitionTime) ?? undefined) : undefined;
   const status = complete ? 'done' : failed ? 'failed' : 'running';
   const node = nodeOfJob(job, pods);
   const out: WarmupJob = {
@@ -134,10 +140,12 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
 }
 
 export function nodeOfJob(job: Received<V1Job>, pods: Received<V1Pod>[]): string | undefined {
-  return job.spec?.template?.spec?.nodeSelector?.[HOSTNAME_LABEL]
-    ?? job.metadata?.labels?.[WARMUP_NODE_KEY]
-    ?? job.metadata?.annotations?.[WARMUP_NODE_KEY]
-    ?? pods.find((p) => p.spec?.nodeName)?.spec?.nodeName;
+  return (
+    job.spec?.template?.spec?.nodeSelector?.[HOSTNAME_LABEL] ??
+    job.metadata?.labels?.[WARMUP_NODE_KEY] ??
+    job.metadata?.annotations?.[WARMUP_NODE_KEY] ??
+    pods.find((p) => p.spec?.nodeName)?.spec?.nodeName
+  );
 }
 
 /**

@@ -97,7 +97,12 @@ export class ScheduleStore {
     try {
       for await (const row of this.table.listEntities<ScheduleRow>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })) {
         const stored = fromRow(row);
-        if (scope && (stored.schedule.subscriptionId !== scope.subscriptionId.toLowerCase() || stored.schedule.resourceGroup.toLowerCase() !== scope.resourceGroup.toLowerCase())) continue;
+        if (
+          scope &&
+          (stored.schedule.subscriptionId !== scope.subscriptionId.toLowerCase() ||
+            stored.schedule.resourceGroup.toLowerCase() !== scope.resourceGroup.toLowerCase())
+        )
+          continue;
         found.push(stored);
       }
     } catch (error) {

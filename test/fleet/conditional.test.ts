@@ -75,7 +75,12 @@ describe('ETag, Cache-Control and 304 on the fleet', () => {
 
     // A scope ARM refuses: its failure is part of what the fleet shows, and it is fresh for no time at all.
     await s.app.services.cache.invalidatePrefix(clusterListKey(PAY_DEV));
-    const failing = s.sim.inject({ target: 'arm', method: 'GET', path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i, status: 500 });
+    const failing = s.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      status: 500,
+    });
     const degraded = await getFleet(s, changedTag);
     expect(degraded.status).toBe(200);
     expect(degraded.body.scopes.find((x: any) => x.resourceGroup === PAY_DEV.resourceGroup).cache).toBeNull();
