@@ -151,8 +151,8 @@ function routes(pipeline: HttpPipeline, spy: Spy, payload: Record<string, unknow
             throw Object.assign(new Error(`connect ECONNREFUSED 10.0.0.1:443`), { code: 'ECONNREFUSED' });
           case 'conflict':
             throw conflict('A start is already running for this cluster');
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a dependency that throws a bare string is the case under test
           case 'string':
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- a dependency that throws a bare string is the case under test
             throw 'a bare string with password=abc';
           default:
             return { status: 204 };
