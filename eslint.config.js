@@ -25,6 +25,10 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // Kubernetes models (V1Job, V1Pod…) are classes with only static metadata; client-node's own examples build them as literals.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+      // A caught value or an abort reason is passed on unchanged (as fetch does), whatever it is; every value the code
+      // itself throws or rejects with is still checked to be an Error.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
       // noUncheckedIndexedAccess makes every regex capture and proven index `T | undefined`; `!` states that proof
       // (no-non-null-asserted-optional-chain still rejects the unsafe `a?.b!`).
       '@typescript-eslint/no-non-null-assertion': 'off',

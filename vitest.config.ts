@@ -1,12 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Files that run under both of the simulator's state orderings (test/setup/ordering.ts). */
-const BOTH_ORDERINGS = [
-  'test/lifecycle/**/*.test.ts',
-  'test/sim/lifecycle.test.ts',
-  'test/monitor/readability.test.ts',
-  'test/e2e/**/*.test.ts',
-];
+const BOTH_ORDERINGS = ['test/lifecycle/**/*.test.ts', 'test/sim/lifecycle.test.ts', 'test/monitor/readability.test.ts', 'test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   test: {

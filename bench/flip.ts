@@ -18,7 +18,8 @@ console.error(`flip-to-visible: ${trials} trials, poll ${POLL_MS / 1000} s, TTL 
 
 async function trial(target: (typeof targets)[number]): Promise<{ delayMs: number; polls: number }> {
   const query = `subscriptionId=${DEMO_SUBSCRIPTION_ID}&resourceGroup=${target.resourceGroup}`;
-  const list = async () => (await (await fetch(`${stack.url}/api/monitor/aks?${query}`)).json()) as { data: Array<{ name: string; powerState: string; provisioningState: string }> };
+  const list = async () =>
+    (await (await fetch(`${stack.url}/api/monitor/aks?${query}`)).json()) as { data: Array<{ name: string; powerState: string; provisioningState: string }> };
   await list(); // the dashboard shows the list before the click
   const started = await fetch(`${stack.url}/api/aks/start`, {
     method: 'POST',

@@ -38,7 +38,17 @@ export interface BenchOptions {
   p8: { timeScale: number; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
   p9: { trials: number };
   /** The fleet: scopes × clusters, uncached/cached tick samples, and P4's scaled clock for the viewer windows. */
-  p10: { scopes: number; clustersPerScope: number; samples: number; viewers: number[]; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
+  p10: {
+    scopes: number;
+    clustersPerScope: number;
+    samples: number;
+    viewers: number[];
+    ttlSeconds: number;
+    swrSeconds: number;
+    pollMs: number;
+    settleSeconds: number;
+    windowSeconds: number;
+  };
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -86,8 +96,30 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     p3: quick ? { maxWarmupTicks: 4, quietTicks: 2, ticks: 2 } : { maxWarmupTicks: 25, quietTicks: 4, ticks: 10 },
     // --quick runs the same code on a shorter clock (TTL 1 s, poll 250 ms) and two viewer counts: a smoke run.
     p4: quick
-      ? { viewers: [1, 10], timeScale: 30, ttlSeconds: 1, swrSeconds: 10, sessionTtlSeconds: 10, pollMs: 250, settleSeconds: 0.5, windowSeconds: 2, oneShotViewers: 10, oneShotWindowSeconds: 2 }
-      : { viewers: [1, 10, 100, 300], timeScale: 10, ttlSeconds: 3, swrSeconds: 30, sessionTtlSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24, oneShotViewers: 10, oneShotWindowSeconds: 12 },
+      ? {
+          viewers: [1, 10],
+          timeScale: 30,
+          ttlSeconds: 1,
+          swrSeconds: 10,
+          sessionTtlSeconds: 10,
+          pollMs: 250,
+          settleSeconds: 0.5,
+          windowSeconds: 2,
+          oneShotViewers: 10,
+          oneShotWindowSeconds: 2,
+        }
+      : {
+          viewers: [1, 10, 100, 300],
+          timeScale: 10,
+          ttlSeconds: 3,
+          swrSeconds: 30,
+          sessionTtlSeconds: 30,
+          pollMs: 500,
+          settleSeconds: 3,
+          windowSeconds: 24,
+          oneShotViewers: 10,
+          oneShotWindowSeconds: 12,
+        },
     p5: { timeScale: 5, pollMs: 2_000, transitionTtlSeconds: 1, clusters: quick ? 2 : 10, rounds: quick ? 1 : 2 },
     p7: { connections: 50, seconds: quick ? 1 : 8, warmupSeconds: quick ? 0 : 1 },
     p8: { timeScale: 10, ttlSeconds: 3, swrSeconds: 30, pollMs: 1_000, settleSeconds: quick ? 1 : 3, windowSeconds: quick ? 3 : 30 },

@@ -47,16 +47,25 @@ async function answers(port: number): Promise<boolean> {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((done) => child.once('exit', () => done()));
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((done) => child.once('exit', () => done()));
 }
 
 export async function startAzurite(options: { port?: number; timeoutMs?: number } = {}): Promise<AzuriteTables> {
   const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [azuriteTableMain(), '--tableHost', '127.0.0.1', '--tablePort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--loose'],
+    [
+      azuriteTableMain(),
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      String(port),
+      '--inMemoryPersistence',
+      '--disableTelemetry',
+      '--silent',
+      '--skipApiVersionCheck',
+      '--loose',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

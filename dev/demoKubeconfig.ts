@@ -21,7 +21,15 @@ interface Kubeconfig {
 /** Writes the merged admin kubeconfig of the simulator's clusters; returns its path. */
 export async function writeDemoKubeconfig(sim: SimulatedAzure, config: Config): Promise<string> {
   const credential = createAzureCredential(config.azure);
-  const merged: Kubeconfig & Record<string, unknown> = { apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [], contexts: [], users: [], 'current-context': '' };
+  const merged: Kubeconfig & Record<string, unknown> = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [],
+    contexts: [],
+    users: [],
+    'current-context': '',
+  };
   for (const cluster of sim.clusters()) {
     const arm = createContainerServiceClient(config, credential, cluster.subscriptionId);
     const one = load(await getKubeconfig(arm, cluster.resourceGroup, cluster.name, true)) as Kubeconfig;

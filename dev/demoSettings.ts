@@ -31,7 +31,8 @@ function tablesTarget(tables: Config['tables']): string {
 
 /** The banner lines that say what the demo reads and writes. */
 export function describeTargets(config: Config, own: { tables: string; armEndpoint: string }): string[] {
-  const tables = config.tables.connectionString === own.tables ? `own Azurite at ${tablesTarget(config.tables)}` : `FROM THE SHELL: ${tablesTarget(config.tables)}`;
+  const tables =
+    config.tables.connectionString === own.tables ? `own Azurite at ${tablesTarget(config.tables)}` : `FROM THE SHELL: ${tablesTarget(config.tables)}`;
   const arm = config.azure.armEndpoint === own.armEndpoint ? `simulated Azure at ${own.armEndpoint}` : `FROM THE SHELL: ${config.azure.armEndpoint}`;
   return [`Table Storage     ${tables}`, `ARM               ${arm}`];
 }

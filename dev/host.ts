@@ -44,7 +44,10 @@ interface CompiledRoute {
 /** Azure Functions route templates: literal segments, {name}, {name?}, {name:constraint}, {*rest}. */
 export function compileRoute(route: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
-  const segments = route.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+  const segments = route
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean);
   let source = '';
   for (const segment of segments) {
     const param = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(segment);
@@ -184,9 +187,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     };
 
     const routePath = url.pathname.slice('/api'.length);
-    const matches = routes
-      .map((route) => ({ route, match: route.pattern.exec(routePath) }))
-      .filter((m) => m.match !== null);
+    const matches = routes.map((route) => ({ route, match: route.pattern.exec(routePath) })).filter((m) => m.match !== null);
     if (matches.length === 0) {
       json(404, 'routeNotFound', `No route ${url.pathname}`);
       return;
@@ -264,7 +265,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const info: Timer = { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() } };
     const run = Promise.resolve()
       .then(() => timer.handler(info, contextFor(name)))
-      .then(() => undefined, (error: unknown) => log(`[${name}] failed: ${error instanceof Error ? error.message : String(error)}`))
+      .then(
+        () => undefined,
+        (error: unknown) => log(`[${name}] failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
       .finally(() => running.delete(name));
     running.set(name, run);
     return run;
@@ -272,11 +276,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const schedule = (timer: TimerFunctionDefinition) => {
     if (closed) return;
     const next = CronExpressionParser.parse(timer.schedule, { currentDate: new Date() }).next().getTime();
-    const handle = setTimeout(() => {
-      handles.splice(handles.indexOf(handle), 1);
-      void runTimer(timer.name);
-      schedule(timer);
-    }, Math.max(0, next - Date.now()));
+    const handle = setTimeout(
+      () => {
+        handles.splice(handles.indexOf(handle), 1);
+        void runTimer(timer.name);
+        schedule(timer);
+      },
+      Math.max(0, next - Date.now()),
+    );
     handle.unref();
     handles.push(handle);
   };

@@ -40,7 +40,12 @@ export interface LocalStack {
  */
 function allowedScopesOf(sim: SimulatedAzure): string {
   const [first, ...others] = sim.subscriptionIds;
-  const pairs = new Set(sim.clusters().filter((c) => c.subscriptionId === first).map((c) => `${c.subscriptionId}/${c.resourceGroup}`));
+  const pairs = new Set(
+    sim
+      .clusters()
+      .filter((c) => c.subscriptionId === first)
+      .map((c) => `${c.subscriptionId}/${c.resourceGroup}`),
+  );
   return [...pairs, ...others.map((subscriptionId) => `${subscriptionId}/*`)].join(',');
 }
 
@@ -70,7 +75,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // In Azure the Bicep template creates the tables; here the stack does (the inspector ring creates its own).
     // Unreachable Table Storage is not fatal: the app answers `uncached` until it is back.
-    await createTableClient(config.tables, config.tables.cacheTable).createTable().catch(() => {});
+    await createTableClient(config.tables, config.tables.cacheTable)
+      .createTable()
+      .catch(() => {});
     app = createApp(config, { now: options.now, log: options.log });
     host = await startLocalHost({
       definitions: app.definitions,

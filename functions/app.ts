@@ -40,7 +40,16 @@ export interface AppOptions {
 export interface App {
   definitions: FunctionDefinition[];
   /** The services behind the functions, for tests and benchmarks that look inside. */
-  services: { cache: MonitorCache; sessions: SessionPool<KubeSession>; monitor: MonitorService; transitions: TransitionStore; lifecycle: LifecycleService; audit: AuditLog; fleet: FleetService; schedules: ScheduleStore };
+  services: {
+    cache: MonitorCache;
+    sessions: SessionPool<KubeSession>;
+    monitor: MonitorService;
+    transitions: TransitionStore;
+    lifecycle: LifecycleService;
+    audit: AuditLog;
+    fleet: FleetService;
+    schedules: ScheduleStore;
+  };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
    * (default DRAIN_DEADLINE_MS): the host's shutdown must not hang on an upstream that never answers.
@@ -64,12 +73,16 @@ function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
   // By default a line written while a request runs goes to that invocation's logger (correlated in Azure), else the console.
-  const sink = options.log ?? ((level, line) => {
-    const invocation = currentInvocation();
-    if (invocation) (level === 'info' ? invocation.log(line) : invocation[level](line));
-    else if (level === 'info') console.log(line);
-    else console[level](line);
-  });
+  const sink =
+    options.log ??
+    ((level, line) => {
+      const invocation = currentInvocation();
+      if (invocation) {
+        if (level === 'info') invocation.log(line);
+        else invocation[level](line);
+      } else if (level === 'info') console.log(line);
+      else console[level](line);
+    });
   // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
   const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);
@@ -113,7 +126,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
-  const lifecycle = new LifecycleService({ cache, transitions, arm, upstreamTimeoutMs: config.upstream.timeoutMs, log: (line) => log('error', `lifecycle ${line}`) });
+  const lifecycle = new LifecycleService({
+    cache,
+    transitions,
+    arm,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
+    log: (line) => log('error', `lifecycle ${line}`),
+  });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
@@ -126,12 +145,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...healthFunctions({
       pipeline,
       probes: [
-        { name: 'tableStorage', check: async (abortSignal) => void (await cacheTable.createTable({ abortSignal })) },
+        {
+          name: 'tableStorage',
+          check: async (abortSignal) => {
+            await cacheTable.createTable({ abortSignal });
+          },
+        },
         ...config.auth.allowedScopes.slice(0, 1).map((scope) => ({
           name: 'arm',
           check: async (abortSignal: AbortSignal) => {
             const clusters = arm(scope.subscriptionId).managedClusters;
-            const listing = scope.resourceGroup === ALL_RESOURCE_GROUPS ? clusters.list({ abortSignal }) : clusters.listByResourceGroup(scope.resourceGroup, { abortSignal });
+            const listing =
+              scope.resourceGroup === ALL_RESOURCE_GROUPS ? clusters.list({ abortSignal }) : clusters.listByResourceGroup(scope.resourceGroup, { abortSignal });
             await listing.next();
           },
         })),

@@ -10,7 +10,8 @@ import type { HttpFunctionDefinition } from './definition.js';
 function fleetCacheControl(fleet: FleetResponse, etag: string | undefined, cache: CacheSettings): string {
   if (etag === undefined) return 'no-store';
   const left = fleet.scopes.map(({ clusters, cache: info, degraded }) =>
-    info ? freshnessLeft({ data: clusters, cache: info, degraded }, freshnessOf({ data: clusters }, cache)) : 0);
+    info ? freshnessLeft({ data: clusters, cache: info, degraded }, freshnessOf({ data: clusters }, cache)) : 0,
+  );
   return cacheControlOf(Math.min(Math.floor(cache.ttlSeconds), ...left), cache.swrSeconds);
 }
 

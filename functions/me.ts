@@ -12,7 +12,7 @@ export function meFunctions(deps: { pipeline: HttpPipeline }): HttpFunctionDefin
       route: 'me',
       methods: ['GET'],
       // signedIn, not read: a caller without roles still learns who they are and that they lack a role.
-      handler: pipeline.wrap({ auth: 'signedIn' }, async ({ caller }) => ({
+      handler: pipeline.wrap({ auth: 'signedIn' }, ({ caller }) => ({
         body: {
           name: caller.name,
           provider: caller.provider,

@@ -18,8 +18,21 @@ import type { HttpFunctionDefinition, TimerFunctionDefinition } from './definiti
 /** Every minute, at second 0 (NCRONTAB with seconds, as Functions timers). */
 export const SCHEDULES_TIMER = '0 * * * * *';
 
-const CREATE_BODY = { cluster: clusterName, action: scheduleAction, cron: cronExpression, timeZone, enabled: optional(flag), keepRunningUntil: optional(timeOrNull) } satisfies Schema;
-const UPDATE_BODY = { action: optional(scheduleAction), cron: optional(cronExpression), timeZone: optional(timeZone), enabled: optional(flag), keepRunningUntil: optional(timeOrNull) } satisfies Schema;
+const CREATE_BODY = {
+  cluster: clusterName,
+  action: scheduleAction,
+  cron: cronExpression,
+  timeZone,
+  enabled: optional(flag),
+  keepRunningUntil: optional(timeOrNull),
+} satisfies Schema;
+const UPDATE_BODY = {
+  action: optional(scheduleAction),
+  cron: optional(cronExpression),
+  timeZone: optional(timeZone),
+  enabled: optional(flag),
+  keepRunningUntil: optional(timeOrNull),
+} satisfies Schema;
 
 export interface ScheduleFunctionDeps {
   pipeline: HttpPipeline;
@@ -39,7 +52,16 @@ export function scheduleFunctions(deps: ScheduleFunctionDeps): HttpFunctionDefin
   /** The change's audit entry; a failure to store it is logged, the change stands. */
   const recordChange = async (caller: Caller, requestId: string, schedule: Schedule, action: string, status: number, log: (line: string) => void) => {
     await audit
-      .append({ actor: { ...actorOf(caller), scheduleId: schedule.id }, action, subscriptionId: schedule.subscriptionId, resourceGroup: schedule.resourceGroup, cluster: schedule.cluster, outcome: 'accepted', status, requestId })
+      .append({
+        actor: { ...actorOf(caller), scheduleId: schedule.id },
+        action,
+        subscriptionId: schedule.subscriptionId,
+        resourceGroup: schedule.resourceGroup,
+        cluster: schedule.cluster,
+        outcome: 'accepted',
+        status,
+        requestId,
+      })
       .catch((error: unknown) => log(`audit entry of ${action} ${schedule.id} not stored: ${oneLineError(error)}`));
   };
 

@@ -23,7 +23,7 @@ export function misconfiguredFunctions(problem: ConfigError): HttpFunctionDefini
   const error = new ApiError(500, 'misconfigured', `The app refused its configuration (setting ${problem.setting}); the start-up log says why`);
   // Open to everyone: it only says the app did not start, to whoever asks.
   const handler: HttpFunctionDefinition['handler'] = Object.assign(
-    async (request: HttpRequest) => errorResponse(error, resolveRequestId(request.headers.get(REQUEST_ID_HEADER))),
+    (request: HttpRequest) => Promise.resolve(errorResponse(error, resolveRequestId(request.headers.get(REQUEST_ID_HEADER)))),
     { auth: 'none' as const },
   );
   return [
@@ -35,7 +35,12 @@ export function misconfiguredFunctions(problem: ConfigError): HttpFunctionDefini
 export function startFunctions(env?: Env, log: (line: string) => void = console.error): Startup {
   try {
     const built = createApp(loadConfig(env));
-    return { definitions: built.definitions, close: async () => void (await built.close()) };
+    return {
+      definitions: built.definitions,
+      close: async () => {
+        await built.close();
+      },
+    };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     log(`configuration refused: ${error.message}`);

@@ -5,12 +5,7 @@
  * Runs `work` over `items` with at most `limit` at once. With `stopWhen`, a worker checks it before each item and, once
  * it holds, nothing more is started (a time budget); the answer is the number of items never started.
  */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-  stopWhen?: () => boolean,
-): Promise<number> {
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, stopWhen?: () => boolean): Promise<number> {
   let next = 0;
   let notStarted = 0;
   const worker = async () => {

@@ -5,7 +5,10 @@ import type { Scope } from './scope.js';
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`Setting ${setting}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -16,7 +19,10 @@ type Setting = { name: string; description: string };
 /** Every app setting the code reads, with what it is for. Order is the order of the docs. */
 export const SETTINGS = [
   // Table Storage (cache, transitions, inspector ring)
-  { name: 'TABLE_STORAGE_CONNECTION_STRING', description: 'Connection string (Azurite locally). Empty in Azure: the endpoint and the managed identity are used.' },
+  {
+    name: 'TABLE_STORAGE_CONNECTION_STRING',
+    description: 'Connection string (Azurite locally). Empty in Azure: the endpoint and the managed identity are used.',
+  },
   { name: 'TABLE_STORAGE_ENDPOINT', description: 'https://<account>.table.core.windows.net, used with the Azure credential when no connection string is set.' },
   { name: 'CACHE_TABLE_NAME', description: 'Table of the monitor cache, generation rows and transitions.' },
   { name: 'INSPECTOR_TABLE_NAME', description: 'Table of the inspector ring.' },
@@ -27,7 +33,10 @@ export const SETTINGS = [
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
-  { name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS', description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.' },
+  {
+    name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS',
+    description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.',
+  },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
   // Timer refresh
@@ -43,9 +52,15 @@ export const SETTINGS = [
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
   // Kubernetes sessions
-  { name: 'K8S_SESSION_POOL_TTL_SECONDS', description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry); 0 or negative: one-shot sessions.' },
+  {
+    name: 'K8S_SESSION_POOL_TTL_SECONDS',
+    description: 'Lifetime of a pooled Kubernetes session (clamped by credential expiry); 0 or negative: one-shot sessions.',
+  },
   { name: 'K8S_SESSION_POOL_MAX_ENTRIES', description: 'Pool bound: a whole number, clamped into [1, 4096].' },
-  { name: 'K8S_USE_ADMIN_CREDENTIALS', description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.' },
+  {
+    name: 'K8S_USE_ADMIN_CREDENTIALS',
+    description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.',
+  },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
   // Request pipeline
   { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) or development (a fixed local principal).' },
@@ -57,10 +72,13 @@ export const SETTINGS = [
   { name: 'ROLE_READ', description: 'Role for every read.' },
   { name: 'ROLE_OPERATE', description: 'Role for start and stop.' },
   { name: 'ROLE_ADMIN', description: 'Role for delete.' },
-  { name: 'ALLOWED_SCOPES', description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for; subscriptionId/* allows every resource group of a subscription.' },
+  {
+    name: 'ALLOWED_SCOPES',
+    description: 'Comma-separated subscriptionId/resourceGroup pairs anyone may ask for; subscriptionId/* allows every resource group of a subscription.',
+  },
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
-  { name: 'INSPECTOR_PSEUDONYM_KEY', description: 'Secret key of the callers\' pseudonyms in captures (HMAC); empty: a random key per instance.' },
+  { name: 'INSPECTOR_PSEUDONYM_KEY', description: "Secret key of the callers' pseudonyms in captures (HMAC); empty: a random key per instance." },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -163,7 +181,10 @@ class Reader {
   list(name: SettingName, fallback: string[]): string[] {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
-    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 }
 
@@ -247,9 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: {
       mode,
       appServiceAuthEnabled: r.optional('WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
-      devPrincipal: mode === 'development' && devName
-        ? { name: devName, roles: r.list('DEV_PRINCIPAL_ROLES', []) }
-        : undefined,
+      devPrincipal: mode === 'development' && devName ? { name: devName, roles: r.list('DEV_PRINCIPAL_ROLES', []) } : undefined,
       roles: {
         read: r.string('ROLE_READ', 'Dashboard.Read'),
         operate: r.string('ROLE_OPERATE', 'Cluster.Operate'),

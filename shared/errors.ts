@@ -8,14 +8,7 @@ export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
 }
 
-export type DomainErrorKind =
-  | 'clusterNotFound'
-  | 'operationRefused'
-  | 'busy'
-  | 'throttled'
-  | 'upstreamUnavailable'
-  | 'upstreamTimeout'
-  | 'upstreamError';
+export type DomainErrorKind = 'clusterNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
 
 /** The status each failure is reported with (in error answers, degraded parts and audit entries). */
 export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
@@ -40,7 +33,10 @@ export class ClusterNotFound extends DomainError {
 /** ARM refused an operation (409) and said why; the reason is ARM's own words. */
 export class OperationRefused extends DomainError {
   readonly kind = 'operationRefused';
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
     this.name = 'OperationRefused';
   }
@@ -69,7 +65,10 @@ export class Throttled extends DomainError {
 /** No answer from an upstream (connection refused, reset, unreachable) or a 503; maybe with its Retry-After. */
 export class UpstreamUnavailable extends DomainError {
   readonly kind = 'upstreamUnavailable';
-  constructor(readonly retryAfterSeconds?: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
     super('An upstream service is unavailable', options);
     this.name = 'UpstreamUnavailable';
   }
@@ -87,7 +86,10 @@ export class UpstreamTimeout extends DomainError {
 /** An upstream answered with an error status we have no better name for. */
 export class UpstreamError extends DomainError {
   readonly kind = 'upstreamError';
-  constructor(readonly upstreamStatus: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly upstreamStatus: number,
+    options?: { cause?: unknown },
+  ) {
     super(`An upstream service answered ${upstreamStatus}`, options);
     this.name = 'UpstreamError';
   }
@@ -118,7 +120,17 @@ export function isArmNotFound(error: unknown): boolean {
   return (error as { name?: unknown } | null | undefined)?.name === 'RestError' && isStatus(error, 404);
 }
 
-const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const NETWORK_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** Retry-After as seconds: delta-seconds or an HTTP date. */

@@ -53,9 +53,11 @@ function operationDeadlinePolicy(timeoutMs: number): PipelinePolicy {
 
 /** http:// endpoints (Azurite) need allowInsecureConnection; Azure is always https. */
 export function isInsecureConnectionString(connectionString: string): boolean {
-  return /UseDevelopmentStorage=true/i.test(connectionString)
-    || /TableEndpoint=http:\/\//i.test(connectionString)
-    || (/DefaultEndpointsProtocol=http(;|$)/i.test(connectionString) && !/TableEndpoint=https:\/\//i.test(connectionString));
+  return (
+    /UseDevelopmentStorage=true/i.test(connectionString) ||
+    /TableEndpoint=http:\/\//i.test(connectionString) ||
+    (/DefaultEndpointsProtocol=http(;|$)/i.test(connectionString) && !/TableEndpoint=https:\/\//i.test(connectionString))
+  );
 }
 
 export function createTableClient(

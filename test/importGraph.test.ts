@@ -25,7 +25,9 @@ function importsOf(file: string): string[] {
 
 /** [importer, imported] for every relative import in these folders. */
 function edges(...folders: string[]): [string, string][] {
-  return folders.flatMap((folder) => [...sources(join(root, folder))].flatMap((file) => importsOf(file).map((to): [string, string] => [relative(root, file), to])));
+  return folders.flatMap((folder) =>
+    [...sources(join(root, folder))].flatMap((file) => importsOf(file).map((to): [string, string] => [relative(root, file), to])),
+  );
 }
 
 describe('the import graph', () => {

@@ -9,5 +9,8 @@ const app = createApp(loadConfig(process.env));
 const host = await startLocalHost({ definitions: app.definitions, port: 0, timers: false });
 process.stdout.write(`${JSON.stringify({ url: host.url })}\n`);
 process.on('SIGTERM', () => {
-  void host.close().then(() => app.close()).finally(() => process.exit(0));
+  void host
+    .close()
+    .then(() => app.close())
+    .finally(() => process.exit(0));
 });

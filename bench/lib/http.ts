@@ -12,7 +12,10 @@ export interface Answer<T = any> {
 export class BenchClient {
   private readonly agent: Agent;
 
-  constructor(private readonly baseUrl: string, options: { connections?: number } = {}) {
+  constructor(
+    private readonly baseUrl: string,
+    options: { connections?: number } = {},
+  ) {
     this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
@@ -36,7 +39,10 @@ export class BenchClient {
   }
 
   /** A GET with headers, counting the bytes the answer took on the wire (status line, headers, body). */
-  async getCounted(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: string; bodyBytes: number; wireBytes: number; ms: number }> {
+  async getCounted(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, string>; body: string; bodyBytes: number; wireBytes: number; ms: number }> {
     const start = performance.now();
     const res = await request(`${this.baseUrl}${path}`, { method: 'GET', dispatcher: this.agent, headers });
     const body = await res.body.text();

@@ -43,11 +43,7 @@ export function formatTable(outcomes: readonly MeasureOutcome[]): string {
   const rows = outcomes.map((o) => [o.id, o.title, `${o.result}${o.farFromFloor ? ' ⚠' : ''}`, o.compared, o.floor]);
   const header = ['id', 'measure', 'result', 'compared in the same run', 'floor'];
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
-  ].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)].join('\n');
 }
 
 export async function writeResults(path: string, options: BenchOptions, outcomes: readonly MeasureOutcome[], seconds: number): Promise<void> {

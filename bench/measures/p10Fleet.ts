@@ -129,7 +129,13 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
       { id: 'P10', name: 'uncached fleet tick p50', value: round(percentile(cold.fleet, 50), 2), unit: 'ms', inputs },
       { id: 'P10', name: 'uncached scope tick p50', value: round(percentile(cold.scope, 50), 2), unit: 'ms', inputs },
       { id: 'P10', name: `ARM calls per minute, N=${runs.at(-1)!.viewers} ÷ N=${runs[0]!.viewers}`, value: round(growth, 3), unit: 'ratio', inputs },
-      ...runs.map((r) => ({ id: 'P10' as const, name: `ARM calls per minute, N=${r.viewers}`, value: round(r.perMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers } })),
+      ...runs.map((r) => ({
+        id: 'P10' as const,
+        name: `ARM calls per minute, N=${r.viewers}`,
+        value: round(r.perMinute, 1),
+        unit: 'calls/min',
+        inputs: { ...inputs, viewers: r.viewers },
+      })),
     ],
   };
 }

@@ -79,11 +79,12 @@ export async function measureWarmupFanout(env: BenchEnvironment): Promise<Measur
       compared: `uncached warmup-status p50 ${round(wall50, 1)} ms (fan-out alone ${round(fetch50, 1)} ms = ${round(fetchTrips, 2)} round trips; cache miss path alone ${round(fill50, 1)} ms) vs one Kubernetes call ${round(rtt50, 1)} ms; its ${median(calls)} calls one after another ${round(median(serial), 0)} ms vs the fan-out's ${round(fetch50, 1)} ms`,
       floor: `2 round trips (phase 1, then the log tails), goal ≤ 2.3; serial ÷ parallel ${median(calls)}/2`,
       farFromFloor: roundTrips > 2.3,
-      notes: roundTrips > 2.3
-        ? [
-            `the fan-out itself takes ${round(fetchTrips, 2)} round trips; the rest of the read is HTTP and Table Storage: the cluster-list hit and the cache's get, side by side, before the fetch (the cache's whole miss path, get and guarded transaction, takes ${round(fill50, 1)} ms here ≈ ${round(fill50 / rtt50, 2)} Kubernetes round trips; the routes answer before the transaction)`,
-          ]
-        : [],
+      notes:
+        roundTrips > 2.3
+          ? [
+              `the fan-out itself takes ${round(fetchTrips, 2)} round trips; the rest of the read is HTTP and Table Storage: the cluster-list hit and the cache's get, side by side, before the fetch (the cache's whole miss path, get and guarded transaction, takes ${round(fill50, 1)} ms here ≈ ${round(fill50 / rtt50, 2)} Kubernetes round trips; the routes answer before the transaction)`,
+            ]
+          : [],
       measurements: [
         { id: 'P2', name: 'uncached warmup-status ÷ one Kubernetes round trip, p50', value: round(roundTrips, 3), unit: 'round trips', inputs },
         { id: 'P2', name: 'warm-up fan-out alone ÷ one Kubernetes round trip, p50', value: round(fetchTrips, 3), unit: 'round trips', inputs },

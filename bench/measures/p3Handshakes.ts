@@ -68,7 +68,9 @@ async function countTicks(env: BenchEnvironment, stack: LocalStack, pooled: bool
       kubernetesCalls: per(k8s.requests),
       armHandshakes: per(arm.tlsHandshakes.full + arm.tlsHandshakes.resumed),
       credentialCalls: per(
-        Object.entries(arm.requestsByPath).filter(([p]) => /\/listCluster(User|Admin)Credential$/i.test(p)).reduce((n, [, c]) => n + c, 0),
+        Object.entries(arm.requestsByPath)
+          .filter(([p]) => /\/listCluster(User|Admin)Credential$/i.test(p))
+          .reduce((n, [, c]) => n + c, 0),
       ),
     };
   } finally {

@@ -29,13 +29,29 @@ function upstreamCalls(env: BenchEnvironment): Upstream {
     const match = /\/managedClusters\/([^/]+)\/listCluster(?:User|Admin)Credential$/i.exec(path);
     if (match && match[1]! in credentials) credentials[match[1]!] = (credentials[match[1]!] ?? 0) + count;
   }
-  const armLists = Object.entries(arm.requestsByPath).filter(([path]) => /\/managedClusters$/i.test(path)).reduce((n, [, count]) => n + count, 0);
+  const armLists = Object.entries(arm.requestsByPath)
+    .filter(([path]) => /\/managedClusters$/i.test(path))
+    .reduce((n, [, count]) => n + count, 0);
   const kubernetes = RUNNING_CLUSTERS.reduce((n, name) => n + env.sim.counters({ ...DEMO_SCOPE, name }).requests, 0);
   return { arm: arm.requests, armLists, kubernetes, credentials };
 }
 
 /** The cache counters that tell where fetches come from (see CacheStats). */
-const BREAKDOWN = ['fetches', 'fresh', 'stale', 'refreshed', 'uncached', 'superseded', 'stored', 'dropped', 'conflicts', 'contention', 'notStored', 'storageErrors', 'storageRetries'] as const satisfies readonly (keyof CacheStats)[];
+const BREAKDOWN = [
+  'fetches',
+  'fresh',
+  'stale',
+  'refreshed',
+  'uncached',
+  'superseded',
+  'stored',
+  'dropped',
+  'conflicts',
+  'contention',
+  'notStored',
+  'storageErrors',
+  'storageRetries',
+] as const satisfies readonly (keyof CacheStats)[];
 
 function describeBreakdown(run: ViewerRun): string {
   const c = run.breakdown.cache;
@@ -104,10 +120,11 @@ async function pollWithViewers(env: BenchEnvironment, stack: LocalStack, client:
   // the keys independent phases, as keys filled at different moments have in real use.
   const { ttlSeconds } = env.options.p4;
   const desync = RUNNING_CLUSTERS.flatMap((cluster) =>
-    MONITOR_CATEGORIES.map((category) =>
-      sleep(pollMs + Math.random() * ttlSeconds * 1000)
-        .then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category)))
-        .catch(() => {}), // a purge timed out on a saturated machine: that key keeps its phase
+    MONITOR_CATEGORIES.map(
+      (category) =>
+        sleep(pollMs + Math.random() * ttlSeconds * 1000)
+          .then(() => stack.app.services.cache.invalidatePrefix(categoryKey(DEMO_SCOPE, cluster, category)))
+          .catch(() => {}), // a purge timed out on a saturated machine: that key keeps its phase
     ),
   );
   await Promise.all(desync);
@@ -177,34 +194,97 @@ export async function measureViewers(env: BenchEnvironment): Promise<MeasureOutc
     const first = runs[0]!;
     const last = runs.at(-1)!;
     const grown = runs.slice(1).filter((r) => r.viewers >= 100);
-    const inputs = { ...o, scope: DEMO_SCOPE.resourceGroup, clusters: [...RUNNING_CLUSTERS], readsPerTick: 1 + RUNNING_CLUSTERS.length * MONITOR_CATEGORIES.length, refreshTimer: false };
+    const inputs = {
+      ...o,
+      scope: DEMO_SCOPE.resourceGroup,
+      clusters: [...RUNNING_CLUSTERS],
+      readsPerTick: 1 + RUNNING_CLUSTERS.length * MONITOR_CATEGORIES.length,
+      refreshTimer: false,
+    };
     const p4: MeasureOutcome = {
       id: 'P4',
       title: 'upstream calls vs viewers',
-      result: (grown.length ? grown : [last]).map((r) => `N=${r.viewers} ÷ N=${first.viewers}: ${round(r.upstreamPerMinute / first.upstreamPerMinute, 2)}×`).join(', '),
-      compared: runs
-        .map((r) => `N=${r.viewers}: ${round(r.upstreamPerMinute, 0)} calls/min (ARM ${round(r.armPerMinute, 0)}, Kubernetes ${round(r.kubernetesPerMinute, 0)}) for ${round(r.readsPerSecond, 0)} reads/s (tick p50 ${round(r.tickP50, 0)} ms, readings ${round(r.ageMean, 1)} s old on average)`)
-        .join('; ') + ` (TTL ${o.ttlSeconds} s, poll ${o.pollMs} ms, ${round(first.windowSeconds, 0)} s windows)`,
+      result: (grown.length ? grown : [last])
+        .map((r) => `N=${r.viewers} ÷ N=${first.viewers}: ${round(r.upstreamPerMinute / first.upstreamPerMinute, 2)}×`)
+        .join(', '),
+      compared:
+        runs
+          .map(
+            (r) =>
+              `N=${r.viewers}: ${round(r.upstreamPerMinute, 0)} calls/min (ARM ${round(r.armPerMinute, 0)}, Kubernetes ${round(r.kubernetesPerMinute, 0)}) for ${round(r.readsPerSecond, 0)} reads/s (tick p50 ${round(r.tickP50, 0)} ms, readings ${round(r.ageMean, 1)} s old on average)`,
+          )
+          .join('; ') + ` (TTL ${o.ttlSeconds} s, poll ${o.pollMs} ms, ${round(first.windowSeconds, 0)} s windows)`,
       floor: '1× (one refresh per key per TTL, whatever the viewers); goal ≤ 1.1×',
       farFromFloor: runs.some((r) => r.upstreamPerMinute / first.upstreamPerMinute > 1.1), // the issue's goal: ≤ 1.1
       notes: [
         `where the calls come from (floor: 1 fetch per key per TTL) — ${runs.map(describeBreakdown).join('; ')}`,
         ...runs
-        .filter((r) => r.tickP50 > o.pollMs)
-        .map((r) => `at N=${r.viewers} a tick (${1 + RUNNING_CLUSTERS.length * MONITOR_CATEGORIES.length} reads) took ${round(r.tickP50, 0)} ms (p50), longer than the ${o.pollMs} ms poll: the machine is saturated and the viewers get ${round(r.readsPerSecond, 0)} reads/s; a refresh's own Table round trips queue behind those reads (readings served ${round(r.ageMean, 1)} s old on average vs ${round(first.ageMean, 1)} s at N=${first.viewers})`),
+          .filter((r) => r.tickP50 > o.pollMs)
+          .map(
+            (r) =>
+              `at N=${r.viewers} a tick (${1 + RUNNING_CLUSTERS.length * MONITOR_CATEGORIES.length} reads) took ${round(r.tickP50, 0)} ms (p50), longer than the ${o.pollMs} ms poll: the machine is saturated and the viewers get ${round(r.readsPerSecond, 0)} reads/s; a refresh's own Table round trips queue behind those reads (readings served ${round(r.ageMean, 1)} s old on average vs ${round(first.ageMean, 1)} s at N=${first.viewers})`,
+          ),
       ],
       measurements: [
-        ...runs.slice(1).map((r) => ({ id: 'P4' as const, name: `upstream calls per minute, N=${r.viewers} ÷ N=${first.viewers}`, value: round(r.upstreamPerMinute / first.upstreamPerMinute, 3), unit: 'ratio', inputs })),
+        ...runs.slice(1).map((r) => ({
+          id: 'P4' as const,
+          name: `upstream calls per minute, N=${r.viewers} ÷ N=${first.viewers}`,
+          value: round(r.upstreamPerMinute / first.upstreamPerMinute, 3),
+          unit: 'ratio',
+          inputs,
+        })),
         ...runs.flatMap((r) => [
-          { id: 'P4' as const, name: `upstream calls per minute, N=${r.viewers}`, value: round(r.upstreamPerMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers, windowSeconds: round(r.windowSeconds, 2) } },
-          { id: 'P4' as const, name: `ARM calls per minute, N=${r.viewers}`, value: round(r.armPerMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers } },
-          { id: 'P4' as const, name: `Kubernetes calls per minute, N=${r.viewers}`, value: round(r.kubernetesPerMinute, 1), unit: 'calls/min', inputs: { ...inputs, viewers: r.viewers } },
-          { id: 'P4' as const, name: `dashboard reads per second, N=${r.viewers}`, value: round(r.readsPerSecond, 1), unit: 'reads/s', inputs: { ...inputs, viewers: r.viewers } },
+          {
+            id: 'P4' as const,
+            name: `upstream calls per minute, N=${r.viewers}`,
+            value: round(r.upstreamPerMinute, 1),
+            unit: 'calls/min',
+            inputs: { ...inputs, viewers: r.viewers, windowSeconds: round(r.windowSeconds, 2) },
+          },
+          {
+            id: 'P4' as const,
+            name: `ARM calls per minute, N=${r.viewers}`,
+            value: round(r.armPerMinute, 1),
+            unit: 'calls/min',
+            inputs: { ...inputs, viewers: r.viewers },
+          },
+          {
+            id: 'P4' as const,
+            name: `Kubernetes calls per minute, N=${r.viewers}`,
+            value: round(r.kubernetesPerMinute, 1),
+            unit: 'calls/min',
+            inputs: { ...inputs, viewers: r.viewers },
+          },
+          {
+            id: 'P4' as const,
+            name: `dashboard reads per second, N=${r.viewers}`,
+            value: round(r.readsPerSecond, 1),
+            unit: 'reads/s',
+            inputs: { ...inputs, viewers: r.viewers },
+          },
           { id: 'P4' as const, name: `tick latency p50, N=${r.viewers}`, value: round(r.tickP50, 1), unit: 'ms', inputs: { ...inputs, viewers: r.viewers } },
           { id: 'P4' as const, name: `tick latency p95, N=${r.viewers}`, value: round(r.tickP95, 1), unit: 'ms', inputs: { ...inputs, viewers: r.viewers } },
-          { id: 'P4' as const, name: `mean age of the readings served, N=${r.viewers}`, value: round(r.ageMean, 2), unit: 's', inputs: { ...inputs, viewers: r.viewers } },
-          { id: 'P4' as const, name: `p95 age of the readings served, N=${r.viewers}`, value: round(r.ageP95, 2), unit: 's', inputs: { ...inputs, viewers: r.viewers } },
-          { id: 'P4' as const, name: `cache fetches per key per TTL, N=${r.viewers}`, value: round(r.breakdown.fetchesPerKeyPerTtl, 3), unit: 'fetches/key/TTL', inputs: { ...inputs, viewers: r.viewers, cache: r.breakdown.cache, armLists: r.breakdown.armLists } },
+          {
+            id: 'P4' as const,
+            name: `mean age of the readings served, N=${r.viewers}`,
+            value: round(r.ageMean, 2),
+            unit: 's',
+            inputs: { ...inputs, viewers: r.viewers },
+          },
+          {
+            id: 'P4' as const,
+            name: `p95 age of the readings served, N=${r.viewers}`,
+            value: round(r.ageP95, 2),
+            unit: 's',
+            inputs: { ...inputs, viewers: r.viewers },
+          },
+          {
+            id: 'P4' as const,
+            name: `cache fetches per key per TTL, N=${r.viewers}`,
+            value: round(r.breakdown.fetchesPerKeyPerTtl, 3),
+            unit: 'fetches/key/TTL',
+            inputs: { ...inputs, viewers: r.viewers, cache: r.breakdown.cache, armLists: r.breakdown.armLists },
+          },
         ]),
       ],
     };
@@ -214,9 +294,16 @@ export async function measureViewers(env: BenchEnvironment): Promise<MeasureOutc
     const per5 = (n: number) => (n / p6Seconds) * scaledFiveMinutes;
     const credentialCalls = RUNNING_CLUSTERS.map((c) => per5(credentialsAfter[c]! - credentialsBefore[c]!));
     const credentialPer5 = credentialCalls.reduce((a, b) => a + b, 0) / RUNNING_CLUSTERS.length;
-    const oneShotPer5 = RUNNING_CLUSTERS.reduce((n, c) => n + (oneShot.credentials[c]! / oneShot.windowSeconds) * scaledFiveMinutes, 0) / RUNNING_CLUSTERS.length;
+    const oneShotPer5 =
+      RUNNING_CLUSTERS.reduce((n, c) => n + (oneShot.credentials[c]! / oneShot.windowSeconds) * scaledFiveMinutes, 0) / RUNNING_CLUSTERS.length;
     const floorPer5 = 300 / (o.sessionTtlSeconds * o.timeScale);
-    const p6Inputs = { sessionTtlSeconds: o.sessionTtlSeconds, timeScale: o.timeScale, scaledFiveMinutesSeconds: scaledFiveMinutes, observedSeconds: round(p6Seconds, 1), clusters: [...RUNNING_CLUSTERS] };
+    const p6Inputs = {
+      sessionTtlSeconds: o.sessionTtlSeconds,
+      timeScale: o.timeScale,
+      scaledFiveMinutesSeconds: scaledFiveMinutes,
+      observedSeconds: round(p6Seconds, 1),
+      clusters: [...RUNNING_CLUSTERS],
+    };
     const p6: MeasureOutcome = {
       id: 'P6',
       title: 'credential calls per cluster per 5 min',
@@ -225,8 +312,20 @@ export async function measureViewers(env: BenchEnvironment): Promise<MeasureOutc
       floor: `${round(floorPer5, 2)} (one per pool TTL)`,
       notes: [],
       measurements: [
-        { id: 'P6', name: 'credential calls per cluster per 5 min (scaled), pooled', value: round(credentialPer5, 3), unit: 'calls/cluster/5 min', inputs: p6Inputs },
-        { id: 'P6', name: 'credential calls per cluster per 5 min (scaled), one-shot sessions', value: round(oneShotPer5, 1), unit: 'calls/cluster/5 min', inputs: { ...p6Inputs, viewers: o.oneShotViewers, observedSeconds: round(oneShot.windowSeconds, 1) } },
+        {
+          id: 'P6',
+          name: 'credential calls per cluster per 5 min (scaled), pooled',
+          value: round(credentialPer5, 3),
+          unit: 'calls/cluster/5 min',
+          inputs: p6Inputs,
+        },
+        {
+          id: 'P6',
+          name: 'credential calls per cluster per 5 min (scaled), one-shot sessions',
+          value: round(oneShotPer5, 1),
+          unit: 'calls/cluster/5 min',
+          inputs: { ...p6Inputs, viewers: o.oneShotViewers, observedSeconds: round(oneShot.windowSeconds, 1) },
+        },
       ],
     };
     return [p4, p6];

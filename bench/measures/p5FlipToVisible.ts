@@ -16,7 +16,10 @@ export function flipFleet(count: number): { fleet: FleetSpec; targets: { resourc
   const demo = demoFleet();
   const subscription = demo.subscriptions[0]!;
   const stopped = subscription.resourceGroups.flatMap((rg) => rg.clusters).find((c) => c.powerState === 'Stopped')!;
-  const targets = Array.from({ length: count }, (_, i) => ({ resourceGroup: `rg-flip-${String(i + 1).padStart(2, '0')}`, cluster: `flip-${String(i + 1).padStart(2, '0')}` }));
+  const targets = Array.from({ length: count }, (_, i) => ({
+    resourceGroup: `rg-flip-${String(i + 1).padStart(2, '0')}`,
+    cluster: `flip-${String(i + 1).padStart(2, '0')}`,
+  }));
   const fleet: FleetSpec = {
     subscriptions: [
       {
@@ -85,11 +88,21 @@ export async function measureFlipToVisible(env: BenchEnvironment): Promise<Measu
       const results = await Promise.all(targets.map(trial));
       delays.push(...results.map((r) => r.delayMs));
       // Back to Stopped for the next round (no operation: the next start opens a fresh transition).
-      await Promise.all(targets.map((t) => sim.setClusterState({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: t.resourceGroup, name: t.cluster }, { powerState: 'Stopped' })));
+      await Promise.all(
+        targets.map((t) =>
+          sim.setClusterState({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: t.resourceGroup, name: t.cluster }, { powerState: 'Stopped' }),
+        ),
+      );
     }
     const med = median(delays);
     const max = Math.max(...delays);
-    const inputs = { trials: delays.length, pollMs: o.pollMs, transitionTtlSeconds: o.transitionTtlSeconds, timeScale: o.timeScale, armLatencyMs: env.options.armLatencyMs };
+    const inputs = {
+      trials: delays.length,
+      pollMs: o.pollMs,
+      transitionTtlSeconds: o.transitionTtlSeconds,
+      timeScale: o.timeScale,
+      armLatencyMs: env.options.armLatencyMs,
+    };
     return {
       id: 'P5',
       title: 'flip-to-visible',

@@ -35,7 +35,9 @@ function autocannonBin(): string {
 /** One autocannon run in a child process (the same Node), so the load generator does not share the app's event loop. */
 function autocannon(url: string, connections: number, seconds: number): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [autocannonBin(), '-c', String(connections), '-d', String(seconds), '-j', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [autocannonBin(), '-c', String(connections), '-d', String(seconds), '-j', url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -81,7 +83,8 @@ export async function measureThroughput(env: BenchEnvironment): Promise<MeasureO
 
   const share = hits.requestsPerSecond / me.requestsPerSecond;
   const inputs = { connections, seconds, route: 'GET /api/monitor/aks (fresh)', armLatencyMs: env.options.armLatencyMs };
-  const row = (l: Load) => `${round(l.requestsPerSecond, 0)} req/s, p99 ${l.p99} ms${l.non2xx ? `, ${l.non2xx} of ${l.total} not 2xx` : ''}${l.errors ? `, ${l.errors} errors` : ''}`;
+  const row = (l: Load) =>
+    `${round(l.requestsPerSecond, 0)} req/s, p99 ${l.p99} ms${l.non2xx ? `, ${l.non2xx} of ${l.total} not 2xx` : ''}${l.errors ? `, ${l.errors} errors` : ''}`;
   const measurements = (label: string, l: Load) => [
     { id: 'P7' as const, name: `${label} requests per second`, value: round(l.requestsPerSecond, 1), unit: 'req/s', inputs },
     { id: 'P7' as const, name: `${label} p50`, value: l.p50, unit: 'ms', inputs },

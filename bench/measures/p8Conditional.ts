@@ -71,17 +71,32 @@ export async function measureConditional(env: BenchEnvironment): Promise<Measure
       compared: `one viewer polling the list + one expanded cluster every ${(o.pollMs * o.timeScale) / 1000} s (time ÷${o.timeScale}), unchanged fleet: with If-None-Match ${kib(revalidating.bytes)}/h on the wire (bodies ${kib(revalidating.bodyBytes)}/h) (${round((revalidating.notModified / Math.max(1, revalidating.executions)) * 100, 0)} % answered 304, mean answer ${round(revalidating.serverMs / Math.max(1, revalidating.executions), 1)} ms) vs without ${kib(plain.bytes)}/h (bodies ${kib(plain.bodyBytes)}/h, mean answer ${round(plain.serverMs / Math.max(1, plain.executions), 1)} ms); Function executions ${round(perHour(revalidating.executions), 0)}/h vs ${round(perHour(plain.executions), 0)}/h`,
       floor: 'goal ≥ 90 % fewer response bytes; a 304 is headers only (about 260 bytes); executions alike (every poll still runs the function)',
       farFromFloor: bodySaved < 0.9,
-      notes: saved < 0.9
-        ? [`the demo's answers are small (${round(plain.bodyBytes / Math.max(1, plain.executions), 0)} body bytes on average), so the headers every answer carries (date, request id, ETag, Cache-Control) are ${round((1 - saved) * 100, 0)} % of the bytes left; on a cluster with more nodes and pods the saving on the wire comes closer to the bodies'`]
-        : [],
+      notes:
+        saved < 0.9
+          ? [
+              `the demo's answers are small (${round(plain.bodyBytes / Math.max(1, plain.executions), 0)} body bytes on average), so the headers every answer carries (date, request id, ETag, Cache-Control) are ${round((1 - saved) * 100, 0)} % of the bytes left; on a cluster with more nodes and pods the saving on the wire comes closer to the bodies'`,
+            ]
+          : [],
       measurements: [
         { id: 'P8', name: 'response body bytes saved by conditional requests', value: round(bodySaved, 4), unit: 'fraction', inputs },
         { id: 'P8', name: 'bytes on the wire saved by conditional requests', value: round(saved, 4), unit: 'fraction', inputs },
         { id: 'P8', name: 'response bytes per viewer-hour, with If-None-Match', value: Math.round(perHour(revalidating.bytes)), unit: 'bytes/h', inputs },
         { id: 'P8', name: 'response bytes per viewer-hour, without', value: Math.round(perHour(plain.bytes)), unit: 'bytes/h', inputs },
-        { id: 'P8', name: 'Function executions per viewer-hour, with If-None-Match', value: Math.round(perHour(revalidating.executions)), unit: 'executions/h', inputs },
+        {
+          id: 'P8',
+          name: 'Function executions per viewer-hour, with If-None-Match',
+          value: Math.round(perHour(revalidating.executions)),
+          unit: 'executions/h',
+          inputs,
+        },
         { id: 'P8', name: 'Function executions per viewer-hour, without', value: Math.round(perHour(plain.executions)), unit: 'executions/h', inputs },
-        { id: 'P8', name: 'answers that were 304, with If-None-Match', value: round(revalidating.notModified / Math.max(1, revalidating.executions), 3), unit: 'fraction', inputs },
+        {
+          id: 'P8',
+          name: 'answers that were 304, with If-None-Match',
+          value: round(revalidating.notModified / Math.max(1, revalidating.executions), 3),
+          unit: 'fraction',
+          inputs,
+        },
       ],
     };
   } finally {

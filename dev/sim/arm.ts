@@ -64,7 +64,10 @@ export function armInjectedAnswer(status: number, injection: AppliedInjection): 
         : status === 503
           ? ['ServiceUnavailable', 'The service is temporarily unavailable.']
           : status >= 500
-            ? ['InternalServerError', 'Encountered internal server error. Diagnostic information: timestamp, subscription id, tracking id, request correlation id.']
+            ? [
+                'InternalServerError',
+                'Encountered internal server error. Diagnostic information: timestamp, subscription id, tracking id, request correlation id.',
+              ]
             : ['BadRequest', `Injected status ${status}.`];
   return armError(status, code, message, headers);
 }
@@ -75,10 +78,21 @@ function authenticate(req: SimRequest, backend: ArmBackend, tenantHint: string):
   });
   const header = req.headers.authorization;
   if (!header) {
-    return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge("The authentication failed because of missing 'Authorization' header."));
+    return armError(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is missing.",
+      challenge("The authentication failed because of missing 'Authorization' header."),
+    );
   }
   const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is not in the Bearer format.", challenge('The access token is missing or malformed.'));
+  if (!m)
+    return armError(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is not in the Bearer format.",
+      challenge('The access token is missing or malformed.'),
+    );
   const { verdict, wrongAudience } = backend.verifyToken(m[1]!);
   if (wrongAudience !== undefined) {
     return armError(
@@ -166,7 +180,13 @@ export function renderManagedCluster(c: SimCluster) {
 }
 
 function subscriptionBody(sub: ArmSubscription) {
-  return { id: `/subscriptions/${sub.subscriptionId}`, subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, displayName: 'Simulated subscription', state: 'Enabled' };
+  return {
+    id: `/subscriptions/${sub.subscriptionId}`,
+    subscriptionId: sub.subscriptionId,
+    tenantId: sub.tenantId,
+    displayName: 'Simulated subscription',
+    state: 'Enabled',
+  };
 }
 
 function operationUrls(backend: ArmBackend, record: OperationRecord) {
@@ -248,10 +268,14 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
 
   const apiVersion = req.url.searchParams.get('api-version');
   if (!apiVersion) {
-    return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
-    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`);
+    return armError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`,
+    );
   }
   const unsupported = unsupportedApiVersion(lower, apiVersion, sub?.resourceGroups.get(lower[3] ?? '')?.location);
   if (unsupported) return unsupported;
@@ -289,7 +313,11 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
       if (record.status === 'Succeeded') return { status: 204 };
       return armError(400, record.error?.code ?? 'OperationFailed', record.error?.message ?? 'The operation failed.');
     }
-    return armError(404, 'InvalidResourceType', `The resource type '${segments.slice(4).join('/')}' could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`);
+    return armError(
+      404,
+      'InvalidResourceType',
+      `The resource type '${segments.slice(4).join('/')}' could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`,
+    );
   }
 
   if (lower[2] !== 'resourcegroups' || lower.length < 4) return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
@@ -300,7 +328,13 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
   if (lower.length === 4 && req.method === 'GET') {
     return {
       status: 200,
-      body: { id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}`, name: rg.name, type: 'Microsoft.Resources/resourceGroups', location: rg.location, properties: { provisioningState: 'Succeeded' } },
+      body: {
+        id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}`,
+        name: rg.name,
+        type: 'Microsoft.Resources/resourceGroups',
+        location: rg.location,
+        properties: { provisioningState: 'Succeeded' },
+      },
     };
   }
   if (lower[4] !== 'providers' || lower[5] !== PROVIDER || lower[6] !== 'managedclusters') {
@@ -341,7 +375,11 @@ function unsupportedApiVersion(lower: string[], apiVersion: string, location: st
   const provider = lower[2] === 'providers' ? lower[3] : lower[4] === 'providers' ? lower[5] : undefined;
   if (provider !== PROVIDER) {
     if (RESOURCES_API_VERSIONS.includes(apiVersion)) return undefined;
-    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`);
+    return armError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`,
+    );
   }
   const operations = lower[4] === 'locations';
   if (MANAGED_CLUSTERS_API_VERSIONS.includes(apiVersion) || (operations && apiVersion === OPERATIONS_API_VERSION)) return undefined;

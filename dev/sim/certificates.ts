@@ -39,7 +39,7 @@ export interface LeafRequest {
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+  return await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {

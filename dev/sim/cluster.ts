@@ -70,7 +70,11 @@ export class SimCluster {
       ipAddresses: ['127.0.0.1'],
       lifetimeSeconds: 2 * 365 * 86_400,
     });
-    cluster.adminCert = await cluster.ca.issue({ subject: 'CN=masterclient, O=system:masters', usage: 'client', lifetimeSeconds: env.adminCertLifetimeSeconds });
+    cluster.adminCert = await cluster.ca.issue({
+      subject: 'CN=masterclient, O=system:masters',
+      usage: 'client',
+      lifetimeSeconds: env.adminCertLifetimeSeconds,
+    });
     if (cluster.powerState === 'Running') await cluster.startApiServer();
     else cluster.reservedPort = await reservePort();
     return cluster;

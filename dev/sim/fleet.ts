@@ -178,9 +178,18 @@ export function validateFleet(fleet: FleetSpec): void {
           const dup = names.find((n, i) => names.indexOf(n) !== i);
           if (dup) throw new Error(`fleet: ${kind} ${dup} appears twice in ${key}`);
         };
-        unique('node', cluster.nodes.map((n) => n.name));
-        unique('pod', cluster.pods.map((p) => `${p.namespace}/${p.name}`));
-        unique('job', cluster.jobs.map((j) => `${j.namespace}/${j.name}`));
+        unique(
+          'node',
+          cluster.nodes.map((n) => n.name),
+        );
+        unique(
+          'pod',
+          cluster.pods.map((p) => `${p.namespace}/${p.name}`),
+        );
+        unique(
+          'job',
+          cluster.jobs.map((j) => `${j.namespace}/${j.name}`),
+        );
       }
     }
   }

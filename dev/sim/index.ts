@@ -79,7 +79,15 @@ import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/a
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
 
-export { demoFleet, DEMO_SUBSCRIPTION_ID, DEMO_SECOND_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_LOCATION, DEMO_DB_NAMESPACE, DEMO_WARMUP_LABELS } from './demoFleet.js';
+export {
+  demoFleet,
+  DEMO_SUBSCRIPTION_ID,
+  DEMO_SECOND_SUBSCRIPTION_ID,
+  DEMO_TENANT_ID,
+  DEMO_LOCATION,
+  DEMO_DB_NAMESPACE,
+  DEMO_WARMUP_LABELS,
+} from './demoFleet.js';
 export { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 export type * from './fleet.js';
 export type { CountersSnapshot, RequestLogEntry } from './counters.js';
@@ -181,7 +189,8 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   let armEndpoint = '';
   // Tokens are audience-bound JWTs signed with `token` (shared/azure/staticToken.ts); the bare secret itself stands
   // for an ARM token (hand-made requests). An ARM token at an API server is refused, as AKS refuses it.
-  const armAudiences = () => new Set([armEndpoint, `${armEndpoint}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
+  const armAudiences = () =>
+    new Set([armEndpoint, `${armEndpoint}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
   const verifyFor = (presented: string, audiences: Set<string>, acceptSecret: boolean): TokenCheck => {
     const claims = readStaticToken(token, presented);
     if (!(claims && audiences.has(claims.aud)) && !(acceptSecret && presented === token)) {
@@ -234,7 +243,13 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   );
 
   const armCa = await createCertificateAuthority('Simulated Azure Root CA');
-  const armCert = await armCa.issue({ subject: 'CN=management.azure.local', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], lifetimeSeconds: 365 * 86_400 });
+  const armCert = await armCa.issue({
+    subject: 'CN=management.azure.local',
+    usage: 'server',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    lifetimeSeconds: 365 * 86_400,
+  });
   const armCounters = new ServerCounters();
   const { lroRetryAfterSeconds, lroInProgressError } = options;
   const armPageSize = Math.max(1, options.armPageSize ?? 100);

@@ -78,7 +78,11 @@ class Rule implements Injection {
   private hitWaiters: { n: number; resolve: () => void }[] = [];
   active = true;
 
-  constructor(readonly id: number, readonly spec: InjectionSpec, private readonly onRemove: (rule: Rule) => void) {
+  constructor(
+    readonly id: number,
+    readonly spec: InjectionSpec,
+    private readonly onRemove: (rule: Rule) => void,
+  ) {
     this.holding = Boolean(spec.hold);
   }
 

@@ -35,10 +35,23 @@ export function entraUserKubeconfig(common: Common & { tenantId: string }): stri
   return document(common, common.clusterName, `clusterUser_${common.resourceGroup}_${common.clusterName}`, {
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1beta1',
-      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_ENTRA_SERVER_ID, '--client-id', AZURE_CLI_CLIENT_ID, '--tenant-id', common.tenantId, '--login', 'devicecode'],
+      args: [
+        'get-token',
+        '--environment',
+        'AzurePublicCloud',
+        '--server-id',
+        AKS_ENTRA_SERVER_ID,
+        '--client-id',
+        AZURE_CLI_CLIENT_ID,
+        '--tenant-id',
+        common.tenantId,
+        '--login',
+        'devicecode',
+      ],
       command: 'kubelogin',
       env: null,
-      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n',
+      installHint:
+        '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n',
       provideClusterInfo: false,
     },
   });

@@ -201,13 +201,31 @@ function items(ctx: RenderContext, kind: Kind, namespace: string | undefined): I
   const inNs = <T extends { namespace: string }>(xs: T[]) => (namespace ? xs.filter((x) => x.namespace === namespace) : xs);
   const byKey = (a: Item, b: Item) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
   switch (kind) {
-    case 'nodes': return c.nodes.map((n) => renderNode(ctx, n)).sort(byKey);
-    case 'namespaces': return namespacesOf(c).map((n) => renderNamespace(ctx, n)).sort(byKey);
-    case 'pods': return inNs(c.pods).map((p) => renderPod(ctx, p)).sort(byKey);
-    case 'events': return inNs(c.events).map((e) => renderEvent(ctx, e)).sort(byKey);
-    case 'jobs': return inNs(c.jobs).map((j) => renderJob(ctx, j)).sort(byKey);
-    case 'nodemetrics': return c.nodes.map((n) => renderNodeMetrics(ctx, n)).sort(byKey);
-    case 'podmetrics': return inNs(c.pods).filter((p) => p.phase === 'Running').map((p) => renderPodMetrics(ctx, p)).sort(byKey);
+    case 'nodes':
+      return c.nodes.map((n) => renderNode(ctx, n)).sort(byKey);
+    case 'namespaces':
+      return namespacesOf(c)
+        .map((n) => renderNamespace(ctx, n))
+        .sort(byKey);
+    case 'pods':
+      return inNs(c.pods)
+        .map((p) => renderPod(ctx, p))
+        .sort(byKey);
+    case 'events':
+      return inNs(c.events)
+        .map((e) => renderEvent(ctx, e))
+        .sort(byKey);
+    case 'jobs':
+      return inNs(c.jobs)
+        .map((j) => renderJob(ctx, j))
+        .sort(byKey);
+    case 'nodemetrics':
+      return c.nodes.map((n) => renderNodeMetrics(ctx, n)).sort(byKey);
+    case 'podmetrics':
+      return inNs(c.pods)
+        .filter((p) => p.phase === 'Running')
+        .map((p) => renderPodMetrics(ctx, p))
+        .sort(byKey);
   }
 }
 
@@ -354,11 +372,19 @@ export function createKubernetesHandler(backend: KubernetesBackend): (req: SimRe
     const r = route(path);
     const discovery = r ? undefined : discoveryDocument(path, backend.serverAddress());
     if (principal.name === 'system:anonymous') {
-      const what = r ? `cannot ${r.name ? 'get' : 'list'} resource "${KINDS[r.kind].resource}" in API group "${KINDS[r.kind].group}"` : `cannot get path "${path}"`;
-      return status(403, `${r ? `${KINDS[r.kind].resource} is forbidden: ` : 'forbidden: '}User "system:anonymous" ${what}${r?.namespace ? ` in the namespace "${r.namespace}"` : r ? ' at the cluster scope' : ''}`);
+      const what = r
+        ? `cannot ${r.name ? 'get' : 'list'} resource "${KINDS[r.kind].resource}" in API group "${KINDS[r.kind].group}"`
+        : `cannot get path "${path}"`;
+      return status(
+        403,
+        `${r ? `${KINDS[r.kind].resource} is forbidden: ` : 'forbidden: '}User "system:anonymous" ${what}${r?.namespace ? ` in the namespace "${r.namespace}"` : r ? ' at the cluster scope' : ''}`,
+      );
     }
     if (discovery && req.method === 'GET') return { status: 200, body: discovery };
-    if (!r) return status(404, 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+    if (!r)
+      return status(404, 'the server could not find the requested resource', {
+        causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+      });
     if (req.method !== 'GET') return status(405, `the server does not allow this method on the requested resource`);
     if (principal.entra && ctx.cluster.deniedDataActions?.includes(dataActionOf(r.kind))) return forbidden(principal, r);
     if (req.url.searchParams.get('watch') === 'true' || req.url.searchParams.get('watch') === '1') {

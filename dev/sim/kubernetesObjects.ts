@@ -109,7 +109,9 @@ export function renderPod(ctx: RenderContext, pod: PodSpec) {
   const jobUid = ownerJob ? uidOf(ctx.subscriptionId, ctx.resourceGroup, ctx.cluster.name, 'Job', ownerJob.namespace, ownerJob.name) : undefined;
   const labels = {
     ...(ownerJob ? ownerJob.labels : {}),
-    ...(ownerJob ? { 'batch.kubernetes.io/job-name': ownerJob.name, 'job-name': ownerJob.name, 'batch.kubernetes.io/controller-uid': jobUid!, 'controller-uid': jobUid! } : {}),
+    ...(ownerJob
+      ? { 'batch.kubernetes.io/job-name': ownerJob.name, 'job-name': ownerJob.name, 'batch.kubernetes.io/controller-uid': jobUid!, 'controller-uid': jobUid! }
+      : {}),
     ...pod.labels,
   };
   const startedAt = pod.createdAt;
@@ -119,15 +121,31 @@ export function renderPod(ctx: RenderContext, pod: PodSpec) {
     if (pod.phase === 'Pending') return { waiting: { reason: 'ContainerCreating' } };
     if (pod.phase === 'Succeeded' || pod.phase === 'Failed') {
       const exitCode = pod.exitCode ?? (pod.phase === 'Succeeded' ? 0 : 1);
-      return { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: pod.finishedAt ?? startedAt, containerID: `containerd://${uidOf(pod.name, 'c').replaceAll('-', '')}` } };
+      return {
+        terminated: {
+          exitCode,
+          reason: exitCode === 0 ? 'Completed' : 'Error',
+          startedAt,
+          finishedAt: pod.finishedAt ?? startedAt,
+          containerID: `containerd://${uidOf(pod.name, 'c').replaceAll('-', '')}`,
+        },
+      };
     }
-    if (pod.waitingReason) return { waiting: { reason: pod.waitingReason, message: `back-off 5m0s restarting failed container=${containers[0]} pod=${pod.name}_${pod.namespace}(${uidOf(pod.name)})` } };
+    if (pod.waitingReason)
+      return {
+        waiting: {
+          reason: pod.waitingReason,
+          message: `back-off 5m0s restarting failed container=${containers[0]} pod=${pod.name}_${pod.namespace}(${uidOf(pod.name)})`,
+        },
+      };
     return { running: { startedAt } };
   })();
   return {
     metadata: meta(ctx, 'Pod', pod.name, pod.namespace, pod.createdAt, {
       labels,
-      ...(ownerJob ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: ownerJob.name, uid: jobUid, controller: true, blockOwnerDeletion: true }] } : {}),
+      ...(ownerJob
+        ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: ownerJob.name, uid: jobUid, controller: true, blockOwnerDeletion: true }] }
+        : {}),
     }),
     spec: {
       ...(pod.node ? { nodeName: pod.node } : {}),
@@ -177,10 +195,31 @@ export function renderJob(ctx: RenderContext, job: JobSpec) {
   });
   const status =
     job.status === 'complete'
-      ? { startTime: job.startedAt, completionTime: job.finishedAt ?? job.startedAt, succeeded: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {}, conditions: [condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'), condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods')] }
+      ? {
+          startTime: job.startedAt,
+          completionTime: job.finishedAt ?? job.startedAt,
+          succeeded: 1,
+          ready: 0,
+          terminating: 0,
+          uncountedTerminatedPods: {},
+          conditions: [
+            condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+            condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+          ],
+        }
       : job.status === 'running'
         ? { startTime: job.startedAt, active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {} }
-        : { startTime: job.startedAt, failed: job.failedAttempts ?? backoffLimit + 1, ready: 0, terminating: 0, uncountedTerminatedPods: {}, conditions: [condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), condition('Failed', 'BackoffLimitExceeded', job.failureMessage ?? 'Job has reached the specified backoff limit')] };
+        : {
+            startTime: job.startedAt,
+            failed: job.failedAttempts ?? backoffLimit + 1,
+            ready: 0,
+            terminating: 0,
+            uncountedTerminatedPods: {},
+            conditions: [
+              condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+              condition('Failed', 'BackoffLimitExceeded', job.failureMessage ?? 'Job has reached the specified backoff limit'),
+            ],
+          };
   return {
     metadata: meta(ctx, 'Job', job.name, job.namespace, job.startedAt, { labels: { ...job.labels } }),
     spec: {

@@ -96,7 +96,9 @@ export class Lifecycle {
     const last = this.lastBegun.get(cluster) ?? { kind, at: this.startedAt };
     const since = `started at '${rfc3339(last.at)}' and elapsed time is: '${elapsedText(Date.now() - last.at.getTime())}' (RFC3339 format)`;
     if (kind === 'start' && cluster.powerState === 'Running' && cluster.provisioningState === 'Succeeded') {
-      throw new ConflictError(`managed cluster is in Provisioning State(Succeeded) and Power State(Running), starting cannot be performed The previous operation ${since}`);
+      throw new ConflictError(
+        `managed cluster is in Provisioning State(Succeeded) and Power State(Running), starting cannot be performed The previous operation ${since}`,
+      );
     }
     if (kind === 'stop' && cluster.powerState === 'Stopped' && cluster.provisioningState === 'Succeeded') {
       throw new ConflictError(`managed cluster is not currently running, stopping cannot be performed; The ${OPERATION_NAME[last.kind]} operation ${since}`);

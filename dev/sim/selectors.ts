@@ -3,9 +3,7 @@
 export class SelectorError extends Error {}
 
 type LabelRequirement =
-  | { op: 'eq' | 'neq'; key: string; value: string }
-  | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
+  { op: 'eq' | 'neq'; key: string; value: string } | { op: 'in' | 'notin'; key: string; values: string[] } | { op: 'exists' | 'notexists'; key: string };
 
 /** Splits on commas that are not inside parentheses: "a in (x,y),b=c" → ["a in (x,y)", "b=c"]. */
 function splitTerms(selector: string): string[] {
@@ -30,7 +28,10 @@ function parseLabelSelector(selector: string): LabelRequirement[] {
   return splitTerms(selector).map((term): LabelRequirement => {
     const set = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
     if (set) {
-      const values = set[3]!.split(',').map((v) => v.trim()).filter(Boolean);
+      const values = set[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       return { op: set[2] as 'in' | 'notin', key: set[1]!, values };
     }
     const cmp = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
@@ -48,12 +49,18 @@ export function labelSelectorMatcher(selector: string | null): (labels: Record<s
     requirements.every((r) => {
       const value = labels[r.key];
       switch (r.op) {
-        case 'eq': return value === r.value;
-        case 'neq': return value !== r.value;
-        case 'in': return value !== undefined && r.values.includes(value);
-        case 'notin': return value === undefined || !r.values.includes(value);
-        case 'exists': return value !== undefined;
-        case 'notexists': return value === undefined;
+        case 'eq':
+          return value === r.value;
+        case 'neq':
+          return value !== r.value;
+        case 'in':
+          return value !== undefined && r.values.includes(value);
+        case 'notin':
+          return value === undefined || !r.values.includes(value);
+        case 'exists':
+          return value !== undefined;
+        case 'notexists':
+          return value === undefined;
       }
     });
 }
@@ -65,10 +72,7 @@ export type FieldValue = string | number | boolean | null | undefined;
  * Field selector over the fields the API server supports for that kind (others: 400, as a real server answers).
  * `fields` maps a selectable field to how to read it from the rendered object.
  */
-export function fieldSelectorMatcher<T>(
-  selector: string | null,
-  fields: Record<string, (item: T) => FieldValue>,
-): (item: T) => boolean {
+export function fieldSelectorMatcher<T>(selector: string | null, fields: Record<string, (item: T) => FieldValue>): (item: T) => boolean {
   if (!selector) return () => true;
   const requirements = splitTerms(selector).map((term) => {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);

@@ -124,7 +124,7 @@ export class SimServer {
       options.log.add({
         server: options.name,
         method,
-        url: (req.url ?? '/'),
+        url: req.url ?? '/',
         status,
         startedAt,
         durationMs: Date.now() - startedAt,

@@ -53,11 +53,24 @@ const nodes: TableKind = {
     const ready = node.status.conditions.find((c) => c.type === 'Ready')?.status === 'True';
     const status = [ready ? 'Ready' : 'NotReady', ...(node.spec.unschedulable ? ['SchedulingDisabled'] : [])].join(',');
     const labels: Record<string, string | undefined> = node.metadata.labels;
-    const roles = Object.keys(labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length));
+    const roles = Object.keys(labels)
+      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+      .map((k) => k.slice('node-role.kubernetes.io/'.length));
     if (labels['kubernetes.io/role']) roles.push(labels['kubernetes.io/role']);
     const address = (type: string) => node.status.addresses.find((a) => a.type === type)?.address ?? '<none>';
     const info = node.status.nodeInfo;
-    return [node.metadata.name, status, roles.sort().join(',') || '<none>', age(node, now), info.kubeletVersion, address('InternalIP'), address('ExternalIP'), info.osImage, info.kernelVersion, info.containerRuntimeVersion];
+    return [
+      node.metadata.name,
+      status,
+      roles.sort().join(',') || '<none>',
+      age(node, now),
+      info.kubeletVersion,
+      address('InternalIP'),
+      address('ExternalIP'),
+      info.osImage,
+      info.kernelVersion,
+      info.containerRuntimeVersion,
+    ];
   },
 };
 
@@ -81,7 +94,17 @@ const pods: TableKind = {
     const state = statuses.map((c) => c.state).find((s) => s.waiting || s.terminated);
     const reason = state?.waiting?.reason ?? state?.terminated?.reason;
     const status = reason ?? pod.status.phase;
-    return [pod.metadata.name, `${ready}/${pod.spec.containers.length}`, status, restarts, age(pod, now), pod.status.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
+    return [
+      pod.metadata.name,
+      `${ready}/${pod.spec.containers.length}`,
+      status,
+      restarts,
+      age(pod, now),
+      pod.status.podIP ?? '<none>',
+      pod.spec.nodeName ?? '<none>',
+      '<none>',
+      '<none>',
+    ];
   },
 };
 

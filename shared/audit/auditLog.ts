@@ -57,8 +57,8 @@ function toRow(entry: AuditEntry, rowKey: string): AuditRow {
     clusterKey: entry.cluster.toLowerCase(),
   };
   if (actor.scheduleId) row.scheduleId = actor.scheduleId;
-  for (const key of Object.keys(row) as (keyof AuditRow)[]) if (row[key] === undefined) delete row[key];
-  return row;
+  // An optional field spread in as undefined is left out of the row (its type hides that undefined).
+  return Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([, value]) => value !== undefined)) as AuditRow;
 }
 
 function fromRow(row: AuditRow): AuditEntry {
@@ -88,7 +88,10 @@ export class AuditLog {
   private readonly now: () => number;
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly table: TableClient, private readonly options: AuditLogOptions = {}) {
+  constructor(
+    private readonly table: TableClient,
+    private readonly options: AuditLogOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
   }
 

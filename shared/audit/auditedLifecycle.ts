@@ -50,7 +50,10 @@ export async function performAudited(deps: AuditedLifecycleDeps, request: Audite
     await deps.audit.append({ ...base, outcome: 'accepted', status: 202, ...(result.armOperationId ? { armOperationId: result.armOperationId } : {}) });
   } catch (error) {
     deps.log?.(`audit entry of ${action} ${scope.resourceGroup}/${cluster} not stored: ${oneLineError(error)}`);
-    result = { ...result, degraded: [...(result.degraded ?? []), { source: 'tableStorage', message: 'the audit entry could not be stored; it is in the logs' }] };
+    result = {
+      ...result,
+      degraded: [...(result.degraded ?? []), { source: 'tableStorage', message: 'the audit entry could not be stored; it is in the logs' }],
+    };
   }
   return result;
 }

@@ -27,10 +27,10 @@ export function createAzureCredential(azure: Config['azure'], now: () => number 
  */
 export function createStaticCredential(secret: string, lifetimeSeconds: number, now: () => number = Date.now): TokenCredential {
   return {
-    async getToken(scopes: string | string[]): Promise<AccessToken> {
-      const scope = Array.isArray(scopes) ? scopes[0] ?? '' : scopes;
+    getToken(scopes: string | string[]): Promise<AccessToken> {
+      const scope = Array.isArray(scopes) ? (scopes[0] ?? '') : scopes;
       const expiresOnTimestamp = now() + lifetimeSeconds * 1000;
-      return { token: mintStaticToken(secret, audienceOfScope(scope), expiresOnTimestamp), expiresOnTimestamp, tokenType: 'Bearer' };
+      return Promise.resolve({ token: mintStaticToken(secret, audienceOfScope(scope), expiresOnTimestamp), expiresOnTimestamp, tokenType: 'Bearer' });
     },
   };
 }

@@ -13,13 +13,14 @@ export const MAX_STORED_BYTES = 720_000;
 export type ValueProperties = Record<string, string | number | Uint8Array>;
 
 export type EncodedValue =
-  | { ok: true; properties: ValueProperties; storedBytes: number }
-  | { ok: false; reason: 'too-large' | 'not-serializable'; storedBytes?: number };
+  { ok: true; properties: ValueProperties; storedBytes: number } | { ok: false; reason: 'too-large' | 'not-serializable'; storedBytes?: number };
 
 export function encodeValue(value: unknown): EncodedValue {
   let json: string;
   try {
-    json = JSON.stringify(value) ?? 'null';
+    // undefined at run time for a value JSON cannot express (undefined, a function), whatever the declared type says.
+    const text = JSON.stringify(value) as string | undefined;
+    json = text ?? 'null';
   } catch {
     return { ok: false, reason: 'not-serializable' };
   }
@@ -56,8 +57,12 @@ export function decodeValue(entity: Record<string, unknown>): unknown {
  */
 export function contentVersion(value: unknown): string | undefined {
   try {
-    const json = JSON.stringify(value, (key, v: unknown) => (key === 'ageSeconds' ? undefined : v)) ?? 'null';
-    return createHash('sha256').update(json).digest('base64url').slice(0, 22);
+    // undefined at run time for a value JSON cannot express, whatever the declared type says.
+    const json = JSON.stringify(value, (key, v: unknown) => (key === 'ageSeconds' ? undefined : v)) as string | undefined;
+    return createHash('sha256')
+      .update(json ?? 'null')
+      .digest('base64url')
+      .slice(0, 22);
   } catch {
     return undefined;
   }

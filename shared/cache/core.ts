@@ -55,8 +55,21 @@ export const PARALLEL = 8;
 /** The state of one MonitorCache: the modules read.ts, fill.ts, purge.ts and maintenance.ts work on it. */
 export class CacheCore {
   readonly stats: CacheStats = {
-    fresh: 0, stale: 0, refreshed: 0, uncached: 0, stored: 0, dropped: 0, conflicts: 0, contention: 0,
-    notStored: 0, refreshErrors: 0, storageErrors: 0, deleteRetries: 0, fetches: 0, storageRetries: 0, superseded: 0,
+    fresh: 0,
+    stale: 0,
+    refreshed: 0,
+    uncached: 0,
+    stored: 0,
+    dropped: 0,
+    conflicts: 0,
+    contention: 0,
+    notStored: 0,
+    refreshErrors: 0,
+    storageErrors: 0,
+    deleteRetries: 0,
+    fetches: 0,
+    storageRetries: 0,
+    superseded: 0,
   };
 
   readonly table: TableClient;

@@ -81,7 +81,13 @@ export function startFill(cache: CacheCore, location: KeyLocation, fetcher: () =
   return entry;
 }
 
-async function runFill(cache: CacheCore, location: KeyLocation, fetcher: () => Promise<unknown>, mode: FillMode, answer: (fetched: Fetched) => void): Promise<FillOutcome> {
+async function runFill(
+  cache: CacheCore,
+  location: KeyLocation,
+  fetcher: () => Promise<unknown>,
+  mode: FillMode,
+  answer: (fetched: Fetched) => void,
+): Promise<FillOutcome> {
   // The own counter is taken before the fetch starts (from what this instance knows of the row: no round trip
   // once it has seen it); the write compares it with the row it knows then, and the transaction is If-Match that
   // row's ETag. The ancestors' counters only make up the reported generation: they are read while the fetch runs.
@@ -116,7 +122,12 @@ async function runFill(cache: CacheCore, location: KeyLocation, fetcher: () => P
   const encoded = encodeValue(value);
   if (!encoded.ok) {
     cache.stats.notStored += 1;
-    cache.log({ level: 'warn', event: 'cache.not-stored', key: location.key, detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}` });
+    cache.log({
+      level: 'warn',
+      event: 'cache.not-stored',
+      key: location.key,
+      detail: `${encoded.reason}${encoded.storedBytes ? ` (${encoded.storedBytes} bytes compressed)` : ''}`,
+    });
     return { ...base, generation, stored: false, notStoredReason: encoded.reason, storageDown: false };
   }
   const reading = {
@@ -130,7 +141,14 @@ async function runFill(cache: CacheCore, location: KeyLocation, fetcher: () => P
     ...encoded.properties,
   };
   try {
-    const written = await guardedWrite(cache, location, own, reading, mode.requireExisting ?? false, degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined);
+    const written = await guardedWrite(
+      cache,
+      location,
+      own,
+      reading,
+      mode.requireExisting ?? false,
+      degraded ? { atMs: fetchedAtMs, parts: [...parts] } : undefined,
+    );
     const reason = typeof written === 'object' ? 'kept-better' : written;
     if (reason) cache.stats.notStored += 1;
     return {
@@ -199,10 +217,7 @@ function guardedWrite(
         write = requireExisting ? ['update', reading, 'Replace', { etag: '*' }] : ['upsert', reading, 'Replace'];
       }
       try {
-        const response = await cache.table.submitTransaction([
-          ['update', { partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }],
-          write,
-        ]);
+        const response = await cache.table.submitTransaction([['update', { partitionKey, rowKey: GENERATION_ROW_KEY }, 'Merge', { etag: own.etag }], write]);
         // Sub-responses come in the order of the operations (some servers leave out their row keys).
         const etag = (response.getResponseForEntity(GENERATION_ROW_KEY) ?? response.subResponses[0])?.etag;
         if (etag) cache.generations.remember({ ...own, etag });

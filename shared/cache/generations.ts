@@ -35,7 +35,10 @@ export interface GenerationsOptions {
 
 function countersOf(entity: Partial<Record<CounterName, unknown>>, names: readonly CounterName[]): Partial<Record<CounterName, number>> {
   const counters: Partial<Record<CounterName, number>> = {};
-  for (const name of names) counters[name] = typeof entity[name] === 'number' ? (entity[name] as number) : 0;
+  for (const name of names) {
+    const value = entity[name];
+    counters[name] = typeof value === 'number' ? value : 0;
+  }
   return counters;
 }
 
@@ -84,10 +87,7 @@ export class Generations {
    * missing, so a purge that enumerates generation rows in its range while the fetch runs finds and bumps it.
    */
   async covering(location: KeyLocation): Promise<{ own: GenerationRow; snapshot: CounterSnapshot }> {
-    const [own, ancestors] = await Promise.all([
-      this.ensure(location.own.partitionKey),
-      Promise.all(location.ancestors.map((ref) => this.readCounter(ref))),
-    ]);
+    const [own, ancestors] = await Promise.all([this.ensure(location.own.partitionKey), Promise.all(location.ancestors.map((ref) => this.readCounter(ref)))]);
     return { own, snapshot: [own.counters[location.own.name] ?? 0, ...ancestors] };
   }
 
@@ -194,7 +194,9 @@ export class Generations {
       for (const name of names) changed[name] = (row.counters[name] ?? 0) + 1;
       const touchedAtMs = this.now();
       try {
-        const updated = await this.table.updateEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...changed, touchedAt: touchedAtMs }, 'Merge', { etag: row.etag });
+        const updated = await this.table.updateEntity({ partitionKey, rowKey: GENERATION_ROW_KEY, ...changed, touchedAt: touchedAtMs }, 'Merge', {
+          etag: row.etag,
+        });
         return this.remember({ ...row, etag: updated.etag ?? '', counters: { ...row.counters, ...changed }, touchedAtMs });
       } catch (error) {
         if (isPreconditionFailed(error) || isNotFound(error)) continue;

@@ -17,7 +17,10 @@ export type MonitorScope = Scope;
 
 /** A key or prefix that cannot be a cache key, or cannot be stored in Table Storage. */
 export class CacheKeyError extends Error {
-  constructor(readonly key: string, problem: string) {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
     super(`Cache key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}": ${problem}`);
     this.name = 'CacheKeyError';
   }
@@ -27,7 +30,6 @@ export const KEY_NAMESPACE = ['monitor', 'aks'] as const;
 export const SEPARATOR = ':';
 /** Azurite rejects keys over 512 UTF-16 code units; Azure allows 1 KiB (512 UTF-16 code units as Azure counts). */
 export const MAX_STORAGE_KEY_LENGTH = 512;
-
 
 // --- builders -------------------------------------------------------------------------------------------------
 // ARM names are case-insensitive, so the builders lowercase them: one cluster, one key, whatever the caller's casing.
@@ -63,8 +65,7 @@ export function categoryKey(scope: MonitorScope, cluster: string, category: Moni
 
 /** What a logical key names: a scope's cluster list, or one category of one cluster. */
 export type ParsedKey =
-  | { kind: 'list'; key: string; scope: MonitorScope }
-  | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory };
+  { kind: 'list'; key: string; scope: MonitorScope } | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory };
 
 /** The inverse of clusterListKey and categoryKey; undefined for anything else (a prefix, another namespace, an unknown category). */
 export function parseKey(key: string): ParsedKey | undefined {
@@ -80,6 +81,7 @@ export function parseKey(key: string): ParsedKey | undefined {
 // Table Storage forbids / \ # ? and control characters in keys; % is the escape character itself.
 // Each is written as %XX (all are below U+0100). ':' never occurs inside a component (it is the separator).
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: Table Storage forbids them in keys.
 const FORBIDDEN = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
 
 export function encodeComponent(value: string): string {

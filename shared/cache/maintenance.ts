@@ -30,7 +30,14 @@ export async function scanTable(cache: CacheCore, columns: readonly string[] = [
       } catch {
         continue;
       }
-      result.readings.push({ key, partitionKey, rowKey, etag, fetchedAtMs: entity.fetchedAt, ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}) });
+      result.readings.push({
+        key,
+        partitionKey,
+        rowKey,
+        etag,
+        fetchedAtMs: entity.fetchedAt,
+        ...(typeof entity.lastReadAt === 'number' ? { lastReadAtMs: entity.lastReadAt } : {}),
+      });
     }
   }
   return result;
@@ -40,7 +47,12 @@ export async function scanTable(cache: CacheCore, columns: readonly string[] = [
  * Readings someone read within the hot window (default 2 × TTL) that are older than `minAgeSeconds`
  * (default TTL), oldest first. One scan of the reading rows (key columns and timestamps only).
  */
-export async function listRefreshCandidates(cache: CacheCore, now = cache.now(), options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}, scan?: TableScan): Promise<RefreshCandidate[]> {
+export async function listRefreshCandidates(
+  cache: CacheCore,
+  now = cache.now(),
+  options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {},
+  scan?: TableScan,
+): Promise<RefreshCandidate[]> {
   const minAgeMs = options.minAgeSeconds !== undefined ? options.minAgeSeconds * 1000 : cache.ttlMs;
   const hotMs = options.hotWindowSeconds !== undefined ? options.hotWindowSeconds * 1000 : cache.hotWindowMs;
   const candidates: RefreshCandidate[] = [];
@@ -56,7 +68,12 @@ export async function listRefreshCandidates(cache: CacheCore, now = cache.now(),
  * Refreshes a reading only if its row still exists (a purged or expired row stays gone), with the same guarded
  * write as read(). Fetcher errors propagate; storage problems come back as notStoredReason.
  */
-export async function refreshExisting(cache: CacheCore, key: string, fetcher: () => Promise<unknown>, options: Pick<FillMode, 'degradedParts'> = {}): Promise<RefreshOutcome> {
+export async function refreshExisting(
+  cache: CacheCore,
+  key: string,
+  fetcher: () => Promise<unknown>,
+  options: Pick<FillMode, 'degradedParts'> = {},
+): Promise<RefreshOutcome> {
   const location = locateKey(key);
   let lastReadAtMs: number | undefined;
   try {

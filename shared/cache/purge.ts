@@ -117,7 +117,9 @@ function detachInflight(cache: CacheCore, prefix: string, exact = false): void {
 
 async function bumpGenerationsBelow(cache: CacheCore, partitionKey: string): Promise<number> {
   const rows: string[] = [];
-  const pages = cache.table.listEntities({ queryOptions: { filter: `${partitionsBelowFilter(partitionKey)} and ${GENERATION_ROWS_FILTER}`, select: ['PartitionKey'] } });
+  const pages = cache.table.listEntities({
+    queryOptions: { filter: `${partitionsBelowFilter(partitionKey)} and ${GENERATION_ROWS_FILTER}`, select: ['PartitionKey'] },
+  });
   for await (const entity of pages) rows.push(entity.partitionKey!);
   await forEachLimited(rows, PARALLEL, async (pk) => {
     await cache.generations.bump(pk);
@@ -162,7 +164,9 @@ async function deletePartitionRows(cache: CacheCore, partitionKey: string, rowKe
         break;
       }
       try {
-        await cache.table.submitTransaction(chunk.map((rowKey) => ['delete', { partitionKey, rowKey }] as ['delete', { partitionKey: string; rowKey: string }]));
+        await cache.table.submitTransaction(
+          chunk.map((rowKey) => ['delete', { partitionKey, rowKey }] as ['delete', { partitionKey: string; rowKey: string }]),
+        );
         deleted += chunk.length;
         break;
       } catch (error) {
@@ -178,7 +182,9 @@ async function deletePartitionRows(cache: CacheCore, partitionKey: string, rowKe
 async function existingRows(cache: CacheCore, partitionKey: string, rowKeys: readonly string[]): Promise<string[]> {
   const wanted = new Set(rowKeys);
   const present: string[] = [];
-  const pages = cache.table.listEntities({ queryOptions: { filter: `${odata`PartitionKey eq ${partitionKey}`} and ${READING_ROWS_FILTER}`, select: ['RowKey'] } });
+  const pages = cache.table.listEntities({
+    queryOptions: { filter: `${odata`PartitionKey eq ${partitionKey}`} and ${READING_ROWS_FILTER}`, select: ['RowKey'] },
+  });
   for await (const entity of pages) if (wanted.has(entity.rowKey!)) present.push(entity.rowKey!);
   return present;
 }

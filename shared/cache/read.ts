@@ -192,18 +192,20 @@ function scheduleRefresh(
   if (cache.inflight.has(location.key)) return;
   const startedAtMs = cache.now();
   cache.track(
-    startFill(cache, location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).done.catch(async (error: unknown) => {
-      cache.stats.refreshErrors += 1;
-      cache.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
-      const parts = failureParts?.(error);
-      if (!parts?.length) return;
-      try {
-        const row = await cache.getReading(location);
-        if (row && !row.degraded) await noteFailure(cache, row, { atMs: startedAtMs, parts: [...parts] });
-      } catch (noteError) {
-        cache.log({ level: 'debug', event: 'cache.note-failure.failed', key: location.key, detail: describeError(noteError) });
-      }
-    }),
+    startFill(cache, location, fetcher, { useStorage: true, lastReadAtMs: startedAtMs, ...(degradedParts ? { degradedParts } : {}) }).done.catch(
+      async (error: unknown) => {
+        cache.stats.refreshErrors += 1;
+        cache.log({ level: 'warn', event: 'cache.refresh.failed', key: location.key, detail: describeError(error) });
+        const parts = failureParts?.(error);
+        if (!parts?.length) return;
+        try {
+          const row = await cache.getReading(location);
+          if (row && !row.degraded) await noteFailure(cache, row, { atMs: startedAtMs, parts: [...parts] });
+        } catch (noteError) {
+          cache.log({ level: 'debug', event: 'cache.note-failure.failed', key: location.key, detail: describeError(noteError) });
+        }
+      },
+    ),
   );
 }
 

@@ -67,15 +67,17 @@ export class FleetService {
   /** Every allowed scope, subscription-wide entries expanded; each scope read in parallel, failing alone. */
   async read(allowed: readonly Scope[]): Promise<FleetResponse> {
     const degraded: Degraded[] = [];
-    const expanded = await Promise.all(allowed.map(async (scope): Promise<Scope[]> => {
-      if (scope.resourceGroup !== ALL_RESOURCE_GROUPS) return [scope];
-      try {
-        return (await this.resourceGroupsOf(scope.subscriptionId)).map((resourceGroup) => ({ subscriptionId: scope.subscriptionId, resourceGroup }));
-      } catch (error) {
-        degraded.push(degradedOfError(`arm:managedClusters:${scope.subscriptionId}/*`, error));
-        return [];
-      }
-    }));
+    const expanded = await Promise.all(
+      allowed.map(async (scope): Promise<Scope[]> => {
+        if (scope.resourceGroup !== ALL_RESOURCE_GROUPS) return [scope];
+        try {
+          return (await this.resourceGroupsOf(scope.subscriptionId)).map((resourceGroup) => ({ subscriptionId: scope.subscriptionId, resourceGroup }));
+        } catch (error) {
+          degraded.push(degradedOfError(`arm:managedClusters:${scope.subscriptionId}/*`, error));
+          return [];
+        }
+      }),
+    );
     const seen = new Set<string>();
     const scopes = expanded.flat().filter((scope) => {
       const key = clusterListKey(scope);

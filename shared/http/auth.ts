@@ -27,7 +27,12 @@ export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
 const MAX_PRINCIPAL_HEADER_CHARS = 32 * 1024;
 /** App roles arrive as claims of this type. The header's own role_typ is not trusted to name another claim type. */
 const ROLE_CLAIM_TYPE = 'roles';
-const NAME_CLAIM_TYPES = ['name', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+const NAME_CLAIM_TYPES = [
+  'name',
+  'preferred_username',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+];
 const ID_CLAIM_TYPES = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid', 'sub'];
 
 /** Decodes the header; undefined when it is not base64 of the documented JSON shape. Never throws. */
@@ -41,9 +46,10 @@ export function decodeClientPrincipal(header: string | null | undefined): Client
     if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
     const principal = value as Record<string, unknown>;
     if (typeof principal.auth_typ !== 'string' || !Array.isArray(principal.claims)) return undefined;
-    const claims = principal.claims.filter(
-      (c): c is { typ: string; val: string } => !!c && typeof c === 'object' && typeof c.typ === 'string' && typeof c.val === 'string',
-    );
+    const claims = (principal.claims as unknown[]).filter((c): c is { typ: string; val: string } => {
+      const claim = c as { typ?: unknown; val?: unknown } | null;
+      return !!claim && typeof claim === 'object' && typeof claim.typ === 'string' && typeof claim.val === 'string';
+    });
     return {
       auth_typ: principal.auth_typ,
       claims,
@@ -62,6 +68,7 @@ export function encodeClientPrincipal(principal: ClientPrincipal): string {
 
 /** Names end up in logs and captures: printable and bounded. */
 function cleanName(value: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are stripped from names.
   return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
 }
 
@@ -102,8 +109,7 @@ export function createAuth(config: Config['auth']): Auth {
   function fromHeaders(headers: Headers): Caller | undefined {
     const principal = decodeClientPrincipal(headers.get(CLIENT_PRINCIPAL_HEADER));
     if (!principal) return undefined;
-    const claim = (types: readonly (string | undefined)[]) =>
-      types.map((t) => t && principal.claims.find((c) => c.typ === t)?.val).find((v) => !!v);
+    const claim = (types: readonly (string | undefined)[]) => types.map((t) => t && principal.claims.find((c) => c.typ === t)?.val).find((v) => !!v);
     const roles = [...new Set(principal.claims.filter((c) => c.typ === ROLE_CLAIM_TYPE).map((c) => c.val))];
     const userId = headers.get('x-ms-client-principal-id') ?? claim(ID_CLAIM_TYPES);
     const name = claim([principal.name_typ, ...NAME_CLAIM_TYPES]) ?? headers.get('x-ms-client-principal-name') ?? userId ?? 'unknown';

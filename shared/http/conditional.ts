@@ -19,7 +19,7 @@ const isOpen = (transition: unknown) => (transition as { status?: unknown } | un
 
 /** While a transition is open its answers live only for the short transition TTL, as the cache keeps them. */
 export function freshnessOf(answer: Pick<VersionedAnswer, 'data' | 'transition'>, cache: CacheSettings): Freshness {
-  const clusters = Array.isArray(answer.data) ? (answer.data as { transition?: unknown }[]) : [];
+  const clusters = Array.isArray(answer.data) ? (answer.data as ({ transition?: unknown } | null)[]) : [];
   const open = isOpen(answer.transition) || clusters.some((c) => isOpen(c?.transition));
   return { ttlSeconds: open ? cache.transitionTtlSeconds : cache.ttlSeconds, swrSeconds: cache.swrSeconds };
 }

@@ -1,7 +1,15 @@
 // One error type and one JSON envelope for every failure the API reports:
 //   { "error": { "code", "message", "requestId", "field"? } }
 // Messages are public: they name what was expected, never echo the offending value, never carry internals.
-import { FAILURE_STATUS, INTERNAL_FAILURE_MESSAGE, Throttled, UpstreamUnavailable, upstreamFailure, type DomainError, type DomainErrorKind } from '../errors.js';
+import {
+  FAILURE_STATUS,
+  INTERNAL_FAILURE_MESSAGE,
+  Throttled,
+  UpstreamUnavailable,
+  upstreamFailure,
+  type DomainError,
+  type DomainErrorKind,
+} from '../errors.js';
 import { redactText } from '../observability/redaction.js';
 import type { ErrorEnvelope } from '../wire/index.js';
 export type { ErrorEnvelope };
@@ -60,23 +68,18 @@ export class ApiError extends Error {
 }
 
 // Helpers, one per status the API uses. Handlers throw these; the pipeline shapes them.
-export const invalidParameter = (field: string, expected: string) =>
-  new ApiError(400, 'invalidParameter', `${field}: expected ${expected}`, { field });
-export const missingParameter = (field: string, expected: string) =>
-  new ApiError(400, 'missingParameter', `${field} is required: ${expected}`, { field });
-export const unknownField = (field: string) =>
-  new ApiError(400, 'unknownField', `${field} is not a field of this request`, { field });
+export const invalidParameter = (field: string, expected: string) => new ApiError(400, 'invalidParameter', `${field}: expected ${expected}`, { field });
+export const missingParameter = (field: string, expected: string) => new ApiError(400, 'missingParameter', `${field} is required: ${expected}`, { field });
+export const unknownField = (field: string) => new ApiError(400, 'unknownField', `${field} is not a field of this request`, { field });
 export const malformedBody = (message: string) => new ApiError(400, 'malformedBody', message, { field: 'body' });
 export const unauthenticated = (message = 'Sign in to use this API') => new ApiError(401, 'unauthenticated', message);
 export const forbidden = (message = 'Your roles do not allow this') => new ApiError(403, 'forbidden', message);
-export const scopeNotAllowed = () =>
-  new ApiError(403, 'scopeNotAllowed', 'This subscription and resource group are not among the allowed scopes');
+export const scopeNotAllowed = () => new ApiError(403, 'scopeNotAllowed', 'This subscription and resource group are not among the allowed scopes');
 export const notFound = (code: 'clusterNotFound' | 'notFound' | (string & {}), message: string) => new ApiError(404, code, message);
 export const conflict = (message: string, code: 'conflict' | (string & {}) = 'conflict') => new ApiError(409, code, message);
 export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, 'payloadTooLarge', `Request bodies are limited to ${limitBytes} bytes`, { field: 'body' });
-export const unsupportedMediaType = () =>
-  new ApiError(415, 'unsupportedMediaType', 'Send the body as application/json (UTF-8)', { field: 'content-type' });
+export const unsupportedMediaType = () => new ApiError(415, 'unsupportedMediaType', 'Send the body as application/json (UTF-8)', { field: 'content-type' });
 export const internalError = (cause?: unknown) => new ApiError(500, 'internalError', INTERNAL_FAILURE_MESSAGE, { cause });
 
 /** The one mapping from a service's failure to the API's answer: its wire code (its status is FAILURE_STATUS's). */
@@ -102,7 +105,10 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const failure = upstreamFailure(error);
   if (!failure) return internalError(error);
-  return new ApiError(FAILURE_STATUS[failure.kind], FAILURE_CODES[failure.kind], failure.message, { retryAfter: retryAfterOf(failure), cause: failure.cause ?? failure });
+  return new ApiError(FAILURE_STATUS[failure.kind], FAILURE_CODES[failure.kind], failure.message, {
+    retryAfter: retryAfterOf(failure),
+    cause: failure.cause ?? failure,
+  });
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {

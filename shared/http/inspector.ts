@@ -29,7 +29,9 @@ export function capturedHeaders(headers: Headers): Record<string, string> {
  * colleague's name or object id is not enough to recognise them without the key.
  */
 export function callerPseudonym(key: string | Buffer, identity: { provider: string; userId?: string; name: string }): string {
-  const digest = createHmac('sha256', key).update(`${identity.provider}\n${identity.userId ?? identity.name}`).digest('hex');
+  const digest = createHmac('sha256', key)
+    .update(`${identity.provider}\n${identity.userId ?? identity.name}`)
+    .digest('hex');
   return `caller-${digest.slice(0, 12)}`;
 }
 
@@ -47,7 +49,10 @@ function normalizePath(raw: string): string {
   } catch {
     // a malformed escape: match it as it is
   }
-  return path.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return path
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
 }
 
 /** The configured prefixes are few and fixed: each is normalised once, not on every request. */
@@ -175,6 +180,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       do {
         trimAgain = false;
         await trimOnce().catch((error: unknown) => log(`inspector: trimming captures failed: ${describeErrorChain(error)}`));
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- record() sets trimAgain while trimOnce awaits; the checker cannot see that.
       } while (trimAgain);
     })().finally(() => {
       trimming = undefined;
@@ -207,9 +213,7 @@ export function createTableCaptureStore(table: TableClient, options: TableCaptur
       if (top === 0) return [];
       const items: Capture[] = [];
       try {
-        const pages = table
-          .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })
-          .byPage({ maxPageSize: top });
+        const pages = table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } }).byPage({ maxPageSize: top });
         for await (const page of pages) {
           for (const row of page) {
             if (items.length >= top) break;
@@ -241,8 +245,14 @@ function parseRecord(value: unknown): Record<string, string> {
 }
 
 function fromEntity(row: Record<string, unknown>): Capture {
-  const text = (name: string) => (typeof row[name] === 'string' ? (row[name] as string) : undefined);
-  const num = (name: string) => (typeof row[name] === 'number' ? (row[name] as number) : 0);
+  const text = (name: string) => {
+    const value = row[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const num = (name: string) => {
+    const value = row[name];
+    return typeof value === 'number' ? value : 0;
+  };
   const capture: Capture = {
     id: String(row.rowKey),
     at: text('at') ?? '',

@@ -20,11 +20,11 @@ export type { RejectedCount };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
-/** A logger bound to one request: every line starts with the request id and is redacted. */
+/** A logger bound to one request: every line starts with the request id and is redacted. Its functions are closures, so they may be passed on alone. */
 export interface RequestLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info: (message: string) => void;
+  warn: (message: string) => void;
+  error: (message: string) => void;
 }
 
 export interface RouteOptions<A extends AuthLevel, P extends Schema, Q extends Schema, B extends Schema | undefined, S extends 'query' | 'body' | undefined> {
@@ -55,13 +55,22 @@ export interface HandlerContext<A extends AuthLevel, P extends Schema, Q extends
   invocation: InvocationContext;
 }
 
+/** The schema of a route that declares no parameters or no query fields. */
+type NoFields = Record<string, never>;
+
 /** What a handler returns: data (shaped as JSON by the wrapper) or, rarely, a ready HttpResponse. */
 export type HandlerResult = { status?: number; body?: unknown; headers?: Record<string, string> } | HttpResponse;
 
 export interface HttpPipeline {
-  wrap<A extends AuthLevel, P extends Schema = {}, Q extends Schema = {}, B extends Schema | undefined = undefined, S extends 'query' | 'body' | undefined = undefined>(
+  wrap<
+    A extends AuthLevel,
+    P extends Schema = NoFields,
+    Q extends Schema = NoFields,
+    B extends Schema | undefined = undefined,
+    S extends 'query' | 'body' | undefined = undefined,
+  >(
     options: RouteOptions<A, P, Q, B, S>,
-    handler: (ctx: HandlerContext<A, P, Q, B, S>) => Promise<HandlerResult>,
+    handler: (ctx: HandlerContext<A, P, Q, B, S>) => HandlerResult | Promise<HandlerResult>,
   ): GuardedHandler;
   readonly auth: Auth;
   /** shouldCapture with the configured uncaptured prefixes. */
@@ -134,7 +143,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     const sink = deps.log ?? invocationSink(invocation);
     const write = (level: LogLevel) => (message: string) => {
       try {
-        sink(level, `[${requestId}] ${redactText(String(message))}`);
+        sink(level, `[${requestId}] ${redactText(message)}`);
       } catch {
         // a broken log sink must not break the request
       }
@@ -169,7 +178,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       const plain = result ?? { status: 204 };
       if (capture && plain.body !== undefined) {
         // Only captured calls are serialised here; polling responses go to the host untouched.
-        const json = JSON.stringify(plain.body);
+        // undefined at run time for a body JSON cannot express (a function, a symbol), whatever the declared type says.
+        const json = JSON.stringify(plain.body) as string | undefined;
         exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
       }
       const status = plain.status ?? 200;
@@ -199,7 +209,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       const input: CaptureInput = {
         at: new Date().toISOString(),
         requestId: exchange.requestId,
-        method: String(exchange.method),
+        method: exchange.method,
         path: truncateUtf8(redactText(exchange.path), MAX_CAPTURED_FIELD_CHARS),
         query: bounded(redactQuery(request.query)),
         status,
@@ -221,18 +231,17 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   /** log: one line per request, through the invocation's logger. */
   function logLine({ log, method, path, failure, caller }: Exchange, status: number, durationMs: number): void {
     log[status >= 500 ? 'error' : 'info'](
-      `${String(method)} ${path} ${status} ${durationMs}ms${failure ? ` ${failure.code}` : ''}${caller ? ` caller=${caller.name}` : ''}`,
+      `${method} ${path} ${status} ${durationMs}ms${failure ? ` ${failure.code}` : ''}${caller ? ` caller=${caller.name}` : ''}`,
     );
   }
 
   function wrap<A extends AuthLevel, P extends Schema, Q extends Schema, B extends Schema | undefined, S extends 'query' | 'body' | undefined>(
     options: RouteOptions<A, P, Q, B, S>,
-    handler: (ctx: HandlerContext<A, P, Q, B, S>) => Promise<HandlerResult>,
+    handler: (ctx: HandlerContext<A, P, Q, B, S>) => HandlerResult | Promise<HandlerResult>,
   ): GuardedHandler {
-    const paramsSchema = (options.params ?? {}) as Schema;
+    const paramsSchema: Schema = options.params ?? {};
     const querySchema: Schema = options.scopeFrom === 'query' ? { ...scopeSchema, ...options.query } : { ...options.query };
-    const bodySchema: Schema | undefined =
-      options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
+    const bodySchema: Schema | undefined = options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
 
     /** validate: route, query and body as declared (415, 413, 400); a request that takes no body must send none. */
     async function validate(exchange: Exchange) {
@@ -243,7 +252,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       if (bodySchema) {
         const json = await readJsonBody(request);
         exchange.requestText = json.text;
-        body = parseBodyFields(json.value, bodySchema) as Record<string, unknown>;
+        body = parseBodyFields(json.value, bodySchema);
       } else if (exchange.method !== 'GET' && exchange.method !== 'HEAD' && (await sentBody(request))) {
         throw malformedBody('This request takes no body');
       }
@@ -272,17 +281,22 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         exchange.reachedHandler = true;
         const { requestId, log, request, invocation } = exchange;
         // Upstream calls and service lines of this request carry its id and go to its invocation (shared/observability).
-        exchange.result = await withRequestId(requestId, () => handler({
+        exchange.result = await withRequestId(
           requestId,
-          caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
-          scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
-          params: params as Parsed<P>,
-          query: query as Parsed<Q>,
-          body: body as HandlerContext<A, P, Q, B, S>['body'],
-          log,
-          request,
+          () =>
+            handler({
+              requestId,
+              caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
+              scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
+              params: params as Parsed<P>,
+              query: query as Parsed<Q>,
+              body: body as HandlerContext<A, P, Q, B, S>['body'],
+              log,
+              request,
+              invocation,
+            }),
           invocation,
-        }), invocation);
+        );
       } catch (error) {
         fail(exchange, error);
       }
@@ -291,7 +305,9 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
 
     async function handle(request: HttpRequest, invocation: InvocationContext, requestId: string): Promise<HttpResponseInit | HttpResponse> {
       const exchange: Exchange = {
-        request, invocation, requestId,
+        request,
+        invocation,
+        requestId,
         started: now(),
         log: loggerFor(requestId, invocation),
         method: request.method,

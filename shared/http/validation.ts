@@ -149,11 +149,10 @@ export async function readJsonBody(request: HttpRequest, limitBytes = MAX_JSON_B
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
-    const reader = request.body.getReader();
+    const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value: chunk } = await reader.read();
       if (done) break;
-      const chunk = value as Uint8Array;
       size += chunk.byteLength;
       if (size > limitBytes) {
         await reader.cancel().catch(() => {});
@@ -179,12 +178,12 @@ export async function readJsonBody(request: HttpRequest, limitBytes = MAX_JSON_B
 /** True when a request that takes no body sent one (reads at most one chunk). */
 export async function sentBody(request: HttpRequest): Promise<boolean> {
   if (!request.body) return false;
-  const reader = request.body.getReader();
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return false;
-      if ((value as Uint8Array).byteLength > 0) return true;
+      if (value.byteLength > 0) return true;
     }
   } finally {
     await reader.cancel().catch(() => {});

@@ -13,7 +13,6 @@ import type { KubeSession } from './session.js';
 import type { Reading } from './upstream.js';
 import { readWarmupStatus } from './warmup.js';
 
-
 /** One per-cluster monitor category, read with a session (what a route or the refresh timer calls). */
 export function readClusterCategory(
   session: KubeSession,
@@ -21,10 +20,15 @@ export function readClusterCategory(
   options: ReadOptions & { warmupLabelSelector: string },
 ): Promise<Reading<unknown>> {
   switch (category) {
-    case 'nodes': return readNodes(session, options);
-    case 'pods': return readPods(session, options);
-    case 'top-nodes': return readTopNodes(session, options);
-    case 'events': return readEvents(session, options);
-    case 'warmup-status': return readWarmupStatus(session, { ...options, labelSelector: options.warmupLabelSelector });
+    case 'nodes':
+      return readNodes(session, options);
+    case 'pods':
+      return readPods(session, options);
+    case 'top-nodes':
+      return readTopNodes(session, options);
+    case 'events':
+      return readEvents(session, options);
+    case 'warmup-status':
+      return readWarmupStatus(session, { ...options, labelSelector: options.warmupLabelSelector });
   }
 }

@@ -1,7 +1,8 @@
 // The per-cluster monitor reads: nodes, pods, top-nodes, events. Each resolves to { data, degraded }: an upstream
 // fault empties its part and is named in `degraded`; it never throws for one (a bug still throws).
-import type { CoreV1Event, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, NodeMetricsList, V1Node, V1Pod } from '@kubernetes/client-node';
 import { cpuMillicores, memoryBytes, percentOf } from './quantity.js';
+import type { Received } from './received.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, isApiException, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../observability/redaction.js';
@@ -34,11 +35,10 @@ export async function readNodes(session: KubeSession, options: ReadOptions = {})
 }
 
 export function listNodes(session: KubeSession, options: ReadOptions) {
-  return callUpstream(
-    SOURCES.nodes,
-    async (signal) => (await session.core.listNode({}, session.callOptions(signal))).items,
-    { timeoutMs: session.timeoutMs, signal: options.signal },
-  );
+  return callUpstream(SOURCES.nodes, async (signal) => (await session.core.listNode({}, session.callOptions(signal))).items, {
+    timeoutMs: session.timeoutMs,
+    signal: options.signal,
+  });
 }
 
 export function summarizeNode(node: V1Node, now: number): NodeSummary {
@@ -73,10 +73,7 @@ function rolesOf(labels: Record<string, string>): string[] {
 
 export const POD_PAGE_SIZE = 500;
 
-export async function readPods(
-  session: KubeSession,
-  options: ReadOptions & { limit?: number; continue?: string } = {},
-): Promise<Reading<PodPage>> {
+export async function readPods(session: KubeSession, options: ReadOptions & { limit?: number; continue?: string } = {}): Promise<Reading<PodPage>> {
   const now = (options.now ?? Date.now)();
   const limit = Math.min(Math.max(1, options.limit ?? POD_PAGE_SIZE), POD_PAGE_SIZE);
   let restarted = false;
@@ -104,6 +101,7 @@ export async function readPods(
       truncated: Boolean(next),
       ...(next ? { continue: next } : {}),
     },
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the catch inside the call above sets restarted; the checker cannot see that.
     degraded: restarted ? [{ source: SOURCES.pods, status: 410, message: CONTINUED_AT_LATEST }] : [],
   };
 }
@@ -123,7 +121,7 @@ function freshContinueToken(error: unknown): string | undefined {
   }
 }
 
-export function summarizePod(pod: V1Pod, now: number): PodSummary {
+export function summarizePod(pod: Received<V1Pod>, now: number): PodSummary {
   const statuses = pod.status?.containerStatuses ?? [];
   const createdAt = iso(pod.metadata?.creationTimestamp);
   const phase = pod.status?.phase ?? 'Unknown';
@@ -132,7 +130,7 @@ export function summarizePod(pod: V1Pod, now: number): PodSummary {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
     phase,
-    status: pod.metadata?.deletionTimestamp ? 'Terminating' : reason ?? pod.status?.reason ?? phase,
+    status: pod.metadata?.deletionTimestamp ? 'Terminating' : (reason ?? pod.status?.reason ?? phase),
     readyContainers: statuses.filter((s) => s.ready).length,
     totalContainers: pod.spec?.containers?.length ?? statuses.length,
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
@@ -154,17 +152,17 @@ export async function readTopNodes(session: KubeSession, options: ReadOptions = 
   if (!metrics.ok) degraded.push(metrics.degraded);
   if (!nodes.ok) degraded.push(nodes.degraded);
   if (!metrics.ok) return { data: [], degraded };
-  const allocatableByNode = new Map(
-    (nodes.ok ? nodes.value : []).map((n) => [n.metadata?.name ?? '', n.status?.allocatable ?? {}]),
-  );
-  const data = (metrics.value.items ?? []).map((m): NodeUsage => {
+  const allocatableByNode = new Map((nodes.ok ? nodes.value : []).map((n) => [n.metadata?.name ?? '', n.status?.allocatable ?? {}]));
+  const received: Received<NodeMetricsList> = metrics.value;
+  const data = (received.items ?? []).map((m): NodeUsage => {
     const cpu = cpuMillicores(m.usage?.cpu);
     const memory = memoryBytes(m.usage?.memory);
-    const alloc = allocatableByNode.get(m.metadata?.name);
+    const name = m.metadata?.name;
+    const alloc = name === undefined ? undefined : allocatableByNode.get(name);
     const allocCpu = alloc ? cpuMillicores(alloc.cpu) : undefined;
     const allocMemory = alloc ? memoryBytes(alloc.memory) : undefined;
     return {
-      name: m.metadata?.name ?? '',
+      name: name ?? '',
       cpuMillicores: cpu ?? null,
       memoryBytes: memory ?? null,
       cpuPercent: percentOf(cpu, allocCpu),
@@ -183,17 +181,13 @@ export const EVENTS_SHOWN = 200;
 /** Events are kept ~1 h; a busy cluster has thousands. Read at most this many, then sort. */
 const EVENTS_READ = 2000;
 
-export async function readEvents(
-  session: KubeSession,
-  options: ReadOptions & { max?: number } = {},
-): Promise<Reading<EventList>> {
+export async function readEvents(session: KubeSession, options: ReadOptions & { max?: number } = {}): Promise<Reading<EventList>> {
   const now = (options.now ?? Date.now)();
   const max = Math.max(1, options.max ?? EVENTS_SHOWN);
-  const listed = await callUpstream(
-    SOURCES.events,
-    (signal) => session.core.listEventForAllNamespaces({ limit: EVENTS_READ }, session.callOptions(signal)),
-    { timeoutMs: session.timeoutMs, signal: options.signal },
-  );
+  const listed = await callUpstream(SOURCES.events, (signal) => session.core.listEventForAllNamespaces({ limit: EVENTS_READ }, session.callOptions(signal)), {
+    timeoutMs: session.timeoutMs,
+    signal: options.signal,
+  });
   if (!listed.ok) return { data: { items: [], truncated: false }, degraded: [listed.degraded] };
   const all = listed.value.items.map((event) => summarizeEvent(event, now));
   all.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
@@ -203,9 +197,8 @@ export async function readEvents(
   };
 }
 
-export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
-  const lastSeen = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? iso(event.eventTime)
-    ?? iso(event.metadata?.creationTimestamp);
+export function summarizeEvent(event: Received<CoreV1Event>, now: number): EventSummary {
+  const lastSeen = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? iso(event.eventTime) ?? iso(event.metadata?.creationTimestamp);
   return {
     type: event.type ?? 'Normal',
     reason: event.reason ?? '',
@@ -221,10 +214,10 @@ export function summarizeEvent(event: CoreV1Event, now: number): EventSummary {
 // ---- helpers ----
 
 /** ISO string of a Date or date string from the API; null when absent or invalid. */
-export function iso(value: Date | string | null | undefined | unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  const date = value instanceof Date ? value : new Date(String(value));
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+export function iso(value: unknown): string | null {
+  if (value === '') return null;
+  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(String(value)) : undefined;
+  return !date || Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export function ageSeconds(isoTime: string | null, now: number): number | null {

@@ -92,9 +92,10 @@ function loadClientNode() {
         super();
       }
 
-      override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+      override applySecurityAuthentication(context: RequestContext): Promise<void> {
         if (this.bearer) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
         context.setDispatcher(this.dispatcher);
+        return Promise.resolve();
       }
     }
     return { k8s, SessionKubeConfig };
@@ -164,7 +165,7 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
   let cert: string | undefined;
   let key: string | undefined;
   let bearer: string | undefined;
-  let expiresAt = Number.POSITIVE_INFINITY;
+  let expiresAt: number;
   const hasCertificate = Boolean(parsed.certData && parsed.keyData);
   // Admin: the client certificate. User: an Entra token (the kubeconfig's exec/kubelogin is dropped), except on a
   // cluster without Entra, whose user kubeconfig carries a client certificate and no exec.
@@ -237,7 +238,7 @@ export async function createKubeSession(options: KubeSessionOptions): Promise<Ku
  */
 function callLogInterceptor(logCall: UpstreamCallLog, target: string): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (opts, handler) => {
-    const end = startUpstreamCall(target, String(opts.method), String(opts.path));
+    const end = startUpstreamCall(target, String(opts.method), opts.path);
     let status = 0;
     let reported = false;
     const report = (error?: Error) => {
@@ -245,10 +246,15 @@ function callLogInterceptor(logCall: UpstreamCallLog, target: string): Dispatche
       reported = true;
       reportUpstreamCall(logCall, end(status, error));
     };
-    return dispatch(opts, new ObservedHandler(handler, {
-      onStatus: (code) => { if (code >= 200) status = code; },
-      onEnd: report,
-    }));
+    return dispatch(
+      opts,
+      new ObservedHandler(handler, {
+        onStatus: (code) => {
+          if (code >= 200) status = code;
+        },
+        onEnd: report,
+      }),
+    );
   };
 }
 
@@ -294,7 +300,10 @@ class ObservedHandler implements Dispatcher.DispatchHandler {
 async function closeAgent(agent: Agent, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = agent.close().then(() => true);
-  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); timer.unref(); });
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+    timer.unref();
+  });
   const closed = await Promise.race([graceful, late]);
   clearTimeout(timer);
   if (!closed) await agent.destroy();

@@ -87,14 +87,10 @@ export class PoolClosedError extends Error {
 
 /** Azure resource names are case-insensitive; one cluster must not get two entries. */
 export function sessionKeyId(key: SessionKey): string {
-  return JSON.stringify([
-    key.subscriptionId.toLowerCase(),
-    key.resourceGroup.toLowerCase(),
-    key.cluster.toLowerCase(),
-    key.admin,
-  ]);
+  return JSON.stringify([key.subscriptionId.toLowerCase(), key.resourceGroup.toLowerCase(), key.cluster.toLowerCase(), key.admin]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- S carries the pool's session type through slot.session, so the pool needs no casts.
 class Slot<S extends Closeable> {
   session?: S;
   expiresAt = 0;
@@ -131,7 +127,14 @@ export class SessionPool<S extends Closeable> {
   private epoch = 0;
   private drained = false;
   private readonly counters = {
-    hits: 0, misses: 0, creations: 0, creationFailures: 0, evictions: 0, expiries: 0, retired: 0, retireFailures: 0,
+    hits: 0,
+    misses: 0,
+    creations: 0,
+    creationFailures: 0,
+    evictions: 0,
+    expiries: 0,
+    retired: 0,
+    retireFailures: 0,
     faultRetires: 0,
   };
 
@@ -183,7 +186,12 @@ export class SessionPool<S extends Closeable> {
     return (await this.useOnce(key, fn, signal)).result;
   }
 
-  private async useOnce<T>(key: SessionKey, fn: (session: S) => Promise<T>, signal?: AbortSignal, retireIf?: (result: T) => boolean): Promise<{ result: T; retired: boolean }> {
+  private async useOnce<T>(
+    key: SessionKey,
+    fn: (session: S) => Promise<T>,
+    signal?: AbortSignal,
+    retireIf?: (result: T) => boolean,
+  ): Promise<{ result: T; retired: boolean }> {
     const id = sessionKeyId(key);
     const lease = await this.acquire(key, signal);
     try {
@@ -347,7 +355,9 @@ export class SessionPool<S extends Closeable> {
     const closing = Promise.resolve()
       .then(() => session.close())
       .then(
-        () => { this.counters.retired += 1; },
+        () => {
+          this.counters.retired += 1;
+        },
         (error: unknown) => {
           this.counters.retireFailures += 1;
           this.log('k8s session pool: closing a session failed', error);

@@ -29,7 +29,8 @@ export function isApiException(error: unknown): error is ApiException<unknown> {
  * or restarted), TLS failures (its certificate changed). With a 401 (the credential is no longer accepted) they mark
  * a degraded part as a session fault: the pool retires the session and the read is tried once more with a new one.
  */
-const SESSION_FAULT_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+const SESSION_FAULT_CODES =
+  /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
 
 /** The degraded parts (by identity, never serialized) whose fault was the session's. */
 const sessionFaults = new WeakSet<Degraded>();
@@ -64,10 +65,11 @@ export function kubernetesFaultPart(source: string, error: unknown): Degraded | 
       const detail = cause?.code ?? cause?.message ?? 'connection failed';
       if (cause && (cause as Error).name === 'HeadersTimeoutError') return { source, status: 504, message: 'timed out' };
       const part = { source, status: 502, message: clip(`connection failed: ${detail}`) };
-      return SESSION_FAULT_CODES.test(String(cause?.code ?? '')) ? sessionFault(part) : part;
+      return SESSION_FAULT_CODES.test(cause?.code ?? '') ? sessionFault(part) : part;
     }
     if (error instanceof SyntaxError) return { source, status: 502, message: 'unreadable answer' };
-    const code = String((error as { code?: unknown }).code ?? '');
+    const rawCode = (error as { code?: unknown }).code;
+    const code = typeof rawCode === 'string' ? rawCode : '';
     if (/^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)/.test(code)) {
       const part = { source, status: 502, message: clip(`connection failed: ${code}`) };
       return SESSION_FAULT_CODES.test(code) ? sessionFault(part) : part;
@@ -92,8 +94,8 @@ export async function callUpstream<T>(
   try {
     return { ok: true, value: await untilAborted(call(signal), signal) };
   } catch (error) {
-    const callerReason: unknown = options.signal?.aborted && !deadline.aborted ? options.signal.reason : undefined;
-    if (callerReason !== undefined && !isTimeout(callerReason)) throw callerReason;
+    const caller = options.signal;
+    if (caller?.aborted && !deadline.aborted && !isTimeout(caller.reason)) throw caller.reason;
     const degraded = kubernetesFaultPart(source, error);
     if (!degraded) throw error;
     return { ok: false, degraded };
@@ -110,12 +112,19 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) {
       p.catch(() => {});
-      return onAbort();
+      onAbort();
+      return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
     );
   });
 }
@@ -128,7 +137,11 @@ function statusMessage(error: ApiException<unknown>): string | undefined {
   // The body is a v1 Status ({ message, reason }) as text or parsed; never echo anything else of it.
   let body: unknown = error.body;
   if (typeof body === 'string') {
-    try { body = JSON.parse(body); } catch { return undefined; }
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
   }
   if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
     return (body as { message: string }).message;

@@ -9,6 +9,7 @@
 // pod ran on.
 import type { V1Job, V1Node, V1Pod } from '@kubernetes/client-node';
 import { iso, listNodes, SOURCES, type ReadOptions } from './reads.js';
+import type { Received } from './received.js';
 import type { KubeSession } from './session.js';
 import { callUpstream, type Degraded, type Reading } from './upstream.js';
 import { redactText } from '../observability/redaction.js';
@@ -36,10 +37,16 @@ export async function readWarmupStatus(session: KubeSession, options: WarmupOpti
   // Phase 1: independent reads, all at once.
   const [nodes, jobs, pods] = await Promise.all([
     listNodes(session, options),
-    callUpstream(SOURCES.jobs, async (signal) =>
-      (await session.batch.listJobForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items, bounds),
-    callUpstream(SOURCES.pods, async (signal) =>
-      (await session.core.listPodForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items, bounds),
+    callUpstream(
+      SOURCES.jobs,
+      async (signal) => (await session.batch.listJobForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items,
+      bounds,
+    ),
+    callUpstream(
+      SOURCES.pods,
+      async (signal) => (await session.core.listPodForAllNamespaces({ labelSelector: selector }, session.callOptions(signal))).items,
+      bounds,
+    ),
   ]);
   const degraded: Degraded[] = [];
   for (const r of [nodes, jobs, pods]) if (!r.ok) degraded.push(r.degraded);
@@ -115,8 +122,8 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
   const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   const startedAt = iso(job.status?.startTime) ?? iso(job.metadata?.creationTimestamp) ?? undefined;
-  const completedAt = complete ? iso(job.status?.completionTime) ?? iso(complete.lastTransitionTime) ?? undefined : undefined;
-  const failedAt = failed ? iso(failed.lastTransitionTime) ?? undefined : undefined;
+  const completedAt = complete ? (iso(job.status?.completionTime) ?? iso(complete.lastTransitionTime) ?? undefined) : undefined;
+  const failedAt = failed ? (iso(failed.lastTransitionTime) ?? undefined) : undefined;
   const status = complete ? 'done' : failed ? 'failed' : 'running';
   const node = nodeOfJob(job, pods);
   const out: WarmupJob = {
@@ -132,11 +139,13 @@ function viewJob(job: V1Job, pods: V1Pod[]): JobView {
   return { job, out, pods, sortTime: Math.max(time(completedAt), time(failedAt), time(startedAt)) };
 }
 
-export function nodeOfJob(job: V1Job, pods: V1Pod[]): string | undefined {
-  return job.spec?.template?.spec?.nodeSelector?.[HOSTNAME_LABEL]
-    ?? job.metadata?.labels?.[WARMUP_NODE_KEY]
-    ?? job.metadata?.annotations?.[WARMUP_NODE_KEY]
-    ?? pods.find((p) => p.spec?.nodeName)?.spec?.nodeName;
+export function nodeOfJob(job: Received<V1Job>, pods: Received<V1Pod>[]): string | undefined {
+  return (
+    job.spec?.template?.spec?.nodeSelector?.[HOSTNAME_LABEL] ??
+    job.metadata?.labels?.[WARMUP_NODE_KEY] ??
+    job.metadata?.annotations?.[WARMUP_NODE_KEY] ??
+    pods.find((p) => p.spec?.nodeName)?.spec?.nodeName
+  );
 }
 
 /**
@@ -205,7 +214,7 @@ function pickLogTargets(perNode: Map<string, NodeView>, max: number): LogTarget[
 }
 
 /** The container that is failing (not ready, terminated with an error), else the first. */
-function containerToTail(pod: V1Pod | undefined): string | undefined {
+function containerToTail(pod: Received<V1Pod> | undefined): string | undefined {
   if (!pod) return undefined;
   const failing = pod.status?.containerStatuses?.find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0 || s.state?.waiting);
   return failing?.name ?? pod.spec?.containers?.[0]?.name;

@@ -25,20 +25,33 @@ export interface LifecycleDeps {
 
 type RawResponse = { headers?: { get?(name: string): string | undefined | null } | Record<string, string | undefined> };
 
-function begin(client: ContainerServiceClient, action: LifecycleAction, resourceGroup: string, cluster: string, abortSignal: AbortSignal, onResponse: (raw: RawResponse) => void) {
+function begin(
+  client: ContainerServiceClient,
+  action: LifecycleAction,
+  resourceGroup: string,
+  cluster: string,
+  abortSignal: AbortSignal,
+  onResponse: (raw: RawResponse) => void,
+) {
   const clusters = client.managedClusters;
   const options = { abortSignal, onResponse };
   switch (action) {
-    case 'start': return clusters.start(resourceGroup, cluster, options);
-    case 'stop': return clusters.stop(resourceGroup, cluster, options);
-    case 'delete': return clusters.delete(resourceGroup, cluster, options);
+    case 'start':
+      return clusters.start(resourceGroup, cluster, options);
+    case 'stop':
+      return clusters.stop(resourceGroup, cluster, options);
+    case 'delete':
+      return clusters.delete(resourceGroup, cluster, options);
   }
 }
 
 /** The operation id: the last path segment of ARM's Azure-AsyncOperation URL. */
 function operationIdOf(raw: RawResponse): string | undefined {
   const headers = raw.headers;
-  const value = typeof headers?.get === 'function' ? headers.get('azure-asyncoperation') : (headers as Record<string, string | undefined> | undefined)?.['azure-asyncoperation'];
+  const value =
+    typeof headers?.get === 'function'
+      ? headers.get('azure-asyncoperation')
+      : (headers as Record<string, string | undefined> | undefined)?.['azure-asyncoperation'];
   if (typeof value !== 'string') return undefined;
   try {
     return new URL(value).pathname.split('/').filter(Boolean).at(-1);
@@ -100,6 +113,11 @@ export class LifecycleService {
       degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
       this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${oneLineError(error)}`);
     }
-    return { operation: { action, cluster, status: 'accepted' }, transition, ...(degraded.length ? { degraded } : {}), ...(armOperationId ? { armOperationId } : {}) };
+    return {
+      operation: { action, cluster, status: 'accepted' },
+      transition,
+      ...(degraded.length ? { degraded } : {}),
+      ...(armOperationId ? { armOperationId } : {}),
+    };
   }
 }

@@ -56,7 +56,19 @@ interface StoredTransition {
 }
 
 /** The columns of a transition row, for a scan that reads them along with everything else. */
-export const TRANSITION_COLUMNS = ['subscriptionId', 'resourceGroup', 'cluster', 'action', 'expectedPowerState', 'startedAt', 'deadline', 'startedBy', 'source', 'status', 'timedOutAt'] as const;
+export const TRANSITION_COLUMNS = [
+  'subscriptionId',
+  'resourceGroup',
+  'cluster',
+  'action',
+  'expectedPowerState',
+  'startedAt',
+  'deadline',
+  'startedBy',
+  'source',
+  'status',
+  'timedOutAt',
+] as const;
 
 function scopePartition(scope: Scope): string {
   return locateKey(clusterListKey(scope)).partitionKey;

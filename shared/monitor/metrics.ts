@@ -26,7 +26,7 @@ const GAUGES = new Set<string>(['size', 'inFlight']);
 function since<T extends object>(current: T, previous: T | undefined): T {
   return Object.fromEntries(
     Object.entries(current).map(([name, value]) => {
-      const before = previous ? (previous as Record<string, number>)[name] ?? 0 : 0;
+      const before = previous ? ((previous as Record<string, number>)[name] ?? 0) : 0;
       return [name, GAUGES.has(name) ? value : (value as number) - before];
     }),
   ) as T;

@@ -68,16 +68,32 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   const elapsed = deps.elapsed ?? (() => performance.now());
   const runStarted = elapsed();
   const outOfTime = () => elapsed() - runStarted >= deps.budgetMs;
-  const result: RefreshRunResult = { candidates: 0, refreshed: 0, dropped: 0, skipped: 0, failed: 0, removedGone: 0, expired: 0, generationsRemoved: 0, transitionScopes: 0, deferred: 0 };
+  const result: RefreshRunResult = {
+    candidates: 0,
+    refreshed: 0,
+    dropped: 0,
+    skipped: 0,
+    failed: 0,
+    removedGone: 0,
+    expired: 0,
+    generationsRemoved: 0,
+    transitionScopes: 0,
+    deferred: 0,
+  };
 
   /** Runs `work` over `items`, `concurrency` at once, until the budget runs out (the rest is counted as deferred). */
   const drain = async <T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>) => {
-    result.deferred += await forEachLimited(items, Math.max(1, deps.concurrency), async (item) => {
-      await work(item).catch((error: unknown) => {
-        result.failed++;
-        deps.log?.(`refresh ${label(item)} failed: ${oneLineError(error)}`);
-      });
-    }, outOfTime);
+    result.deferred += await forEachLimited(
+      items,
+      Math.max(1, deps.concurrency),
+      async (item) => {
+        await work(item).catch((error: unknown) => {
+          result.failed++;
+          deps.log?.(`refresh ${label(item)} failed: ${oneLineError(error)}`);
+        });
+      },
+      outOfTime,
+    );
   };
 
   const scan = await deps.cache.scan(TRANSITION_COLUMNS);
@@ -100,31 +116,54 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
     if (outcome.stored) result.refreshed++;
     else result.dropped++;
   };
-  await drain(lists, (w) => w.key, (w) => refreshList(w.key, w.scope));
+  await drain(
+    lists,
+    (w) => w.key,
+    (w) => refreshList(w.key, w.scope),
+  );
 
   // 2. Categories of clusters the list shows running; a cluster the list no longer shows loses its rows.
   const listOf = new Map<string, Promise<ClusterSummary[] | undefined>>();
   const gone = new Map<string, Promise<void>>();
-  await drain(categories, (w) => w.key, async ({ key, scope, cluster, category }) => {
-    const listKey = clusterListKey(scope);
-    if (!listOf.has(listKey)) listOf.set(listKey, deps.cache.peek<ClusterSummary[]>(listKey).then((entry) => entry?.value));
-    const list = await listOf.get(listKey)!;
-    if (!list) return void result.skipped++; // nobody reads the scope's list: nothing to judge by; let it expire
-    const known = list.find((c) => c.name.toLowerCase() === cluster.toLowerCase());
-    if (!known) {
-      const prefix = clusterPrefix(scope, cluster);
-      if (!gone.has(prefix)) {
-        gone.set(prefix, deps.cache.invalidatePrefix(prefix).then(() => void result.removedGone++));
+  await drain(
+    categories,
+    (w) => w.key,
+    async ({ key, scope, cluster, category }) => {
+      const listKey = clusterListKey(scope);
+      if (!listOf.has(listKey))
+        listOf.set(
+          listKey,
+          deps.cache.peek<ClusterSummary[]>(listKey).then((entry) => entry?.value),
+        );
+      const list = await listOf.get(listKey)!;
+      if (!list) {
+        result.skipped++; // nobody reads the scope's list: nothing to judge by; let it expire
+        return;
       }
-      return gone.get(prefix);
-    }
-    if (!readable(known)) return void result.skipped++; // stopped, stopping or being deleted: let it expire
-    const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
-      degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
-    });
-    if (outcome.stored) result.refreshed++;
-    else result.dropped++;
-  });
+      const known = list.find((c) => c.name.toLowerCase() === cluster.toLowerCase());
+      if (!known) {
+        const prefix = clusterPrefix(scope, cluster);
+        if (!gone.has(prefix)) {
+          gone.set(
+            prefix,
+            deps.cache.invalidatePrefix(prefix).then(() => {
+              result.removedGone++;
+            }),
+          );
+        }
+        return gone.get(prefix);
+      }
+      if (!readable(known)) {
+        result.skipped++; // stopped, stopping or being deleted: let it expire
+        return;
+      }
+      const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
+        degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
+      });
+      if (outcome.stored) result.refreshed++;
+      else result.dropped++;
+    },
+  );
 
   // 3. Transitions of scopes nobody is polling: a fresh ARM listing ends the reached ones and marks passed deadlines
   //    (the reading is not stored: a row nobody reads is left to expire). A polled scope is left to its pollers,
@@ -135,10 +174,14 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   if (pending.size > 0) {
     for (const hot of await deps.cache.listRefreshCandidates(now(), { minAgeSeconds: -1 }, scan)) pending.delete(hot.key);
   }
-  await drain([...pending], ([key]) => key, async ([, scope]) => {
-    await deps.monitor.fetchClusterList(scope);
-    result.transitionScopes++;
-  });
+  await drain(
+    [...pending],
+    ([key]) => key,
+    async ([, scope]) => {
+      await deps.monitor.fetchClusterList(scope);
+      result.transitionScopes++;
+    },
+  );
 
   // Judged by the run's scan: a row refreshed, read or purged since then has another ETag and stays.
   result.expired = await deps.cache.removeExpired(now(), scan);

@@ -1,14 +1,7 @@
 // Monitor reads: the cluster list of a scope (ARM) and a cluster's categories (Kubernetes), through the shared cache.
 // The routes and the refresh timer both go through here, so a key is always filled the same way.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
-import {
-  cacheInfo,
-  categoryKey,
-  clusterListKey,
-  type CacheRead,
-  type MonitorCache,
-  type MonitorCategory,
-} from '../cache/index.js';
+import { cacheInfo, categoryKey, clusterListKey, type CacheRead, type MonitorCache, type MonitorCategory } from '../cache/index.js';
 import { ClusterNotFound, FAILURE_STATUS, isArmNotFound, isUpstreamFault, Throttled, upstreamFailure } from '../errors.js';
 import { withReadingVersion } from './readingVersion.js';
 import {
@@ -122,7 +115,13 @@ export class MonitorService {
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
     if (read.state !== 'refreshed' && read.ageSeconds > transitionTtlSeconds && hasOpenTransition(read.value)) {
-      read = await this.deps.cache.read(key, fetcher, { ttlSeconds: transitionTtlSeconds, swrSeconds: 0, serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
+      read = await this.deps.cache.read(key, fetcher, {
+        ttlSeconds: transitionTtlSeconds,
+        swrSeconds: 0,
+        serveStaleOnError: isUpstreamFault,
+        failureParts,
+        writeBehind: true,
+      });
     }
     const degraded = degradedOf(read, 'arm:managedClusters');
     return withReadingVersion({ data: read.value, cache: cacheOf(read, degraded), degraded }, read.version);
@@ -134,8 +133,12 @@ export class MonitorService {
    */
   async fetchCategory(scope: Scope, cluster: string, category: MonitorCategory, signal?: AbortSignal): Promise<Reading<unknown>> {
     const { warmupLabelSelector } = this.deps.settings;
-    return this.withSession(scope, cluster, (session, bound) =>
-      readClusterCategory(session, category, { now: this.now, warmupLabelSelector, signal: bound }), signal);
+    return this.withSession(
+      scope,
+      cluster,
+      (session, bound) => readClusterCategory(session, category, { now: this.now, warmupLabelSelector, signal: bound }),
+      signal,
+    );
   }
 
   /**
@@ -174,21 +177,22 @@ export class MonitorService {
       return cluster;
     };
     const reading = this.deps.cache
-      .read(
-        categoryKey(scope, clusterName, category),
-        async () => this.fetchCategory(scope, (await readable()).name, category),
-        {
-          serveStaleOnError: isUpstreamFault,
-          writeBehind: true,
-          admit: async () => void (await readable()),
-          degradedParts,
-          failureParts: (error) => {
-            const part = faultPart(error, this.credentialSource());
-            return part ? [part] : undefined;
-          },
+      .read(categoryKey(scope, clusterName, category), async () => this.fetchCategory(scope, (await readable()).name, category), {
+        serveStaleOnError: isUpstreamFault,
+        writeBehind: true,
+        admit: async () => {
+          await readable();
         },
-      )
-      .then((read) => ({ read }), (error: unknown) => ({ error }));
+        degradedParts,
+        failureParts: (error) => {
+          const part = faultPart(error, this.credentialSource());
+          return part ? [part] : undefined;
+        },
+      })
+      .then(
+        (read) => ({ read }),
+        (error: unknown) => ({ error }),
+      );
     const { list, cluster } = await listed;
     if (!cluster) {
       // Gone (or never there): its cached rows go too, so nothing of it can be served again; a name that never
@@ -211,12 +215,15 @@ export class MonitorService {
     }
     const { read } = outcome;
     const degraded = categoryDegraded(read, this.credentialSource());
-    return withReadingVersion({
-      data: read.value.data,
-      cache: cacheOf(read, degraded),
-      degraded,
-      ...(cluster.transition ? { transition: cluster.transition } : {}),
-    }, read.version);
+    return withReadingVersion(
+      {
+        data: read.value.data,
+        cache: cacheOf(read, degraded),
+        degraded,
+        ...(cluster.transition ? { transition: cluster.transition } : {}),
+      },
+      read.version,
+    );
   }
 
   /**
@@ -237,8 +244,7 @@ export class MonitorService {
     const fetchedAtMs = this.now();
     let reading: Reading<PodPage>;
     try {
-      reading = await this.withSession(scope, cluster.name, (session, signal) =>
-        readPods(session, { now: this.now, signal, continue: continueToken }));
+      reading = await this.withSession(scope, cluster.name, (session, signal) => readPods(session, { now: this.now, signal, continue: continueToken }));
     } catch (error) {
       if (!isArmNotFound(error)) throw error;
       await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));

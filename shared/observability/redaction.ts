@@ -46,7 +46,8 @@ function redactNameValues(text: string, nesting = 0): string {
 }
 
 /** What a decoded base64 run holds when it is a kubeconfig, a PEM block or a credential file. */
-const SECRET_FILE_MARKERS = /-----BEGIN |apiVersion|client-key-data|client-certificate-data|certificate-authority-data|current-context|\btoken\s*[:=]|"token"\s*:/;
+const SECRET_FILE_MARKERS =
+  /-----BEGIN |apiVersion|client-key-data|client-certificate-data|certificate-authority-data|current-context|\btoken\s*[:=]|"token"\s*:/;
 /** Below this length a base64 run is an id, a hash or a digest, not a file. */
 const MIN_BASE64_FILE_CHARS = 40;
 
@@ -58,7 +59,8 @@ function redactBase64File(run: string): string {
 }
 
 /** Tokens whose prefix says what they are (GitHub, GitLab, Slack, npm, AWS access keys). */
-const PREFIXED_TOKEN = /(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16})/g;
+const PREFIXED_TOKEN =
+  /(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16})/g;
 
 const TEXT_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // PEM blocks, also cut short (no END line) and with escaped newlines inside JSON text.
@@ -77,8 +79,11 @@ const TEXT_PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   [/([?&](?:sig|code)=)[^&\s#"']+/gi, (_m, prefix) => `${prefix}${REDACTED}`],
   [/(?<![A-Za-z0-9_?&])(sig=)[^&\s#"';]+/gi, (_m, prefix) => `${prefix}${REDACTED}`],
   // CLI flags that take a secret as the next word: --password x, --client-secret "x y", --token x.
-  [/(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_-]*)([ \t]+)(?!-)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)/g,
-    (m, flag, space, value) => (isSecretName(flag) ? `${flag}${space}${value.startsWith('"') || value.startsWith("'") ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}` : m)],
+  [
+    /(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_-]*)([ \t]+)(?!-)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)/g,
+    (m, flag, space, value) =>
+      isSecretName(flag) ? `${flag}${space}${value.startsWith('"') || value.startsWith("'") ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}` : m,
+  ],
   // Kubernetes env entries: {"name": "DB_PASSWORD", "value": "…"}.
   [/("name"\s*:\s*"([^"\\\r\n]{1,128})"\s*,\s*"value"\s*:\s*)"(?:[^"\\\r\n]|\\.)*"/g, (m, head, name) => (isSecretName(name) ? `${head}"${REDACTED}"` : m)],
   [PREFIXED_TOKEN, REDACTED],
@@ -115,7 +120,7 @@ export function redactJson(value: unknown, depth = 0): unknown {
 
 /** Headers as a plain record, secrets replaced. */
 export function redactHeaders(headers: Iterable<[string, string]> | Record<string, string>): Record<string, string> {
-  const entries = Symbol.iterator in headers ? [...(headers as Iterable<[string, string]>)] : Object.entries(headers);
+  const entries = Symbol.iterator in headers ? [...headers] : Object.entries(headers);
   const out: Record<string, string> = {};
   for (const [rawName, value] of entries) {
     const name = rawName.toLowerCase();

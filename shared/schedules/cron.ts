@@ -32,7 +32,9 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The first run strictly after `after` (epoch ms). */
 export function nextRun(cron: string, timeZone: string, after: number): number {
-  return CronExpressionParser.parse(cron, { currentDate: new Date(after), tz: timeZone }).next().getTime();
+  return CronExpressionParser.parse(cron, { currentDate: new Date(after), tz: timeZone })
+    .next()
+    .getTime();
 }
 
 /** The latest run in (after, now], or undefined when none fell in that window. */

@@ -50,7 +50,10 @@ export async function runDueSchedules(deps: ScheduleRunDeps): Promise<ScheduleRu
       if (runAt === undefined) return;
       result.due++;
       const claim = await deps.store.claim(stored, runAt);
-      if (!claim.claimed) return void result.lost++; // another instance runs it
+      if (!claim.claimed) {
+        result.lost++; // another instance runs it
+        return;
+      }
       const outcome = await runClaimed(deps, stored, runAt, now);
       result[outcome]++;
       await deps.store.recordOutcome(stored.schedule.id, outcome, claim.etag);
@@ -90,7 +93,10 @@ async function runClaimed(deps: ScheduleRunDeps, stored: StoredSchedule, runAt: 
     if (busy) return record('skipped', 0, `another operation is in progress (${busy})`);
     if (cluster.powerState === EXPECTED_POWER_STATE[schedule.action]) return record('skipped', 0, `already ${cluster.powerState}`);
     try {
-      await performAudited({ lifecycle: deps.lifecycle, audit: deps.audit, log: deps.log }, { scope, cluster: cluster.name, action: schedule.action, actor, requestId });
+      await performAudited(
+        { lifecycle: deps.lifecycle, audit: deps.audit, log: deps.log },
+        { scope, cluster: cluster.name, action: schedule.action, actor, requestId },
+      );
       return 'accepted';
     } catch (error) {
       return outcomeOfStatus(describeFailure(error).status); // performAudited recorded it

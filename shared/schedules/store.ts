@@ -30,8 +30,8 @@ function toRow(schedule: Schedule): ScheduleRow {
   const { id, createdBy, lastRun, ...rest } = schedule;
   const row: ScheduleRow = { partitionKey: PARTITION, rowKey: id, ...rest, createdByObjectId: createdBy.objectId, createdByName: createdBy.name };
   if (lastRun) row.lastRun = lastRun;
-  for (const key of Object.keys(row) as (keyof ScheduleRow)[]) if (row[key] === undefined) delete row[key];
-  return row;
+  // An optional field spread in as undefined is left out of the row (its type hides that undefined).
+  return Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([, value]) => value !== undefined)) as ScheduleRow;
 }
 
 function fromRow(row: ScheduleRow): StoredSchedule {
@@ -97,7 +97,12 @@ export class ScheduleStore {
     try {
       for await (const row of this.table.listEntities<ScheduleRow>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })) {
         const stored = fromRow(row);
-        if (scope && (stored.schedule.subscriptionId !== scope.subscriptionId.toLowerCase() || stored.schedule.resourceGroup.toLowerCase() !== scope.resourceGroup.toLowerCase())) continue;
+        if (
+          scope &&
+          (stored.schedule.subscriptionId !== scope.subscriptionId.toLowerCase() ||
+            stored.schedule.resourceGroup.toLowerCase() !== scope.resourceGroup.toLowerCase())
+        )
+          continue;
         found.push(stored);
       }
     } catch (error) {

@@ -6,18 +6,22 @@ export const FLEET_STATES: readonly FleetState[] = ['running', 'stopped', 'trans
 
 /** ARM's provisioning states that name an operation in progress (ARM's own, or one of ours). */
 export const TRANSITIONAL_PROVISIONING_STATES: ReadonlySet<string> = new Set([
-  'Starting', 'Stopping', 'Deleting', 'Creating', 'Updating', 'Upgrading', 'Scaling', 'Migrating', 'Reconciling',
+  'Starting',
+  'Stopping',
+  'Deleting',
+  'Creating',
+  'Updating',
+  'Upgrading',
+  'Scaling',
+  'Migrating',
+  'Reconciling',
 ]);
 
 /**
  * One state per cluster, for the fleet's counts (server) and its rows (dashboard): an open transition or ARM's
  * operation first, then a failure, then the power state.
  */
-export function fleetStateOf(cluster: {
-  powerState?: string;
-  provisioningState?: string;
-  transition?: { status: string };
-}): FleetState {
+export function fleetStateOf(cluster: { powerState?: string; provisioningState?: string; transition?: { status: string } }): FleetState {
   const provisioning = cluster.provisioningState ?? '';
   if (cluster.transition?.status === 'open' || TRANSITIONAL_PROVISIONING_STATES.has(provisioning)) return 'transitioning';
   if (provisioning === 'Failed' || cluster.transition?.status === 'timedOut') return 'failed';

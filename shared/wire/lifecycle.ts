@@ -3,8 +3,7 @@
 
 export type LifecycleAction = 'start' | 'stop' | 'delete';
 export const LIFECYCLE_ACTIONS: readonly LifecycleAction[] = ['start', 'stop', 'delete'];
-export const isLifecycleAction = (value: unknown): value is LifecycleAction =>
-  LIFECYCLE_ACTIONS.includes(value as LifecycleAction);
+export const isLifecycleAction = (value: unknown): value is LifecycleAction => LIFECYCLE_ACTIONS.includes(value as LifecycleAction);
 
 export type ExpectedPowerState = 'Running' | 'Stopped' | 'Deleted';
 

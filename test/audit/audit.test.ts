@@ -12,7 +12,12 @@ const auditPath = (scope = RG, extra = '') => `/api/audit?subscriptionId=${scope
 
 async function startAudited(options: Parameters<typeof stack>[0] = {}): Promise<TestStack & { lines: string[] }> {
   const lines: string[] = [];
-  const s = await stack({ simulator: MANUAL_OPERATIONS, env: { AUDIT_TABLE_NAME: uniqueTableName('a') }, log: (_level, line) => void lines.push(line), ...options });
+  const s = await stack({
+    simulator: MANUAL_OPERATIONS,
+    env: { AUDIT_TABLE_NAME: uniqueTableName('a') },
+    log: (_level, line) => void lines.push(line),
+    ...options,
+  });
   return Object.assign(s, { lines });
 }
 
@@ -114,7 +119,16 @@ describe('audit retention', () => {
     const day = 24 * 60 * 60 * 1000;
     const actor = { objectId: 'oid-1', name: 'Alice', via: 'user' as const };
     const entry = (daysAgo: number, requestId: string) =>
-      audit.append({ at: new Date(s.clock.now() - daysAgo * day).toISOString(), actor, action: 'stop', ...RG, cluster: 'elb-01-a', outcome: 'accepted', status: 202, requestId });
+      audit.append({
+        at: new Date(s.clock.now() - daysAgo * day).toISOString(),
+        actor,
+        action: 'stop',
+        ...RG,
+        cluster: 'elb-01-a',
+        outcome: 'accepted',
+        status: 202,
+        requestId,
+      });
     await entry(31, 'old');
     await entry(29, 'kept');
     await s.host.runTimer('runSchedules');
@@ -135,7 +149,16 @@ describe('audit retention', () => {
     const table = TableClient.fromConnectionString(tablesConnectionString(), uniqueTableName('a'), { allowInsecureConnection: true });
     const audit = new AuditLog(table, { log: (line) => void lines.push(line) });
     const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-    await audit.append({ actor: { objectId: 'oid-1', name: 'Alice', via: 'user' }, action: 'stop', ...RG, cluster: 'elb-01-a', outcome: 'failed', status: 502, reason: `upstream said Authorization: Bearer ${token}`, requestId: 'r' });
+    await audit.append({
+      actor: { objectId: 'oid-1', name: 'Alice', via: 'user' },
+      action: 'stop',
+      ...RG,
+      cluster: 'elb-01-a',
+      outcome: 'failed',
+      status: 502,
+      reason: `upstream said Authorization: Bearer ${token}`,
+      requestId: 'r',
+    });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^audit \{/);
     expect(lines[0]).not.toContain(token);

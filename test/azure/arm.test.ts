@@ -73,7 +73,10 @@ describe('reads', () => {
     const cluster: ManagedCluster = await client.managedClusters.get(RG, 'elb-01-a');
     expect(cluster.id).toBe(sim.cluster({ resourceGroup: RG, name: 'elb-01-a' }).resourceId);
     expect(cluster.kubernetesVersion).toBe('1.31.2');
-    expect(cluster.agentPoolProfiles?.map((p) => [p.name, p.mode, p.count])).toEqual([['system', 'System', 2], ['db', 'User', 4]]);
+    expect(cluster.agentPoolProfiles?.map((p) => [p.name, p.mode, p.count])).toEqual([
+      ['system', 'System', 2],
+      ['db', 'User', 4],
+    ]);
     expect(cluster.aadProfile?.managed).toBe(true);
   });
 
@@ -159,7 +162,9 @@ describe('long-running operations', () => {
     const conflict = await restError(client.managedClusters.stop(RG, 'elb-01-b').submitted());
     expect(conflict.statusCode).toBe(409);
     expect(conflict.code).toBe('OperationNotAllowed');
-    expect(conflict.message).toMatch(/^Operation is not allowed because there's an in progress start managed cluster operation \(operation ID: [0-9a-f-]{36}\) started on UTC /);
+    expect(conflict.message).toMatch(
+      /^Operation is not allowed because there's an in progress start managed cluster operation \(operation ID: [0-9a-f-]{36}\) started on UTC /,
+    );
     await sim.completeOperation(ref);
 
     const running = await restError(client.managedClusters.start(RG, 'elb-01-a').submitted());
@@ -179,7 +184,11 @@ describe('long-running operations', () => {
     const ref = { resourceGroup: RG, name: 'elb-01-b' };
     const poller = client.managedClusters.start(RG, 'elb-01-b', { updateIntervalInMs: 5 });
     await poller.submitted();
-    await sim.completeOperation(ref, { status: 'Failed', powerState: 'Running', error: { code: 'VMExtensionProvisioningError', message: 'node bootstrap failed' } });
+    await sim.completeOperation(ref, {
+      status: 'Failed',
+      powerState: 'Running',
+      error: { code: 'VMExtensionProvisioningError', message: 'node bootstrap failed' },
+    });
     await expect(poller.pollUntilDone()).rejects.toThrow(/node bootstrap failed/);
     const cluster = await client.managedClusters.get(RG, 'elb-01-b');
     expect([cluster.provisioningState, cluster.powerState?.code]).toEqual(['Failed', 'Running']);
@@ -229,13 +238,23 @@ describe('authentication', () => {
 
   it('trusts the simulator only through TRUSTED_CA (PEM text or a file path)', async () => {
     const config = configFor(sim);
-    const untrusting = createContainerServiceClient({ ...config, azure: { ...config.azure, trustedCa: undefined } }, createAzureCredential(config.azure), DEMO_SUBSCRIPTION_ID, FAST);
+    const untrusting = createContainerServiceClient(
+      { ...config, azure: { ...config.azure, trustedCa: undefined } },
+      createAzureCredential(config.azure),
+      DEMO_SUBSCRIPTION_ID,
+      FAST,
+    );
     await expect(untrusting.managedClusters.get(RG, 'elb-01-a')).rejects.toThrow(/certificate/i);
 
     const dir = mkdtempSync(join(tmpdir(), 'sim-ca-'));
     const file = join(dir, 'ca.pem');
     writeFileSync(file, sim.caPem);
-    const fromFile = createContainerServiceClient({ ...config, azure: { ...config.azure, trustedCa: file } }, createAzureCredential(config.azure), DEMO_SUBSCRIPTION_ID, FAST);
+    const fromFile = createContainerServiceClient(
+      { ...config, azure: { ...config.azure, trustedCa: file } },
+      createAzureCredential(config.azure),
+      DEMO_SUBSCRIPTION_ID,
+      FAST,
+    );
     expect((await fromFile.managedClusters.get(RG, 'elb-01-a')).name).toBe('elb-01-a');
   });
 });

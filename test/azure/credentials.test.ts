@@ -24,7 +24,9 @@ describe('createAzureCredential', () => {
   });
 
   it('managedIdentity and default build the @azure/identity credentials (no token is requested here)', () => {
-    const mi = createAzureCredential(loadConfig({ ...base, AZURE_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111' }).azure);
+    const mi = createAzureCredential(
+      loadConfig({ ...base, AZURE_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111' }).azure,
+    );
     expect(mi).toBeInstanceOf(ManagedIdentityCredential);
     expect(createAzureCredential(loadConfig({ ...base, AZURE_CREDENTIAL: 'managedIdentity' }).azure)).toBeInstanceOf(ManagedIdentityCredential);
     expect(createAzureCredential(loadConfig({ ...base, AZURE_CREDENTIAL: 'default' }).azure)).toBeInstanceOf(DefaultAzureCredential);

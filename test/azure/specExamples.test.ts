@@ -70,7 +70,8 @@ async function arm(method: 'GET' | 'POST' | 'DELETE', path: string) {
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
-const clusterPath = (name: string) => `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+const clusterPath = (name: string) =>
+  `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${name}`;
 
 describe('read answers, field by field', () => {
   it('ManagedClusters_List', async () => {

@@ -11,7 +11,10 @@ const MIN = 60_000;
 const IDLE = 10 * MIN;
 const clusterPartition = (cluster: string) => locateKey(categoryKey(SCOPE, cluster, 'nodes')).own.partitionKey;
 const generationRows = async (table: Parameters<typeof allRows>[0]) =>
-  (await allRows(table)).filter((row) => row.rowKey === GENERATION_ROW_KEY).map((row) => row.partitionKey).sort();
+  (await allRows(table))
+    .filter((row) => row.rowKey === GENERATION_ROW_KEY)
+    .map((row) => row.partitionKey)
+    .sort();
 
 describe('removeUnneededGenerations', () => {
   it('removes an idle cluster row with nothing under it, keeps rows with a reading, a transition or a recent stamp', async () => {

@@ -85,7 +85,17 @@ describe('storage mapping', () => {
   });
 
   it('rejects keys that are not monitor keys, have empty components or lone surrogates', () => {
-    for (const bad of ['', 'monitor:aks', 'monitor:aks:sub', 'monitor:aks:sub:rg:cluster', 'monitor:gke:sub:rg', 'x:aks:sub:rg', 'monitor:aks:sub::', 'monitor:aks:sub:rg:c:nodes:extra', 'monitor:aks:sub:rg\ud800']) {
+    for (const bad of [
+      '',
+      'monitor:aks',
+      'monitor:aks:sub',
+      'monitor:aks:sub:rg:cluster',
+      'monitor:gke:sub:rg',
+      'x:aks:sub:rg',
+      'monitor:aks:sub::',
+      'monitor:aks:sub:rg:c:nodes:extra',
+      'monitor:aks:sub:rg\ud800',
+    ]) {
       expect(() => locateKey(bad), bad).toThrow(CacheKeyError);
     }
   });

@@ -8,6 +8,8 @@ describe('cache log lines', () => {
     const line = describeError(refresh);
     expect(line).toBe('Error 401 Unauthorized: Authorization: Bearer [redacted] rejected; password=[redacted]');
     expect(describeError('postgres://app:Sup3rS3cret@db:5432/x failed')).not.toContain('Sup3rS3cret');
-    expect(describeError(new Error('GET https://st.table.core.windows.net/t?sig=abc failed AccountKey=k3y=='))).toBe('Error GET <url> failed AccountKey=[redacted]');
+    expect(describeError(new Error('GET https://st.table.core.windows.net/t?sig=abc failed AccountKey=k3y=='))).toBe(
+      'Error GET <url> failed AccountKey=[redacted]',
+    );
   });
 });

@@ -106,6 +106,14 @@ describe('reading sizes', () => {
     await table.updateEntity({ partitionKey, rowKey, enc: 'unknown' }, 'Merge');
     clock.advance(1_000_000);
     const down = new Error('upstream down');
-    await expect(cache.read(pods, async () => { throw down; }, { serveStaleOnError: () => true })).rejects.toBe(down);
+    await expect(
+      cache.read(
+        pods,
+        async () => {
+          throw down;
+        },
+        { serveStaleOnError: () => true },
+      ),
+    ).rejects.toBe(down);
   });
 });

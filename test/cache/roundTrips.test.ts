@@ -18,7 +18,8 @@ function countedTable(table: TableClient) {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         if (property === 'getEntity') calls.push(`getEntity ${String(args[1])}`);
-        else if (property === 'submitTransaction') calls.push(`submitTransaction ${(args[0] as [string, { rowKey: string }][]).map(([, e]) => e.rowKey).join('+')}`);
+        else if (property === 'submitTransaction')
+          calls.push(`submitTransaction ${(args[0] as [string, { rowKey: string }][]).map(([, e]) => e.rowKey).join('+')}`);
         else calls.push(String(property));
         return value.apply(target, args);
       };

@@ -78,7 +78,7 @@ describe('read(): the state table', () => {
     held.release();
     const results = await reads;
     expect(held.calls).toBe(1);
-    expect(results.every((r) => r.state === 'refreshed' && (r.value).pods === 3)).toBe(true);
+    expect(results.every((r) => r.state === 'refreshed' && r.value.pods === 3)).toBe(true);
     expect(cache.stats.stored).toBe(1);
   });
 

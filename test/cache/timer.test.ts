@@ -66,7 +66,7 @@ describe('listRefreshCandidates / refreshExisting / removeExpired', () => {
     expect(await cache.listRefreshCandidates(T0 + 30_000)).toEqual([]); // nothing older than TTL yet
 
     const at = T0 + 40_000;
-        // the list (age 30 s) is not older than TTL yet
+    // the list (age 30 s) is not older than TTL yet
     expect(await cache.listRefreshCandidates(at)).toEqual([
       { key: nodes, fetchedAtMs: T0, lastReadAtMs: T0, ageSeconds: 40 },
       { key: pods, fetchedAtMs: T0 + 5_000, lastReadAtMs: T0 + 5_000, ageSeconds: 35 },

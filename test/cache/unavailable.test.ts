@@ -31,7 +31,13 @@ describe('Azurite stopped mid-test', () => {
     await azurite.stop();
 
     const upstream = countingFetcher('live');
-    expect(await cache.read(nodes, upstream.fetcher)).toMatchObject({ value: 'live', state: 'uncached', stored: false, notStoredReason: 'storage-unavailable', generation: null });
+    expect(await cache.read(nodes, upstream.fetcher)).toMatchObject({
+      value: 'live',
+      state: 'uncached',
+      stored: false,
+      notStoredReason: 'storage-unavailable',
+      generation: null,
+    });
     expect(await cache.read(pods, upstream.fetcher)).toMatchObject({ value: 'live', state: 'uncached' });
     expect(await cache.read(clusterListKey(scope), upstream.fetcher)).toMatchObject({ state: 'uncached' });
     expect(upstream.calls).toBe(3);

@@ -52,12 +52,20 @@ describe.skipIf(!clientVersion)(clientVersion ? `kubectl ${clientVersion} agains
     return run.stdout;
   }
   /** kubectl's table output as rows of cells (columns are two or more spaces apart). */
-  const table = async (...args: string[]) => (await kubectl(...args)).trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+  const table = async (...args: string[]) =>
+    (await kubectl(...args))
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/));
 
   it('kubectl get nodes: the server-side table, every node Ready', async () => {
     const [header, ...rows] = await table('get', 'nodes');
     expect(header).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-    expect(rows.map((r) => r[0]).sort()).toEqual(spec().nodes.map((n) => n.name).sort());
+    expect(rows.map((r) => r[0]).sort()).toEqual(
+      spec()
+        .nodes.map((n) => n.name)
+        .sort(),
+    );
     expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(['Ready']));
     expect(new Set(rows.map((r) => r[4]))).toEqual(new Set([`v${spec().kubernetesVersion}`]));
   });
@@ -65,19 +73,32 @@ describe.skipIf(!clientVersion)(clientVersion ? `kubectl ${clientVersion} agains
   it('kubectl get pods -A: every pod, with namespace, readiness and status', async () => {
     const [header, ...rows] = await table('get', 'pods', '-A');
     expect(header).toEqual(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
-    expect(rows.map((r) => `${r[0]}/${r[1]}`).sort()).toEqual(spec().pods.map((p) => `${p.namespace}/${p.name}`).sort());
+    expect(rows.map((r) => `${r[0]}/${r[1]}`).sort()).toEqual(
+      spec()
+        .pods.map((p) => `${p.namespace}/${p.name}`)
+        .sort(),
+    );
     expect(rows.find((r) => r[3] === 'CrashLoopBackOff')?.[4]).toBe('14');
   });
 
   it('kubectl logs --tail', async () => {
     const pod = spec().pods.find((p) => p.log && p.phase === 'Running' && p.namespace === DEMO_DB_NAMESPACE)!;
-    expect(await kubectl('logs', '-n', pod.namespace, pod.name, '--tail=2')).toBe(pod.log!.slice(-2).map((l) => `${l}\n`).join(''));
+    expect(await kubectl('logs', '-n', pod.namespace, pod.name, '--tail=2')).toBe(
+      pod
+        .log!.slice(-2)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   });
 
   it('kubectl top nodes (metrics.k8s.io found through discovery)', async () => {
     const [header, ...rows] = await table('top', 'nodes');
     expect(header).toEqual(['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%']);
-    expect(rows.map((r) => r[0]).sort()).toEqual(spec().nodes.map((n) => n.name).sort());
+    expect(rows.map((r) => r[0]).sort()).toEqual(
+      spec()
+        .nodes.map((n) => n.name)
+        .sort(),
+    );
     for (const row of rows) expect(row[2]).toMatch(/^\d+%$/);
   });
 
@@ -86,7 +107,12 @@ describe.skipIf(!clientVersion)(clientVersion ? `kubectl ${clientVersion} agains
     try {
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: path, KUBECACHEDIR: `${path}.cache` };
       const contexts = await runChild(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env });
-      expect(contexts.stdout.trim().split('\n').sort()).toEqual(sim.clusters().map((c) => `${c.name}-admin`).sort());
+      expect(contexts.stdout.trim().split('\n').sort()).toEqual(
+        sim
+          .clusters()
+          .map((c) => `${c.name}-admin`)
+          .sort(),
+      );
       for (const cluster of sim.clusters().filter((c) => c.powerState === 'Running')) {
         const nodes = await runChild(KUBECTL, ['--context', `${cluster.name}-admin`, 'get', 'nodes', '-o', 'name'], { env });
         expect(nodes.code).toBe(0);

@@ -189,7 +189,10 @@ describe('the wire contract, through the dashboard parsers', () => {
 
   /** A refusal as the dashboard sees it: an ApiError carrying every field of the error envelope. */
   async function expectRefusal(call: Promise<unknown>, path: string, status: number): Promise<ApiError> {
-    const error = await call.then(() => undefined, (e: unknown) => e);
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ApiError);
     const { error: sent } = rawOf(path) as ErrorEnvelope;
     expect(error).toMatchObject({ status, code: sent.code, message: sent.message, requestId: sent.requestId, field: sent.field });

@@ -9,7 +9,8 @@ import { tablesConnectionString } from '../setup/tables.js';
 /** A shell left over from work on a real subscription. */
 const REAL_SHELL = {
   PATH: '/usr/bin',
-  TABLE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=stprodaks;AccountKey=c2VjcmV0LWtleS1vZi1wcm9kdWN0aW9uLWFjY291bnQ=;EndpointSuffix=core.windows.net',
+  TABLE_STORAGE_CONNECTION_STRING:
+    'DefaultEndpointsProtocol=https;AccountName=stprodaks;AccountKey=c2VjcmV0LWtleS1vZi1wcm9kdWN0aW9uLWFjY291bnQ=;EndpointSuffix=core.windows.net',
   ARM_ENDPOINT: 'https://management.azure.com',
   AZURE_CREDENTIAL: 'default',
   AUTH_MODE: 'appService',
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('npm start and the shell environment', () => {
-  it('ignores the shell\'s app settings without the flag, and says so', () => {
+  it("ignores the shell's app settings without the flag, and says so", () => {
     const settings = demoSettings(REAL_SHELL, []);
     expect(settings.env).toEqual({});
     expect(settings.ignored.sort()).toEqual(['ARM_ENDPOINT', 'AUTH_MODE', 'AZURE_CREDENTIAL', 'TABLE_STORAGE_CONNECTION_STRING']);
@@ -40,7 +41,15 @@ describe('npm start and the shell environment', () => {
 
   it('applies them with the flag, and the banner says they come from the shell, without the account key', () => {
     const settings = demoSettings(REAL_SHELL, [USE_SHELL_ENV_FLAG]);
-    expect(settings).toEqual({ env: { TABLE_STORAGE_CONNECTION_STRING: REAL_SHELL.TABLE_STORAGE_CONNECTION_STRING, ARM_ENDPOINT: REAL_SHELL.ARM_ENDPOINT, AZURE_CREDENTIAL: 'default', AUTH_MODE: 'appService' }, ignored: [] });
+    expect(settings).toEqual({
+      env: {
+        TABLE_STORAGE_CONNECTION_STRING: REAL_SHELL.TABLE_STORAGE_CONNECTION_STRING,
+        ARM_ENDPOINT: REAL_SHELL.ARM_ENDPOINT,
+        AZURE_CREDENTIAL: 'default',
+        AUTH_MODE: 'appService',
+      },
+      ignored: [],
+    });
     const config = loadConfig({ ...settings.env });
     const banner = describeTargets(config, { tables: 'UseDevelopmentStorage=true', armEndpoint: 'https://127.0.0.1:1' }).join('\n');
     expect(banner).toContain('FROM THE SHELL: https://management.azure.com');

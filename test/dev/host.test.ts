@@ -80,8 +80,13 @@ describe('local function host', () => {
 
   it('turns a handler crash into a 500 envelope without internals and keeps serving', async () => {
     const crash: FunctionDefinition = {
-      kind: 'http', name: 'crash', route: 'crash', methods: ['GET'],
-      handler: open(async () => { throw new Error('secret internals'); }),
+      kind: 'http',
+      name: 'crash',
+      route: 'crash',
+      methods: ['GET'],
+      handler: open(async () => {
+        throw new Error('secret internals');
+      }),
     };
     host = await startLocalHost({ definitions: [crash, echo], port: 0, timers: false });
     const response = await fetch(`${host.url}/api/crash`, { headers: { 'x-request-id': 'trace-crash' } });
@@ -119,7 +124,10 @@ describe('local function host', () => {
     let started!: () => void;
     const startedOnce = new Promise<void>((resolve) => (started = resolve));
     const timer: FunctionDefinition = {
-      kind: 'timer', name: 'tick', schedule: '* * * * * *', runOnStartup: false,
+      kind: 'timer',
+      name: 'tick',
+      schedule: '* * * * * *',
+      runOnStartup: false,
       handler: async () => {
         runs += 1;
         started();
@@ -154,7 +162,13 @@ describe('Host header (DNS rebinding)', () => {
     for (const name of [`127.0.0.1:${host.port}`, `localhost:${host.port}`, `LOCALHOST:${host.port}`, `[::1]:${host.port}`]) {
       expect((await withHost(host.url, name)).status, name).toBe(200);
     }
-    for (const name of [`attacker.example:${host.port}`, 'attacker.example', `127.0.0.1:${host.port + 1}`, '127.0.0.1', `localhost.attacker.example:${host.port}`]) {
+    for (const name of [
+      `attacker.example:${host.port}`,
+      'attacker.example',
+      `127.0.0.1:${host.port + 1}`,
+      '127.0.0.1',
+      `localhost.attacker.example:${host.port}`,
+    ]) {
       const answer = await withHost(host.url, name);
       expect(answer.status, name).toBe(421);
       expect(JSON.parse(answer.body).error.code).toBe('misdirectedRequest');

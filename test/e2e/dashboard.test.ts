@@ -20,8 +20,14 @@ import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = join(repoRoot, 'test-artifacts', 'e2e');
@@ -49,10 +55,14 @@ const apiPathOf = (request: Request) => {
 /** Builds the SPA with the project's Vite config into a private folder (web/dist stays as it is). */
 async function buildDashboard(outDir: string): Promise<void> {
   const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }
 
 describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `dashboard in headless Chromium (SKIPPED: ${SKIP_REASON})`, () => {
@@ -102,8 +112,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const chip = (page: Page, cluster: string, state: string) =>
-    page.locator(`[data-testid="state-chip-${cluster}"][data-state="${state}"]`).waitFor();
+  const chip = (page: Page, cluster: string, state: string) => page.locator(`[data-testid="state-chip-${cluster}"][data-state="${state}"]`).waitFor();
   const pollMode = (page: Page, mode: 'fast' | 'normal') => page.locator(`[data-testid="poll-status"][data-mode="${mode}"]`).waitFor();
   // runs in the page (this file is typed without the DOM lib)
   const storedTransitions = (page: Page) =>
@@ -154,7 +163,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     // the blue scope's list fails in the browser's network layer; rg-elb-01 is untouched
     await page.route(
       (url) => url.pathname === '/api/monitor/aks' && url.searchParams.get('resourceGroup') === `${RG}-blue`,
-      (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'x-request-id': 'e2e-blue-down' }, body: JSON.stringify({ error: { code: 'upstreamUnavailable', message: 'ARM is down', requestId: 'e2e-blue-down' } }) }),
+      (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          headers: { 'x-request-id': 'e2e-blue-down' },
+          body: JSON.stringify({ error: { code: 'upstreamUnavailable', message: 'ARM is down', requestId: 'e2e-blue-down' } }),
+        }),
     );
     await page.getByTestId('scope-picker').selectOption(`${DEMO_SUBSCRIPTION_ID}:${RG}-blue`);
     const message = page.getByTestId('error-message');

@@ -16,7 +16,16 @@ import { manualClock } from '../setup/control.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = join(repoRoot, 'test-artifacts', 'e2e');
 const hasChromium = existsSync(CHROMIUM);
@@ -25,10 +34,14 @@ if (!hasChromium) console.warn(`test/e2e/fleet.test.ts SKIPPED: ${SKIP_REASON}`)
 
 async function buildDashboard(outDir: string): Promise<void> {
   const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }
 
 describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `fleet in headless Chromium (SKIPPED: ${SKIP_REASON})`, () => {
@@ -46,7 +59,12 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
         tablesConnectionString: tablesConnectionString(),
         staticDir: distDir,
         simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }), durations: { stop: 'manual' } },
-        env: { CACHE_TABLE_NAME: uniqueTableName('c'), INSPECTOR_TABLE_NAME: uniqueTableName('i'), AUDIT_TABLE_NAME: uniqueTableName('a'), SCHEDULES_TABLE_NAME: uniqueTableName('s') },
+        env: {
+          CACHE_TABLE_NAME: uniqueTableName('c'),
+          INSPECTOR_TABLE_NAME: uniqueTableName('i'),
+          AUDIT_TABLE_NAME: uniqueTableName('a'),
+          SCHEDULES_TABLE_NAME: uniqueTableName('s'),
+        },
         timers: false,
         now: clock.now,
         log: () => {},
@@ -105,7 +123,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       // The next minute: the timer (run by hand here) stops the cluster through the lifecycle path.
       clock.advance(61_000);
       await stack.host.runTimer('runSchedules');
-      expect(stack.sim.cluster({ subscriptionId: DEMO_SECOND_SUBSCRIPTION_ID, resourceGroup: 'rg-payments-dev', name: 'pay-dev-a' }).state().provisioningState).toBe('Stopping');
+      expect(
+        stack.sim.cluster({ subscriptionId: DEMO_SECOND_SUBSCRIPTION_ID, resourceGroup: 'rg-payments-dev', name: 'pay-dev-a' }).state().provisioningState,
+      ).toBe('Stopping');
       await page.locator('[data-testid="state-chip-pay-dev-a"][data-state="stopping"]').waitFor();
       // The transition that appeared makes the card read its schedules again: the run's outcome shows.
       await page.getByTestId('schedule-pay-dev-a').getByText('last run accepted').waitFor();

@@ -75,7 +75,12 @@ describe('ETag, Cache-Control and 304 on the fleet', () => {
 
     // A scope ARM refuses: its failure is part of what the fleet shows, and it is fresh for no time at all.
     await s.app.services.cache.invalidatePrefix(clusterListKey(PAY_DEV));
-    const failing = s.sim.inject({ target: 'arm', method: 'GET', path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i, status: 500 });
+    const failing = s.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      status: 500,
+    });
     const degraded = await getFleet(s, changedTag);
     expect(degraded.status).toBe(200);
     expect(degraded.body.scopes.find((x: any) => x.resourceGroup === PAY_DEV.resourceGroup).cache).toBeNull();
@@ -115,7 +120,8 @@ describe('the dashboard polls the fleet with If-None-Match', () => {
     const answers: number[] = [];
     const counting: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
-      if (String(input).includes(PATH)) answers.push(response.status);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes(PATH)) answers.push(response.status);
       return response;
     };
     const counted = createApiClient({ baseUrl: s.url, fetch: counting });

@@ -26,15 +26,23 @@ describe('fleet overview', () => {
     const fleet = await s.get('/api/monitor/fleet');
     expect(fleet.status).toBe(200);
     expect(scopeNames(fleet.body)).toEqual([
-      `${SUB}/rg-elb-01`, `${SUB}/rg-elb-01-blue`,
-      `${SUB2}/rg-data-dev`, `${SUB2}/rg-payments-dev`, `${SUB2}/rg-payments-test`,
+      `${SUB}/rg-elb-01`,
+      `${SUB}/rg-elb-01-blue`,
+      `${SUB2}/rg-data-dev`,
+      `${SUB2}/rg-payments-dev`,
+      `${SUB2}/rg-payments-test`,
     ]);
     const payDev = fleet.body.scopes[3];
-    expect(payDev.clusters.map((c: any) => [c.name, c.powerState])).toEqual([['pay-dev-a', 'Running'], ['pay-dev-b', 'Stopped']]);
+    expect(payDev.clusters.map((c: any) => [c.name, c.powerState])).toEqual([
+      ['pay-dev-a', 'Running'],
+      ['pay-dev-b', 'Stopped'],
+    ]);
     expect(payDev).toMatchObject({ degraded: [], transitionCount: 0, cache: { state: 'refreshed' } });
     expect(fleet.body.totals).toEqual({ running: 5, stopped: 3, transitioning: 0, failed: 0, clusters: 8, scopes: 5 });
     expect(fleet.body.degraded).toEqual([]);
-    const subscriptionPages = s.sim.requestLog((e) => e.server === 'arm' && /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters/i.test(e.url));
+    const subscriptionPages = s.sim.requestLog(
+      (e) => e.server === 'arm' && /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters/i.test(e.url),
+    );
     expect(subscriptionPages).toHaveLength(2);
 
     // The next tick is served from the cache: no ARM call at all.
@@ -48,7 +56,12 @@ describe('fleet overview', () => {
     const s = await startFleet();
     await s.get('/api/monitor/fleet'); // the subscription's resource groups are now cached
     s.clock.advance(s.config.cache.ttlSeconds * 1000 + s.config.cache.swrSeconds * 1000 + 1); // every list must be fetched again
-    const held = s.sim.inject({ target: 'arm', method: 'GET', path: /\/resourceGroups\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters$/i, hold: true });
+    const held = s.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /\/resourceGroups\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      hold: true,
+    });
     const tick = s.get('/api/monitor/fleet');
     await held.whenHit(5); // five list reads held at the same time: none waited for another
     held.release();
@@ -60,7 +73,12 @@ describe('fleet overview', () => {
 
   it('a failing scope degrades alone; a failing subscription listing degrades alone', async () => {
     const s = await startFleet();
-    const failing = s.sim.inject({ target: 'arm', method: 'GET', path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i, status: 500 });
+    const failing = s.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /\/resourceGroups\/rg-payments-dev\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      status: 500,
+    });
     const fleet = await s.get('/api/monitor/fleet');
     failing.remove();
     expect(fleet.status).toBe(200);
@@ -71,7 +89,12 @@ describe('fleet overview', () => {
     expect(fleet.body.totals.clusters).toBe(6);
 
     const s2 = await startFleet();
-    const noListing = s2.sim.inject({ target: 'arm', method: 'GET', path: /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters$/i, status: 503 });
+    const noListing = s2.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      status: 503,
+    });
     const partial = await s2.get('/api/monitor/fleet');
     noListing.remove();
     expect(partial.status).toBe(200);
@@ -128,7 +151,10 @@ describe('subscription-wide scopes', () => {
 
   it('allows every resource group of that subscription, in the spelling asked, and nothing of another', () => {
     const auth = createAuth(config(`${SUB}/rg-a,${SUB2}/*`).auth);
-    expect(auth.allowedScope({ subscriptionId: SUB2.toUpperCase(), resourceGroup: 'RG-Anything' })).toEqual({ subscriptionId: SUB2, resourceGroup: 'RG-Anything' });
+    expect(auth.allowedScope({ subscriptionId: SUB2.toUpperCase(), resourceGroup: 'RG-Anything' })).toEqual({
+      subscriptionId: SUB2,
+      resourceGroup: 'RG-Anything',
+    });
     expect(auth.allowedScope({ subscriptionId: SUB, resourceGroup: 'RG-A' })).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-a' });
     expect(() => auth.allowedScope({ subscriptionId: SUB, resourceGroup: 'rg-b' })).toThrow(/allowed scopes/);
   });
@@ -137,6 +163,8 @@ describe('subscription-wide scopes', () => {
     const s = await stack({ simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) }, env: { ALLOWED_SCOPES: `${SUB2}/*` } });
     const health = await s.get('/api/health');
     expect(health).toMatchObject({ status: 200, body: { arm: 'ok' } });
-    expect(s.sim.requestLog((e) => e.server === 'arm' && /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters/i.test(e.url)).length).toBeGreaterThan(0);
+    expect(
+      s.sim.requestLog((e) => e.server === 'arm' && /^\/subscriptions\/[^/]+\/providers\/Microsoft.ContainerService\/managedClusters/i.test(e.url)).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -24,7 +24,12 @@ describe('GET /api/health', () => {
     let clock = 0;
     const url = await serve(
       [
-        { name: 'tableStorage', check: async () => { if (!tablesUp) throw new Error('refused'); } },
+        {
+          name: 'tableStorage',
+          check: async () => {
+            if (!tablesUp) throw new Error('refused');
+          },
+        },
         { name: 'arm', check: async () => {} },
       ],
       () => clock,
@@ -43,7 +48,17 @@ describe('GET /api/health', () => {
   it('probes once for concurrent callers and reuses the result briefly: anonymous load cannot amplify upstream', async () => {
     let probes = 0;
     let clock = 0;
-    const url = await serve([{ name: 'arm', check: async () => { probes++; } }], () => clock);
+    const url = await serve(
+      [
+        {
+          name: 'arm',
+          check: async () => {
+            probes++;
+          },
+        },
+      ],
+      () => clock,
+    );
     await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/api/health`).then((r) => r.text())));
     expect(probes).toBe(1);
     clock += 4_999;

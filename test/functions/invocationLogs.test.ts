@@ -32,15 +32,23 @@ describe('request lines through the invocation', () => {
     const res = await fetch(`${stack.url}/api/monitor/aks/elb-01-a/nodes`, { headers: { 'x-request-id': 'trace-invocation-2' } });
     expect(res.status).toBe(400); // no scope given
     expect(hostLines.filter((l) => l.includes('[trace-invocation-2]'))).toEqual([
-      expect.stringMatching(/^\[monitorCluster\] information: \[trace-invocation-2\] GET \/api\/monitor\/aks\/elb-01-a\/nodes 400 [\d.]+ms missingParameter caller=local-developer$/),
+      expect.stringMatching(
+        /^\[monitorCluster\] information: \[trace-invocation-2\] GET \/api\/monitor\/aks\/elb-01-a\/nodes 400 [\d.]+ms missingParameter caller=local-developer$/,
+      ),
     ]);
   });
 
   it('an upstream call made for a request is written by that invocation too, with the request id', async () => {
     const subscriptionId = stack.sim.subscriptionIds[0]!;
-    const res = await fetch(`${stack.url}/api/monitor/aks?subscriptionId=${subscriptionId}&resourceGroup=rg-elb-01`, { headers: { 'x-request-id': 'trace-invocation-3' } });
+    const res = await fetch(`${stack.url}/api/monitor/aks?subscriptionId=${subscriptionId}&resourceGroup=rg-elb-01`, {
+      headers: { 'x-request-id': 'trace-invocation-3' },
+    });
     expect(res.status).toBe(200);
     const upstream = hostLines.filter((l) => l.includes('"requestId":"trace-invocation-3"'));
-    expect(upstream).toEqual([expect.stringMatching(/^\[monitorClusters\] information: upstream \{"target":"arm","method":"GET","path":"\/subscriptions\/[^"]+\/resourceGroups\/rg-elb-01\/providers\/Microsoft\.ContainerService\/managedClusters",/)]);
+    expect(upstream).toEqual([
+      expect.stringMatching(
+        /^\[monitorClusters\] information: upstream \{"target":"arm","method":"GET","path":"\/subscriptions\/[^"]+\/resourceGroups\/rg-elb-01\/providers\/Microsoft\.ContainerService\/managedClusters",/,
+      ),
+    ]);
   });
 });

@@ -65,7 +65,24 @@ describe('auth matrix over the real routes', () => {
 
   it('covers every HTTP function of the app, fleet, audit and schedules included, each with a declared level', () => {
     const names = ROUTES.map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['health', 'me', 'inspector', 'monitorClusters', 'monitorCluster', 'monitorFleet', 'aksStart', 'aksStop', 'aksDelete', 'audit', 'schedulesList', 'schedulesCreate', 'schedulesUpdate', 'schedulesDelete']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'health',
+        'me',
+        'inspector',
+        'monitorClusters',
+        'monitorCluster',
+        'monitorFleet',
+        'aksStart',
+        'aksStop',
+        'aksDelete',
+        'audit',
+        'schedulesList',
+        'schedulesCreate',
+        'schedulesUpdate',
+        'schedulesDelete',
+      ]),
+    );
     for (const route of ROUTES) {
       expect(Object.keys(PASSES)).toContain(route.handler.auth);
       for (const [, name] of route.route.matchAll(/\{(\w+)\}/g)) expect(PARAMS, `${route.name}: {${name}}`).toHaveProperty(name!);

@@ -51,12 +51,28 @@ describe('shouldCapture', () => {
     [undefined, 'GET', true],
     [null, 'GET', true],
     [42, 'GET', true],
-    [{ toString() { throw new Error('boom'); } }, 'GET', true],
+    [
+      {
+        toString() {
+          throw new Error('boom');
+        },
+      },
+      'GET',
+      true,
+    ],
     [Symbol('x'), 'GET', true],
     ['/api/%E0%A4%A/x', 'GET', true],
     ['/api/monitor/%E0%A4%A', 'GET', false],
     ['http://[::1', 'GET', true],
-    ['/api/me', { toString() { throw new Error('boom'); } }, true],
+    [
+      '/api/me',
+      {
+        toString() {
+          throw new Error('boom');
+        },
+      },
+      true,
+    ],
   ];
   const show = (v: unknown) => (typeof v === 'string' || v == null || typeof v === 'number' ? String(v) : typeof v);
   for (const [path, method, expected] of cases) {
@@ -101,7 +117,11 @@ describe('capture ring in Table Storage', () => {
     const table = await freshTable('ringc');
     const a = createTableCaptureStore(table, { capacity: 20 });
     const b = createTableCaptureStore(table, { capacity: 20 });
-    await inBatches(Array.from({ length: 80 }, (_, i) => i), 12, (i) => (i % 2 ? a : b).record(capture(`c${i}`)));
+    await inBatches(
+      Array.from({ length: 80 }, (_, i) => i),
+      12,
+      (i) => (i % 2 ? a : b).record(capture(`c${i}`)),
+    );
     await Promise.all([a.settled(), b.settled()]);
     const rows = await rowsOf(table);
     expect(rows.length).toBe(20);
@@ -134,7 +154,10 @@ describe('ring bound through the pipeline', () => {
     host = await startLocalHost({
       definitions: [
         {
-          kind: 'http', name: 'note', route: 'test/note', methods: ['POST'],
+          kind: 'http',
+          name: 'note',
+          route: 'test/note',
+          methods: ['POST'],
           handler: pipeline.wrap({ auth: 'operate', body: { note: anyString } }, async ({ body }) => ({ status: 201, body: { saved: body.note } })),
         },
         ...inspectorFunctions({ pipeline, captures: store.current }),
@@ -165,7 +188,12 @@ describe('ring bound through the pipeline', () => {
     const byDefault = await send(host.url, { path: '/api/inspector', headers: { 'x-ms-client-principal': PRINCIPALS.reader } });
     expect(byDefault.json.items.map((c: { requestId: string }) => c.requestId)).toEqual(expected.slice(0, 50));
     expect(byDefault.json.items[0]).toMatchObject({
-      method: 'POST', path: '/api/test/note', status: 201, caller: expect.stringMatching(/^caller-[0-9a-f]{12}$/), requestBody: '{"note":"n249"}', responseBody: '{"saved":"n249"}',
+      method: 'POST',
+      path: '/api/test/note',
+      status: 201,
+      caller: expect.stringMatching(/^caller-[0-9a-f]{12}$/),
+      requestBody: '{"note":"n249"}',
+      responseBody: '{"saved":"n249"}',
     });
   });
 });

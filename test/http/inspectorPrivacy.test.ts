@@ -26,7 +26,11 @@ beforeAll(async () => {
   const config = testConfig({ INSPECTOR_PSEUDONYM_KEY: KEY });
   store = countingStore(await freshTable('priv'));
   const pipeline = pipelineFor(config, store);
-  host = await startLocalHost({ definitions: [...standInRoutes(pipeline, { calls: 0 }), ...inspectorFunctions({ pipeline, captures: store })], port: 0, timers: false });
+  host = await startLocalHost({
+    definitions: [...standInRoutes(pipeline, { calls: 0 }), ...inspectorFunctions({ pipeline, captures: store })],
+    port: 0,
+    timers: false,
+  });
 });
 afterAll(async () => {
   await host?.close();
@@ -34,14 +38,24 @@ afterAll(async () => {
 
 const start = (headers: Record<string, string>, cluster = 'elb-01-a') => {
   const body = JSON.stringify({ subscriptionId: SUB, resourceGroup: RG, cluster });
-  return send(host.url, { method: 'POST', path: '/api/aks/start', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'dashboard/1.0', ...headers }, body });
+  return send(host.url, {
+    method: 'POST',
+    path: '/api/aks/start',
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'dashboard/1.0', ...headers },
+    body,
+  });
 };
 
 describe('inspector privacy', () => {
   it('captures only content-type, content-length, request id and user agent', async () => {
     expect((await start({ ...PERSONAL, 'x-ms-client-principal': PRINCIPALS.operator, 'x-request-id': 'priv-1' })).status).toBe(202);
     const captured = store.records.find((r) => r.requestId === 'priv-1')!;
-    expect(captured.requestHeaders).toEqual({ 'content-type': 'application/json', 'content-length': expect.stringMatching(/^\d+$/), 'x-request-id': 'priv-1', 'user-agent': 'dashboard/1.0' });
+    expect(captured.requestHeaders).toEqual({
+      'content-type': 'application/json',
+      'content-length': expect.stringMatching(/^\d+$/),
+      'x-request-id': 'priv-1',
+      'user-agent': 'dashboard/1.0',
+    });
     const listed = await send(host.url, { path: '/api/inspector', headers: { 'x-ms-client-principal': PRINCIPALS.reader } });
     for (const personal of ['operator@contoso', '5f0c1d2e', '203.0.113.7', 'oid-operator', 'AppServiceAuthSession', 'dashboard.contoso']) {
       expect(listed.text).not.toContain(personal);

@@ -44,8 +44,17 @@ const KUBECONFIG = [
 ].join('\n');
 const KUBECONFIG_B64 = Buffer.from(KUBECONFIG).toString('base64');
 const SECRETS: string[] = [
-  JWT, ...JWT.split('.'), KUBE_TOKEN, PASSWORD, FUNCTIONS_KEY, COOKIE_SECRET, KEY_DATA.slice(0, 40), KEY_DATA.slice(-40, -4),
-  KUBECONFIG_B64.slice(0, 40), KUBECONFIG_B64.slice(-40, -4), PRINCIPALS.operator.slice(0, 40),
+  JWT,
+  ...JWT.split('.'),
+  KUBE_TOKEN,
+  PASSWORD,
+  FUNCTIONS_KEY,
+  COOKIE_SECRET,
+  KEY_DATA.slice(0, 40),
+  KEY_DATA.slice(-40, -4),
+  KUBECONFIG_B64.slice(0, 40),
+  KUBECONFIG_B64.slice(-40, -4),
+  PRINCIPALS.operator.slice(0, 40),
   ...PEM.split('\n').filter((line) => line.length >= 20 && !line.startsWith('-----')),
 ];
 
@@ -59,18 +68,36 @@ interface Spy {
 }
 
 function routes(pipeline: HttpPipeline, spy: Spy, payload: Record<string, unknown>): HttpFunctionDefinition[] {
-  const tracked = () => ({ ...payload, toJSON() { spy.toJSONCalls += 1; return payload; } });
+  const tracked = () => ({
+    ...payload,
+    toJSON() {
+      spy.toJSONCalls += 1;
+      return payload;
+    },
+  });
   return [
     {
-      kind: 'http', name: 'poll', route: 'monitor/aks', methods: ['GET'],
+      kind: 'http',
+      name: 'poll',
+      route: 'monitor/aks',
+      methods: ['GET'],
       handler: pipeline.wrap({ auth: 'read', scopeFrom: 'query' }, async () => ({ body: tracked() })),
     },
     {
-      kind: 'http', name: 'report', route: 'test/report', methods: ['GET'],
-      handler: pipeline.wrap({ auth: 'read' }, async () => ({ body: tracked(), headers: { 'X-Extra': 'yes', 'X-Request-Id': 'handler-cannot-override', 'Cache-Control': 'max-age=5' } })),
+      kind: 'http',
+      name: 'report',
+      route: 'test/report',
+      methods: ['GET'],
+      handler: pipeline.wrap({ auth: 'read' }, async () => ({
+        body: tracked(),
+        headers: { 'X-Extra': 'yes', 'X-Request-Id': 'handler-cannot-override', 'Cache-Control': 'max-age=5' },
+      })),
     },
     {
-      kind: 'http', name: 'secrets', route: 'test/secrets', methods: ['POST'],
+      kind: 'http',
+      name: 'secrets',
+      route: 'test/secrets',
+      methods: ['POST'],
       handler: pipeline.wrap({ auth: 'operate', body: { note: anyString, password: anyString, kubeconfig: anyString } }, async ({ body, log }) => {
         log.info(`received kubeconfig ${body.kubeconfig}`);
         log.info(`token=${KUBE_TOKEN} Authorization: Bearer ${JWT} password=${body.password}`);
@@ -87,34 +114,56 @@ function routes(pipeline: HttpPipeline, spy: Spy, payload: Record<string, unknow
       }),
     },
     {
-      kind: 'http', name: 'crash', route: 'test/crash', methods: ['POST'],
+      kind: 'http',
+      name: 'crash',
+      route: 'test/crash',
+      methods: ['POST'],
       handler: pipeline.wrap({ auth: 'operate' }, async () => {
         throw new Error(`exploded with token=${KUBE_TOKEN} and ${PEM} at internal/module.ts:42`);
       }),
     },
     {
-      kind: 'http', name: 'fail', route: 'test/fail/{kind}', methods: ['POST'],
+      kind: 'http',
+      name: 'fail',
+      route: 'test/fail/{kind}',
+      methods: ['POST'],
       handler: pipeline.wrap({ auth: 'operate', params: { kind: anyString } }, async ({ params }) => {
         const request = { url: 'https://management.example/x' } as PipelineRequest;
         const upstream = (status: number, headers: Record<string, string> = {}) =>
-          new RestError(`upstream said ${status} with Bearer ${JWT}`, { statusCode: status, response: { status, headers: createHttpHeaders(headers), request } });
+          new RestError(`upstream said ${status} with Bearer ${JWT}`, {
+            statusCode: status,
+            response: { status, headers: createHttpHeaders(headers), request },
+          });
         switch (params.kind) {
-          case 'throttled': throw upstream(429, { 'retry-after': '7' });
-          case 'throttledBare': throw upstream(429);
-          case 'unavailable': throw upstream(503, { 'retry-after': '3' });
-          case 'gateway': throw upstream(500);
-          case 'forbiddenUpstream': throw upstream(403);
-          case 'timeout': throw new DOMException('The operation timed out', 'TimeoutError');
-          case 'refused': throw Object.assign(new Error(`connect ECONNREFUSED 10.0.0.1:443`), { code: 'ECONNREFUSED' });
-          case 'conflict': throw conflict('A start is already running for this cluster');
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a dependency that throws a bare string is the case under test
-          case 'string': throw 'a bare string with password=abc';
-          default: return { status: 204 };
+          case 'throttled':
+            throw upstream(429, { 'retry-after': '7' });
+          case 'throttledBare':
+            throw upstream(429);
+          case 'unavailable':
+            throw upstream(503, { 'retry-after': '3' });
+          case 'gateway':
+            throw upstream(500);
+          case 'forbiddenUpstream':
+            throw upstream(403);
+          case 'timeout':
+            throw new DOMException('The operation timed out', 'TimeoutError');
+          case 'refused':
+            throw Object.assign(new Error(`connect ECONNREFUSED 10.0.0.1:443`), { code: 'ECONNREFUSED' });
+          case 'conflict':
+            throw conflict('A start is already running for this cluster');
+          case 'string':
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- a dependency that throws a bare string is the case under test
+            throw 'a bare string with password=abc';
+          default:
+            return { status: 204 };
         }
       }),
     },
     {
-      kind: 'http', name: 'raw', route: 'test/raw', methods: ['POST'],
+      kind: 'http',
+      name: 'raw',
+      route: 'test/raw',
+      methods: ['POST'],
       handler: pipeline.wrap({ auth: 'operate' }, async () => new HttpResponse({ status: 200, body: 'plain text', headers: { 'content-type': 'text/plain' } })),
     },
   ];
@@ -136,13 +185,20 @@ describe('request pipeline through the local host', () => {
     table = await freshTable('pipeline');
     store = countingStore(table);
     pipeline = pipelineFor(testConfig(), store, lines);
-    host = await startLocalHost({ definitions: [...routes(pipeline, spy, payload), ...inspectorFunctions({ pipeline, captures: store })], port: 0, timers: false });
+    host = await startLocalHost({
+      definitions: [...routes(pipeline, spy, payload), ...inspectorFunctions({ pipeline, captures: store })],
+      port: 0,
+      timers: false,
+    });
   });
   afterAll(() => host?.close());
 
   it('echoes a safe x-request-id, prefixes every log line with it, and logs one line per request', async () => {
     const before = lines.length;
-    const response = await send(host.url, { path: `/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=${RG}`, headers: { ...OPERATOR, 'x-request-id': 'dash.poll-0001_a' } });
+    const response = await send(host.url, {
+      path: `/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=${RG}`,
+      headers: { ...OPERATOR, 'x-request-id': 'dash.poll-0001_a' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers['x-request-id']).toBe('dash.poll-0001_a');
     expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -176,7 +232,13 @@ describe('request pipeline through the local host', () => {
     expect(response.headers['x-request-id']).toBe('report-1'); // the handler cannot override it, in any letter case
     expect(response.headers['cache-control']).toBe('max-age=5'); // but may replace the default cache-control
     expect(spy.toJSONCalls).toBe(2);
-    expect(store.records.at(-1)).toMatchObject({ requestId: 'report-1', method: 'GET', path: '/api/test/report', status: 200, responseBody: JSON.stringify(payload) });
+    expect(store.records.at(-1)).toMatchObject({
+      requestId: 'report-1',
+      method: 'GET',
+      path: '/api/test/report',
+      status: 200,
+      responseBody: JSON.stringify(payload),
+    });
   });
 
   it('captures a POST with every seeded secret redacted, in the capture, the table, the inspector and the log', async () => {
@@ -210,7 +272,10 @@ describe('request pipeline through the local host', () => {
       JSON.stringify(store.records),
       JSON.stringify(await rowsOf(table)),
       listed.text,
-      lines.slice(before).map((l) => l.line).join('\n'),
+      lines
+        .slice(before)
+        .map((l) => l.line)
+        .join('\n'),
     ];
     expect(lines.slice(before).length).toBeGreaterThanOrEqual(4); // the handler's three lines and the request line
     for (const text of everything) expect(leaks(text)).toEqual([]);
@@ -223,7 +288,10 @@ describe('request pipeline through the local host', () => {
     const response = await send(host.url, { method: 'POST', path: '/api/test/crash', headers: { ...OPERATOR, 'x-request-id': 'crash-1' } });
     expect(response.status).toBe(500);
     expect(response.json).toEqual({ error: { code: 'internalError', message: 'Something went wrong on our side', requestId: 'crash-1' } });
-    const logged = lines.slice(before).map((l) => l.line).join('\n');
+    const logged = lines
+      .slice(before)
+      .map((l) => l.line)
+      .join('\n');
     expect(logged).toContain('exploded'); // the cause is in the log …
     expect(leaks(logged)).toEqual([]); // … without its secrets
     expect(lines.slice(before).every((l) => l.line.startsWith('[crash-1] '))).toBe(true);
@@ -270,7 +338,9 @@ describe('request pipeline through the local host', () => {
   it('truncates captured bodies to 8 KiB', async () => {
     const note = 'n'.repeat(30_000);
     const response = await send(host.url, {
-      method: 'POST', path: '/api/test/secrets', headers: { ...JSON_OPERATOR, 'x-request-id': 'big-1' },
+      method: 'POST',
+      path: '/api/test/secrets',
+      headers: { ...JSON_OPERATOR, 'x-request-id': 'big-1' },
       body: JSON.stringify({ note, password: 'p', kubeconfig: 'k' }),
     });
     expect(response.status).toBe(200);
@@ -286,11 +356,19 @@ describe('passing polling responses through, invoked directly', () => {
     const store = countingStore(table);
     const pipeline = pipelineFor(testConfig(), store);
     let serialised = 0;
-    const body = { data: [1, 2, 3], toJSON() { serialised += 1; return { data: [1, 2, 3] }; } };
+    const body = {
+      data: [1, 2, 3],
+      toJSON() {
+        serialised += 1;
+        return { data: [1, 2, 3] };
+      },
+    };
     const handler = pipeline.wrap({ auth: 'read', scopeFrom: 'query' }, async () => ({ body }));
     const url = `http://127.0.0.1/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=${RG}`;
     const request = new HttpRequest({
-      method: 'GET', url, headers: { 'x-ms-client-principal': PRINCIPALS.reader, 'x-request-id': 'direct-1' },
+      method: 'GET',
+      url,
+      headers: { 'x-ms-client-principal': PRINCIPALS.reader, 'x-request-id': 'direct-1' },
       query: { subscriptionId: SUB, resourceGroup: RG },
     });
     const context = new InvocationContext({ invocationId: randomUUID(), functionName: 'poll' });
@@ -306,20 +384,34 @@ describe('passing polling responses through, invoked directly', () => {
 describe('a capture store that cannot write', () => {
   it('never fails the request, and says so in the log', async () => {
     const deadPort = await freePort();
-    const dead = TableClient.fromConnectionString(tableConnectionString(deadPort), 'inspector', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    const dead = TableClient.fromConnectionString(tableConnectionString(deadPort), 'inspector', {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     const logLines: string[] = [];
     const captures = createTableCaptureStore(dead, { capacity: 200, log: (l) => logLines.push(l) });
     const lines: LogLine[] = [];
     const pipeline = pipelineFor(testConfig(), captures, lines);
     const host = await startLocalHost({
-      definitions: [{
-        kind: 'http', name: 'act', route: 'test/act', methods: ['POST'],
-        handler: pipeline.wrap({ auth: 'operate', body: { note: anyString } }, async () => ({ status: 202, body: { accepted: true } })),
-      }],
-      port: 0, timers: false,
+      definitions: [
+        {
+          kind: 'http',
+          name: 'act',
+          route: 'test/act',
+          methods: ['POST'],
+          handler: pipeline.wrap({ auth: 'operate', body: { note: anyString } }, async () => ({ status: 202, body: { accepted: true } })),
+        },
+      ],
+      port: 0,
+      timers: false,
     });
     try {
-      const response = await send(host.url, { method: 'POST', path: '/api/test/act', headers: { ...JSON_OPERATOR, 'x-request-id': 'dead-1' }, body: '{"note":"x"}' });
+      const response = await send(host.url, {
+        method: 'POST',
+        path: '/api/test/act',
+        headers: { ...JSON_OPERATOR, 'x-request-id': 'dead-1' },
+        body: '{"note":"x"}',
+      });
       expect(response.status).toBe(202);
       expect(response.json).toEqual({ accepted: true });
       expect(logLines.some((l) => l.includes('capture of dead-1 not stored'))).toBe(true);

@@ -5,16 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED, redactJson, redactText } from '../../shared/observability/redaction.js';
 
 const KEY64 = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z3h5eno='; // looks like a storage key
-const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI2ZGFlNDJmOC00MzY4LTQ2NzgtOTRmZi0zOTYwZTI4ZTM2MzAiLCJvaWQiOiJhYmMifQ.c2lnbmF0dXJlLXBhcnQtb2YtdGhlLWp3dA';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI2ZGFlNDJmOC00MzY4LTQ2NzgtOTRmZi0zOTYwZTI4ZTM2MzAiLCJvaWQiOiJhYmMifQ.c2lnbmF0dXJlLXBhcnQtb2YtdGhlLWp3dA';
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0';
 const PEM = `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`;
 const KUBECONFIG = [
-  'apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:', '    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t', '    server: https://elb-01-a.hcp.westeurope.azmk8s.io:443',
-  'users:', '- name: clusterUser', '  user:', '    token: 0123456789abcdef0123456789abcdef',
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters:',
+  '- cluster:',
+  '    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t',
+  '    server: https://elb-01-a.hcp.westeurope.azmk8s.io:443',
+  'users:',
+  '- name: clusterUser',
+  '  user:',
+  '    token: 0123456789abcdef0123456789abcdef',
 ].join('\n');
 const KUBECONFIG_B64 = Buffer.from(KUBECONFIG).toString('base64');
 /** A kubeconfig that does not start with apiVersion (clusters first), so only decoding finds it. */
-const KUBECONFIG_CLUSTERS_FIRST_B64 = Buffer.from(`clusters:\n- name: a\nusers:\n- user:\n    client-key-data: ${Buffer.from(PEM).toString('base64')}\n`).toString('base64');
+const KUBECONFIG_CLUSTERS_FIRST_B64 = Buffer.from(
+  `clusters:\n- name: a\nusers:\n- user:\n    client-key-data: ${Buffer.from(PEM).toString('base64')}\n`,
+).toString('base64');
 const wrap = (text: string, width: number) => text.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
 
 /** [line as printed, the secret in it]. */
@@ -159,16 +170,52 @@ describe('redactor corpus', () => {
   });
 
   it('redacts a Kubernetes env entry in parsed JSON by its name', () => {
-    expect(redactJson({ env: [{ name: 'DB_PASSWORD', value: 'p' }, { name: 'LOG_LEVEL', value: 'info' }] }))
-      .toEqual({ env: [{ name: 'DB_PASSWORD', value: REDACTED }, { name: 'LOG_LEVEL', value: 'info' }] });
+    expect(
+      redactJson({
+        env: [
+          { name: 'DB_PASSWORD', value: 'p' },
+          { name: 'LOG_LEVEL', value: 'info' },
+        ],
+      }),
+    ).toEqual({
+      env: [
+        { name: 'DB_PASSWORD', value: REDACTED },
+        { name: 'LOG_LEVEL', value: 'info' },
+      ],
+    });
   });
 
   it('finishes pathological 64 KiB inputs (every pattern linear)', () => {
     const size = 64 * 1024;
     const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
     const inputs = [
-      'a', 'a.', 'a:', 'a=', 'a://', 'a://b:', 'x://y:z', '--a ', '-- ', 'password ', 'token=', '"name":"a",', 'eyJ', 'eyJa.', 'eyJa%2E',
-      'A'.repeat(75) + '\n', 'AAAA\n', 'LS0tLS1CRUdJT\n', 'sig=', '?sig=', '-----BEGIN X-----', 'Bearer ', 'authorization: x ', 'ghp_', '=\n', '==a', 'a==\n',
+      'a',
+      'a.',
+      'a:',
+      'a=',
+      'a://',
+      'a://b:',
+      'x://y:z',
+      '--a ',
+      '-- ',
+      'password ',
+      'token=',
+      '"name":"a",',
+      'eyJ',
+      'eyJa.',
+      'eyJa%2E',
+      'A'.repeat(75) + '\n',
+      'AAAA\n',
+      'LS0tLS1CRUdJT\n',
+      'sig=',
+      '?sig=',
+      '-----BEGIN X-----',
+      'Bearer ',
+      'authorization: x ',
+      'ghp_',
+      '=\n',
+      '==a',
+      'a==\n',
     ].map(fill);
     for (const input of inputs) expect(typeof redactText(input)).toBe('string');
   });

@@ -117,13 +117,10 @@ export function standInRoutes(pipeline: HttpPipeline, counter: Counter): HttpFun
       name: 'monitorCategory',
       route: 'monitor/aks/{cluster}/{category}',
       methods: ['GET'],
-      handler: pipeline.wrap(
-        { auth: 'read', scopeFrom: 'query', params: { cluster: clusterName, category: monitorCategory } },
-        async ({ scope, params }) => {
-          counter.calls += 1;
-          return { body: { data: [], scope, ...params } };
-        },
-      ),
+      handler: pipeline.wrap({ auth: 'read', scopeFrom: 'query', params: { cluster: clusterName, category: monitorCategory } }, async ({ scope, params }) => {
+        counter.calls += 1;
+        return { body: { data: [], scope, ...params } };
+      }),
     },
     lifecycle('start', 'operate'),
     lifecycle('stop', 'operate'),

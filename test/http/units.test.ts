@@ -8,7 +8,15 @@ import { ClusterNotFound, OperationRefused, parseRetryAfter, upstreamFailure } f
 import { describeErrorChain, oneLineError, redactHeaders, redactJson, redactQuery, redactText, REDACTED } from '../../shared/observability/redaction.js';
 import { isSafeRequestId, resolveRequestId } from '../../shared/observability/requestId.js';
 import {
-  clusterName, integerInRange, isJsonContentType, monitorCategory, parseBodyFields, parseQuery, readJsonBody, resourceGroup, subscriptionId,
+  clusterName,
+  integerInRange,
+  isJsonContentType,
+  monitorCategory,
+  parseBodyFields,
+  parseQuery,
+  readJsonBody,
+  resourceGroup,
+  subscriptionId,
 } from '../../shared/http/validation.js';
 import { MONITOR_CATEGORIES } from '../../shared/cache/keys.js';
 import { principal, PRINCIPALS, SUB, testConfig } from './support.js';
@@ -67,7 +75,9 @@ describe('validation rules', () => {
   });
 
   it('refuses a query parameter given twice, and ignores parameters it does not know', () => {
-    expect(rejects(() => parseQuery(new URLSearchParams(`subscriptionId=${SUB}&subscriptionId=${SUB}`), { subscriptionId }))).toMatchObject({ field: 'subscriptionId' });
+    expect(rejects(() => parseQuery(new URLSearchParams(`subscriptionId=${SUB}&subscriptionId=${SUB}`), { subscriptionId }))).toMatchObject({
+      field: 'subscriptionId',
+    });
     expect(parseQuery(new URLSearchParams(`subscriptionId=${SUB}&_=123`), { subscriptionId })).toEqual({ subscriptionId: SUB });
   });
 
@@ -80,12 +90,14 @@ describe('validation rules', () => {
   });
 
   it('content types: application/json, optionally charset=utf-8', () => {
-    for (const ok of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) expect(isJsonContentType(ok)).toBe(true);
+    for (const ok of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"'])
+      expect(isJsonContentType(ok)).toBe(true);
     for (const bad of [null, '', 'text/json', 'application/json; charset=latin1', 'application/jsonx']) expect(isJsonContentType(bad)).toBe(false);
   });
 
   it('reads a JSON body up to the limit, counting bytes while streaming', async () => {
-    const request = (body: string) => new HttpRequest({ method: 'POST', url: 'http://x/api/y', headers: { 'content-type': 'application/json' }, body: { string: body } });
+    const request = (body: string) =>
+      new HttpRequest({ method: 'POST', url: 'http://x/api/y', headers: { 'content-type': 'application/json' }, body: { string: body } });
     expect((await readJsonBody(request('{"a":"é"}'))).value).toEqual({ a: 'é' });
     await expect(readJsonBody(request(`"${'x'.repeat(100)}"`), 64)).rejects.toMatchObject({ status: 413, code: 'payloadTooLarge' });
   });
@@ -110,7 +122,11 @@ describe('errors', () => {
 
   it("maps a service's failures by the one table: codes and statuses as the README's error table says", () => {
     expect(toApiError(new ClusterNotFound('aks-x', 'rg-a'))).toMatchObject({ status: 404, code: 'clusterNotFound', message: 'No cluster aks-x in rg-a' });
-    expect(toApiError(new OperationRefused('Operation is not allowed while the cluster is stopping'))).toMatchObject({ status: 409, code: 'operationNotAllowed', message: 'Operation is not allowed while the cluster is stopping' });
+    expect(toApiError(new OperationRefused('Operation is not allowed while the cluster is stopping'))).toMatchObject({
+      status: 409,
+      code: 'operationNotAllowed',
+      message: 'Operation is not allowed while the cluster is stopping',
+    });
     expect(upstreamFailure(rest(429))).toMatchObject({ kind: 'throttled', retryAfterSeconds: 5 });
   });
 
@@ -121,7 +137,9 @@ describe('errors', () => {
   });
 
   it('builds the envelope, with field only when there is one', () => {
-    expect(errorEnvelope(new ApiError(404, 'clusterNotFound', 'No such cluster'), 'r1')).toEqual({ error: { code: 'clusterNotFound', message: 'No such cluster', requestId: 'r1' } });
+    expect(errorEnvelope(new ApiError(404, 'clusterNotFound', 'No such cluster'), 'r1')).toEqual({
+      error: { code: 'clusterNotFound', message: 'No such cluster', requestId: 'r1' },
+    });
     expect(errorEnvelope(new ApiError(400, 'invalidParameter', 'm', { field: 'f' }), 'r1').error.field).toBe('f');
   });
 });
@@ -133,7 +151,9 @@ describe('principals', () => {
   it('decodes the documented shape and reads roles only from roles claims', () => {
     expect(decodeClientPrincipal(PRINCIPALS.admin)).toMatchObject({ auth_typ: 'aad', name_typ: 'name', role_typ: 'roles' });
     const emailName = encodeClientPrincipal({
-      auth_typ: 'aad', name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+      auth_typ: 'aad',
+      name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+      role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
       claims: [
         { typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', val: 'ann@contoso.example' },
         { typ: 'roles', val: 'Cluster.Operate' },
@@ -145,8 +165,14 @@ describe('principals', () => {
   it('ignores a role_typ that names another claim: a group or a name claim never grants a role', () => {
     for (const roleTyp of ['groups', 'name', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role']) {
       const forged = encodeClientPrincipal({
-        auth_typ: 'aad', name_typ: 'name', role_typ: roleTyp,
-        claims: [{ typ: 'name', val: 'Cluster.Admin' }, { typ: 'groups', val: 'Cluster.Admin' }, { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Cluster.Admin' }],
+        auth_typ: 'aad',
+        name_typ: 'name',
+        role_typ: roleTyp,
+        claims: [
+          { typ: 'name', val: 'Cluster.Admin' },
+          { typ: 'groups', val: 'Cluster.Admin' },
+          { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Cluster.Admin' },
+        ],
       });
       expect(auth.authenticate(headers(forged)), roleTyp).toMatchObject({ roles: [], permissions: [] });
     }
@@ -160,7 +186,12 @@ describe('principals', () => {
   });
 
   it('keeps names printable and bounded; ignores malformed claims', () => {
-    const odd = encodeClientPrincipal({ auth_typ: 'aad', name_typ: 'name', role_typ: 'roles', claims: [{ typ: 'name', val: `a\nb${'x'.repeat(500)}` }, { typ: 'roles' } as never] });
+    const odd = encodeClientPrincipal({
+      auth_typ: 'aad',
+      name_typ: 'name',
+      role_typ: 'roles',
+      claims: [{ typ: 'name', val: `a\nb${'x'.repeat(500)}` }, { typ: 'roles' } as never],
+    });
     const caller = auth.authenticate(headers(odd))!;
     expect(caller.name).toBe(`ab${'x'.repeat(254)}`);
     expect(caller.roles).toEqual([]);
@@ -179,18 +210,49 @@ describe('principals', () => {
 
 describe('redaction', () => {
   it('redacts secret headers by name, whatever their case', () => {
-    expect(redactHeaders({ Authorization: 'Bearer x', Cookie: 'a=b', 'X-MS-CLIENT-PRINCIPAL': 'e30=', 'x-functions-key': 'k', 'x-ms-token-aad-access-token': 't', accept: 'application/json' }))
-      .toEqual({ authorization: REDACTED, cookie: REDACTED, 'x-ms-client-principal': REDACTED, 'x-functions-key': REDACTED, 'x-ms-token-aad-access-token': REDACTED, accept: 'application/json' });
+    expect(
+      redactHeaders({
+        Authorization: 'Bearer x',
+        Cookie: 'a=b',
+        'X-MS-CLIENT-PRINCIPAL': 'e30=',
+        'x-functions-key': 'k',
+        'x-ms-token-aad-access-token': 't',
+        accept: 'application/json',
+      }),
+    ).toEqual({
+      authorization: REDACTED,
+      cookie: REDACTED,
+      'x-ms-client-principal': REDACTED,
+      'x-functions-key': REDACTED,
+      'x-ms-token-aad-access-token': REDACTED,
+      accept: 'application/json',
+    });
   });
 
   it('redacts JSON fields by name (case-insensitive, whole value), and secrets inside strings', () => {
     const out = redactJson({
-      AccessToken: 'a', clientSecret: { nested: 1 }, PASSWORD: 'p', apiKey: 'k', credentials: ['c'], kubeConfig: 'y', clientCertificate: 'c',
-      ok: 'fine', list: [{ refresh_token: 'r' }], text: 'Authorization: Bearer abc.def-ghi',
+      AccessToken: 'a',
+      clientSecret: { nested: 1 },
+      PASSWORD: 'p',
+      apiKey: 'k',
+      credentials: ['c'],
+      kubeConfig: 'y',
+      clientCertificate: 'c',
+      ok: 'fine',
+      list: [{ refresh_token: 'r' }],
+      text: 'Authorization: Bearer abc.def-ghi',
     });
     expect(out).toEqual({
-      AccessToken: REDACTED, clientSecret: REDACTED, PASSWORD: REDACTED, apiKey: REDACTED, credentials: REDACTED, kubeConfig: REDACTED, clientCertificate: REDACTED,
-      ok: 'fine', list: [{ refresh_token: REDACTED }], text: `Authorization: ${REDACTED} ${REDACTED}`,
+      AccessToken: REDACTED,
+      clientSecret: REDACTED,
+      PASSWORD: REDACTED,
+      apiKey: REDACTED,
+      credentials: REDACTED,
+      kubeConfig: REDACTED,
+      clientCertificate: REDACTED,
+      ok: 'fine',
+      list: [{ refresh_token: REDACTED }],
+      text: `Authorization: ${REDACTED} ${REDACTED}`,
     });
   });
 
@@ -220,7 +282,9 @@ describe('redaction', () => {
   it('describes errors redacted, causes included, cycles bounded', () => {
     const error: Error & { cause?: unknown } = new Error('failed: token=abc');
     error.cause = error;
-    expect(describeErrorChain(error)).toBe(`Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED})))`);
+    expect(describeErrorChain(error)).toBe(
+      `Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED} (cause: Error: failed: token=${REDACTED})))`,
+    );
     expect(describeErrorChain({ password: 'x' })).toBe(`{"password":"${REDACTED}"}`);
   });
 

@@ -24,11 +24,25 @@ beforeAll(async () => {
 });
 
 function adminKubeconfig(cert = admin): string {
-  return certificateKubeconfig({ clusterName: 'aks-a', resourceGroup: 'rg', server: SERVER, caPem: ca.certPem, role: 'clusterAdmin', certPem: cert.certPem, keyPem: cert.keyPem });
+  return certificateKubeconfig({
+    clusterName: 'aks-a',
+    resourceGroup: 'rg',
+    server: SERVER,
+    caPem: ca.certPem,
+    role: 'clusterAdmin',
+    certPem: cert.certPem,
+    keyPem: cert.keyPem,
+  });
 }
 
 function userKubeconfig(): string {
-  return entraUserKubeconfig({ clusterName: 'aks-a', resourceGroup: 'rg', server: SERVER, caPem: ca.certPem, tenantId: '00000000-0000-0000-0000-0000000000aa' });
+  return entraUserKubeconfig({
+    clusterName: 'aks-a',
+    resourceGroup: 'rg',
+    server: SERVER,
+    caPem: ca.certPem,
+    tenantId: '00000000-0000-0000-0000-0000000000aa',
+  });
 }
 
 describe('createKubeSession', () => {
@@ -63,7 +77,10 @@ describe('createKubeSession', () => {
     const asked: boolean[] = [];
     const expiresOnTimestamp = Date.now() + 10 * 60_000;
     const factory = createSessionFactory({
-      getKubeconfig: async (key) => { asked.push(key.admin); return key.admin ? adminKubeconfig() : userKubeconfig(); },
+      getKubeconfig: async (key) => {
+        asked.push(key.admin);
+        return key.admin ? adminKubeconfig() : userKubeconfig();
+      },
       credential: new RecordingCredential({ token: 'x', expiresOnTimestamp }),
       timeoutMs: 5000,
     });

@@ -13,7 +13,10 @@ interface Deferred<T> {
 function deferred<T = void>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -73,10 +76,20 @@ function harness(options: HarnessOptions = {}) {
     ...options,
   });
   return {
-    pool, created, signals, logs, scheduled,
-    get calls() { return calls; },
-    advance(ms: number) { now += ms; },
-    get now() { return now; },
+    pool,
+    created,
+    signals,
+    logs,
+    scheduled,
+    get calls() {
+      return calls;
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+    get now() {
+      return now;
+    },
   };
 }
 
@@ -211,7 +224,9 @@ describe('SessionPool: bound and eviction', () => {
     expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: '100000' }).k8s.sessionMaxEntries).toBe(4096);
     expect(loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: ' 7 ' }).k8s.sessionMaxEntries).toBe(7);
     for (const bad of ['lots', '2.5', '1e3', '0x10']) {
-      expect(() => loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: bad })).toThrow(`Setting K8S_SESSION_POOL_MAX_ENTRIES: expected a whole number, got "${bad}"`);
+      expect(() => loadConfig({ ...env, K8S_SESSION_POOL_MAX_ENTRIES: bad })).toThrow(
+        `Setting K8S_SESSION_POOL_MAX_ENTRIES: expected a whole number, got "${bad}"`,
+      );
     }
     expect(clampPoolSize(undefined)).toBe(32);
   });
@@ -246,10 +261,15 @@ describe('SessionPool: bound and eviction', () => {
     const h = harness();
     await h.pool.use(key('aks-a'), async () => 'warm');
     const seen: string[] = [];
-    const result = await h.pool.use(key('aks-a'), async (session) => {
-      seen.push(session.name);
-      return seen.length === 1 ? 'refused' : 'ok';
-    }, undefined, { retireIf: (r) => r === 'refused' });
+    const result = await h.pool.use(
+      key('aks-a'),
+      async (session) => {
+        seen.push(session.name);
+        return seen.length === 1 ? 'refused' : 'ok';
+      },
+      undefined,
+      { retireIf: (r) => r === 'refused' },
+    );
     expect(result).toBe('ok');
     expect(seen).toEqual(['aks-a#1', 'aks-a#2']);
     await flush();
@@ -286,7 +306,10 @@ describe('SessionPool: single flight and key isolation', () => {
     const gate = deferred();
     const h = harness({
       before: async (call) => {
-        if (call === 1) { await gate.promise; throw new Error('ARM said 503'); }
+        if (call === 1) {
+          await gate.promise;
+          throw new Error('ARM said 503');
+        }
       },
     });
     const waiting = [h.pool.acquire(key('aks-a')), h.pool.acquire(key('aks-a'))];
@@ -348,7 +371,9 @@ describe('SessionPool: retiring never blocks callers', () => {
   it('an acquire that evicts does not wait for the teardown, nor fail when it throws synchronously', async () => {
     const h = harness({ maxEntries: 1 });
     await (await h.pool.acquire(key('aks-a'))).close();
-    h.created[0]!.closeWith = () => { throw new Error('socket already gone'); };
+    h.created[0]!.closeWith = () => {
+      throw new Error('socket already gone');
+    };
     const b = await h.pool.acquire(key('aks-b'));
     expect(b.pooled).toBe(true);
     await flush();
@@ -385,7 +410,9 @@ describe('SessionPool: resetPool and drain', () => {
   it('resetPool retires every entry, isolating a failing retire, and the pool keeps serving', async () => {
     const h = harness();
     for (const name of ['aks-a', 'aks-b', 'aks-c']) await (await h.pool.acquire(key(name))).close();
-    h.created[1]!.closeWith = async () => { throw new Error('close failed'); };
+    h.created[1]!.closeWith = async () => {
+      throw new Error('close failed');
+    };
     await expect(h.pool.resetPool()).resolves.toBeUndefined();
     expect(h.created[0]!.closed).toBe(true);
     expect(h.created[2]!.closed).toBe(true);
@@ -421,9 +448,12 @@ describe('SessionPool: resetPool and drain', () => {
   it('drain aborts creations, closes every session (held ones too) and refuses new acquires', async () => {
     const h = harness({
       // The third creation waits until aborted, as a real one waiting on ARM would.
-      before: (call, signal) => call < 3 ? Promise.resolve() : new Promise<void>((_, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-      }),
+      before: (call, signal) =>
+        call < 3
+          ? Promise.resolve()
+          : new Promise<void>((_, reject) => {
+              signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+            }),
     });
     await (await h.pool.acquire(key('aks-a'))).close();
     const held = await h.pool.acquire(key('aks-b'));
@@ -450,7 +480,17 @@ describe('SessionPool: metrics', () => {
     await (await h.pool.acquire(key('aks-b'))).close(); // expired: miss, expiry, creation (+ aks-c expiry on insert)
     await flush();
     expect(h.pool.stats()).toEqual({
-      hits: 1, misses: 4, creations: 4, creationFailures: 0, evictions: 1, expiries: 2, retired: 3, retireFailures: 0, faultRetires: 0, size: 1, inFlight: 0,
+      hits: 1,
+      misses: 4,
+      creations: 4,
+      creationFailures: 0,
+      evictions: 1,
+      expiries: 2,
+      retired: 3,
+      retireFailures: 0,
+      faultRetires: 0,
+      size: 1,
+      inFlight: 0,
     });
   });
 });

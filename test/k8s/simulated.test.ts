@@ -17,8 +17,7 @@ const RG = 'rg-elb-01';
 const CLUSTER = 'elb-01-a';
 const WARMUP = 'app=warmup';
 const ref = { resourceGroup: RG, name: CLUSTER };
-const keyOf = (admin: boolean, cluster = CLUSTER, resourceGroup = RG): SessionKey =>
-  ({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup, cluster, admin });
+const keyOf = (admin: boolean, cluster = CLUSTER, resourceGroup = RG): SessionKey => ({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup, cluster, admin });
 
 let sim: SimulatedAzure;
 let config: Config;
@@ -47,7 +46,10 @@ function k8sRequests(): string[] {
     .requestLog((e) => e.server === `${RG}/${CLUSTER}`)
     .map((e) => {
       const url = new URL(e.url, 'https://x');
-      const query = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&');
+      const query = [...url.searchParams]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`)
+        .join('&');
       return `${e.method} ${url.pathname}${query ? `?${query}` : ''}`;
     })
     .sort();
@@ -76,7 +78,15 @@ describe('real sessions from ARM kubeconfigs', () => {
       expect(nodes.degraded).toEqual([]);
       expect(nodes.data.map((n) => n.name)).toHaveLength(6);
       const db = nodes.data.find((n) => n.name === 'aks-db-31415926-vmss000000')!;
-      expect(db).toMatchObject({ ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', taints: [], unschedulable: false, allocatable: { cpuMillicores: 7820, memoryBytes: 57611156 * 1024 } });
+      expect(db).toMatchObject({
+        ready: true,
+        roles: ['agent'],
+        pool: 'db',
+        version: 'v1.31.2',
+        taints: [],
+        unschedulable: false,
+        allocatable: { cpuMillicores: 7820, memoryBytes: 57611156 * 1024 },
+      });
       expect(db.ageSeconds).toBeGreaterThan(29 * 86_400);
     }
     expect(pool.stats()).toMatchObject({ creations: 2, size: 2 });
@@ -284,13 +294,15 @@ describe('warm-up fan-out', () => {
       for (let call = 0; call < 2; call += 1) {
         sim.clearRequestLog();
         await readWarmupStatus(session, { labelSelector: WARMUP });
-        expect(k8sRequests()).toEqual([
-          'GET /api/v1/nodes',
-          log(newestPodOn('aks-db-31415926-vmss000001')), // running
-          log(newestPodOn('aks-db-31415926-vmss000002')), // failed: its second attempt
-          `GET /api/v1/pods?labelSelector=${WARMUP}`,
-          `GET /apis/batch/v1/jobs?labelSelector=${WARMUP}`,
-        ].sort());
+        expect(k8sRequests()).toEqual(
+          [
+            'GET /api/v1/nodes',
+            log(newestPodOn('aks-db-31415926-vmss000001')), // running
+            log(newestPodOn('aks-db-31415926-vmss000002')), // failed: its second attempt
+            `GET /api/v1/pods?labelSelector=${WARMUP}`,
+            `GET /apis/batch/v1/jobs?labelSelector=${WARMUP}`,
+          ].sort(),
+        );
       }
     });
   });
@@ -395,7 +407,13 @@ describe('the warm-up log tails are capped at 12', () => {
         const status = i % 2 === 0 ? 'failed' : 'running';
         const jobName = `warmup-${nodeName}`;
         spec.nodes.push({ ...node, name: nodeName });
-        spec.jobs.push({ ...running, name: jobName, node: nodeName, status, ...(status === 'failed' ? { finishedAt: running.startedAt, backoffLimit: 0, failedAttempts: 1 } : {}) });
+        spec.jobs.push({
+          ...running,
+          name: jobName,
+          node: nodeName,
+          status,
+          ...(status === 'failed' ? { finishedAt: running.startedAt, backoffLimit: 0, failedAttempts: 1 } : {}),
+        });
         spec.pods.push({ ...runningPod, name: `${jobName}-x`, node: nodeName, ownerJob: jobName, phase: status === 'failed' ? 'Failed' : 'Running' });
       }
     });
@@ -403,7 +421,10 @@ describe('the warm-up log tails are capped at 12', () => {
     const before = sim.requestLog((e) => e.server === `${RG}/elb-01-c`).length;
     const { data, degraded } = await pool.use(keyOf(false, 'elb-01-c'), (session) => readWarmupStatus(session, { labelSelector: WARMUP }));
     expect(degraded).toEqual([]);
-    const logReads = sim.requestLog((e) => e.server === `${RG}/elb-01-c`).slice(before).filter((e) => e.url.split('?')[0]!.endsWith('/log'));
+    const logReads = sim
+      .requestLog((e) => e.server === `${RG}/elb-01-c`)
+      .slice(before)
+      .filter((e) => e.url.split('?')[0]!.endsWith('/log'));
     expect(logReads).toHaveLength(12);
     const waiting = data.nodes.filter((n) => n.status === 'failed' || n.status === 'running');
     expect(waiting).toHaveLength(16);

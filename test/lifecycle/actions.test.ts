@@ -74,7 +74,11 @@ describe('start on a stopped cluster', () => {
       const again = await s.list();
       expect(armListReads(s.sim)).toBe(armReads + 1);
       expect(again.cache.state).toBe('refreshed');
-      expect(clusterOf(again, 'elb-01-b')).toMatchObject({ powerState: powerStateDuring('start'), provisioningState: 'Starting', transition: { status: 'open' } });
+      expect(clusterOf(again, 'elb-01-b')).toMatchObject({
+        powerState: powerStateDuring('start'),
+        provisioningState: 'Starting',
+        transition: { status: 'open' },
+      });
     }
     const lastFetch = s.clock.now();
     s.clock.advance(1_000); // within the short TTL: from the cache
@@ -258,14 +262,16 @@ describe('the purge boundary: acting on rg-elb-01 leaves rg-elb-01-blue and rg-e
     const { cache } = s.app.services;
     const seed = (key: string) => cache.read(key, async () => ({ seeded: key }));
     const others = ['elb-01-a', 'elb-01-b', 'elb-01-c'].filter((c) => c !== cluster);
-    const untouchedKeys = [...new Set([
-      ...keysOf(BLUE, 'elb-01-blue-a'),
-      ...keysOf(BLUE, cluster), // the same cluster name in the look-alike scopes
-      ...keysOf(LOOKALIKE, cluster),
-      ...keysOf(LOOKALIKE, 'elb-01-a'),
-      ...others.flatMap((c) => keysOf(RG, c).slice(1)), // the scope's other clusters
-      ...keysOf(RG, `${cluster}0`).slice(1), // a look-alike cluster name
-    ])];
+    const untouchedKeys = [
+      ...new Set([
+        ...keysOf(BLUE, 'elb-01-blue-a'),
+        ...keysOf(BLUE, cluster), // the same cluster name in the look-alike scopes
+        ...keysOf(LOOKALIKE, cluster),
+        ...keysOf(LOOKALIKE, 'elb-01-a'),
+        ...others.flatMap((c) => keysOf(RG, c).slice(1)), // the scope's other clusters
+        ...keysOf(RG, `${cluster}0`).slice(1), // a look-alike cluster name
+      ]),
+    ];
     const purgedKeys = keysOf(RG, cluster);
     for (const key of [...untouchedKeys, ...purgedKeys]) expect((await seed(key)).state).toBe('refreshed');
 

@@ -18,10 +18,12 @@ const JUNK_ACTIONS = 15;
 /** Every row as partition/row key, with the generation counters: what "created or bumped" would change. */
 async function shape(s: TestStack): Promise<Map<string, string>> {
   const rows = await allRows(s.table);
-  return new Map(rows.map((row: RawRow) => [
-    `${row.partitionKey} ${row.rowKey}`,
-    row.rowKey === GENERATION_ROW_KEY ? JSON.stringify([row.list, row.tree, row.counter]) : 'reading',
-  ]));
+  return new Map(
+    rows.map((row: RawRow) => [
+      `${row.partitionKey} ${row.rowKey}`,
+      row.rowKey === GENERATION_ROW_KEY ? JSON.stringify([row.list, row.tree, row.counter]) : 'reading',
+    ]),
+  );
 }
 
 /** A dashboard polling the list and two categories of a real cluster. */
@@ -107,7 +109,10 @@ describe('junk cluster names', () => {
         return next(request);
       },
     };
-    const table = TableClient.fromConnectionString(tablesConnectionString(), s.config.tables.cacheTable, { allowInsecureConnection: true, additionalPolicies: [{ policy: counting, position: 'perCall' }] });
+    const table = TableClient.fromConnectionString(tablesConnectionString(), s.config.tables.cacheTable, {
+      allowInsecureConnection: true,
+      additionalPolicies: [{ policy: counting, position: 'perCall' }],
+    });
     const { ttlSeconds, swrSeconds, transitionDeadlineSeconds } = s.config.cache;
     const cache = createMonitorCache({ table, ttlSeconds, swrSeconds, now: s.clock.now });
     const transitions = new TransitionStore(table, { deadlineSeconds: transitionDeadlineSeconds, now: s.clock.now });

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 it('a failing conditional delete and a failing merge: reconcile answers, nothing is left unhandled', async () => {
-  const table = TableClient.fromConnectionString(proxy.connectionString, uniqueTableName('reconcile'), { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  const table = TableClient.fromConnectionString(proxy.connectionString, uniqueTableName('reconcile'), {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
   await table.createTable();
   let now = Date.parse('2026-11-23T10:00:00Z');
   const lines: string[] = [];

@@ -69,18 +69,22 @@ const CLUSTERS: Array<{ scope: MonitorScope; name: string }> = [
 const RUNS = [...FIXED_SEEDS.map((seed) => ({ seed, kind: 'fixed' })), { seed: RANDOM_SEED, kind: process.env.RESURRECTION_SEED ? 'given' : 'random' }];
 
 for (const { seed, kind } of RUNS) {
-  it(`never stores a reading older than the last purge of its prefix (${kind} seed ${seed}, ${STEPS} random interleavings, two hosts)`, { timeout: 120_000 }, async () => {
-    // Printed first, so a run that fails or hangs still names its seed.
-    console.log(`[resurrection] ${kind} seed=${seed}: re-run with RESURRECTION_SEED=${seed}`);
-    const a = await startTestStack({ clock: manualClock(), simulator: { fleet: fleet(), durations: { start: 'manual', stop: 'manual', delete: 'manual' } } });
-    const b = await startTestStack({ peer: a });
-    try {
-      await runSeed(seed, a, b);
-    } finally {
-      await b.close();
-      await a.close();
-    }
-  });
+  it(
+    `never stores a reading older than the last purge of its prefix (${kind} seed ${seed}, ${STEPS} random interleavings, two hosts)`,
+    { timeout: 120_000 },
+    async () => {
+      // Printed first, so a run that fails or hangs still names its seed.
+      console.log(`[resurrection] ${kind} seed=${seed}: re-run with RESURRECTION_SEED=${seed}`);
+      const a = await startTestStack({ clock: manualClock(), simulator: { fleet: fleet(), durations: { start: 'manual', stop: 'manual', delete: 'manual' } } });
+      const b = await startTestStack({ peer: a });
+      try {
+        await runSeed(seed, a, b);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    },
+  );
 }
 
 async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> {
@@ -140,7 +144,10 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     },
     complete: async () => {
       const busy = a.sim.clusters().filter((c) => c.operation);
-      if (busy.length === 0) { count('complete:none'); return; }
+      if (busy.length === 0) {
+        count('complete:none');
+        return;
+      }
       const target = rng.pick(busy);
       const ref = { resourceGroup: target.resourceGroup, name: target.name };
       const kind = target.operation!.kind;
@@ -164,7 +171,7 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     for (const row of await allRows(a.table)) {
       if (row.rowKey.startsWith(READING_ROW_PREFIX)) stored.push([keyOfRow(row.partitionKey, row.rowKey), row]);
       if (row.rowKey !== GENERATION_ROW_KEY) continue;
-      counters.set(row.partitionKey, Object.fromEntries(countersOfPartition(row.partitionKey).map((n) => [n, typeof row[n] === 'number' ? (row[n]) : 0])));
+      counters.set(row.partitionKey, Object.fromEntries(countersOfPartition(row.partitionKey).map((n) => [n, typeof row[n] === 'number' ? row[n] : 0])));
     }
     for (const [key, row] of stored) {
       const { generation, fetchedAt } = row as RawRow & { generation: number; fetchedAt: number };

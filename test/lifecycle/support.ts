@@ -64,15 +64,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     env,
     table,
     get: (path: string) => request(path),
-    post: (path: string, body: unknown) =>
-      request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    post: (path: string, body: unknown) => request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     async list(scope: MonitorScope = RG) {
       const response = await request(`/api/monitor/aks?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`);
       if (response.status !== 200) throw new Error(`list ${response.status} ${JSON.stringify(response.body)}`);
       return response.body;
     },
-    act: (action: 'start' | 'stop' | 'delete', cluster: string, scope: MonitorScope = RG) =>
-      test.post(`/api/aks/${action}`, { ...scope, cluster }),
+    act: (action: 'start' | 'stop' | 'delete', cluster: string, scope: MonitorScope = RG) => test.post(`/api/aks/${action}`, { ...scope, cluster }),
   });
   return test;
 }

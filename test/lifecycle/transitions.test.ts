@@ -40,7 +40,10 @@ describe('TransitionStore', () => {
   it('ends a delete when the cluster is gone, and drops a start whose cluster vanished', async () => {
     await store.open(scope, 'a', 'delete', 'alice');
     await store.open(scope, 'b', 'start', 'alice');
-    const present = await store.reconcile(scope, [{ name: 'a', powerState: 'Running', provisioningState: 'Deleting' }, { name: 'b', powerState: 'Stopped', provisioningState: 'Starting' }]);
+    const present = await store.reconcile(scope, [
+      { name: 'a', powerState: 'Running', provisioningState: 'Deleting' },
+      { name: 'b', powerState: 'Stopped', provisioningState: 'Starting' },
+    ]);
     expect([...present.keys()].sort()).toEqual(['a', 'b']);
     const gone = await store.reconcile(scope, []);
     expect(gone.size).toBe(0);
@@ -197,7 +200,11 @@ describe('TransitionStore: names, layout and races', () => {
     expect((await store.reconcile(scope, [{ name: 'a', powerState: 'Running', provisioningState: 'Succeeded' }])).size).toBe(0);
     expect(await store.list(scope)).toEqual([]);
     // A new operation seen in ARM afterwards opens a new transition.
-    expect((await store.reconcile(scope, [{ name: 'a', powerState: 'Running', provisioningState: 'Stopping' }])).get('a')).toMatchObject({ action: 'stop', source: 'arm', status: 'open' });
+    expect((await store.reconcile(scope, [{ name: 'a', powerState: 'Running', provisioningState: 'Stopping' }])).get('a')).toMatchObject({
+      action: 'stop',
+      source: 'arm',
+      status: 'open',
+    });
   });
 
   it('Table Storage failing never fails the read: the transitions ARM shows are returned, unstored', async () => {

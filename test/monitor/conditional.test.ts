@@ -122,7 +122,11 @@ describe('the dashboard polls with If-None-Match', () => {
       await settled();
     }
     expect(poller.startedCount('nodes')).toBe(4);
-    expect(answers().slice(-3).every((line) => line.includes(' 304 '))).toBe(true);
+    expect(
+      answers()
+        .slice(-3)
+        .every((line) => line.includes(' 304 ')),
+    ).toBe(true);
     expect(notified).toBe(2);
     expect(poller.get('nodes')).toBe(first);
 

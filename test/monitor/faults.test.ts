@@ -48,9 +48,7 @@ describe('ARM throttles (429 with Retry-After)', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual(before.data);
     expect(res.body.cache).toMatchObject({ state: 'stale', fetchedAt: before.cache.fetchedAt, ageSeconds: EXPIRED });
-    expect(res.body.degraded).toEqual([
-      { source: 'arm:managedClusters', status: 429, message: expect.stringMatching(/throttl.*Retry-After 30 s/) },
-    ]);
+    expect(res.body.degraded).toEqual([{ source: 'arm:managedClusters', status: 429, message: expect.stringMatching(/throttl.*Retry-After 30 s/) }]);
   });
 
   it('without one: 429 with Retry-After passed on', async () => {
@@ -196,7 +194,11 @@ describe("the app's identity lacks a permission on the cluster (Azure RBAC answe
     const res = await stack.get(`monitor/aks/${RUNNING}/top-nodes`);
     expect(res.status).toBe(200);
     expect(res.body.degraded).toEqual([
-      { source: 'kubernetes:metrics.k8s.io/nodes', status: 403, message: expect.stringContaining('lacks Microsoft.ContainerService/managedClusters/metrics.k8s.io/nodes/read on cluster') },
+      {
+        source: 'kubernetes:metrics.k8s.io/nodes',
+        status: 403,
+        message: expect.stringContaining('lacks Microsoft.ContainerService/managedClusters/metrics.k8s.io/nodes/read on cluster'),
+      },
     ]);
   });
 });

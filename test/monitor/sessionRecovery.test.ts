@@ -9,7 +9,6 @@ const stack = testStacks();
 const credentialCalls = (s: TestStack, cluster: string) =>
   s.sim.requestLog((e) => e.server === 'arm' && e.url.includes(`/${cluster}/listClusterUserCredential`)).length;
 
-
 describe('a pooled session that goes bad', () => {
   it('a reset connection: retired, the reading retried once with a new session, answered complete', async () => {
     const s = await stack();

@@ -30,7 +30,13 @@ describe('GET /api/monitor/aks', () => {
     expect(res.body.cache.state).toBe('refreshed');
     const clusters = res.body.data;
     // rg-elb-01 only: the look-alike rg-elb-01-blue stays out.
-    expect(clusters.map((c: any) => c.name)).toEqual(stack.sim.clusters().filter((c) => c.resourceGroup === RG).map((c) => c.name).sort());
+    expect(clusters.map((c: any) => c.name)).toEqual(
+      stack.sim
+        .clusters()
+        .filter((c) => c.resourceGroup === RG)
+        .map((c) => c.name)
+        .sort(),
+    );
     const a = clusters.find((c: any) => c.name === RUNNING);
     expect(a).toEqual({
       name: RUNNING,

@@ -34,9 +34,7 @@ export interface Reply {
 }
 
 /** A stack on this file's own tables; `share` reuses another stack's tables and simulated Azure (a second host). */
-export async function startMonitorStack(
-  options: Omit<LocalStackOptions, 'tablesConnectionString'> & { share?: LocalStack } = {},
-): Promise<MonitorStack> {
+export async function startMonitorStack(options: Omit<LocalStackOptions, 'tablesConnectionString'> & { share?: LocalStack } = {}): Promise<MonitorStack> {
   const { share, env, ...rest } = options;
   const lines: string[] = [];
   const stack = await startLocalStack({

@@ -95,7 +95,10 @@ it('a third of the Table calls fail (500 or dropped): no internalError, nothing 
   expect(fresh[0]!.body.data.find((c: any) => c.name === 'elb-01-b').transition?.status ?? 'closed').not.toBe('open');
   const linesBefore = timerLines.length;
   await stack.host.runTimer('refreshMonitorCache');
-  expect(timerLines.slice(linesBefore).filter((line) => /failed:/.test(line)), timerLines.join("\n")).toEqual([]); // the timer runs clean again
+  expect(
+    timerLines.slice(linesBefore).filter((line) => /failed:/.test(line)),
+    timerLines.join('\n'),
+  ).toEqual([]); // the timer runs clean again
   expect(proxy.counts.calls).toBeGreaterThan(calls);
   expect(proxy.counts.faults).toBe(faults);
 });

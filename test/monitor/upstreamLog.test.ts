@@ -47,7 +47,14 @@ describe('upstream call log', () => {
     const served = kubernetesLog(stack, RUNNING, since);
     expect(kube.map((c) => c.path).sort()).toEqual(served.map((e) => pathOf(e.url)).sort());
     for (const call of kube) {
-      expect(call).toEqual({ target: `kubernetes:${RG}/${RUNNING}`, method: 'GET', path: expect.stringMatching(/^\/api/), status: 200, ms: expect.any(Number), requestId: 'tick-warmup-1' });
+      expect(call).toEqual({
+        target: `kubernetes:${RG}/${RUNNING}`,
+        method: 'GET',
+        path: expect.stringMatching(/^\/api/),
+        status: 200,
+        ms: expect.any(Number),
+        requestId: 'tick-warmup-1',
+      });
       expect(call.ms).toBeGreaterThanOrEqual(0);
     }
   });

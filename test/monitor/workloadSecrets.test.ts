@@ -8,9 +8,9 @@ import { DEMO_DB_NAMESPACE } from '../../dev/sim/index.js';
 import { RG, RUNNING, SCOPE, startMonitorStack, type MonitorStack } from './support.js';
 
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0';
-const KUBECONFIG_B64 = Buffer.from(
-  'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: kubeconfigT0kenInsideBase64ValueXYZ\n',
-).toString('base64');
+const KUBECONFIG_B64 = Buffer.from('apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: kubeconfigT0kenInsideBase64ValueXYZ\n').toString(
+  'base64',
+);
 const SECRETS = {
   logPassword: 'L0gP4ssw0rd!',
   pem: PEM_BODY,
@@ -31,14 +31,22 @@ beforeAll(async () => {
       pod.log = [
         'starting warm-up',
         `connecting with DB_PASSWORD=${SECRETS.logPassword}`,
-        '-----BEGIN RSA PRIVATE KEY-----', PEM_BODY, '-----END RSA PRIVATE KEY-----',
-        'kubeconfig:', ...KUBECONFIG_B64.match(/.{1,76}/g)!,
+        '-----BEGIN RSA PRIVATE KEY-----',
+        PEM_BODY,
+        '-----END RSA PRIVATE KEY-----',
+        'kubeconfig:',
+        ...KUBECONFIG_B64.match(/.{1,76}/g)!,
         'FATAL: giving up',
       ];
     }
     spec.events.push({
-      namespace: DEMO_DB_NAMESPACE, type: 'Warning', reason: 'Failed', involvedObject: { kind: 'Pod', name: 'orders-api-x' },
-      message: `Error: AccountKey=${SECRETS.eventKey};EndpointSuffix=core.windows.net`, lastAt: new Date().toISOString(), source: 'kubelet',
+      namespace: DEMO_DB_NAMESPACE,
+      type: 'Warning',
+      reason: 'Failed',
+      involvedObject: { kind: 'Pod', name: 'orders-api-x' },
+      message: `Error: AccountKey=${SECRETS.eventKey};EndpointSuffix=core.windows.net`,
+      lastAt: new Date().toISOString(),
+      source: 'kubelet',
     });
   });
 });
@@ -82,9 +90,18 @@ describe('secrets from workloads and upstream messages', () => {
 
   it('a Kubernetes Status message quoted in degraded is redacted', async () => {
     const rule = stack.sim.inject({
-      target: 'kubernetes', path: '/api/v1/nodes', status: 422,
+      target: 'kubernetes',
+      path: '/api/v1/nodes',
+      status: 422,
       // Not a 403: the product answers a 403 with its own text (the data action the identity lacks).
-      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', code: 422, message: `nodes is invalid: token Bearer ${SECRETS.statusBearer} rejected` },
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Invalid',
+        code: 422,
+        message: `nodes is invalid: token Bearer ${SECRETS.statusBearer} rejected`,
+      },
     });
     const res = await stack.get(`monitor/aks/${RUNNING}/nodes`);
     rule.remove();
@@ -94,13 +111,17 @@ describe('secrets from workloads and upstream messages', () => {
     expectNoSecret(await storedText(), 'cache table');
   });
 
-  it('ARM\'s reason for a 409 is redacted in the error envelope', async () => {
+  it("ARM's reason for a 409 is redacted in the error envelope", async () => {
     const rule = stack.sim.inject({
-      target: 'arm', method: 'POST', path: (p) => p.endsWith(`/managedClusters/${RUNNING}/start`), status: 409,
+      target: 'arm',
+      method: 'POST',
+      path: (p) => p.endsWith(`/managedClusters/${RUNNING}/start`),
+      status: 409,
       body: { code: 'OperationNotAllowed', message: `Operation failed: password=${SECRETS.armReason}` },
     });
     const res = await fetch(`${stack.url}/api/aks/start`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...SCOPE, cluster: RUNNING }),
     });
     rule.remove();

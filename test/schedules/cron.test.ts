@@ -35,7 +35,13 @@ describe('schedules in Europe/Berlin', () => {
     const runs: string[] = [];
     let t = at('2026-10-25T00:00:00Z');
     for (let i = 0; i < 5; i++) runs.push(iso((t = nextRun('0 */30 * * * *', BERLIN, t)))!);
-    expect(runs).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:00:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-25T02:00:00.000Z', '2026-10-25T02:30:00.000Z']);
+    expect(runs).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+      '2026-10-25T02:00:00.000Z',
+      '2026-10-25T02:30:00.000Z',
+    ]);
   });
 
   it('latestRunBetween: the newest run of the window, none before it, and a bounded walk for frequent schedules', () => {

@@ -29,8 +29,16 @@ const send = async (s: TestStack, method: string, path: string, body?: unknown) 
 };
 const listPath = (scope = RG) => `/api/schedules?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`;
 const auditOf = async (s: TestStack) => (await s.get(`/api/audit?subscriptionId=${RG.subscriptionId}&resourceGroup=${RG.resourceGroup}`)).body.data;
-const armPosts = (s: TestStack, verb: 'start' | 'stop') => s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
-const stopAt1900 = (cluster = 'elb-01-a', extra: Record<string, unknown> = {}) => ({ ...RG, cluster, action: 'stop', cron: '0 0 19 * * *', timeZone: BERLIN, ...extra });
+const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
+  s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
+const stopAt1900 = (cluster = 'elb-01-a', extra: Record<string, unknown> = {}) => ({
+  ...RG,
+  cluster,
+  action: 'stop',
+  cron: '0 0 19 * * *',
+  timeZone: BERLIN,
+  ...extra,
+});
 
 describe('schedule routes', () => {
   it('create, list with the next run, pause, resume, delete; each change is an audit entry', async () => {
@@ -38,9 +46,15 @@ describe('schedule routes', () => {
     const created = await send(s, 'POST', '/api/schedules', stopAt1900());
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
-      ...RG, cluster: 'elb-01-a', action: 'stop', cron: '0 0 19 * * *', timeZone: BERLIN, enabled: true,
+      ...RG,
+      cluster: 'elb-01-a',
+      action: 'stop',
+      cron: '0 0 19 * * *',
+      timeZone: BERLIN,
+      enabled: true,
       createdBy: { objectId: 'development', name: 'local-developer' },
-      createdAt: new Date(SUNDAY_1830_CEST).toISOString(), lastRun: null,
+      createdAt: new Date(SUNDAY_1830_CEST).toISOString(),
+      lastRun: null,
       nextRun: '2026-03-29T17:00:00.000Z', // 19:00 CEST
     });
     const id = created.body.id;
@@ -113,9 +127,16 @@ describe('the schedules timer', () => {
     expect(armPosts(a, 'stop')).toBe(1);
     const runs = (await auditOf(a)).filter((e: any) => e.action === 'stop');
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ outcome: 'accepted', status: 202, cluster: 'elb-01-a', actor: { via: 'schedule', name: 'local-developer', objectId: 'development' } });
+    expect(runs[0]).toMatchObject({
+      outcome: 'accepted',
+      status: 202,
+      cluster: 'elb-01-a',
+      actor: { via: 'schedule', name: 'local-developer', objectId: 'development' },
+    });
     expect(runs[0].armOperationId).toBeDefined();
-    expect((await transitionRows(a.table)).map((row) => [row.cluster, row.action, row.startedBy])).toEqual([['elb-01-a', 'stop', 'local-developer (schedule)']]);
+    expect((await transitionRows(a.table)).map((row) => [row.cluster, row.action, row.startedBy])).toEqual([
+      ['elb-01-a', 'stop', 'local-developer (schedule)'],
+    ]);
     const [listed] = (await a.get(listPath())).body.data;
     expect(listed).toMatchObject({ lastRun: '2026-03-29T17:00:00.000Z', lastOutcome: 'accepted', nextRun: '2026-03-30T17:00:00.000Z' });
   });
@@ -136,7 +157,14 @@ describe('the schedules timer', () => {
     await send(s, 'POST', '/api/schedules', stopAt1900('elb-01-b')); // stopped already
     await send(s, 'POST', '/api/schedules', { ...stopAt1900('elb-01-c'), action: 'start' }); // running already
     await send(s, 'POST', '/api/schedules', stopAt1900('elb-01-a', { keepRunningUntil: '2026-03-29T22:00:00+02:00' }));
-    await send(s, 'POST', '/api/schedules', { ...RG, resourceGroup: 'rg-elb-01-blue', cluster: 'elb-01-blue-a', action: 'stop', cron: '0 0 19 * * *', timeZone: BERLIN });
+    await send(s, 'POST', '/api/schedules', {
+      ...RG,
+      resourceGroup: 'rg-elb-01-blue',
+      cluster: 'elb-01-blue-a',
+      action: 'stop',
+      cron: '0 0 19 * * *',
+      timeZone: BERLIN,
+    });
     s.clock.advance(1_000);
     expect((await s.act('stop', 'elb-01-blue-a', { ...RG, resourceGroup: 'rg-elb-01-blue' })).status).toBe(202); // busy: Stopping
     const posts = armPosts(s, 'stop') + armPosts(s, 'start');
@@ -150,7 +178,9 @@ describe('the schedules timer', () => {
       ['elb-01-b', 'skipped', 'already Stopped'],
       ['elb-01-c', 'skipped', 'already Running'],
     ]);
-    const blue = (await s.get('/api/audit?subscriptionId=' + RG.subscriptionId + '&resourceGroup=rg-elb-01-blue')).body.data.filter((e: any) => e.action === 'stop');
+    const blue = (await s.get('/api/audit?subscriptionId=' + RG.subscriptionId + '&resourceGroup=rg-elb-01-blue')).body.data.filter(
+      (e: any) => e.action === 'stop',
+    );
     expect(blue.map((e: any) => [e.actor.via, e.outcome, e.reason])).toEqual([
       ['schedule', 'skipped', 'another operation is in progress (stop)'],
       ['user', 'accepted', undefined],
@@ -172,7 +202,9 @@ describe('the schedules timer', () => {
     await down.host.runTimer('runSchedules');
     expect(armPosts(down, 'stop')).toBe(0);
     const missed = (await auditOf(down)).filter((e: any) => e.action === 'stop');
-    expect(missed).toEqual([expect.objectContaining({ outcome: 'missed', status: 0, reason: 'due at 2026-03-30T17:00:00.000Z; the app was not running then' })]);
+    expect(missed).toEqual([
+      expect.objectContaining({ outcome: 'missed', status: 0, reason: 'due at 2026-03-30T17:00:00.000Z; the app was not running then' }),
+    ]);
   });
 
   it('a schedule whose cluster is gone, or whose ARM is down, records the failure and sends nothing', async () => {
@@ -184,7 +216,9 @@ describe('the schedules timer', () => {
     await s.host.runTimer('runSchedules');
     down.remove();
     expect(armPosts(s, 'stop')).toBe(0);
-    expect((await auditOf(s)).filter((e: any) => e.action === 'stop').map((e: any) => [e.cluster, e.outcome, e.status])).toEqual([['elb-01-zz', 'failed', 404]]);
+    expect((await auditOf(s)).filter((e: any) => e.action === 'stop').map((e: any) => [e.cluster, e.outcome, e.status])).toEqual([
+      ['elb-01-zz', 'failed', 404],
+    ]);
     const blue = (await s.get(`/api/audit?subscriptionId=${RG.subscriptionId}&resourceGroup=rg-elb-01-blue`)).body.data.filter((e: any) => e.action === 'stop');
     expect(blue.map((e: any) => [e.outcome, e.status])).toEqual([['failed', 503]]);
     // Claimed: the next minute does not try the same run again.

@@ -29,7 +29,9 @@ export function everyNth(n: number, fault: TableFault | ((seq: number) => TableF
  * would Azure's.
  */
 function answer500(res: ServerResponse): void {
-  const body = JSON.stringify({ 'odata.error': { code: 'InternalError', message: { lang: 'en-US', value: 'Server encountered an internal error. Please try again after some time.' } } });
+  const body = JSON.stringify({
+    'odata.error': { code: 'InternalError', message: { lang: 'en-US', value: 'Server encountered an internal error. Please try again after some time.' } },
+  });
   res.writeHead(500, { 'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8', 'x-ms-error-code': 'InternalError' });
   res.end(body);
 }

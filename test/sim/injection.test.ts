@@ -25,7 +25,11 @@ afterEach(() => {
 });
 
 async function get(ref: typeof A, path: string, method = 'GET') {
-  const res = await request(`${sim.cluster(ref).apiServerUrl}${path}`, { dispatcher: agent, method: method as 'GET', headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` } });
+  const res = await request(`${sim.cluster(ref).apiServerUrl}${path}`, {
+    dispatcher: agent,
+    method: method as 'GET',
+    headers: { authorization: `Bearer ${sim.tokenFor(AKS_ENTRA_SERVER_ID)}` },
+  });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }

@@ -51,7 +51,11 @@ describe.each([
     const nodes = await core.listNode();
     expect(nodes.kind).toBe('NodeList');
     expect(nodes.metadata?.resourceVersion).toBeTruthy();
-    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual(spec().nodes.map((n) => n.name).sort());
+    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual(
+      spec()
+        .nodes.map((n) => n.name)
+        .sort(),
+    );
     const stale = spec().nodes.find((n) => n.pool === 'db' && Date.now() - Date.parse(n.createdAt) < 3_600_000)!;
     const served = nodes.items.find((n) => n.metadata?.name === stale.name)!;
     expect(served.metadata?.creationTimestamp).toEqual(new Date(stale.createdAt));
@@ -71,7 +75,12 @@ describe.each([
   it('/api/v1/namespaces/{ns}/pods/{name}/log?tailLines=', async () => {
     const pod = spec().pods.find((p) => p.ownerJob && p.phase === 'Running')!;
     const log = await core.readNamespacedPodLog({ namespace: pod.namespace, name: pod.name, tailLines: 2 });
-    expect(log).toBe(pod.log!.slice(-2).map((l) => `${l}\n`).join(''));
+    expect(log).toBe(
+      pod
+        .log!.slice(-2)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   });
 
   it('/api/v1/events and /api/v1/namespaces/{ns}/events', async () => {
@@ -85,7 +94,11 @@ describe.each([
 
   it('/apis/batch/v1/jobs?labelSelector= and /apis/batch/v1/namespaces/{ns}/jobs', async () => {
     const warmups = await batch.listJobForAllNamespaces({ labelSelector: 'app=warmup' });
-    expect(warmups.items.map((j) => j.metadata?.name).sort()).toEqual(spec().jobs.map((j) => j.name).sort());
+    expect(warmups.items.map((j) => j.metadata?.name).sort()).toEqual(
+      spec()
+        .jobs.map((j) => j.name)
+        .sort(),
+    );
     const byState = (cond: string) => warmups.items.filter((j) => j.status?.conditions?.some((c) => c.type === cond && c.status === 'True')).length;
     expect(byState('Complete')).toBeGreaterThan(0);
     expect(byState('Failed')).toBe(1);
@@ -98,7 +111,11 @@ describe.each([
 
   it('/apis/metrics.k8s.io/v1beta1/nodes', async () => {
     const metrics = await new Metrics(kc).getNodeMetrics();
-    expect(metrics.items.map((m) => m.metadata.name).sort()).toEqual(spec().nodes.map((n) => n.name).sort());
+    expect(metrics.items.map((m) => m.metadata.name).sort()).toEqual(
+      spec()
+        .nodes.map((n) => n.name)
+        .sort(),
+    );
     expect(metrics.items[0]?.usage.cpu).toMatch(/^\d+m$/);
   });
 });
@@ -135,7 +152,11 @@ describe('discovery and /version/', () => {
   const admin = () => {
     const kc = certificateKubeConfig(adminYaml);
     const user = kc.getCurrentUser()!;
-    return { ca: sim.cluster({ resourceGroup: RG, name: CLUSTER }).caPem, cert: Buffer.from(user.certData!, 'base64').toString(), key: Buffer.from(user.keyData!, 'base64').toString() };
+    return {
+      ca: sim.cluster({ resourceGroup: RG, name: CLUSTER }).caPem,
+      cert: Buffer.from(user.certData!, 'base64').toString(),
+      key: Buffer.from(user.keyData!, 'base64').toString(),
+    };
   };
 
   it('/version/ with the trailing slash answers like /version', async () => {
@@ -209,7 +230,9 @@ describe('authorization (Azure RBAC) and missing objects', () => {
 
   it('an ARM token at the API server is refused (wrong audience): 401', async () => {
     await expect(bearerKubeConfig(userYaml, sim.token).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
-    await expect(bearerKubeConfig(userYaml, sim.tokenFor('https://management.azure.com')).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+    await expect(bearerKubeConfig(userYaml, sim.tokenFor('https://management.azure.com')).makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({
+      code: 401,
+    });
   });
 
   it('a denied data action answers a Forbidden Status for the Entra identity; the admin certificate is not subject to it', async () => {
@@ -217,11 +240,18 @@ describe('authorization (Azure RBAC) and missing objects', () => {
       s.deniedDataActions = ['pods/read'];
     });
     try {
-      const denied = await entra().listPodForAllNamespaces().then(() => undefined, (e: unknown) => e as { code: number; body: string });
+      const denied = await entra()
+        .listPodForAllNamespaces()
+        .then(
+          () => undefined,
+          (e: unknown) => e as { code: number; body: string },
+        );
       expect(denied?.code).toBe(403);
       const status = JSON.parse(denied!.body);
       expect(status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, details: { kind: 'pods' } });
-      expect(status.message).toMatch(/^pods is forbidden: User "[0-9a-f-]{36}" cannot list resource "pods" in API group "" at the cluster scope: User does not have access to the resource in Azure/);
+      expect(status.message).toMatch(
+        /^pods is forbidden: User "[0-9a-f-]{36}" cannot list resource "pods" in API group "" at the cluster scope: User does not have access to the resource in Azure/,
+      );
       const pod = spec().pods.find((p) => p.log)!;
       await expect(entra().readNamespacedPodLog({ namespace: pod.namespace, name: pod.name })).rejects.toMatchObject({ code: 403 });
       expect((await entra().listNode()).items.length).toBeGreaterThan(0);
@@ -234,7 +264,12 @@ describe('authorization (Azure RBAC) and missing objects', () => {
   });
 
   it('a pod in a missing namespace: pods "x" not found; a list there is empty', async () => {
-    const err = await entra().readNamespacedPod({ namespace: 'no-such-ns', name: 'x' }).then(() => undefined, (e: unknown) => e as { code: number; body: string });
+    const err = await entra()
+      .readNamespacedPod({ namespace: 'no-such-ns', name: 'x' })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code: number; body: string },
+      );
     expect(err?.code).toBe(404);
     expect(JSON.parse(err!.body)).toMatchObject({ message: 'pods "x" not found', reason: 'NotFound', details: { name: 'x', kind: 'pods' } });
     expect((await entra().listNamespacedPod({ namespace: 'no-such-ns' })).items).toEqual([]);
@@ -270,7 +305,9 @@ describe('authentication failures', () => {
 
   it('an admin certificate past its notAfter gets 401', async () => {
     const fleet = demoFleet();
-    fleet.subscriptions[0]!.resourceGroups = [{ ...fleet.subscriptions[0]!.resourceGroups[0]!, clusters: [fleet.subscriptions[0]!.resourceGroups[0]!.clusters[0]!] }];
+    fleet.subscriptions[0]!.resourceGroups = [
+      { ...fleet.subscriptions[0]!.resourceGroups[0]!, clusters: [fleet.subscriptions[0]!.resourceGroups[0]!.clusters[0]!] },
+    ];
     const expired = await startSimulatedAzure({ fleet, adminCertLifetimeSeconds: -60 });
     try {
       const config = configFor(expired);

@@ -11,7 +11,11 @@ let sim: SimulatedAzure;
 let agent: Agent;
 
 beforeAll(async () => {
-  sim = await startSimulatedAzure({ durations: { start: 'manual', stop: 'manual', delete: 'manual' }, lroRetryAfterSeconds: 7, stateOrdering: SIM_STATE_ORDERING });
+  sim = await startSimulatedAzure({
+    durations: { start: 'manual', stop: 'manual', delete: 'manual' },
+    lroRetryAfterSeconds: 7,
+    stateOrdering: SIM_STATE_ORDERING,
+  });
   agent = new Agent({ connect: { ca: sim.caPem } });
 });
 
@@ -27,7 +31,8 @@ async function arm(method: 'GET' | 'POST' | 'DELETE', pathOrUrl: string) {
   return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-const clusterPath = (name: string) => `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+const clusterPath = (name: string) =>
+  `/subscriptions/${DEMO_SUBSCRIPTION_ID}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${name}`;
 const powerOf = async (name: string) => {
   const { body } = await arm('GET', clusterPath(name));
   return [body.properties.provisioningState, body.properties.powerState.code];
@@ -55,7 +60,9 @@ describe('start / stop timeline', () => {
     expect(accepted.status).toBe(202);
     const asyncOp = String(accepted.headers['azure-asyncoperation']);
     const location = String(accepted.headers.location);
-    expect(asyncOp.startsWith(`${sim.armEndpoint}/subscriptions/${DEMO_SUBSCRIPTION_ID}/providers/Microsoft.ContainerService/locations/westeurope/operations/`)).toBe(true);
+    expect(
+      asyncOp.startsWith(`${sim.armEndpoint}/subscriptions/${DEMO_SUBSCRIPTION_ID}/providers/Microsoft.ContainerService/locations/westeurope/operations/`),
+    ).toBe(true);
     expect(location).toContain('/operationresults/');
     expect(accepted.headers['retry-after']).toBe('7');
 
@@ -137,7 +144,9 @@ describe('refusals of an operation the state makes pointless', () => {
   it('start of a running cluster: "… starting cannot be performed The previous operation started at …"', async () => {
     const refused = await arm('POST', `${clusterPath('elb-01-a')}/start`);
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/^managed cluster is in Provisioning State\(Succeeded\) and Power State\(Running\), starting cannot be performed The previous operation started at '/);
+    expect(refused.body.message).toMatch(
+      /^managed cluster is in Provisioning State\(Succeeded\) and Power State\(Running\), starting cannot be performed The previous operation started at '/,
+    );
   });
 
   it('elapsed time is written as AKS writes it', () => {
@@ -171,7 +180,10 @@ describe('LRO wire options', () => {
   });
 
   it('lroInProgressError: InProgress status documents carry it until the operation ends', async () => {
-    const erring = await startSimulatedAzure({ durations: { start: 'manual' }, lroInProgressError: { code: 'VMExtensionProvisioningError', message: 'retrying a node bootstrap step' } });
+    const erring = await startSimulatedAzure({
+      durations: { start: 'manual' },
+      lroInProgressError: { code: 'VMExtensionProvisioningError', message: 'retrying a node bootstrap step' },
+    });
     const local = new Agent({ connect: { ca: erring.caPem } });
     try {
       const call = async (method: 'GET' | 'POST', url: string) => {
@@ -214,7 +226,10 @@ describe('ARM request validation', () => {
     const res = await request(`${sim.armEndpoint}${clusterPath('elb-01-a')}`, { dispatcher: agent, headers: { authorization: `Bearer ${sim.token}` } });
     expect(res.statusCode).toBe(400);
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('MissingApiVersionParameter');
-    const unknown = await arm('GET', `/subscriptions/00000000-0000-0000-0000-00000000ffff/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters`);
+    const unknown = await arm(
+      'GET',
+      `/subscriptions/00000000-0000-0000-0000-00000000ffff/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters`,
+    );
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'SubscriptionNotFound']);
   });
 
@@ -240,11 +255,16 @@ describe('ARM request validation', () => {
     const res = await arm('GET', `${clusterPath('elb-01-a')}?api-version=2099-01-01`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('NoRegisteredProviderFound');
-    expect(res.body.error.message).toContain("No registered resource provider found for location 'westeurope' and API version '2099-01-01' for type 'managedClusters'");
+    expect(res.body.error.message).toContain(
+      "No registered resource provider found for location 'westeurope' and API version '2099-01-01' for type 'managedClusters'",
+    );
     for (const v of MANAGED_CLUSTERS_API_VERSIONS) expect(res.body.error.message).toContain(v);
     const malformed = await arm('GET', `${clusterPath('elb-01-a')}?api-version=latest`);
     expect([malformed.status, malformed.body.error.code]).toEqual([400, 'InvalidApiVersionParameter']);
-    const resources = await request(`${sim.armEndpoint}/subscriptions/${DEMO_SUBSCRIPTION_ID}?api-version=2026-06-01`, { dispatcher: agent, headers: { authorization: `Bearer ${sim.token}` } });
+    const resources = await request(`${sim.armEndpoint}/subscriptions/${DEMO_SUBSCRIPTION_ID}?api-version=2026-06-01`, {
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${sim.token}` },
+    });
     expect(resources.statusCode).toBe(400);
     expect(((await resources.body.json()) as { error: { code: string } }).error.code).toBe('InvalidApiVersionParameter');
   });

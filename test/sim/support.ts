@@ -32,7 +32,10 @@ export function bearerKubeConfig(yaml: string, token: string): KubeConfig {
   const cluster = source.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig without a cluster');
   const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: cluster.name, server: cluster.server, caData: cluster.caData, skipTLSVerify: false }, { name: `entra-${randomUUID()}`, token });
+  kc.loadFromClusterAndUser(
+    { name: cluster.name, server: cluster.server, caData: cluster.caData, skipTLSVerify: false },
+    { name: `entra-${randomUUID()}`, token },
+  );
   return kc;
 }
 

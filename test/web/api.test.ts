@@ -49,7 +49,14 @@ describe('api client', () => {
 
   it('posts lifecycle actions as JSON and returns the transition', async () => {
     const { fn, calls } = fakeFetch(() =>
-      json(202, { operation: { action: 'start', cluster: 'aks-1', status: 'accepted' }, transition: { action: 'start', expectedPowerState: 'Running', startedAt: '2026-01-01T00:00:00Z', deadline: '2026-01-01T00:10:00Z', status: 'open' } }, { 'x-request-id': 'r-1' }),
+      json(
+        202,
+        {
+          operation: { action: 'start', cluster: 'aks-1', status: 'accepted' },
+          transition: { action: 'start', expectedPowerState: 'Running', startedAt: '2026-01-01T00:00:00Z', deadline: '2026-01-01T00:10:00Z', status: 'open' },
+        },
+        { 'x-request-id': 'r-1' },
+      ),
     );
     const api = createApiClient({ baseUrl: '', fetch: fn });
     const result = await api.lifecycle('start', SCOPE, 'aks-1');
@@ -96,15 +103,35 @@ describe('api client', () => {
 describe('normalisers', () => {
   it('reads clusters as the API sends them; junk entries dropped, shapes it never sends not guessed at', () => {
     const clusters = normalizeClusters([
-      { name: 'aks-1', location: 'westeurope', powerState: 'Running', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] },
-      { name: 'aks-2', powerState: 'Stopped', nodePools: [{ name: 'user' }], transition: { cluster: 'aks-2', action: 'start', expectedPowerState: 'Running', status: 'open' } },
+      {
+        name: 'aks-1',
+        location: 'westeurope',
+        powerState: 'Running',
+        provisioningState: 'Succeeded',
+        nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }],
+      },
+      {
+        name: 'aks-2',
+        powerState: 'Stopped',
+        nodePools: [{ name: 'user' }],
+        transition: { cluster: 'aks-2', action: 'start', expectedPowerState: 'Running', status: 'open' },
+      },
       { name: 'aks-3', powerState: { code: 'Running' }, agentPoolProfiles: [{ name: 'system' }] },
       { powerState: 'Running' },
       'nonsense',
     ]);
     expect(clusters).toEqual([
-      expect.objectContaining({ name: 'aks-1', location: 'westeurope', powerState: 'Running', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] }),
-      expect.objectContaining({ name: 'aks-2', powerState: 'Stopped', transition: expect.objectContaining({ action: 'start', expectedPowerState: 'Running', status: 'open' }) }),
+      expect.objectContaining({
+        name: 'aks-1',
+        location: 'westeurope',
+        powerState: 'Running',
+        nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }],
+      }),
+      expect.objectContaining({
+        name: 'aks-2',
+        powerState: 'Stopped',
+        transition: expect.objectContaining({ action: 'start', expectedPowerState: 'Running', status: 'open' }),
+      }),
       expect.objectContaining({ name: 'aks-3', powerState: undefined, nodePools: [] }),
     ]);
   });
@@ -123,7 +150,12 @@ describe('normalisers', () => {
     expect(list.degraded).toEqual([{ source: 'arm', status: 503, message: 'throttled' }]);
     expect(list.receivedAt).toBe(NOW);
     const nodes = normalizeEnvelope(
-      { data: [], cache: { state: 'fresh' }, degraded: [], transition: { cluster: 'aks-9', action: 'delete', expectedPowerState: 'Deleted', status: 'timedOut' } },
+      {
+        data: [],
+        cache: { state: 'fresh' },
+        degraded: [],
+        transition: { cluster: 'aks-9', action: 'delete', expectedPowerState: 'Deleted', status: 'timedOut' },
+      },
       CATEGORY_NORMALIZERS.nodes,
       NOW,
     );
@@ -136,12 +168,21 @@ describe('normalisers', () => {
   });
 
   it('pods arrive as { items, truncated }; a bare list is not a page', () => {
-    expect(CATEGORY_NORMALIZERS.pods({ items: [{ name: 'p', restarts: 2 }], truncated: true })).toMatchObject({ items: [{ name: 'p', restarts: 2 }], truncated: true });
+    expect(CATEGORY_NORMALIZERS.pods({ items: [{ name: 'p', restarts: 2 }], truncated: true })).toMatchObject({
+      items: [{ name: 'p', restarts: 2 }],
+      truncated: true,
+    });
     expect(CATEGORY_NORMALIZERS.pods([{ name: 'q' }])).toEqual({ items: [], truncated: false });
   });
 
   it('warm-up: unknown statuses are marked unknown, log tails joined', () => {
-    const status = CATEGORY_NORMALIZERS['warmup-status']({ nodes: [{ node: 'n1', status: 'done' }, { node: 'n2', status: 'weird', logTail: ['a', 'b'] }], jobs: [{ name: 'j1', status: 'Complete' }] });
+    const status = CATEGORY_NORMALIZERS['warmup-status']({
+      nodes: [
+        { node: 'n1', status: 'done' },
+        { node: 'n2', status: 'weird', logTail: ['a', 'b'] },
+      ],
+      jobs: [{ name: 'j1', status: 'Complete' }],
+    });
     expect(status.nodes).toEqual([
       { node: 'n1', status: 'done', job: undefined, logTail: undefined },
       { node: 'n2', status: 'unknown', job: undefined, logTail: 'a\nb' },
@@ -164,8 +205,20 @@ describe('normalisers', () => {
   });
 
   it('me: scope objects, roles as strings, known permissions only', () => {
-    expect(normalizeMe({ name: 'dev', provider: 'development', roles: ['Cluster.Admin', 3], permissions: ['read', 'admin', 'fly'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2'] })).toStrictEqual({
-      name: 'dev', provider: 'development', roles: ['Cluster.Admin'], permissions: ['read', 'admin'], scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }],
+    expect(
+      normalizeMe({
+        name: 'dev',
+        provider: 'development',
+        roles: ['Cluster.Admin', 3],
+        permissions: ['read', 'admin', 'fly'],
+        scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }, 's2/rg2'],
+      }),
+    ).toStrictEqual({
+      name: 'dev',
+      provider: 'development',
+      roles: ['Cluster.Admin'],
+      permissions: ['read', 'admin'],
+      scopes: [{ subscriptionId: 's', resourceGroup: 'rg' }],
     });
     expect(normalizeMe(null)).toStrictEqual({ name: 'unknown', provider: '', roles: [], scopes: [], permissions: [] });
   });
@@ -173,53 +226,150 @@ describe('normalisers', () => {
   // Shapes as the real API sends them (captured from `npm start`, trimmed): shared/k8s/reads.ts, warmup.ts,
   // shared/http/inspector.ts, shared/lifecycle/actions.ts.
   it('nodes as the API sends them: allocatable in numbers, cordoned nodes, taint objects', () => {
-    const [node] = CATEGORY_NORMALIZERS.nodes(
-      [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: '2026-10-24T13:00:22.211Z', ageSeconds: 2595608, unschedulable: true, taints: [{ key: 'sku', effect: 'NoSchedule' }], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }]);
+    const [node] = CATEGORY_NORMALIZERS.nodes([
+      {
+        name: 'aks-db-0',
+        ready: true,
+        roles: ['agent'],
+        pool: 'db',
+        version: 'v1.31.2',
+        createdAt: '2026-10-24T13:00:22.211Z',
+        ageSeconds: 2595608,
+        unschedulable: true,
+        taints: [{ key: 'sku', effect: 'NoSchedule' }],
+        allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 },
+      },
+    ]);
     expect(node).toEqual({
-      name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', version: 'v1.31.2', createdAt: Date.parse('2026-10-24T13:00:22.211Z'),
-      taints: ['sku:NoSchedule'], unschedulable: true, allocatableMillicores: 7820, allocatableMemoryBytes: 58993823744,
+      name: 'aks-db-0',
+      ready: true,
+      roles: ['agent'],
+      pool: 'db',
+      version: 'v1.31.2',
+      createdAt: Date.parse('2026-10-24T13:00:22.211Z'),
+      taints: ['sku:NoSchedule'],
+      unschedulable: true,
+      allocatableMillicores: 7820,
+      allocatableMemoryBytes: 58993823744,
     });
   });
 
   it("pods keep kubectl's status beside the phase", () => {
-    const pods = CATEGORY_NORMALIZERS.pods(
-      { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14, node: null, createdAt: '2026-11-23T12:00:22.211Z', ageSeconds: 7208 }], truncated: false });
+    const pods = CATEGORY_NORMALIZERS.pods({
+      items: [
+        {
+          namespace: 'db',
+          name: 'report-worker',
+          phase: 'Running',
+          status: 'CrashLoopBackOff',
+          readyContainers: 0,
+          totalContainers: 1,
+          restarts: 14,
+          node: null,
+          createdAt: '2026-11-23T12:00:22.211Z',
+          ageSeconds: 7208,
+        },
+      ],
+      truncated: false,
+    });
     expect(pods.items[0]).toMatchObject({ phase: 'Running', status: 'CrashLoopBackOff', restarts: 14, node: undefined });
   });
 
   it('warm-up nodes with job objects, reasons, gone nodes and log lines', () => {
-    const status = CATEGORY_NORMALIZERS['warmup-status'](
-      {
-        nodes: [
-          { node: 'n2', status: 'failed', job: { namespace: 'db', name: 'warmup-n2' }, finishedAt: '2026-11-23T12:49:22.211Z', reason: 'Job has reached the specified backoff limit', logTail: ['warmup: ERROR', 'warmup: exit 3'] },
-          { node: 'n4', status: 'stale', job: { namespace: 'db', name: 'warmup-n4' }, gone: true, reason: 'node gone' },
-          { node: 'n5', status: 'missing' },
-        ],
-        jobs: [{ namespace: 'db', name: 'warmup-n2', node: 'n2', status: 'failed' }],
-        summary: { nodes: 3, jobs: 1, done: 0, running: 0, failed: 1, stale: 1, missing: 1 },
-      });
+    const status = CATEGORY_NORMALIZERS['warmup-status']({
+      nodes: [
+        {
+          node: 'n2',
+          status: 'failed',
+          job: { namespace: 'db', name: 'warmup-n2' },
+          finishedAt: '2026-11-23T12:49:22.211Z',
+          reason: 'Job has reached the specified backoff limit',
+          logTail: ['warmup: ERROR', 'warmup: exit 3'],
+        },
+        { node: 'n4', status: 'stale', job: { namespace: 'db', name: 'warmup-n4' }, gone: true, reason: 'node gone' },
+        { node: 'n5', status: 'missing' },
+      ],
+      jobs: [{ namespace: 'db', name: 'warmup-n2', node: 'n2', status: 'failed' }],
+      summary: { nodes: 3, jobs: 1, done: 0, running: 0, failed: 1, stale: 1, missing: 1 },
+    });
     expect(status.nodes).toEqual([
-      { node: 'n2', status: 'failed', job: 'warmup-n2', reason: 'Job has reached the specified backoff limit', gone: undefined, finishedAt: Date.parse('2026-11-23T12:49:22.211Z'), logTail: 'warmup: ERROR\nwarmup: exit 3' },
+      {
+        node: 'n2',
+        status: 'failed',
+        job: 'warmup-n2',
+        reason: 'Job has reached the specified backoff limit',
+        gone: undefined,
+        finishedAt: Date.parse('2026-11-23T12:49:22.211Z'),
+        logTail: 'warmup: ERROR\nwarmup: exit 3',
+      },
       { node: 'n4', status: 'stale', job: 'warmup-n4', reason: 'node gone', gone: true, finishedAt: undefined, logTail: undefined },
       { node: 'n5', status: 'missing', job: undefined, reason: undefined, gone: undefined, finishedAt: undefined, logTail: undefined },
     ]);
   });
 
   it('events arrive as { items, truncated } with string objects and namespaces', () => {
-    const events = CATEGORY_NORMALIZERS.events(
-      { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: '2026-11-23T13:59:22.211Z', ageSeconds: 68 }], truncated: true });
+    const events = CATEGORY_NORMALIZERS.events({
+      items: [
+        {
+          type: 'Warning',
+          reason: 'BackOff',
+          object: 'Pod/report-worker',
+          namespace: 'db',
+          message: 'Back-off',
+          count: 57,
+          lastSeen: '2026-11-23T13:59:22.211Z',
+          ageSeconds: 68,
+        },
+      ],
+      truncated: true,
+    });
     expect(events).toEqual({
-      items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57, lastSeen: Date.parse('2026-11-23T13:59:22.211Z') }],
+      items: [
+        {
+          type: 'Warning',
+          reason: 'BackOff',
+          object: 'Pod/report-worker',
+          namespace: 'db',
+          message: 'Back-off',
+          count: 57,
+          lastSeen: Date.parse('2026-11-23T13:59:22.211Z'),
+        },
+      ],
       truncated: true,
     });
   });
 
   it('inspector items: the query object becomes a query string; the error code is kept', async () => {
     const { fn } = fakeFetch(() =>
-      json(200, { items: [{ id: 'x', at: '2026-11-23T14:00:08.128Z', requestId: 'r-9', method: 'POST', path: '/api/aks/start', query: { dryRun: 'no', n: '1' }, status: 500, durationMs: 28, caller: 'local-developer', errorCode: 'internalError', requestHeaders: {}, requestBody: '{"cluster":"nope"}' }] }),
+      json(200, {
+        items: [
+          {
+            id: 'x',
+            at: '2026-11-23T14:00:08.128Z',
+            requestId: 'r-9',
+            method: 'POST',
+            path: '/api/aks/start',
+            query: { dryRun: 'no', n: '1' },
+            status: 500,
+            durationMs: 28,
+            caller: 'local-developer',
+            errorCode: 'internalError',
+            requestHeaders: {},
+            requestBody: '{"cluster":"nope"}',
+          },
+        ],
+      }),
     );
     const [item] = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
-    expect(item).toMatchObject({ method: 'POST', path: '/api/aks/start', query: 'dryRun=no&n=1', status: 500, errorCode: 'internalError', requestId: 'r-9', requestBody: '{\n  "cluster": "nope"\n}' });
+    expect(item).toMatchObject({
+      method: 'POST',
+      path: '/api/aks/start',
+      query: 'dryRun=no&n=1',
+      status: 500,
+      errorCode: 'internalError',
+      requestId: 'r-9',
+      requestBody: '{\n  "cluster": "nope"\n}',
+    });
   });
 
   it('inspector bodies: whole JSON is indented, a truncated one stays as it came', async () => {
@@ -233,7 +383,16 @@ describe('normalisers', () => {
     const { fn } = fakeFetch(() =>
       json(202, {
         operation: { action: 'stop', cluster: 'aks-1', status: 'accepted' },
-        transition: { cluster: 'aks-1', action: 'stop', expectedPowerState: 'Stopped', startedAt: '2026-01-01T00:00:00Z', deadline: '2026-01-01T00:10:00Z', startedBy: 'dev', source: 'api', status: 'open' },
+        transition: {
+          cluster: 'aks-1',
+          action: 'stop',
+          expectedPowerState: 'Stopped',
+          startedAt: '2026-01-01T00:00:00Z',
+          deadline: '2026-01-01T00:10:00Z',
+          startedBy: 'dev',
+          source: 'api',
+          status: 'open',
+        },
         degraded: [{ source: 'tableStorage', message: 'the transition could not be stored; the dashboard follows ARM' }],
       }),
     );

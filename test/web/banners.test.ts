@@ -5,19 +5,34 @@ import type { LocalTransition } from '../../web/src/lib/transitionStore.js';
 
 const T0 = 1_700_000_000_000;
 const cluster = (name: string, powerState: string, provisioningState = 'Succeeded', transition?: ServerTransition): Cluster => ({
-  name, powerState, provisioningState, nodePools: [], transition,
+  name,
+  powerState,
+  provisioningState,
+  nodePools: [],
+  transition,
 });
 const local = (name: string, action: 'start' | 'stop' | 'delete', startedAt = T0): LocalTransition => ({
-  cluster: name, action, expectedPowerState: ({ start: 'Running', stop: 'Stopped', delete: 'Deleted' } as const)[action], startedAt, deadline: startedAt + 600_000,
+  cluster: name,
+  action,
+  expectedPowerState: ({ start: 'Running', stop: 'Stopped', delete: 'Deleted' } as const)[action],
+  startedAt,
+  deadline: startedAt + 600_000,
 });
 const server = (action: 'start' | 'stop' | 'delete', status: 'open' | 'timedOut' = 'open'): ServerTransition => ({
-  action, expectedPowerState: action === 'start' ? 'Running' : action === 'stop' ? 'Stopped' : 'Deleted', startedAt: T0, deadline: T0 + 600_000, startedBy: 'cli@example.com', status,
+  action,
+  expectedPowerState: action === 'start' ? 'Running' : action === 'stop' ? 'Stopped' : 'Deleted',
+  startedAt: T0,
+  deadline: T0 + 600_000,
+  startedBy: 'cli@example.com',
+  status,
 });
 
 describe('transition banners', () => {
   it('a local transition shows "Cluster is starting…" and asks for the fast poll', () => {
     const banners = deriveBanners({ local: [local('aks-1', 'start')], stuck: [], server: {}, clusters: [cluster('aks-1', 'Stopped')], now: T0 + 1000 });
-    expect(banners).toEqual([expect.objectContaining({ cluster: 'aks-1', action: 'start', source: 'local', stuck: false, message: 'Cluster aks-1 is starting…' })]);
+    expect(banners).toEqual([
+      expect.objectContaining({ cluster: 'aks-1', action: 'start', source: 'local', stuck: false, message: 'Cluster aks-1 is starting…' }),
+    ]);
     expect(needsFastPoll(banners)).toBe(true);
     expect(pendingActionOf(banners, 'aks-1')).toBe('start');
   });
@@ -29,7 +44,9 @@ describe('transition banners', () => {
 
   it('a server-side transition (another user, the CLI) shows the same banner, with who started it', () => {
     const banners = deriveBanners({ local: [], stuck: [], server: { 'aks-2': server('stop') }, clusters: [cluster('aks-2', 'Running')], now: T0 });
-    expect(banners).toEqual([expect.objectContaining({ cluster: 'aks-2', source: 'server', startedBy: 'cli@example.com', message: 'Cluster aks-2 is stopping…' })]);
+    expect(banners).toEqual([
+      expect.objectContaining({ cluster: 'aks-2', source: 'server', startedBy: 'cli@example.com', message: 'Cluster aks-2 is stopping…' }),
+    ]);
     expect(needsFastPoll(banners)).toBe(true);
   });
 
@@ -39,22 +56,33 @@ describe('transition banners', () => {
   });
 
   it('one banner per cluster when both know about it', () => {
-    const banners = deriveBanners({ local: [local('aks-1', 'start')], stuck: [], server: { 'aks-1': server('start') }, clusters: [cluster('aks-1', 'Stopped', 'Starting')], now: T0 });
+    const banners = deriveBanners({
+      local: [local('aks-1', 'start')],
+      stuck: [],
+      server: { 'aks-1': server('start') },
+      clusters: [cluster('aks-1', 'Stopped', 'Starting')],
+      now: T0,
+    });
     expect(banners).toHaveLength(1);
     expect(banners[0]?.source).toBe('both');
   });
 
   it('no banner once the reading shows the expected state, even before the store evicts it', () => {
     const banners = deriveBanners({
-      local: [local('aks-1', 'start')], stuck: [], server: { 'aks-1': server('start') },
-      clusters: [cluster('aks-1', 'Running', 'Succeeded')], now: T0,
+      local: [local('aks-1', 'start')],
+      stuck: [],
+      server: { 'aks-1': server('start') },
+      clusters: [cluster('aks-1', 'Running', 'Succeeded')],
+      now: T0,
     });
     expect(banners).toEqual([]);
     expect(needsFastPoll(banners)).toBe(false);
   });
 
   it('a delete banner goes away when the cluster is gone', () => {
-    expect(deriveBanners({ local: [local('aks-1', 'delete')], stuck: [], server: {}, clusters: [cluster('aks-1', 'Running', 'Deleting')], now: T0 })).toHaveLength(1);
+    expect(
+      deriveBanners({ local: [local('aks-1', 'delete')], stuck: [], server: {}, clusters: [cluster('aks-1', 'Running', 'Deleting')], now: T0 }),
+    ).toHaveLength(1);
     expect(deriveBanners({ local: [local('aks-1', 'delete')], stuck: [], server: {}, clusters: [], now: T0 })).toEqual([]);
   });
 
@@ -73,7 +101,13 @@ describe('transition banners', () => {
   });
 
   it('a server transition that timed out is stuck too', () => {
-    const banners = deriveBanners({ local: [], stuck: [], server: { 'aks-1': server('delete', 'timedOut') }, clusters: [cluster('aks-1', 'Running')], now: T0 });
+    const banners = deriveBanners({
+      local: [],
+      stuck: [],
+      server: { 'aks-1': server('delete', 'timedOut') },
+      clusters: [cluster('aks-1', 'Running')],
+      now: T0,
+    });
     expect(banners[0]).toMatchObject({ stuck: true, message: 'Deleting aks-1 seems stuck: it is still listed after 10 minutes.' });
   });
 

@@ -16,20 +16,51 @@ const SUB2 = '00000000-0000-0000-0000-000000000002';
 const fleetBody = {
   scopes: [
     {
-      subscriptionId: SUB, resourceGroup: 'rg-a', cache: { state: 'fresh' }, degraded: [], transitionCount: 1,
+      subscriptionId: SUB,
+      resourceGroup: 'rg-a',
+      cache: { state: 'fresh' },
+      degraded: [],
+      transitionCount: 1,
       clusters: [
-        { name: 'a-run', kubernetesVersion: '1.31.2', powerState: 'Running', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 2 }, { name: 'db', count: 3 }] },
-        { name: 'a-stopping', kubernetesVersion: '1.9.0', powerState: 'Running', provisioningState: 'Stopping', nodePools: [], transition: { action: 'stop', status: 'open', startedBy: 'alice' } },
+        {
+          name: 'a-run',
+          kubernetesVersion: '1.31.2',
+          powerState: 'Running',
+          provisioningState: 'Succeeded',
+          nodePools: [
+            { name: 'system', count: 2 },
+            { name: 'db', count: 3 },
+          ],
+        },
+        {
+          name: 'a-stopping',
+          kubernetesVersion: '1.9.0',
+          powerState: 'Running',
+          provisioningState: 'Stopping',
+          nodePools: [],
+          transition: { action: 'stop', status: 'open', startedBy: 'alice' },
+        },
       ],
     },
     {
-      subscriptionId: SUB2, resourceGroup: 'rg-b', cache: { state: 'stale' }, degraded: [], transitionCount: 0,
+      subscriptionId: SUB2,
+      resourceGroup: 'rg-b',
+      cache: { state: 'stale' },
+      degraded: [],
+      transitionCount: 0,
       clusters: [
         { name: 'b-stopped', kubernetesVersion: '1.30.6', powerState: 'Stopped', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 1 }] },
         { name: 'b-failed', powerState: 'Running', provisioningState: 'Failed', nodePools: 'junk' },
       ],
     },
-    { subscriptionId: SUB2, resourceGroup: 'rg-down', cache: null, degraded: [{ source: 'arm:managedClusters', status: 503, message: 'unavailable' }], transitionCount: 0, clusters: [] },
+    {
+      subscriptionId: SUB2,
+      resourceGroup: 'rg-down',
+      cache: null,
+      degraded: [{ source: 'arm:managedClusters', status: 503, message: 'unavailable' }],
+      transitionCount: 0,
+      clusters: [],
+    },
     { junk: true },
   ],
   totals: { running: 1, stopped: 1, transitioning: 1, failed: 1, clusters: 4, scopes: 3 },
@@ -44,7 +75,10 @@ describe('fleet helpers', () => {
     expect(fleet.scopes.map((s) => s.resourceGroup)).toEqual(['rg-a', 'rg-b', 'rg-down']);
     expect(fleet.totals).toEqual({ running: 1, stopped: 1, transitioning: 1, failed: 1 });
     expect(rows.map((r) => [r.cluster.name, r.state, r.nodes])).toEqual([
-      ['a-run', 'running', 5], ['a-stopping', 'transitioning', 0], ['b-stopped', 'stopped', 1], ['b-failed', 'failed', 0],
+      ['a-run', 'running', 5],
+      ['a-stopping', 'transitioning', 0],
+      ['b-stopped', 'stopped', 1],
+      ['b-failed', 'failed', 0],
     ]);
   });
 
@@ -59,7 +93,17 @@ describe('fleet helpers', () => {
 
   it('describes a schedule\u2019s next action in its own time zone', () => {
     const now = Date.parse('2026-01-05T10:00:00Z'); // Monday
-    const base = normalizeSchedule({ id: 'x', subscriptionId: SUB, resourceGroup: 'rg-a', cluster: 'a-run', action: 'stop', cron: '0 0 19 * * 1-5', timeZone: 'Europe/Berlin', enabled: true, nextRun: '2026-01-05T18:00:00Z' })!;
+    const base = normalizeSchedule({
+      id: 'x',
+      subscriptionId: SUB,
+      resourceGroup: 'rg-a',
+      cluster: 'a-run',
+      action: 'stop',
+      cron: '0 0 19 * * 1-5',
+      timeZone: 'Europe/Berlin',
+      enabled: true,
+      nextRun: '2026-01-05T18:00:00Z',
+    })!;
     expect(describeNextAction(base, now)).toBe('stops today 19:00 CET');
     expect(describeNextAction({ ...base, action: 'start', nextRun: Date.parse('2026-01-06T06:00:00Z') }, now)).toBe('starts tomorrow 07:00 CET');
     expect(describeNextAction({ ...base, nextRun: Date.parse('2026-01-09T18:00:00Z') }, now)).toBe('stops Fri 9 Jan 19:00 CET');
@@ -69,8 +113,13 @@ describe('fleet helpers', () => {
   });
 
   it('normalizes audit pages', () => {
-    const page = normalizeAudit({ data: [{ at: '2026-01-05T10:00:00Z', action: 'stop', cluster: 'a', outcome: 'skipped', actor: { name: 'alice', via: 'schedule' } }, { at: 'never' }], continuationToken: 't' });
-    expect(page.entries).toEqual([expect.objectContaining({ action: 'stop', outcome: 'skipped', actor: expect.objectContaining({ name: 'alice', via: 'schedule' }) })]);
+    const page = normalizeAudit({
+      data: [{ at: '2026-01-05T10:00:00Z', action: 'stop', cluster: 'a', outcome: 'skipped', actor: { name: 'alice', via: 'schedule' } }, { at: 'never' }],
+      continuationToken: 't',
+    });
+    expect(page.entries).toEqual([
+      expect.objectContaining({ action: 'stop', outcome: 'skipped', actor: expect.objectContaining({ name: 'alice', via: 'schedule' }) }),
+    ]);
     expect(page.continuationToken).toBe('t');
   });
 });

@@ -209,10 +209,14 @@ describe('poller', () => {
 
   it('survives a load that throws synchronously', async () => {
     let n = 0;
-    poller.watch('k', () => {
-      n += 1;
-      throw new Error('bad url');
-    }, 10_000);
+    poller.watch(
+      'k',
+      () => {
+        n += 1;
+        throw new Error('bad url');
+      },
+      10_000,
+    );
     await flush();
     expect(poller.get('k')?.error).toBeInstanceOf(Error);
     await clock.advance(10_000);

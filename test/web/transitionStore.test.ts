@@ -1,11 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTransitionStore,
-  parseTransitions,
-  TRANSITION_TTL_MS,
-  transitionStorageKey,
-  type TransitionStore,
-} from '../../web/src/lib/transitionStore.js';
+import { createTransitionStore, parseTransitions, TRANSITION_TTL_MS, transitionStorageKey, type TransitionStore } from '../../web/src/lib/transitionStore.js';
 import { MemoryStorage } from './fakes.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';

@@ -17,9 +17,21 @@ const NOW = Date.parse('2026-01-01T12:00:00Z');
 
 const clusterList = {
   data: [
-    { name: 'aks-run', location: 'westeurope', kubernetesVersion: '1.33.2', powerState: 'Running', provisioningState: 'Succeeded', nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }] },
+    {
+      name: 'aks-run',
+      location: 'westeurope',
+      kubernetesVersion: '1.33.2',
+      powerState: 'Running',
+      provisioningState: 'Succeeded',
+      nodePools: [{ name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' }],
+    },
     { name: 'aks-stopped', powerState: 'Stopped', provisioningState: 'Succeeded', nodePools: [] },
-    { name: 'aks-elsewhere', powerState: { code: 'Stopped' }, provisioningState: 'Starting', transition: { action: 'start', status: 'open', startedBy: 'cli@contoso' } },
+    {
+      name: 'aks-elsewhere',
+      powerState: { code: 'Stopped' },
+      provisioningState: 'Starting',
+      transition: { action: 'start', status: 'open', startedBy: 'cli@contoso' },
+    },
     { name: 'aks-broken', powerState: 'Running', provisioningState: 'Failed', nodePools: 'not a list' },
   ],
   cache: { state: 'stale', ageSeconds: 42 },
@@ -27,11 +39,19 @@ const clusterList = {
 };
 
 const categories: Record<Category, unknown> = {
-  nodes: { data: [{ name: 'node-1', ready: 'True', roles: 'agent', allocatable: { cpuMillicores: 3860, memoryBytes: 12 * 1024 ** 3 } }, { junk: true }], cache: { state: 'fresh' } },
+  nodes: {
+    data: [{ name: 'node-1', ready: 'True', roles: 'agent', allocatable: { cpuMillicores: 3860, memoryBytes: 12 * 1024 ** 3 } }, { junk: true }],
+    cache: { state: 'fresh' },
+  },
   pods: { data: { items: [{ name: 'coredns', phase: 'Running' }], truncated: true } },
   'top-nodes': { data: [{ name: 'node-1', cpuMillicores: 420, memoryPercent: 250 }] },
   'warmup-status': { data: { nodes: [{ node: 'node-1', status: 'failed', logTail: 'boom' }, { node: 'node-2' }] } },
-  events: { data: { items: [{ type: 'Normal', reason: 'Pulled' }, { type: 'Warning', reason: 'BackOff', object: 'Pod/x' }, { object: { kind: 'Pod' } }], truncated: false } },
+  events: {
+    data: {
+      items: [{ type: 'Normal', reason: 'Pulled' }, { type: 'Warning', reason: 'BackOff', object: 'Pod/x' }, { object: { kind: 'Pod' } }],
+      truncated: false,
+    },
+  },
 };
 
 const EXPECTED_TEXT: Record<Category, string> = {
@@ -125,19 +145,56 @@ describe('views', () => {
   // the API's own shapes (shared/k8s/reads.ts, warmup.ts), as the e2e test also sees them
   const realShapes: Partial<Record<Category, { body: unknown; texts: string[] }>> = {
     nodes: {
-      body: { data: [{ name: 'aks-db-0', ready: true, roles: ['agent'], pool: 'db', unschedulable: true, taints: [], allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 } }], cache: { state: 'fresh' }, degraded: [] },
+      body: {
+        data: [
+          {
+            name: 'aks-db-0',
+            ready: true,
+            roles: ['agent'],
+            pool: 'db',
+            unschedulable: true,
+            taints: [],
+            allocatable: { cpuMillicores: 7820, memoryBytes: 58993823744 },
+          },
+        ],
+        cache: { state: 'fresh' },
+        degraded: [],
+      },
       texts: ['7.82 cores', '55 GiB', 'SchedulingDisabled'],
     },
     pods: {
-      body: { data: { items: [{ namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14 }], truncated: false }, degraded: [] },
+      body: {
+        data: {
+          items: [
+            { namespace: 'db', name: 'report-worker', phase: 'Running', status: 'CrashLoopBackOff', readyContainers: 0, totalContainers: 1, restarts: 14 },
+          ],
+          truncated: false,
+        },
+        degraded: [],
+      },
       texts: ['class="bad" title="phase Running">CrashLoopBackOff'],
     },
     'warmup-status': {
-      body: { data: { nodes: [{ node: 'n2', status: 'failed', job: { namespace: 'db', name: 'warmup-n2' }, reason: 'backoff limit', logTail: ['exit 3'] }, { node: 'n4', status: 'stale', gone: true }], jobs: [] }, degraded: [] },
+      body: {
+        data: {
+          nodes: [
+            { node: 'n2', status: 'failed', job: { namespace: 'db', name: 'warmup-n2' }, reason: 'backoff limit', logTail: ['exit 3'] },
+            { node: 'n4', status: 'stale', gone: true },
+          ],
+          jobs: [],
+        },
+        degraded: [],
+      },
       texts: ['1 failed · 1 stale', '(node gone)', 'class="log-mark">log', 'title="backoff limit · Show the log tail"'],
     },
     events: {
-      body: { data: { items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57 }], truncated: true }, degraded: [] },
+      body: {
+        data: {
+          items: [{ type: 'Warning', reason: 'BackOff', object: 'Pod/report-worker', namespace: 'db', message: 'Back-off', count: 57 }],
+          truncated: true,
+        },
+        degraded: [],
+      },
       texts: ['db/<!-- -->Pod/report-worker', 'Showing the 1 most recent events only', 'data-label="Message"'],
     },
   };

@@ -85,8 +85,7 @@ export interface ApiClient {
   deleteSchedule(id: string): Promise<void>;
 }
 
-const scopeQuery = (scope: Scope) =>
-  `subscriptionId=${encodeURIComponent(scope.subscriptionId)}&resourceGroup=${encodeURIComponent(scope.resourceGroup)}`;
+const scopeQuery = (scope: Scope) => `subscriptionId=${encodeURIComponent(scope.subscriptionId)}&resourceGroup=${encodeURIComponent(scope.resourceGroup)}`;
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const base = options.baseUrl.replace(/\/+$/, '');

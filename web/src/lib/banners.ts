@@ -48,11 +48,7 @@ export interface BannerInput {
 export function deriveBanners(input: BannerInput): Banner[] {
   const { clusters, now } = input;
   const reached = (cluster: string, action: LifecycleAction) =>
-    clusters !== null &&
-    hasReachedExpectedState(
-      { cluster, action, expectedPowerState: EXPECTED_POWER_STATE[action], startedAt: 0, deadline: 0 },
-      clusters,
-    );
+    clusters !== null && hasReachedExpectedState({ cluster, action, expectedPowerState: EXPECTED_POWER_STATE[action], startedAt: 0, deadline: 0 }, clusters);
 
   const names = new Set<string>([
     ...input.local.map((t) => t.cluster),

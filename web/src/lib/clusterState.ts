@@ -67,11 +67,7 @@ const REQUIRED_ROLE: Record<LifecycleAction, string> = {
   delete: ROLE_NAMES.admin,
 };
 
-export function availableActions(
-  cluster: ObservedState,
-  chip: StateChip,
-  permissions: Permissions,
-): Record<LifecycleAction, ActionAvailability> {
+export function availableActions(cluster: ObservedState, chip: StateChip, permissions: Permissions): Record<LifecycleAction, ActionAvailability> {
   const decide = (action: LifecycleAction, stateAllows: boolean, stateReason: string): ActionAvailability => {
     if (!permissions[action]) return { enabled: false, reason: `Needs the ${REQUIRED_ROLE[action]} role` };
     if (chip.busy) return { enabled: false, reason: `Cluster is ${chip.label.replace('…', '').toLowerCase()}` };

@@ -33,19 +33,30 @@ export type FleetSortKey = 'name' | 'scope' | 'state' | 'version' | 'nodes';
 
 export function filterRows(rows: readonly FleetRow[], text: string, state: FleetState | 'all'): FleetRow[] {
   const needle = text.trim().toLowerCase();
-  return rows.filter((row) =>
-    (state === 'all' || row.state === state) &&
-    (!needle || `${row.cluster.name} ${row.scope.resourceGroup} ${row.scope.subscriptionId} ${row.cluster.kubernetesVersion ?? ''}`.toLowerCase().includes(needle)));
+  return rows.filter(
+    (row) =>
+      (state === 'all' || row.state === state) &&
+      (!needle ||
+        `${row.cluster.name} ${row.scope.resourceGroup} ${row.scope.subscriptionId} ${row.cluster.kubernetesVersion ?? ''}`.toLowerCase().includes(needle)),
+  );
 }
 
 export function sortRows(rows: readonly FleetRow[], key: FleetSortKey, descending = false): FleetRow[] {
   const value = (row: FleetRow): string | number => {
     switch (key) {
-      case 'name': return row.cluster.name;
-      case 'scope': return `${row.scope.subscriptionId}/${row.scope.resourceGroup}`;
-      case 'state': return FLEET_STATES.indexOf(row.state);
-      case 'version': return (row.cluster.kubernetesVersion ?? '').split('.').map((p) => p.padStart(4, '0')).join('.');
-      case 'nodes': return row.nodes;
+      case 'name':
+        return row.cluster.name;
+      case 'scope':
+        return `${row.scope.subscriptionId}/${row.scope.resourceGroup}`;
+      case 'state':
+        return FLEET_STATES.indexOf(row.state);
+      case 'version':
+        return (row.cluster.kubernetesVersion ?? '')
+          .split('.')
+          .map((p) => p.padStart(4, '0'))
+          .join('.');
+      case 'nodes':
+        return row.nodes;
     }
   };
   const sorted = [...rows].sort((a, b) => {
@@ -65,9 +76,14 @@ export function describeNextAction(schedule: Schedule, now: number): string {
   const dayOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
   const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(schedule.nextRun);
   const day = dayOf(schedule.nextRun);
-  const when = day === dayOf(now) ? 'today' : day === dayOf(now + 86_400_000) ? 'tomorrow'
-    : new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(schedule.nextRun);
-  const kept = schedule.action === 'stop' && schedule.keepRunningUntil !== undefined && schedule.keepRunningUntil > schedule.nextRun ? ' (skipped: kept running)' : '';
+  const when =
+    day === dayOf(now)
+      ? 'today'
+      : day === dayOf(now + 86_400_000)
+        ? 'tomorrow'
+        : new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(schedule.nextRun);
+  const kept =
+    schedule.action === 'stop' && schedule.keepRunningUntil !== undefined && schedule.keepRunningUntil > schedule.nextRun ? ' (skipped: kept running)' : '';
   return `${verb} ${when} ${time}${kept}`;
 }
 

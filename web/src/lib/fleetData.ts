@@ -72,7 +72,12 @@ function normalizeAuditEntry(v: unknown): AuditEntry | undefined {
   const actor = isObject<WireAuditEntry['actor']>(v.actor) ? v.actor : {};
   return {
     at,
-    actor: { objectId: str(actor.objectId), name: str(actor.name) ?? 'unknown', via: actor.via === 'schedule' ? 'schedule' : 'user', scheduleId: str(actor.scheduleId) },
+    actor: {
+      objectId: str(actor.objectId),
+      name: str(actor.name) ?? 'unknown',
+      via: actor.via === 'schedule' ? 'schedule' : 'user',
+      scheduleId: str(actor.scheduleId),
+    },
     action,
     cluster: str(v.cluster) ?? '',
     outcome: str(v.outcome) ?? 'unknown',
@@ -126,5 +131,4 @@ export function normalizeSchedule(v: unknown): Schedule | undefined {
   };
 }
 
-export const normalizeSchedules = (v: unknown): Schedule[] =>
-  listOf(isObject<ScheduleList>(v) ? v.data : undefined, normalizeSchedule);
+export const normalizeSchedules = (v: unknown): Schedule[] => listOf(isObject<ScheduleList>(v) ? v.data : undefined, normalizeSchedule);

@@ -39,8 +39,7 @@ export function percentOf(used: number | undefined, total: number | undefined): 
 }
 
 /** Seconds since `epochMs`, at `now`. */
-export const secondsSince = (epochMs: number | undefined, now: number) =>
-  epochMs === undefined ? undefined : Math.max(0, (now - epochMs) / 1000);
+export const secondsSince = (epochMs: number | undefined, now: number) => (epochMs === undefined ? undefined : Math.max(0, (now - epochMs) / 1000));
 
 /** Age of a cache reading as it is now: the server's age at answer time plus the time since. */
 export function currentCacheAge(ageSeconds: number | undefined, receivedAt: number, now: number): number | undefined {

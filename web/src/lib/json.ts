@@ -5,8 +5,7 @@
 export type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 
 // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- generic T: the rule sees the mapped type before T is known
-export const isObject = <T = Record<string, unknown>>(v: unknown): v is Untrusted<T> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = <T = Record<string, unknown>>(v: unknown): v is Untrusted<T> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 export const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
@@ -21,4 +20,6 @@ export function toEpochMs(v: unknown): number | undefined {
 
 /** The items of a list that parse, the rest dropped. */
 export const listOf = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] =>
-  arr(v).map(item).filter((x): x is T => x !== undefined);
+  arr(v)
+    .map(item)
+    .filter((x): x is T => x !== undefined);

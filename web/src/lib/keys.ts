@@ -3,6 +3,5 @@ import type { Category, Scope } from './api.js';
 
 export const scopeKey = (scope: Scope) => `${scope.subscriptionId}:${scope.resourceGroup}`;
 export const clusterListKey = (scope: Scope) => `monitor:aks:${scopeKey(scope)}`;
-export const categoryKey = (scope: Scope, cluster: string, category: Category) =>
-  `monitor:aks:${scopeKey(scope)}:${cluster}:${category}`;
+export const categoryKey = (scope: Scope, cluster: string, category: Category) => `monitor:aks:${scopeKey(scope)}:${cluster}:${category}`;
 export const INSPECTOR_KEY = 'inspector';

@@ -188,9 +188,7 @@ export function createPoller(deps: { scheduler: Scheduler; visibility: Visibilit
     },
 
     active() {
-      return [...entries.values()]
-        .filter((e) => e.watchers.size > 0)
-        .map((e) => ({ key: e.key, intervalMs: intervalOf(e), inFlight: e.inFlight }));
+      return [...entries.values()].filter((e) => e.watchers.size > 0).map((e) => ({ key: e.key, intervalMs: intervalOf(e), inFlight: e.inFlight }));
     },
 
     startedCount(key) {

@@ -57,7 +57,10 @@ export function isExpired(t: LocalTransition, now: number, ttlMs = TRANSITION_TT
 
 /** Whether a successful cluster-list reading shows the transition finished (the rule of shared/wire/lifecycle.ts). */
 export function hasReachedExpectedState(t: LocalTransition, observed: readonly ObservedCluster[]): boolean {
-  return reachedExpectedState(t.expectedPowerState, observed.find((c) => c.name === t.cluster));
+  return reachedExpectedState(
+    t.expectedPowerState,
+    observed.find((c) => c.name === t.cluster),
+  );
 }
 
 /** AKS cluster names; also keeps keys like "__proto__" out of the map. */
@@ -194,7 +197,10 @@ export function createTransitionStore(options: TransitionStoreOptions): Transiti
     forget(scope, cluster) {
       const entries = list(scope);
       if (entries.some((t) => t.cluster === cluster)) {
-        writeEntries(transitionStorageKey(scope), entries.filter((t) => t.cluster !== cluster));
+        writeEntries(
+          transitionStorageKey(scope),
+          entries.filter((t) => t.cluster !== cluster),
+        );
       }
     },
 
@@ -206,8 +212,7 @@ export function createTransitionStore(options: TransitionStoreOptions): Transiti
         if (observed && hasReachedExpectedState(t, observed)) {
           const failed = observed.find((c) => c.name === t.cluster)?.provisioningState === 'Failed';
           result[failed ? 'failed' : 'reached'].push(t);
-        }
-        else if (isExpired(t, at, ttlMs)) result.expired.push(t);
+        } else if (isExpired(t, at, ttlMs)) result.expired.push(t);
         else if (observed && t.action !== 'delete' && !observed.some((c) => c.name === t.cluster)) result.vanished.push(t);
         else keep.push(t);
       }

@@ -92,12 +92,15 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
     return [...found.values()];
   }, [me, fleetScopes, scope]);
 
-  const openScope = useCallback((next: Scope | undefined, cluster?: string) => {
-    if (next) rememberScope(storage, next);
-    writeScopeToUrl(next);
-    setFocusCluster(cluster);
-    setScope(next);
-  }, [storage]);
+  const openScope = useCallback(
+    (next: Scope | undefined, cluster?: string) => {
+      if (next) rememberScope(storage, next);
+      writeScopeToUrl(next);
+      setFocusCluster(cluster);
+      setScope(next);
+    },
+    [storage],
+  );
 
   const chooseScope = (value: string) => {
     if (value === FLEET_VALUE) {

@@ -94,13 +94,7 @@ export function ClusterCard(props: Props) {
           {button('start')}
           {button('stop')}
           {button('delete')}
-          <button
-            type="button"
-            data-testid={`details-toggle-${name}`}
-            aria-expanded={expanded}
-            aria-controls={detailsId}
-            onClick={() => props.onToggle(name)}
-          >
+          <button type="button" data-testid={`details-toggle-${name}`} aria-expanded={expanded} aria-controls={detailsId} onClick={() => props.onToggle(name)}>
             {expanded ? 'Hide details' : 'Details'}
           </button>
         </div>

@@ -1,6 +1,18 @@
 // Per-cluster views. Only the selected tab is polled: the other categories cost nothing until chosen.
 import { memo, useCallback, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { Category, CategoryData, Envelope, EventList, KubeNode, NodeUsage, PodList, Scope, UnreadableReason, WarmupState, WarmupStatus } from '../lib/api.js';
+import type {
+  Category,
+  CategoryData,
+  Envelope,
+  EventList,
+  KubeNode,
+  NodeUsage,
+  PodList,
+  Scope,
+  UnreadableReason,
+  WarmupState,
+  WarmupStatus,
+} from '../lib/api.js';
 import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
 import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
@@ -29,11 +41,20 @@ export const ClusterDetails = memo(function ClusterDetails({ scope, cluster, pol
 
   const onKeyDown = (event: KeyboardEvent, index: number) => {
     const last = TABS.length - 1;
-    const target = event.key === 'ArrowRight' ? (index === last ? 0 : index + 1)
-      : event.key === 'ArrowLeft' ? (index === 0 ? last : index - 1)
-      : event.key === 'Home' ? 0
-      : event.key === 'End' ? last
-      : undefined;
+    const target =
+      event.key === 'ArrowRight'
+        ? index === last
+          ? 0
+          : index + 1
+        : event.key === 'ArrowLeft'
+          ? index === 0
+            ? last
+            : index - 1
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? last
+              : undefined;
     const tab = target === undefined ? undefined : TABS[target];
     if (target === undefined || !tab) return;
     event.preventDefault();
@@ -104,9 +125,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
       {envelope && <DegradedLine degraded={envelope.degraded} />}
       {!envelope && !snapshot.error && <p className="empty">Loading…</p>}
       {!envelope && snapshot.error !== undefined && <p className="empty">Could not load this view.</p>}
-      {envelope && envelope.data === null && (
-        <p className="empty">{envelope.reason ? NOT_READABLE[envelope.reason] : 'No data.'}</p>
-      )}
+      {envelope && envelope.data === null && <p className="empty">{envelope.reason ? NOT_READABLE[envelope.reason] : 'No data.'}</p>}
       {envelope && envelope.data !== null && (
         <>
           {category === 'nodes' && <NodesView nodes={envelope.data as KubeNode[]} now={now} />}
@@ -133,7 +152,9 @@ function DataTable({ caption, className, columns, children }: { caption: string;
         <thead>
           <tr>
             {columns.map((column) => (
-              <th key={column} scope="col">{column}</th>
+              <th key={column} scope="col">
+                {column}
+              </th>
             ))}
           </tr>
         </thead>
@@ -154,7 +175,9 @@ function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
     <DataTable caption="Nodes" className="wide" columns={NODE_COLUMNS}>
       {nodes.map((n) => (
         <tr key={n.name}>
-          <th scope="row" className="mono">{n.name}</th>
+          <th scope="row" className="mono">
+            {n.name}
+          </th>
           <td>
             {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
             {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
@@ -180,7 +203,9 @@ function PodsView({ pods, now }: { pods: PodList; now: number }) {
       <DataTable caption="Pods" className="wide" columns={POD_COLUMNS}>
         {pods.items.map((p) => (
           <tr key={`${p.namespace}/${p.name}`}>
-            <th scope="row" className="mono">{p.name}</th>
+            <th scope="row" className="mono">
+              {p.name}
+            </th>
             <td className={podStatusClass(p.phase, p.status)} title={p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined}>
               {p.status ?? p.phase ?? '?'}
             </td>
@@ -292,9 +317,13 @@ function EventsView({ events: list, now }: { events: EventList; now: number }) {
               {e.namespace ? `${e.namespace}/` : ''}
               {e.object ?? '–'}
             </td>
-            <td data-label="Message" className="message">{e.message ?? ''}</td>
+            <td data-label="Message" className="message">
+              {e.message ?? ''}
+            </td>
             <td data-label="Count">{e.count ?? 1}</td>
-            <td data-label="Last seen" className="nowrap">{e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}</td>
+            <td data-label="Last seen" className="nowrap">
+              {e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}
+            </td>
           </tr>
         ))}
       </DataTable>

@@ -67,25 +67,49 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
             )}
             {canOperate && (
               <span className="schedule-actions">
-                <button type="button" className="small" disabled={busy} data-testid={`schedule-toggle-${cluster}`} onClick={() => void run(s.enabled ? 'pause the schedule' : 'resume the schedule', () => api.updateSchedule(s.id, { enabled: !s.enabled }))}>
+                <button
+                  type="button"
+                  className="small"
+                  disabled={busy}
+                  data-testid={`schedule-toggle-${cluster}`}
+                  onClick={() => void run(s.enabled ? 'pause the schedule' : 'resume the schedule', () => api.updateSchedule(s.id, { enabled: !s.enabled }))}
+                >
                   {s.enabled ? 'Pause' : 'Resume'}
                 </button>
-                <button type="button" className="small danger" disabled={busy} data-testid={`schedule-delete-${cluster}`} onClick={() => void run('delete the schedule', () => api.deleteSchedule(s.id))}>
+                <button
+                  type="button"
+                  className="small danger"
+                  disabled={busy}
+                  data-testid={`schedule-delete-${cluster}`}
+                  onClick={() => void run('delete the schedule', () => api.deleteSchedule(s.id))}
+                >
                   Delete
                 </button>
                 {s.action === 'stop' && (
                   <>
-                    <input type="datetime-local" aria-label={`Keep ${cluster} running until`} value={keepUntil} onChange={(e) => setKeepUntil(e.target.value)} />
+                    <input
+                      type="datetime-local"
+                      aria-label={`Keep ${cluster} running until`}
+                      value={keepUntil}
+                      onChange={(e) => setKeepUntil(e.target.value)}
+                    />
                     <button
                       type="button"
                       className="small"
                       disabled={busy || !keepUntil}
-                      onClick={() => void run('keep the cluster running', () => api.updateSchedule(s.id, { keepRunningUntil: new Date(keepUntil).toISOString() }))}
+                      onClick={() =>
+                        void run('keep the cluster running', () => api.updateSchedule(s.id, { keepRunningUntil: new Date(keepUntil).toISOString() }))
+                      }
                     >
                       Keep running until
                     </button>
                     {s.keepRunningUntil !== undefined && (
-                      <button type="button" className="small" disabled={busy} onClick={() => void run('clear the override', () => api.updateSchedule(s.id, { keepRunningUntil: null }))}>
+                      <button
+                        type="button"
+                        className="small"
+                        disabled={busy}
+                        onClick={() => void run('clear the override', () => api.updateSchedule(s.id, { keepRunningUntil: null }))}
+                      >
                         Clear
                       </button>
                     )}
@@ -98,7 +122,14 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
       </ul>
       <div className="ops-buttons">
         {canOperate && (
-          <button type="button" className="small" data-testid={`schedule-add-${cluster}`} aria-expanded={adding} aria-controls={formId} onClick={() => setAdding((a) => !a)}>
+          <button
+            type="button"
+            className="small"
+            data-testid={`schedule-add-${cluster}`}
+            aria-expanded={adding}
+            aria-controls={formId}
+            onClick={() => setAdding((a) => !a)}
+          >
             {adding ? 'Cancel' : 'Add schedule'}
           </button>
         )}
@@ -119,11 +150,21 @@ export function ClusterOps({ scope, cluster, schedules, canOperate, now, pollSec
             });
           }}
         >
-          <select aria-label="Action" data-testid={`schedule-action-${cluster}`} value={action} onChange={(e) => setAction(e.target.value === 'start' ? 'start' : 'stop')}>
+          <select
+            aria-label="Action"
+            data-testid={`schedule-action-${cluster}`}
+            value={action}
+            onChange={(e) => setAction(e.target.value === 'start' ? 'start' : 'stop')}
+          >
             <option value="stop">Stop</option>
             <option value="start">Start</option>
           </select>
-          <input aria-label="NCRONTAB (second minute hour day month day-of-week)" data-testid={`schedule-cron-${cluster}`} value={cron} onChange={(e) => setCron(e.target.value)} />
+          <input
+            aria-label="NCRONTAB (second minute hour day month day-of-week)"
+            data-testid={`schedule-cron-${cluster}`}
+            value={cron}
+            onChange={(e) => setCron(e.target.value)}
+          />
           <input aria-label="Time zone" data-testid={`schedule-tz-${cluster}`} value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
           <button type="submit" disabled={busy} data-testid={`schedule-save-${cluster}`}>
             Save

@@ -80,7 +80,11 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
           Refresh now
         </button>
       </div>
-      {fleet && <DegradedLine degraded={[...fleet.degraded, ...degradedScopes.flatMap((s) => s.degraded.map((d) => ({ ...d, source: `${s.resourceGroup}: ${d.source}` })))]} />}
+      {fleet && (
+        <DegradedLine
+          degraded={[...fleet.degraded, ...degradedScopes.flatMap((s) => s.degraded.map((d) => ({ ...d, source: `${s.resourceGroup}: ${d.source}` })))]}
+        />
+      )}
       {!fleet && !snapshot.error && <p className="empty">Loading the fleet…</p>}
       {!fleet && snapshot.error !== undefined && <p className="empty">The fleet could not be loaded.</p>}
       {fleet && (
@@ -100,7 +104,11 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`} data-testid={`fleet-row-${row.cluster.name}`} data-state={row.state}>
+              <tr
+                key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
+                data-testid={`fleet-row-${row.cluster.name}`}
+                data-state={row.state}
+              >
                 <td>
                   <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
                     {row.cluster.name}
@@ -110,13 +118,22 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
                   {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
                 </td>
                 <td>
-                  <span className={`chip chip-${row.chip.kind}`} data-testid={`fleet-chip-${row.cluster.name}`} data-state={row.chip.kind} title={row.chip.detail}>
+                  <span
+                    className={`chip chip-${row.chip.kind}`}
+                    data-testid={`fleet-chip-${row.cluster.name}`}
+                    data-state={row.chip.kind}
+                    title={row.chip.detail}
+                  >
                     {row.chip.label}
                   </span>
                 </td>
                 <td>{row.cluster.kubernetesVersion ?? '–'}</td>
                 <td>{row.nodes}</td>
-                <td>{row.cluster.transition ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}` : ''}</td>
+                <td>
+                  {row.cluster.transition
+                    ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
+                    : ''}
+                </td>
               </tr>
             ))}
             {rows.length === 0 && (

@@ -121,7 +121,9 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     );
   }, [api, scope, errors]);
   // A transition opening or ending may be a schedule's run: read them again then (their last outcome), not per tick.
-  const transitionsSeen = Object.keys(envelope?.transitions ?? EMPTY_TRANSITIONS).sort().join(',');
+  const transitionsSeen = Object.keys(envelope?.transitions ?? EMPTY_TRANSITIONS)
+    .sort()
+    .join(',');
   useEffect(() => loadSchedules(), [loadSchedules, transitionsSeen]);
 
   const toggle = useCallback((cluster: string) => {

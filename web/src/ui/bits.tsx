@@ -7,12 +7,7 @@ export function CacheBadge({ cache, receivedAt, now, testId }: { cache?: CacheIn
   const age = currentCacheAge(cache.ageSeconds, receivedAt, now);
   const fetched = cache.fetchedAt ? new Date(cache.fetchedAt).toLocaleTimeString() : 'unknown';
   return (
-    <span
-      className={`cache cache-${cache.state}`}
-      data-testid={testId}
-      data-cache-state={cache.state}
-      title={`Cache ${cache.state}; read at ${fetched}`}
-    >
+    <span className={`cache cache-${cache.state}`} data-testid={testId} data-cache-state={cache.state} title={`Cache ${cache.state}; read at ${fetched}`}>
       {cache.state} · {formatAge(age)} old
     </span>
   );
