@@ -5,6 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from './config.js';
+import { statusOf } from './errors.js';
 
 export interface TableClientLimits {
   /** Per try, until the response headers arrive. */
@@ -85,4 +86,24 @@ export function createTableClient(
     return new TableClient(tables.endpoint, tableName, credential, options);
   }
   throw new Error('createTableClient: set TABLE_STORAGE_CONNECTION_STRING or TABLE_STORAGE_ENDPOINT');
+}
+
+/** A write to a table that may not exist yet: on a 404 the table is created (once, shared by concurrent writers) and the write tried again. */
+export type TableWrite = <T>(write: () => Promise<T>) => Promise<T>;
+
+export function writesCreatingTable(table: Pick<TableClient, 'createTable'>): TableWrite {
+  let ready: Promise<void> | undefined;
+  return async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      ready ??= table.createTable().catch((e: unknown) => {
+        ready = undefined;
+        throw e;
+      });
+      await ready;
+      return write();
+    }
+  };
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
 import { statusOf } from '../errors.js';
+import { writesCreatingTable, type TableWrite } from '../tables.js';
 import { redactText } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { AuditOutcome, AuditActor, AuditEntry, AuditPage } from '../wire/index.js';
@@ -86,13 +87,15 @@ export interface AuditLogOptions {
 
 export class AuditLog {
   private readonly now: () => number;
-  private ready: Promise<void> | undefined;
+  /** Writes that create the table on first use. */
+  private readonly withTable: TableWrite;
 
   constructor(
     private readonly table: TableClient,
     private readonly options: AuditLogOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.withTable = writesCreatingTable(table);
   }
 
   /** Appends one entry (insert only: an entry is never replaced) and writes its log line. */
@@ -149,20 +152,5 @@ export class AuditLog {
       }
     }
     return removed;
-  }
-
-  /** Runs a write, creating the table once if it does not exist yet. */
-  private async withTable<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      this.ready ??= this.table.createTable().catch((e: unknown) => {
-        this.ready = undefined;
-        throw e;
-      });
-      await this.ready;
-      return write();
-    }
   }
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { statusOf } from '../errors.js';
+import { writesCreatingTable, type TableWrite } from '../tables.js';
 import type { Scope } from '../scope.js';
 import type { ScheduleAction, Schedule } from '../wire/index.js';
 export type { ScheduleAction, Schedule };
@@ -55,9 +56,12 @@ function fromRow(row: ScheduleRow): StoredSchedule {
 }
 
 export class ScheduleStore {
-  private ready: Promise<void> | undefined;
+  /** Writes that create the table on first use. */
+  private readonly withTable: TableWrite;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(private readonly table: TableClient) {
+    this.withTable = writesCreatingTable(table);
+  }
 
   newId(): string {
     return randomUUID();
@@ -136,19 +140,5 @@ export class ScheduleStore {
     await this.table.updateEntity({ partitionKey: PARTITION, rowKey: id, lastOutcome: outcome }, 'Merge', { etag }).catch((error: unknown) => {
       if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error; // changed or deleted meanwhile: theirs stands
     });
-  }
-
-  private async withTable<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      this.ready ??= this.table.createTable().catch((e: unknown) => {
-        this.ready = undefined;
-        throw e;
-      });
-      await this.ready;
-      return write();
-    }
   }
 }
