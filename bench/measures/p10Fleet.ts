@@ -190,6 +190,9 @@ export async function measureFleet(env: BenchEnvironment): Promise<MeasureOutcom
     farFromFloor: coldRatio > 1.5 || growth > 1.1,
     notes: [
       `where the ARM calls come from (floor: 1 list per scope per TTL) — ${runs.map(describeBreakdown).join('; ')}`,
+      // One viewer refreshes a scope at its first poll after expiry, half a poll late on average; many viewers at once.
+      `one viewer sits below the floor by its poll: about TTL ÷ (TTL + poll/2) = ${round(o.ttlSeconds / (o.ttlSeconds + o.pollMs / 2000), 2)} lists per scope per TTL, so N=${runs.at(-1)!.viewers} at the floor reads ${round(1 + o.pollMs / 2000 / o.ttlSeconds, 2)}× N=${runs[0]!.viewers}; ` +
+        `reads answered uncached (their Table get timed out twice on a saturated machine) fetch again when no fill of the scope is in flight: the repeat lists`,
     ],
     measurements: [
       { id: 'P10', name: 'uncached fleet tick ÷ one scope tick, p50', value: round(coldRatio, 3), unit: 'ratio', inputs },
