@@ -114,6 +114,8 @@ export const isNotFound = (error: unknown): boolean => isStatus(error, 404);
 export const isConflict = (error: unknown): boolean => isStatus(error, 409);
 /** Table Storage answered 412: the row changed since it was read (its ETag no longer matches). */
 export const isPreconditionFailed = (error: unknown): boolean => isStatus(error, 412);
+/** A conditional write (If-Match) lost to another writer: the row changed (412) or went (404) since it was read. */
+export const isLostRace = (error: unknown): boolean => isPreconditionFailed(error) || isNotFound(error);
 
 /** An Azure SDK (ARM) answered 404, as opposed to a Kubernetes API server: the cluster itself is gone. */
 export function isArmNotFound(error: unknown): boolean {

@@ -5,8 +5,6 @@ import type { HttpRequest } from '@azure/functions';
 import type { Config } from '../config.js';
 import { answerEtag, type VersionedAnswer } from '../monitor/readingVersion.js';
 
-export { answerEtag, weakEtagOf, type VersionedAnswer } from '../monitor/readingVersion.js';
-
 export interface Freshness {
   /** Fresh for this long (the scope's TTL, or the short TTL while a transition is open). */
   ttlSeconds: number;

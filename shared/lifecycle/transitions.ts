@@ -9,7 +9,7 @@
 // older listing never ends a transition that an action opened (or renewed) meanwhile.
 import { odata, type TableClient } from '@azure/data-tables';
 import { clusterListKey, locateKey, transitionRowLocation, TRANSITION_ROWS_FILTER } from '../cache/index.js';
-import { statusOf } from '../errors.js';
+import { isLostRace, statusOf } from '../errors.js';
 import { oneLineError } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { LifecycleAction, ExpectedPowerState, Transition } from '../wire/index.js';
@@ -76,8 +76,7 @@ function scopePartition(scope: Scope): string {
 
 /** 404 (already gone) and 412 (changed meanwhile: someone else decided) end a conditional change quietly. */
 function ignoreRaced(error: unknown): void {
-  const status = statusOf(error);
-  if (status !== 404 && status !== 412) throw error;
+  if (!isLostRace(error)) throw error;
 }
 
 function fromEntity(row: TransitionEntity): StoredTransition {

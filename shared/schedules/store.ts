@@ -3,7 +3,7 @@
 // other), and only the winner acts.
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
-import { statusOf } from '../errors.js';
+import { isLostRace, statusOf } from '../errors.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
 import type { Scope } from '../scope.js';
 import type { ScheduleAction, Schedule } from '../wire/index.js';
@@ -129,8 +129,7 @@ export class ScheduleStore {
       );
       return { claimed: true, etag: response.etag ?? '' };
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 404) return { claimed: false };
+      if (isLostRace(error)) return { claimed: false };
       throw error;
     }
   }
@@ -138,7 +137,7 @@ export class ScheduleStore {
   /** Records what came of a claimed run (best effort: the audit entry is the record). */
   async recordOutcome(id: string, outcome: string, etag: string): Promise<void> {
     await this.table.updateEntity({ partitionKey: PARTITION, rowKey: id, lastOutcome: outcome }, 'Merge', { etag }).catch((error: unknown) => {
-      if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error; // changed or deleted meanwhile: theirs stands
+      if (!isLostRace(error)) throw error; // changed or deleted meanwhile: theirs stands
     });
   }
 }
