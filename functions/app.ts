@@ -97,6 +97,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ttlSeconds: config.cache.ttlSeconds,
     swrSeconds: config.cache.swrSeconds,
     degradedTtlSeconds: config.cache.degradedTtlSeconds,
+    reuseWindowMs: config.cache.reuseMs,
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });

@@ -37,6 +37,11 @@ export const SETTINGS = [
     name: 'MONITOR_CACHE_DEGRADED_TTL_SECONDS',
     description: 'A reading with a part that could not be read is kept this long (the next poll after it retries); never over a complete one.',
   },
+  {
+    name: 'MONITOR_CACHE_REUSE_MS',
+    description:
+      'A fresh reading an instance has just read from Table Storage is answered again for this long without another read (0: off); a purge on another instance is seen at most this late.',
+  },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
   // Timer refresh
@@ -111,6 +116,7 @@ export interface Config {
     degradedTtlSeconds: number;
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
+    reuseMs: number;
   };
   refresh: { schedule: string; concurrency: number; budgetSeconds: number };
   upstream: { timeoutMs: number };
@@ -243,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
       degradedTtlSeconds: r.int('MONITOR_CACHE_DEGRADED_TTL_SECONDS', 5, 0, 3_600),
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
+      reuseMs: r.int('MONITOR_CACHE_REUSE_MS', 500, 0, 5_000),
     },
     refresh: {
       schedule: r.string('REFRESH_SCHEDULE', '*/15 * * * * *'),

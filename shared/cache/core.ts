@@ -4,6 +4,7 @@ import type { TableClient } from '@azure/data-tables';
 import { decodeValue } from './codec.js';
 import type { Fill } from './fill.js';
 import { Generations } from './generations.js';
+import { RecentReadings } from './recent.js';
 import type { KeyLocation } from './keys.js';
 import { CacheStorageError } from './storage.js';
 import type { CacheLog, CacheStats, MonitorCacheOptions } from './types.js';
@@ -70,6 +71,7 @@ export class CacheCore {
     fetches: 0,
     storageRetries: 0,
     superseded: 0,
+    reused: 0,
   };
 
   readonly table: TableClient;
@@ -98,6 +100,8 @@ export class CacheCore {
    */
   writes = 0;
   readonly written = new Map<string, { seq: number; fetchedAtMs: number }>();
+  /** Fresh readings read from the table moments ago, answered again for a short window (recent.ts). */
+  readonly recent: RecentReadings;
 
   constructor(options: MonitorCacheOptions) {
     if (!(options.ttlSeconds > 0)) throw new RangeError('ttlSeconds must be > 0');
@@ -112,6 +116,7 @@ export class CacheCore {
     this.hotWindowMs = (options.hotWindowSeconds ?? 2 * options.ttlSeconds) * 1000;
     this.writeAttempts = options.writeAttempts ?? 10;
     this.log = options.log ?? (() => {});
+    this.recent = new RecentReadings(Math.max(0, options.reuseWindowMs ?? 0), options.reuseClock);
   }
 
   /** Resolves once every scheduled background refresh and lastReadAt merge has settled. */

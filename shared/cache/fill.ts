@@ -225,6 +225,7 @@ function guardedWrite(
         cache.writes += 1;
         if (cache.written.size > 10_000) cache.written.clear();
         cache.written.set(location.key, { seq: cache.writes, fetchedAtMs: Number(reading.fetchedAt) });
+        cache.recent.forgetKey(location.key);
         return undefined;
       } catch (error) {
         if (isNotFound(error)) {
@@ -262,6 +263,7 @@ export async function noteFailure(cache: CacheCore, row: StoredRow, failure: Not
   } catch (error) {
     cache.log({ level: 'debug', event: 'cache.note-failure.failed', key: row.location.key, detail: describeError(error) });
   }
+  cache.recent.forgetKey(row.location.key); // readers must be told of the failure: read the row again
 }
 
 async function withPartitionLock<T>(cache: CacheCore, partitionKey: string, work: () => Promise<T>): Promise<T> {

@@ -44,6 +44,14 @@ export class MonitorCache {
     return this.cache.idle();
   }
 
+  /**
+   * Resolves once the reuse window has passed (recent.ts): no instance then answers, from the readings it read
+   * moments ago, one read before this call. A lifecycle action awaits it after its purge, before it answers.
+   */
+  outlastReuse(): Promise<void> {
+    return this.cache.recent.outlast();
+  }
+
   /** Readings read within the hot window and older than `minAgeSeconds`, oldest first (maintenance.ts). */
   listRefreshCandidates(now?: number, options: { minAgeSeconds?: number; hotWindowSeconds?: number } = {}, scan?: TableScan): Promise<RefreshCandidate[]> {
     return listRefreshCandidates(this.cache, now, options, scan);

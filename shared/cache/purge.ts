@@ -48,6 +48,8 @@ export async function invalidatePrefix(cache: CacheCore, prefix: string): Promis
     return { level: target.level, bumped: own + below, deleted };
   } catch (error) {
     throw cache.invalidationError(prefix, error);
+  } finally {
+    cache.recent.forgetPrefix(prefix);
   }
 }
 
@@ -72,6 +74,9 @@ export async function invalidateCluster(cache: CacheCore, scope: MonitorScope, c
     return { level: 'cluster', bumped: 2, deleted: listDeleted + clusterDeleted };
   } catch (error) {
     throw cache.invalidationError(prefix, error);
+  } finally {
+    cache.recent.forgetKey(list.key);
+    cache.recent.forgetPrefix(prefix);
   }
 }
 
@@ -102,6 +107,8 @@ export async function forgetCluster(cache: CacheCore, scope: MonitorScope, clust
     return { level: 'key', bumped: 1, deleted };
   } catch (error) {
     throw cache.invalidationError(list.key, error);
+  } finally {
+    cache.recent.forgetKey(list.key);
   }
 }
 

@@ -28,32 +28,42 @@ export async function read<T>(cache: CacheCore, key: string, fetcher: () => Prom
 
   let row: StoredRow | undefined;
   let storageUp = true;
-  for (let attempt = 0; ; attempt++) {
-    const writesBefore = cache.writes;
-    try {
-      row = await cache.getReading(location);
-    } catch (error) {
-      // On a busy instance a Table call can time out while Table Storage itself is fine (it answered this instance
-      // moments ago): the reader waits for one more try instead of fetching upstream without the cache.
-      if (attempt === 0 && isTimeout(error) && performance.now() - cache.storageAnsweredAt < STORAGE_ALIVE_MS) {
-        cache.stats.storageRetries += 1;
-        continue;
+  // A complete, fresh reading this instance read from the table moments ago is answered again (recent.ts).
+  const reusable = cache.recent.recall(key);
+  if (reusable && isFreshAndWhole(reusable, ttlMs, cache.now())) {
+    row = reusable;
+    cache.stats.reused += 1;
+  } else {
+    let started: ReturnType<typeof cache.recent.begin>;
+    for (let attempt = 0; ; attempt++) {
+      const writesBefore = cache.writes;
+      started = cache.recent.begin();
+      try {
+        row = await cache.getReading(location);
+      } catch (error) {
+        // On a busy instance a Table call can time out while Table Storage itself is fine (it answered this instance
+        // moments ago): the reader waits for one more try instead of fetching upstream without the cache.
+        if (attempt === 0 && isTimeout(error) && performance.now() - cache.storageAnsweredAt < STORAGE_ALIVE_MS) {
+          cache.stats.storageRetries += 1;
+          continue;
+        }
+        storageUp = false;
+        cache.storageFailed('read', key, error);
       }
-      storageUp = false;
-      cache.storageFailed('read', key, error);
+      // Under load a Table read can be answered with the row as it was before this instance's own write of the key
+      // landed. Acting on it would fetch the key a second time: a missing row is read again, a stale one is served
+      // without scheduling another refresh.
+      // A row that already is the reading just written (an answer written behind, then read back) is not behind.
+      const own = cache.written.get(key);
+      const raced = own !== undefined && own.seq > writesBefore && !(row && row.fetchedAtMs >= own.fetchedAtMs);
+      if (!raced) break;
+      cache.stats.superseded += 1;
+      if (row || !storageUp || attempt > 0) {
+        if (row) row.superseded = true;
+        break;
+      }
     }
-    // Under load a Table read can be answered with the row as it was before this instance's own write of the key
-    // landed. Acting on it would fetch the key a second time: a missing row is read again, a stale one is served
-    // without scheduling another refresh.
-    // A row that already is the reading just written (an answer written behind, then read back) is not behind.
-    const own = cache.written.get(key);
-    const raced = own !== undefined && own.seq > writesBefore && !(row && row.fetchedAtMs >= own.fetchedAtMs);
-    if (!raced) break;
-    cache.stats.superseded += 1;
-    if (row || !storageUp || attempt > 0) {
-      if (row) row.superseded = true;
-      break;
-    }
+    if (row && !row.superseded) cache.recent.keep(row, started);
   }
 
   const now = cache.now();
@@ -162,6 +172,11 @@ export async function peek<T = unknown>(cache: CacheCore, key: string): Promise<
     generation: row.generation,
     ...(row.lastReadAtMs !== undefined ? { lastReadAtMs: row.lastReadAtMs } : {}),
   };
+}
+
+/** Answered `fresh` as it is: no part missing, no failure noted, within the TTL. */
+function isFreshAndWhole(row: StoredRow, ttlMs: number, now: number): boolean {
+  return !row.degraded && !row.failure && !row.superseded && now - row.fetchedAtMs <= ttlMs;
 }
 
 /** Records that the row is being read, at most once per TTL/2 per key per instance; never creates a row. */

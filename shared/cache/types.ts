@@ -169,6 +169,8 @@ export interface CacheStats {
    * a stale one is served without a second refresh, a missing one is read again instead of fetched again.
    */
   superseded: number;
+  /** Fresh hits answered from a reading this instance read from the table moments ago (recent.ts): no Table call. */
+  reused: number;
 }
 
 export type CacheLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -188,4 +190,11 @@ export interface MonitorCacheOptions {
   bumpAttempts?: number;
   /** Lifetime of a reading stored with a degraded part, so the next poll soon after retries. Default 5. */
   degradedTtlSeconds?: number;
+  /**
+   * A complete, fresh reading read from the table is answered again for this long without another Table read
+   * (recent.ts); another instance's purge is seen here at most this late. Default 0 (every hit reads the table).
+   */
+  reuseWindowMs?: number;
+  /** The reuse window's clock: monotonic milliseconds. Default performance.now (tests move their own). */
+  reuseClock?: () => number;
 }

@@ -91,6 +91,7 @@ export class LifecycleService {
         // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
         // stored, and nothing is created for it.
         await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
+        await cache.outlastReuse();
       }
       throw refused;
     }
@@ -113,6 +114,9 @@ export class LifecycleService {
       degraded.push({ source: 'tableStorage', message: 'cached readings could not be purged; they expire with their TTL' });
       this.deps.log?.(`purge of ${scope.resourceGroup}/${cluster} failed: ${oneLineError(error)}`);
     }
+    // Other instances may answer a reading they read moments before the purge for a short window (the cache's reuse
+    // window): the answer waits it out, so the caller's next poll, on any instance, shows the action.
+    await cache.outlastReuse();
     return {
       operation: { action, cluster, status: 'accepted' },
       transition,

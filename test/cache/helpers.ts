@@ -103,3 +103,22 @@ export function hookedTable(table: TableClient, hooks: Hooks): TableClient {
 }
 
 export const nextTick = () => new Promise<void>((done) => setImmediate(done));
+
+/** The TableClient with a log of the calls made through it: method and row ("getEntity v:nodes"). */
+export function countedTable(table: TableClient) {
+  const calls: string[] = [];
+  const counted = new Proxy(table, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (property === 'getEntity') calls.push(`getEntity ${String(args[1])}`);
+        else if (property === 'submitTransaction')
+          calls.push(`submitTransaction ${(args[0] as [string, { rowKey: string }][]).map(([, e]) => e.rowKey).join('+')}`);
+        else calls.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { counted, calls };
+}

@@ -1,32 +1,12 @@
 // Table round trips of the miss path, counted on the real TableClient (every call still goes to Azurite): a miss
 // costs the reading's get before the fetch and one transaction after it; the generation row this instance already
 // knows is not read again, and the scope's counter is read while the fetch runs.
-import type { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { categoryKey, clusterListKey, GENERATION_ROW_KEY, locateKey } from '../../shared/cache/index.js';
 import { freshTable } from '../setup/tables.js';
-import { cacheOnFreshTable, countingFetcher, deferred, hookedTable } from './helpers.js';
+import { cacheOnFreshTable, countedTable, countingFetcher, deferred, hookedTable } from './helpers.js';
 
 const scope = { subscriptionId: '00000000-0000-0000-0000-0000000000c1', resourceGroup: 'rg-elb-01' };
-
-/** The TableClient with a log of the calls made through it: method and row ("getEntity v:nodes"). */
-function countedTable(table: TableClient) {
-  const calls: string[] = [];
-  const counted = new Proxy(table, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (property === 'getEntity') calls.push(`getEntity ${String(args[1])}`);
-        else if (property === 'submitTransaction')
-          calls.push(`submitTransaction ${(args[0] as [string, { rowKey: string }][]).map(([, e]) => e.rowKey).join('+')}`);
-        else calls.push(String(property));
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { counted, calls };
-}
 
 describe('the miss path in Table round trips', () => {
   it('a category miss: the get, then the fetch (the scope counter read alongside), then one transaction', async () => {

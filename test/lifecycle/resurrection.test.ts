@@ -1,6 +1,9 @@
 // Resurrection, randomized: random interleavings of reads, timer refreshes, starts, stops, deletes and operations
 // ending in ARM, across two local hosts sharing one Azurite table and one simulated Azure.
-// After every step: no cache row holds a reading taken before the last purge of its prefix.
+// After every step: no cache row holds a reading taken before the last purge of its prefix. And no read that starts
+// after an action answered (on either host) is answered a reading taken before that action's purge: the hosts reuse
+// fresh readings they have just read (MONITOR_CACHE_REUSE_MS, short here so that 500 steps of actions, each waiting
+// the window out, stay quick), and an action answers only once that window has passed.
 //
 // Each run: the fixed seeds (the same op sequences on every CI run), then one random seed, printed with its
 // results. Re-run a printed seed with RESURRECTION_SEED=<n> (it replaces the random one); RESURRECTION_STEPS=<n>
@@ -75,7 +78,11 @@ for (const { seed, kind } of RUNS) {
     async () => {
       // Printed first, so a run that fails or hangs still names its seed.
       console.log(`[resurrection] ${kind} seed=${seed}: re-run with RESURRECTION_SEED=${seed}`);
-      const a = await startTestStack({ clock: manualClock(), simulator: { fleet: fleet(), durations: { start: 'manual', stop: 'manual', delete: 'manual' } } });
+      const a = await startTestStack({
+        clock: manualClock(),
+        env: { MONITOR_CACHE_REUSE_MS: '50' },
+        simulator: { fleet: fleet(), durations: { start: 'manual', stop: 'manual', delete: 'manual' } },
+      });
       const b = await startTestStack({ peer: a });
       try {
         await runSeed(seed, a, b);
@@ -96,6 +103,8 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
    * the scope's list key and the cluster's prefix). The clock moves only between steps, at least 1 ms.
    */
   const lastPurge = new Map<string, number>();
+  /** The same, for actions that have answered: a read that starts after the answer must not show what came before. */
+  const answeredPurge = new Map<string, number>();
   const violations: string[] = [];
   const tally: Record<string, number> = {};
   const count = (what: string) => void (tally[what] = (tally[what] ?? 0) + 1);
@@ -107,15 +116,27 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     return alive.length > 0 && rng.next() < 0.85 ? rng.pick(alive) : rng.pick(CLUSTERS);
   };
 
+  /** A read that started after an action on its prefix answered shows nothing fetched before that action's step. */
+  const noteReadBefore = (purgedAt: number | undefined, prefix: string, fetchedAt: string) => {
+    if (purgedAt !== undefined && Date.parse(fetchedAt) < purgedAt) {
+      violations.push(`a read of ${prefix} started after the action of ${purgedAt} answered, and showed a reading fetched at ${fetchedAt}`);
+    }
+  };
+
   const ops = {
     readList: async (host: TestStack) => {
-      await host.app.services.monitor.readClusterList(rng.pick([RG, BLUE]));
+      const scope = rng.pick([RG, BLUE]);
+      const purgedAt = answeredPurge.get(clusterListKey(scope));
+      const answer = await host.app.services.monitor.readClusterList(scope);
+      noteReadBefore(purgedAt, clusterListKey(scope), answer.cache.fetchedAt);
       count('readList');
     },
     readCategory: async (host: TestStack) => {
       const { scope, name } = pickCluster();
+      const purgedAt = answeredPurge.get(clusterPrefix(scope, name));
       try {
-        await host.app.services.monitor.readCategory(scope, name, rng.pick(MONITOR_CATEGORIES));
+        const answer = await host.app.services.monitor.readCategory(scope, name, rng.pick(MONITOR_CATEGORIES));
+        noteReadBefore(purgedAt, clusterPrefix(scope, name), answer.cache.fetchedAt);
         count('readCategory');
       } catch (error) {
         const { status } = describeFailure(error);
@@ -139,7 +160,10 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
       }
       count(`${action}:${status}`);
       if (status === 202 || status === 404) {
-        for (const prefix of [clusterListKey(scope), clusterPrefix(scope, name)]) lastPurge.set(prefix, Math.max(lastPurge.get(prefix) ?? 0, at));
+        for (const prefix of [clusterListKey(scope), clusterPrefix(scope, name)]) {
+          lastPurge.set(prefix, Math.max(lastPurge.get(prefix) ?? 0, at));
+          answeredPurge.set(prefix, Math.max(answeredPurge.get(prefix) ?? 0, at));
+        }
       }
     },
     complete: async () => {
@@ -202,13 +226,15 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
 
   const seconds = (performance.now() - started) / 1000;
   const dropped = hosts.reduce((sum, h) => sum + h.app.services.cache.stats.dropped, 0);
+  const reused = hosts.reduce((sum, h) => sum + h.app.services.cache.stats.reused, 0);
   console.log(
     `[resurrection] seed=${seed} steps=${STEPS} resurrections=${violations.length} time=${seconds.toFixed(1)}s ` +
-      `fills dropped by a purge=${dropped} ops=${JSON.stringify(tally)}`,
+      `fills dropped by a purge=${dropped} fresh readings reused=${reused} ops=${JSON.stringify(tally)}`,
   );
   expect(violations.slice(0, 5)).toEqual([]);
   expect(violations.length).toBe(0);
   // The run did race: actions were accepted, and fills overlapping a purge were dropped.
   expect(Object.entries(tally).filter(([k]) => /^(start|stop|delete):202$/.test(k)).length).toBe(3);
   expect(dropped).toBeGreaterThan(0);
+  expect(reused).toBeGreaterThan(0);
 }
