@@ -38,7 +38,9 @@ export async function performAudited(deps: AuditedLifecycleDeps, request: Audite
   const base = { actor, action, subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup, cluster, requestId };
   let result: LifecycleResult;
   try {
-    result = await deps.lifecycle.act(scope, cluster, action, actor.via === 'schedule' ? `${actor.name} (schedule)` : actor.name);
+    const scheduled = actor.via === 'schedule';
+    // A scheduled run answers nobody who would poll next: it does not wait out the cache's reuse window.
+    result = await deps.lifecycle.act(scope, cluster, action, scheduled ? `${actor.name} (schedule)` : actor.name, { waitOutReuse: !scheduled });
   } catch (error) {
     const refused = describeFailure(error);
     await deps.audit

@@ -74,7 +74,11 @@ function refusal(error: unknown, cluster: string): unknown {
 export class LifecycleService {
   constructor(private readonly deps: LifecycleDeps) {}
 
-  async act(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string): Promise<LifecycleResult> {
+  /**
+   * `waitOutReuse` (default true): answer only once the cache's reuse window has passed after the purge, so whoever
+   * is answered finds the action on every instance's next read. A scheduled run has nobody waiting for its answer.
+   */
+  async act(scope: Scope, cluster: string, action: LifecycleAction, startedBy: string, { waitOutReuse = true } = {}): Promise<LifecycleResult> {
     const { arm, cache, transitions, upstreamTimeoutMs } = this.deps;
     let armOperationId: string | undefined;
     const poller = begin(arm(scope.subscriptionId), action, scope.resourceGroup, cluster, AbortSignal.timeout(upstreamTimeoutMs), (raw) => {
@@ -91,7 +95,7 @@ export class LifecycleService {
         // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
         // stored, and nothing is created for it.
         await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
-        await cache.outlastReuse();
+        if (waitOutReuse) await cache.outlastReuse();
       }
       throw refused;
     }
@@ -116,7 +120,7 @@ export class LifecycleService {
     }
     // Other instances may answer a reading they read moments before the purge for a short window (the cache's reuse
     // window): the answer waits it out, so the caller's next poll, on any instance, shows the action.
-    await cache.outlastReuse();
+    if (waitOutReuse) await cache.outlastReuse();
     return {
       operation: { action, cluster, status: 'accepted' },
       transition,
