@@ -107,7 +107,7 @@ export async function measureConditional(env: BenchEnvironment): Promise<Measure
     const inputs = { ...o, paths: ['list', `${RUNNING_CLUSTERS[0]}/nodes`], windowSeconds: round(seconds, 1) };
     const h2Inputs = { ...inputs, transport: 'HTTP/2 (cleartext, one session per viewer) through a front end relaying to the worker over HTTP/1.1' };
     const notes = [
-      `over HTTP/1.1 every answer repeats its headers in full (a 304 here ${per304(h1.revalidating)} bytes: status line, Cache-Control, ETag, x-request-id, Date, Connection, Keep-Alive); over HTTP/2 HPACK sends a header the connection has seen as a one-byte index, so a 304 costs ${per304(h2.revalidating)} bytes, most of it the request id that is new on every answer`,
+      `over HTTP/1.1 every answer repeats its headers in full (a 304 here ${per304(h1.revalidating)} bytes: status line, Cache-Control, ETag, x-request-id, Date, Connection, Keep-Alive); over HTTP/2 HPACK sends a header the connection has seen as a one-byte index, so a 304 costs ${per304(h2.revalidating)} bytes: the frame header and the fields sent as literals, the request id (new on every answer), the Date (new every second) and the ETag (the front end's encoder, nghttp2 in Node, never indexes ETag values)`,
       `in Azure the HTTP/2 connection runs over TLS: at ${TLS_RECORD_OVERHEAD} bytes per TLS 1.3 record and one record per answer, ${percent(savedOf(h2, TLS_RECORD_OVERHEAD))} fewer bytes`,
     ];
     if (h2Saved < 0.9) {
