@@ -75,7 +75,7 @@ export async function startH2Front(workerUrl: string): Promise<H2Front> {
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
     const answer = await request(`${workerUrl}${path}`, {
-      method: method as 'GET',
+      method,
       dispatcher: worker,
       headers: endToEndHeaders(headers),
       ...(body && body.length > 0 ? { body } : {}),

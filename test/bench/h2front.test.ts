@@ -92,6 +92,21 @@ describe('HTTP/2 front end', () => {
     expect(relayed.headers.allow).toBe('GET');
     expect(JSON.parse(relayed.body).error.code).toBe('methodNotAllowed');
   });
+
+  it('answers 502 with a JSON envelope when the worker does not answer', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const broken = await startH2Front('http://127.0.0.1:1');
+    const one = new H2Viewer(broken.url);
+    try {
+      const answer = await one.get(LIST);
+      expect(answer.status).toBe(502);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(answer.body).error.code).toBe('badGateway');
+    } finally {
+      await one.close();
+      await broken.close();
+    }
+  });
 });
 
 describe('HTTP/2 byte counter', () => {
