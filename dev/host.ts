@@ -100,6 +100,15 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/**
+ * A buffered answer as the Functions host (Kestrel) sends one: with its Content-Length, never chunked. 204 and 304
+ * carry no body and no length. The headers are the caller's own record: the length is added to it.
+ */
+function sendBuffered(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer = ''): void {
+  if (status !== 204 && status !== 304) headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers).end(body);
+}
+
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
   // The pipeline's answers (status, a header record, JSON data or nothing) are written as they are, without building
   // a fetch Response per request; anything else goes through HttpResponse, as the Functions host would read it.
@@ -107,7 +116,7 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
     const body = result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody);
     const headers: Record<string, string> = { ...result.headers };
     if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    res.writeHead(result.status ?? 200, headers).end(body);
+    sendBuffered(res, result.status ?? 200, headers, body);
     return;
   }
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
@@ -140,23 +149,23 @@ async function serveStatic(dir: string, pathname: string, res: ServerResponse): 
   try {
     decoded = decodeURIComponent(pathname);
   } catch {
-    res.writeHead(400).end();
+    sendBuffered(res, 400, {});
     return;
   }
   let file = join(root, decoded);
   // Inside the folder, not merely starting with its name ("/..%2Fweb-other/x" must not reach a sibling).
   if (file !== root && !file.startsWith(root + sep)) {
-    res.writeHead(404).end();
+    sendBuffered(res, 404, {});
     return;
   }
   const info = await stat(file).catch(() => undefined);
   if (!info || info.isDirectory()) file = join(root, 'index.html'); // single-page app: every other path is the app
   const content = await readFile(file).catch(() => undefined);
   if (!content) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('dashboard not built: run npm run build:web');
+    sendBuffered(res, 404, { 'content-type': 'text/plain' }, 'dashboard not built: run npm run build:web');
     return;
   }
-  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(content);
+  sendBuffered(res, 200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }, content);
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -179,11 +188,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       if (options.staticDir && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticDir, url.pathname, res);
-      res.writeHead(404).end();
+      sendBuffered(res, 404, {});
       return;
     }
     const json = (status: number, code: string, message: string): void => {
-      res.writeHead(status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }).end(errorBody(code, message, requestId));
+      sendBuffered(res, status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }, errorBody(code, message, requestId));
     };
 
     const routePath = url.pathname.slice('/api'.length);
@@ -233,15 +242,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const incomingId = req.headers[REQUEST_ID_HEADER];
     const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
-      res.writeHead(421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' });
-      res.end(errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId));
+      const body = errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId);
+      sendBuffered(res, 421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' }, body);
       return;
     }
     handle(req, res, requestId).catch((error: unknown) => {
       log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId });
-        res.end(errorBody('internalError', 'The host failed to handle the request', requestId));
+        sendBuffered(
+          res,
+          500,
+          { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId },
+          errorBody('internalError', 'The host failed to handle the request', requestId),
+        );
       } else res.destroy();
     });
   });
