@@ -93,11 +93,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** The id of an answer the host gives itself (a refusal, a crash): the caller's when safe, else a new one. */
+function hostRequestId(req: IncomingMessage): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  return resolveRequestId(Array.isArray(incoming) ? undefined : incoming);
 }
 
 /**
@@ -175,15 +182,27 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
     .map((definition) => ({ definition, ...compileRoute(definition.route) }));
   const timers = options.definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer');
+  // Per method, the routes that take it (in definition order): a request tries only those, up to the first match.
+  const routesByMethod = new Map<string, CompiledRoute[]>();
+  for (const route of routes) {
+    for (const method of route.definition.methods) routesByMethod.set(method, [...(routesByMethod.get(method) ?? []), route]);
+  }
 
-  const contextFor = (functionName: string) =>
-    new InvocationContext({
-      invocationId: randomUUID(),
-      functionName,
-      logHandler: (level, ...args) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`),
-    });
+  // Without a log, an invocation's lines are dropped unformatted.
+  const logHandler = (functionName: string) =>
+    options.log ? (level: string, ...args: unknown[]) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`) : () => {};
+  const contextFor = (functionName: string) => new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: logHandler(functionName) });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /** The route a request goes to, with the values of its parameters. */
+  function routeOf(method: string, routePath: string): { route: CompiledRoute; match: RegExpExecArray } | undefined {
+    for (const route of routesByMethod.get(method) ?? []) {
+      const match = route.pattern.exec(routePath);
+      if (match) return { route, match };
+    }
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
@@ -192,18 +211,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return;
     }
     const json = (status: number, code: string, message: string): void => {
+      const requestId = hostRequestId(req);
       sendBuffered(res, status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }, errorBody(code, message, requestId));
     };
 
     const routePath = url.pathname.slice('/api'.length);
-    const matches = routes.map((route) => ({ route, match: route.pattern.exec(routePath) })).filter((m) => m.match !== null);
-    if (matches.length === 0) {
-      json(404, 'routeNotFound', `No route ${url.pathname}`);
-      return;
-    }
-    const hit = matches.find((m) => m.route.definition.methods.includes(method as never));
+    const hit = routeOf(method, routePath);
     if (!hit) {
-      const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))];
+      const matches = routes.filter((route) => route.pattern.test(routePath));
+      if (matches.length === 0) {
+        json(404, 'routeNotFound', `No route ${url.pathname}`);
+        return;
+      }
+      const allowed = [...new Set(matches.flatMap((route) => route.definition.methods))];
       res.setHeader('allow', allowed.join(', '));
       json(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
       return;
@@ -216,7 +236,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     const params: Record<string, string> = {};
     hit.route.names.forEach((name, i) => {
-      const value = hit.match![i + 1];
+      const value = hit.match[i + 1];
       if (value !== undefined) {
         try {
           params[name] = decodeURIComponent(value);
@@ -239,16 +259,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   let allowedHosts = new Set<string>();
   const server = createServer((req, res) => {
-    const incomingId = req.headers[REQUEST_ID_HEADER];
-    const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      const requestId = hostRequestId(req);
       const body = errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId);
       sendBuffered(res, 421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' }, body);
       return;
     }
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res).catch((error: unknown) => {
       log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
+        const requestId = hostRequestId(req);
         sendBuffered(
           res,
           500,
