@@ -122,9 +122,13 @@ function capturedText(text: string): string {
   return truncateUtf8(redacted, MAX_CAPTURED_BODY_BYTES);
 }
 
-/** Handler headers by lower-case name, so that theirs replace ours instead of joining them. */
-function lowerCaseNames(headers: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+/** Ours, then the handler's by lower-case name (so that theirs replace ours instead of joining them), then the request id. */
+function responseHeaders(status: number, handlerHeaders: Record<string, string> | undefined, requestId: string): Record<string, string> {
+  const headers: Record<string, string> =
+    status === 304 ? { 'cache-control': 'no-store' } : { 'content-type': 'application/json', 'cache-control': 'no-store' }; // a 304 has no body to describe
+  if (handlerHeaders) for (const name of Object.keys(handlerHeaders)) headers[name.toLowerCase()] = handlerHeaders[name]!;
+  headers[REQUEST_ID_HEADER] = requestId;
+  return headers;
 }
 
 function bounded(record: Record<string, string>): Record<string, string> {
@@ -183,16 +187,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
       }
       const status = plain.status ?? 200;
-      return {
-        status,
-        ...(plain.body !== undefined ? { jsonBody: plain.body } : {}),
-        headers: {
-          ...(status === 304 ? {} : { 'content-type': 'application/json' }), // a 304 has no body to describe
-          'cache-control': 'no-store',
-          ...lowerCaseNames(plain.headers),
-          [REQUEST_ID_HEADER]: requestId,
-        },
-      };
+      const headers = responseHeaders(status, plain.headers, requestId);
+      return plain.body !== undefined ? { status, jsonBody: plain.body, headers } : { status, headers };
     } catch (error) {
       exchange.failure = internalError(error);
       exchange.log.error(`internalError: response not serialisable: ${describeErrorChain(error)}`);
@@ -325,14 +321,14 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     }
 
     // The steps catch what they can; this is the last net, so that the wrapper itself never throws.
-    // The request id is resolved before anything can throw, so that even this answer carries it.
+    // The request id is resolved first, so that even this answer carries it (a new one only if reading it threw).
     const guarded: HttpHandler = async (request, invocation) => {
-      let requestId = resolveRequestId(null);
+      let requestId: string | undefined;
       try {
         requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
         return await handle(request, invocation, requestId);
       } catch {
-        return errorResponse(internalError(), requestId);
+        return errorResponse(internalError(), requestId ?? resolveRequestId(null));
       }
     };
     // The declared level travels with the handler, so tests and tools read it from the real definitions.
