@@ -78,9 +78,12 @@ function errorBody(code: string, message: string, requestId: string): string {
 
 const NO_BODY = Buffer.alloc(0);
 
+/** HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (every poll): nothing to wait for. */
+function announcesBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
-  // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (every poll).
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -229,7 +232,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return;
     }
 
-    const body = await readBody(req);
+    const body = announcesBody(req) ? await readBody(req) : NO_BODY;
     if (body === 'tooLarge') {
       json(413, 'payloadTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
       return;

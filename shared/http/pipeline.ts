@@ -239,20 +239,16 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     const querySchema: Schema = options.scopeFrom === 'query' ? { ...scopeSchema, ...options.query } : { ...options.query };
     const bodySchema: Schema | undefined = options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
 
-    /** validate: route, query and body as declared (415, 413, 400); a request that takes no body must send none. */
-    async function validate(exchange: Exchange) {
+    /** The body as declared (415, 413, 400); a request that takes no body must send none. Route and query come first (400). */
+    async function validateBody(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
       const { request } = exchange;
-      const params = parseParams(request.params, paramsSchema);
-      const query = parseQuery(request.query, querySchema);
-      let body: Record<string, unknown> | undefined;
       if (bodySchema) {
         const json = await readJsonBody(request);
         exchange.requestText = json.text;
-        body = parseBodyFields(json.value, bodySchema);
-      } else if (exchange.method !== 'GET' && exchange.method !== 'HEAD' && (await sentBody(request))) {
-        throw malformedBody('This request takes no body');
+        return parseBodyFields(json.value, bodySchema);
       }
-      return { params, query, body };
+      if (await sentBody(request)) throw malformedBody('This request takes no body');
+      return undefined;
     }
 
     /** scope: the subscription and resource group asked for must be among the allowed scopes (403). */
@@ -272,7 +268,11 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       try {
         exchange.caller = auth.authenticate(exchange.request.headers);
         auth.authorize(exchange.caller, options.auth);
-        const { params, query, body } = await validate(exchange);
+        const params = parseParams(exchange.request.params, paramsSchema);
+        const query = parseQuery(exchange.request.query, querySchema);
+        // A GET or HEAD that takes no body has nothing to read or wait for (every poll).
+        const readsBody = bodySchema !== undefined || (exchange.method !== 'GET' && exchange.method !== 'HEAD');
+        const body = readsBody ? await validateBody(exchange) : undefined;
         const scope = scopeOf(query, body);
         exchange.reachedHandler = true;
         const { requestId, log, request, invocation } = exchange;
