@@ -131,6 +131,16 @@ function responseHeaders(status: number, handlerHeaders: Record<string, string> 
   return headers;
 }
 
+/**
+ * The path of a request. Its URL is the Request's own serialisation (absolute, already parsed and normalised), so the
+ * path is the text from the first slash after the authority up to the query: no second parse per request.
+ */
+function requestPath(href: string): string {
+  const authority = href.indexOf('://');
+  const start = authority === -1 ? -1 : href.indexOf('/', authority + 3);
+  return pathOnly(start === -1 ? href : href.slice(start));
+}
+
 function bounded(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.slice(0, 128), truncateUtf8(v, MAX_CAPTURED_FIELD_CHARS)]));
 }
@@ -307,7 +317,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         started: now(),
         log: loggerFor(requestId, invocation),
         method: request.method,
-        path: pathOnly(request.url),
+        path: requestPath(request.url),
         reachedHandler: false,
       };
       await run(exchange);
