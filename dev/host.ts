@@ -78,9 +78,12 @@ function errorBody(code: string, message: string, requestId: string): string {
 
 const NO_BODY = Buffer.alloc(0);
 
+/** HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (every poll): nothing to wait for. */
+function announcesBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
-  // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (every poll).
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -93,11 +96,27 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'tooLarge'> {
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** The id of an answer the host gives itself (a refusal, a crash): the caller's when safe, else a new one. */
+function hostRequestId(req: IncomingMessage): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  return resolveRequestId(Array.isArray(incoming) ? undefined : incoming);
+}
+
+/**
+ * A buffered answer as the Functions host (Kestrel) sends one: with its Content-Length, never chunked. 204 and 304
+ * carry no body and no length. The headers are the caller's own record: the length is added to it.
+ */
+function sendBuffered(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer = ''): void {
+  if (status !== 204 && status !== 304) headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers).end(body);
 }
 
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
@@ -107,7 +126,7 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
     const body = result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody);
     const headers: Record<string, string> = { ...result.headers };
     if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    res.writeHead(result.status ?? 200, headers).end(body);
+    sendBuffered(res, result.status ?? 200, headers, body);
     return;
   }
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
@@ -140,23 +159,23 @@ async function serveStatic(dir: string, pathname: string, res: ServerResponse): 
   try {
     decoded = decodeURIComponent(pathname);
   } catch {
-    res.writeHead(400).end();
+    sendBuffered(res, 400, {});
     return;
   }
   let file = join(root, decoded);
   // Inside the folder, not merely starting with its name ("/..%2Fweb-other/x" must not reach a sibling).
   if (file !== root && !file.startsWith(root + sep)) {
-    res.writeHead(404).end();
+    sendBuffered(res, 404, {});
     return;
   }
   const info = await stat(file).catch(() => undefined);
   if (!info || info.isDirectory()) file = join(root, 'index.html'); // single-page app: every other path is the app
   const content = await readFile(file).catch(() => undefined);
   if (!content) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('dashboard not built: run npm run build:web');
+    sendBuffered(res, 404, { 'content-type': 'text/plain' }, 'dashboard not built: run npm run build:web');
     return;
   }
-  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(content);
+  sendBuffered(res, 200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }, content);
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -166,48 +185,61 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
     .map((definition) => ({ definition, ...compileRoute(definition.route) }));
   const timers = options.definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer');
+  // Per method, the routes that take it (in definition order): a request tries only those, up to the first match.
+  const routesByMethod = new Map<string, CompiledRoute[]>();
+  for (const route of routes) {
+    for (const method of route.definition.methods) routesByMethod.set(method, [...(routesByMethod.get(method) ?? []), route]);
+  }
 
-  const contextFor = (functionName: string) =>
-    new InvocationContext({
-      invocationId: randomUUID(),
-      functionName,
-      logHandler: (level, ...args) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`),
-    });
+  // Without a log, an invocation's lines are dropped unformatted.
+  const logHandler = (functionName: string) =>
+    options.log ? (level: string, ...args: unknown[]) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`) : () => {};
+  const contextFor = (functionName: string) => new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: logHandler(functionName) });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /** The route a request goes to, with the values of its parameters. */
+  function routeOf(method: string, routePath: string): { route: CompiledRoute; match: RegExpExecArray } | undefined {
+    for (const route of routesByMethod.get(method) ?? []) {
+      const match = route.pattern.exec(routePath);
+      if (match) return { route, match };
+    }
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       if (options.staticDir && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticDir, url.pathname, res);
-      res.writeHead(404).end();
+      sendBuffered(res, 404, {});
       return;
     }
     const json = (status: number, code: string, message: string): void => {
-      res.writeHead(status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }).end(errorBody(code, message, requestId));
+      const requestId = hostRequestId(req);
+      sendBuffered(res, status, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId }, errorBody(code, message, requestId));
     };
 
     const routePath = url.pathname.slice('/api'.length);
-    const matches = routes.map((route) => ({ route, match: route.pattern.exec(routePath) })).filter((m) => m.match !== null);
-    if (matches.length === 0) {
-      json(404, 'routeNotFound', `No route ${url.pathname}`);
-      return;
-    }
-    const hit = matches.find((m) => m.route.definition.methods.includes(method as never));
+    const hit = routeOf(method, routePath);
     if (!hit) {
-      const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))];
+      const matches = routes.filter((route) => route.pattern.test(routePath));
+      if (matches.length === 0) {
+        json(404, 'routeNotFound', `No route ${url.pathname}`);
+        return;
+      }
+      const allowed = [...new Set(matches.flatMap((route) => route.definition.methods))];
       res.setHeader('allow', allowed.join(', '));
       json(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
       return;
     }
 
-    const body = await readBody(req);
+    const body = announcesBody(req) ? await readBody(req) : NO_BODY;
     if (body === 'tooLarge') {
       json(413, 'payloadTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
       return;
     }
     const params: Record<string, string> = {};
     hit.route.names.forEach((name, i) => {
-      const value = hit.match![i + 1];
+      const value = hit.match[i + 1];
       if (value !== undefined) {
         try {
           params[name] = decodeURIComponent(value);
@@ -230,18 +262,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   let allowedHosts = new Set<string>();
   const server = createServer((req, res) => {
-    const incomingId = req.headers[REQUEST_ID_HEADER];
-    const requestId = resolveRequestId(Array.isArray(incomingId) ? undefined : incomingId);
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
-      res.writeHead(421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' });
-      res.end(errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId));
+      const requestId = hostRequestId(req);
+      const body = errorBody('misdirectedRequest', 'This local host answers only 127.0.0.1, localhost and [::1] with its port', requestId);
+      sendBuffered(res, 421, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, connection: 'close' }, body);
       return;
     }
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res).catch((error: unknown) => {
       log(`[host] unhandled: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId });
-        res.end(errorBody('internalError', 'The host failed to handle the request', requestId));
+        const requestId = hostRequestId(req);
+        sendBuffered(
+          res,
+          500,
+          { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId },
+          errorBody('internalError', 'The host failed to handle the request', requestId),
+        );
       } else res.destroy();
     });
   });

@@ -139,8 +139,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
-  // Insights ties them to their invocation; the pipeline redacts them either way.
-  const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log } : {}) });
+  // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
+  const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });
 
   const definitions: FunctionDefinition[] = [
     ...healthFunctions({

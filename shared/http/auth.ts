@@ -105,6 +105,15 @@ export function createAuth(config: Config['auth']): Auth {
       : undefined;
   const trustHeader = config.mode === 'appService' && config.appServiceAuthEnabled;
   const allowedScopes = config.allowedScopes.map((s) => ({ subscriptionId: s.subscriptionId.toLowerCase(), resourceGroup: s.resourceGroup }));
+  // Built once, so that a request looks its scope up instead of scanning (and lower-casing) the list. The first
+  // spelling configured wins, as a scan would find it.
+  const scopeKey = (subscriptionId: string, resourceGroup: string) => `${subscriptionId}\n${resourceGroup.toLowerCase()}`;
+  const scopesByKey = new Map<string, Scope>();
+  for (const s of allowedScopes) {
+    const key = scopeKey(s.subscriptionId, s.resourceGroup);
+    if (!scopesByKey.has(key)) scopesByKey.set(key, s);
+  }
+  const wholeSubscriptions = new Set(allowedScopes.filter((s) => s.resourceGroup === ALL_RESOURCE_GROUPS).map((s) => s.subscriptionId));
 
   function fromHeaders(headers: Headers): Caller | undefined {
     const principal = decodeClientPrincipal(headers.get(CLIENT_PRINCIPAL_HEADER));
@@ -141,10 +150,9 @@ export function createAuth(config: Config['auth']): Auth {
     },
     allowedScope(scope) {
       const sub = scope.subscriptionId.toLowerCase();
-      const rg = scope.resourceGroup.toLowerCase();
-      const match = allowedScopes.find((s) => s.subscriptionId === sub && s.resourceGroup.toLowerCase() === rg);
+      const match = scopesByKey.get(scopeKey(sub, scope.resourceGroup));
       if (match) return match;
-      if (allowedScopes.some((s) => s.subscriptionId === sub && s.resourceGroup === ALL_RESOURCE_GROUPS)) {
+      if (wholeSubscriptions.has(sub)) {
         return { subscriptionId: sub, resourceGroup: scope.resourceGroup };
       }
       throw scopeNotAllowed();

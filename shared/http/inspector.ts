@@ -38,8 +38,12 @@ export function callerPseudonym(key: string | Buffer, identity: { provider: stri
 /** Request and response bodies are kept up to this many bytes each. */
 export const MAX_CAPTURED_BODY_BYTES = 8 * 1024;
 
+/** A path already in normal form but for its case: slash-led segments of unreserved characters, none `.` or `..`. */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/;
+
 /** Lower case, one leading slash, no repeated or trailing slashes, dot segments resolved, %-escapes decoded. */
 function normalizePath(raw: string): string {
+  if (PLAIN_PATH.test(raw)) return raw.toLowerCase(); // every poll: nothing to resolve or decode
   let path = raw.split(/[?#]/, 1)[0] ?? '';
   if (/^https?:\/\//i.test(path)) path = new URL(path).pathname;
   path = `/${path}`.replace(/\/{2,}/g, '/');

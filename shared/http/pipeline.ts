@@ -122,9 +122,23 @@ function capturedText(text: string): string {
   return truncateUtf8(redacted, MAX_CAPTURED_BODY_BYTES);
 }
 
-/** Handler headers by lower-case name, so that theirs replace ours instead of joining them. */
-function lowerCaseNames(headers: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+/** Ours, then the handler's by lower-case name (so that theirs replace ours instead of joining them), then the request id. */
+function responseHeaders(status: number, handlerHeaders: Record<string, string> | undefined, requestId: string): Record<string, string> {
+  const headers: Record<string, string> =
+    status === 304 ? { 'cache-control': 'no-store' } : { 'content-type': 'application/json', 'cache-control': 'no-store' }; // a 304 has no body to describe
+  if (handlerHeaders) for (const name of Object.keys(handlerHeaders)) headers[name.toLowerCase()] = handlerHeaders[name]!;
+  headers[REQUEST_ID_HEADER] = requestId;
+  return headers;
+}
+
+/**
+ * The path of a request. Its URL is the Request's own serialisation (absolute, already parsed and normalised), so the
+ * path is the text from the first slash after the authority up to the query: no second parse per request.
+ */
+function requestPath(href: string): string {
+  const authority = href.indexOf('://');
+  const start = authority === -1 ? -1 : href.indexOf('/', authority + 3);
+  return pathOnly(start === -1 ? href : href.slice(start));
 }
 
 function bounded(record: Record<string, string>): Record<string, string> {
@@ -183,16 +197,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
       }
       const status = plain.status ?? 200;
-      return {
-        status,
-        ...(plain.body !== undefined ? { jsonBody: plain.body } : {}),
-        headers: {
-          ...(status === 304 ? {} : { 'content-type': 'application/json' }), // a 304 has no body to describe
-          'cache-control': 'no-store',
-          ...lowerCaseNames(plain.headers),
-          [REQUEST_ID_HEADER]: requestId,
-        },
-      };
+      const headers = responseHeaders(status, plain.headers, requestId);
+      return plain.body !== undefined ? { status, jsonBody: plain.body, headers } : { status, headers };
     } catch (error) {
       exchange.failure = internalError(error);
       exchange.log.error(`internalError: response not serialisable: ${describeErrorChain(error)}`);
@@ -243,20 +249,16 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     const querySchema: Schema = options.scopeFrom === 'query' ? { ...scopeSchema, ...options.query } : { ...options.query };
     const bodySchema: Schema | undefined = options.scopeFrom === 'body' ? { ...scopeSchema, ...options.body } : options.body ? { ...options.body } : undefined;
 
-    /** validate: route, query and body as declared (415, 413, 400); a request that takes no body must send none. */
-    async function validate(exchange: Exchange) {
+    /** The body as declared (415, 413, 400); a request that takes no body must send none. Route and query come first (400). */
+    async function validateBody(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
       const { request } = exchange;
-      const params = parseParams(request.params, paramsSchema);
-      const query = parseQuery(request.query, querySchema);
-      let body: Record<string, unknown> | undefined;
       if (bodySchema) {
         const json = await readJsonBody(request);
         exchange.requestText = json.text;
-        body = parseBodyFields(json.value, bodySchema);
-      } else if (exchange.method !== 'GET' && exchange.method !== 'HEAD' && (await sentBody(request))) {
-        throw malformedBody('This request takes no body');
+        return parseBodyFields(json.value, bodySchema);
       }
-      return { params, query, body };
+      if (await sentBody(request)) throw malformedBody('This request takes no body');
+      return undefined;
     }
 
     /** scope: the subscription and resource group asked for must be among the allowed scopes (403). */
@@ -276,7 +278,11 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       try {
         exchange.caller = auth.authenticate(exchange.request.headers);
         auth.authorize(exchange.caller, options.auth);
-        const { params, query, body } = await validate(exchange);
+        const params = parseParams(exchange.request.params, paramsSchema);
+        const query = parseQuery(exchange.request.query, querySchema);
+        // A GET or HEAD that takes no body has nothing to read or wait for (every poll).
+        const readsBody = bodySchema !== undefined || (exchange.method !== 'GET' && exchange.method !== 'HEAD');
+        const body = readsBody ? await validateBody(exchange) : undefined;
         const scope = scopeOf(query, body);
         exchange.reachedHandler = true;
         const { requestId, log, request, invocation } = exchange;
@@ -311,7 +317,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         started: now(),
         log: loggerFor(requestId, invocation),
         method: request.method,
-        path: pathOnly(request.url),
+        path: requestPath(request.url),
         reachedHandler: false,
       };
       await run(exchange);
@@ -325,14 +331,14 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     }
 
     // The steps catch what they can; this is the last net, so that the wrapper itself never throws.
-    // The request id is resolved before anything can throw, so that even this answer carries it.
+    // The request id is resolved first, so that even this answer carries it (a new one only if reading it threw).
     const guarded: HttpHandler = async (request, invocation) => {
-      let requestId = resolveRequestId(null);
+      let requestId: string | undefined;
       try {
         requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
         return await handle(request, invocation, requestId);
       } catch {
-        return errorResponse(internalError(), requestId);
+        return errorResponse(internalError(), requestId ?? resolveRequestId(null));
       }
     };
     // The declared level travels with the handler, so tests and tools read it from the real definitions.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js';
-import type { HttpHandler } from '@azure/functions';
+import { HttpResponse, type HttpHandler } from '@azure/functions';
 import type { FunctionDefinition } from '../../functions/definition.js';
 import type { GuardedHandler } from '../../shared/http/auth.js';
 
@@ -140,6 +140,54 @@ describe('local function host', () => {
     release();
     await joined;
     expect(runs).toBe(1);
+  });
+});
+
+describe('buffered answers', () => {
+  /** The raw response headers, as the wire carries them (fetch would hide a chunked encoding). */
+  const rawHeaders = (url: string, path: string, method = 'GET') =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((done, fail) => {
+      const target = new URL(url);
+      const req = httpRequest({ host: target.hostname, port: target.port, path, method, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', fail);
+      req.end();
+    });
+  const answers: FunctionDefinition[] = [
+    { kind: 'http', name: 'json', route: 'json', methods: ['GET'], handler: open(async () => ({ jsonBody: { text: 'héllo' }, headers: { etag: 'W/"x"' } })) },
+    { kind: 'http', name: 'unchanged', route: 'unchanged', methods: ['GET'], handler: open(async () => ({ status: 304, headers: { etag: 'W/"x"' } })) },
+    {
+      kind: 'http',
+      name: 'response',
+      route: 'response',
+      methods: ['GET'],
+      handler: open(async () => new HttpResponse({ body: 'plain', headers: { 'content-type': 'text/plain' } })),
+    },
+  ];
+
+  it('carry a Content-Length and are never chunked, as the Functions host sends them; a 304 has neither', async () => {
+    host = await startLocalHost({ definitions: answers, port: 0, timers: false });
+    for (const [path, method, status] of [
+      ['/api/json', 'GET', 200],
+      ['/api/response', 'GET', 200],
+      ['/api/nothing-here', 'GET', 404],
+      ['/api/json', 'POST', 405],
+      ['/elsewhere', 'GET', 404],
+    ] as const) {
+      const answer = await rawHeaders(host.url, path, method);
+      expect(answer.status, path).toBe(status);
+      expect(answer.headers['transfer-encoding'], path).toBeUndefined();
+      expect(answer.headers['content-length'], path).toBe(String(Buffer.byteLength(answer.body)));
+    }
+    expect(JSON.parse((await rawHeaders(host.url, '/api/json')).body)).toEqual({ text: 'héllo' });
+    const unchanged = await rawHeaders(host.url, '/api/unchanged');
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.headers['transfer-encoding']).toBeUndefined();
+    expect(unchanged.headers['content-length']).toBeUndefined();
+    expect(unchanged.headers.etag).toBe('W/"x"');
   });
 });
 

@@ -29,6 +29,11 @@ describe('shouldCapture', () => {
     ['/api/inspectors', 'GET', true],
     ['/api/healthz', 'GET', true],
     ['/api/monitor/../aks/start', 'GET', true],
+    // dot segments are resolved, a name with dots in it is only a name
+    ['/api/me/.', 'GET', false],
+    ['/api/me/..', 'GET', true],
+    ['/api/me...', 'GET', true],
+    ['/API/Monitor/aks-01.x~y', 'GET', false],
     // method-aware: every non-GET is captured, even under a polling prefix
     ['/api/monitor/aks', 'POST', true],
     ['/api/me', 'DELETE', true],

@@ -381,6 +381,31 @@ describe('passing polling responses through, invoked directly', () => {
   });
 });
 
+describe('the path of a request', () => {
+  it('is its URL’s parsed path in the log line, whatever the host, escapes, dot segments, query or fragment', async () => {
+    const lines: LogLine[] = [];
+    const pipeline = pipelineFor(testConfig(), countingStore(await freshTable('paths')), lines);
+    const handler = pipeline.wrap({ auth: 'none' }, async () => ({ status: 204 }));
+    for (const url of [
+      'http://127.0.0.1:7071/api/monitor/aks?subscriptionId=x/y#z',
+      'http://localhost/api/a%20b/./c/../d',
+      'https://[::1]:8443/api/%E2%9C%93?x=/api/other',
+      'http://localhost',
+    ]) {
+      const before = lines.length;
+      const request = new HttpRequest({ method: 'GET', url, headers: {}, query: {} });
+      await handler(request, new InvocationContext({ invocationId: randomUUID(), functionName: 'paths' }));
+      expect(
+        lines
+          .slice(before)
+          .map((l) => l.line)
+          .join('\n'),
+        url,
+      ).toContain(` GET ${new URL(url).pathname} 204 `);
+    }
+  });
+});
+
 describe('a capture store that cannot write', () => {
   it('never fails the request, and says so in the log', async () => {
     const deadPort = await freePort();

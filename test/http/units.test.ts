@@ -206,6 +206,14 @@ describe('principals', () => {
     expect(auth.allowedScope({ subscriptionId: SUB.toUpperCase(), resourceGroup: 'RG-ELB-01' })).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-elb-01' });
     expect(rejects(() => auth.allowedScope({ subscriptionId: SUB, resourceGroup: 'rg-elb' }))).toMatchObject({ status: 403, code: 'scopeNotAllowed' });
   });
+
+  it('answers a scope in its first configured spelling, and any resource group of a whole subscription', () => {
+    const other = '9f8e7d6c-5b4a-4321-8765-000011112222';
+    const scoped = createAuth(testConfig({ ALLOWED_SCOPES: `${SUB}/RG-Mixed,${SUB}/rg-mixed,${other.toUpperCase()}/*` }).auth);
+    expect(scoped.allowedScope({ subscriptionId: SUB, resourceGroup: 'rg-MIXED' })).toEqual({ subscriptionId: SUB, resourceGroup: 'RG-Mixed' });
+    expect(scoped.allowedScope({ subscriptionId: other.toUpperCase(), resourceGroup: 'Any-RG' })).toEqual({ subscriptionId: other, resourceGroup: 'Any-RG' });
+    expect(rejects(() => scoped.allowedScope({ subscriptionId: SUB, resourceGroup: 'rg-mixe' }))).toMatchObject({ status: 403, code: 'scopeNotAllowed' });
+  });
 });
 
 describe('redaction', () => {
