@@ -30,11 +30,13 @@ export async function read<T>(cache: CacheCore, key: string, fetcher: () => Prom
   let storageUp = true;
   // A complete, fresh reading this instance read from the table moments ago is answered again (recent.ts).
   const reusable = cache.recent.recall(key);
-  if (reusable && isFreshAndWhole(reusable, ttlMs, cache.now())) {
-    row = reusable;
+  let reused: { value: unknown } | undefined;
+  let started: ReturnType<typeof cache.recent.begin> | undefined;
+  if (reusable && isFreshAndWhole(reusable.row, ttlMs, cache.now())) {
+    row = reusable.row;
+    reused = { value: reusable.value };
     cache.stats.reused += 1;
   } else {
-    let started: ReturnType<typeof cache.recent.begin>;
     for (let attempt = 0; ; attempt++) {
       const writesBefore = cache.writes;
       started = cache.recent.begin();
@@ -63,7 +65,6 @@ export async function read<T>(cache: CacheCore, key: string, fetcher: () => Prom
         break;
       }
     }
-    if (row && !row.superseded) cache.recent.keep(row, started);
   }
 
   const now = cache.now();
@@ -73,7 +74,8 @@ export async function read<T>(cache: CacheCore, key: string, fetcher: () => Prom
     // A degraded reading lives only its short TTL, is answered as stale (it is not the whole truth), and is
     // fetched again once that has passed.
     const servable = row.degraded ? ageMs <= Math.min(ttlMs, cache.degradedTtlMs) : ageMs <= ttlMs + swrMs;
-    const stored = servable ? cache.decodeRow(row) : undefined;
+    const stored = servable ? (reused ?? cache.decodeRow(row)) : undefined;
+    if (stored && started && !row.superseded) cache.recent.keep(row, stored.value, started);
     if (stored) {
       touch(cache, row, now);
       const state = ageMs <= ttlMs && !row.degraded && !row.failure ? 'fresh' : 'stale';

@@ -17,8 +17,15 @@ import { keyMatchesPrefix } from './keys.js';
 /** Beyond this many keys the oldest are forgotten: memory stays bounded whatever the keys read. */
 const MAX_KEYS = 5_000;
 
+/** A row as the table answered it, its value decoded once and frozen: every reader shares it, none can change it. */
+export interface Recent {
+  row: StoredRow;
+  value: unknown;
+  readAtMs: number;
+}
+
 export class RecentReadings {
-  private readonly rows = new Map<string, { row: StoredRow; readAtMs: number }>();
+  private readonly rows = new Map<string, Recent>();
   /** Moves on with this instance's every write and purge: a Table read that started before one is not kept. */
   private epoch = 0;
 
@@ -34,21 +41,26 @@ export class RecentReadings {
     return { epoch: this.epoch, atMs: this.now() };
   }
 
-  /** Keeps a row the table answered, unless this instance wrote or purged while it was read. */
-  keep(row: StoredRow, started: { epoch: number; atMs: number }): void {
-    if (this.windowMs <= 0 || started.epoch !== this.epoch) return;
+  /**
+   * Keeps a row the table answered and its decoded value, unless this instance wrote or purged while it was read.
+   * The value is frozen (deeply) whether kept or not, so the reader that read it cannot tell the two apart.
+   */
+  keep(row: StoredRow, value: unknown, started: { epoch: number; atMs: number }): void {
+    if (this.windowMs <= 0) return;
+    deepFreeze(value);
+    if (started.epoch !== this.epoch) return;
     const key = row.location.key;
     this.rows.delete(key); // re-inserted last: the Map's order is the order of reads, oldest first
     if (this.rows.size >= MAX_KEYS) this.rows.delete(this.rows.keys().next().value!);
-    this.rows.set(key, { row, readAtMs: started.atMs });
+    this.rows.set(key, { row, value, readAtMs: started.atMs });
   }
 
-  /** The row the table answered for `key` within the window, if any. */
-  recall(key: string): StoredRow | undefined {
+  /** The row the table answered for `key` within the window, and its value, if any. */
+  recall(key: string): Recent | undefined {
     const entry = this.rows.get(key);
     if (!entry) return undefined;
     const elapsed = this.now() - entry.readAtMs;
-    if (elapsed >= 0 && elapsed <= this.windowMs) return entry.row;
+    if (elapsed >= 0 && elapsed <= this.windowMs) return entry;
     this.rows.delete(key); // expired (or the clock went back): read the table again
     return undefined;
   }
@@ -79,4 +91,10 @@ export class RecentReadings {
   get size(): number {
     return this.rows.size;
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

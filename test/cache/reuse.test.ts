@@ -39,13 +39,16 @@ describe('reusing a fresh reading just read from the table', () => {
     expect(upstream.calls).toBe(1);
   });
 
-  it('each answer is a value of its own: a caller changing it changes nothing for the next', async () => {
+  it('a reused value is decoded once and frozen: no reader can change it for the next', async () => {
     const { cache } = await reusingCache();
     const upstream = async () => [{ name: 'a' }];
     await cache.read(key, upstream);
-    await cache.read(key, upstream);
-    const first = await cache.read(key, upstream);
-    first.value[0]!.name = 'changed';
+    const first = await cache.read(key, upstream); // read from the table, kept
+    const again = await cache.read(key, upstream); // reused
+    expect(again.value).toBe(first.value);
+    expect(() => {
+      first.value[0]!.name = 'changed';
+    }).toThrow(TypeError);
     expect((await cache.read(key, upstream)).value).toEqual([{ name: 'a' }]);
     expect(cache.stats.reused).toBe(2);
   });
