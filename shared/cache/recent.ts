@@ -14,18 +14,23 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { StoredRow } from './core.js';
 import { keyMatchesPrefix } from './keys.js';
 
-/** Beyond this many keys the oldest are forgotten: memory stays bounded whatever the keys read. */
-const MAX_KEYS = 5_000;
+/** Memory stays bounded whatever is read: at most this many keys, and about this much JSON (see weightOf). */
+const MAX_KEYS = 2_000;
+const MAX_WEIGHT = 64 * 1024 * 1024;
+/** A gzip reading decodes to several times its stored bytes. */
+const GZIP_EXPANSION = 10;
 
 /** A row as the table answered it, its value decoded once and frozen: every reader shares it, none can change it. */
 export interface Recent {
   row: StoredRow;
   value: unknown;
   readAtMs: number;
+  weight: number;
 }
 
 export class RecentReadings {
   private readonly rows = new Map<string, Recent>();
+  private weight = 0;
   /** Moves on with this instance's every write and purge: a Table read that started before one is not kept. */
   private epoch = 0;
 
@@ -34,6 +39,7 @@ export class RecentReadings {
     readonly windowMs: number,
     /** Monotonic milliseconds (performance.now), not the cache's clock: the window is real time on every instance. */
     private readonly now: () => number = () => performance.now(),
+    private readonly bounds = { keys: MAX_KEYS, weight: MAX_WEIGHT },
   ) {}
 
   /** Taken before a Table read, handed to keep() with its answer. */
@@ -49,10 +55,18 @@ export class RecentReadings {
     if (this.windowMs <= 0) return;
     deepFreeze(value);
     if (started.epoch !== this.epoch) return;
+    const weight = weightOf(row);
+    if (weight > this.bounds.weight / 8) return; // one large reading never crowds out the rest
     const key = row.location.key;
-    this.rows.delete(key); // re-inserted last: the Map's order is the order of reads, oldest first
-    if (this.rows.size >= MAX_KEYS) this.rows.delete(this.rows.keys().next().value!);
-    this.rows.set(key, { row, value, readAtMs: started.atMs });
+    this.drop(key); // re-inserted last: the Map's order is the order of reads, oldest first
+    // The oldest go first: those past the window (nobody may be answered them), then any over the bounds.
+    for (const [oldest, entry] of this.rows) {
+      const over = this.rows.size >= this.bounds.keys || this.weight + weight > this.bounds.weight;
+      if (!over && this.now() - entry.readAtMs <= this.windowMs) break;
+      this.drop(oldest);
+    }
+    this.rows.set(key, { row, value, readAtMs: started.atMs, weight });
+    this.weight += weight;
   }
 
   /** The row the table answered for `key` within the window, and its value, if any. */
@@ -61,20 +75,20 @@ export class RecentReadings {
     if (!entry) return undefined;
     const elapsed = this.now() - entry.readAtMs;
     if (elapsed >= 0 && elapsed <= this.windowMs) return entry;
-    this.rows.delete(key); // expired (or the clock went back): read the table again
+    this.drop(key); // expired (or the clock went back): read the table again
     return undefined;
   }
 
   /** This instance wrote `key` (or noted a failure on it): its row is read from the table again. */
   forgetKey(key: string): void {
     this.epoch += 1;
-    this.rows.delete(key);
+    this.drop(key);
   }
 
   /** This instance purged `prefix` (boundary-safe, as the purge): nothing under it is answered from here. */
   forgetPrefix(prefix: string): void {
     this.epoch += 1;
-    for (const key of [...this.rows.keys()]) if (keyMatchesPrefix(key, prefix)) this.rows.delete(key);
+    for (const key of [...this.rows.keys()]) if (keyMatchesPrefix(key, prefix)) this.drop(key);
   }
 
   /**
@@ -88,8 +102,16 @@ export class RecentReadings {
     for (let left = this.windowMs; left >= 0; left = end - this.now()) await delay(Math.ceil(left) + 1);
   }
 
-  get size(): number {
-    return this.rows.size;
+  /** Keys kept and about how much JSON their values are (weightOf). */
+  get size(): { keys: number; weight: number } {
+    return { keys: this.rows.size, weight: this.weight };
+  }
+
+  private drop(key: string): void {
+    const entry = this.rows.get(key);
+    if (!entry) return;
+    this.rows.delete(key);
+    this.weight -= entry.weight;
   }
 }
 
@@ -97,4 +119,16 @@ function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const child of Object.values(value)) deepFreeze(child);
+}
+
+/** About how much JSON a row's value is: its stored text, or a gzip reading's bytes times its usual expansion. */
+function weightOf(row: StoredRow): number {
+  const { entity } = row;
+  if (typeof entity.d0 === 'string') return entity.d0.length;
+  let bytes = 0;
+  for (let i = 0; i < Number(entity.chunks); i++) {
+    const part = entity[`d${i}`];
+    if (part instanceof Uint8Array) bytes += part.byteLength;
+  }
+  return bytes * GZIP_EXPANSION;
 }

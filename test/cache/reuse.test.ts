@@ -2,6 +2,8 @@
 // call still goes to Azurite), the window moved by a clock of the test's own.
 import { describe, expect, it } from 'vitest';
 import { clusterListKey, locateKey } from '../../shared/cache/index.js';
+import type { StoredRow } from '../../shared/cache/core.js';
+import { RecentReadings } from '../../shared/cache/recent.js';
 import { freshTable } from '../setup/tables.js';
 import { cacheOnFreshTable, countedTable, countingFetcher, deferred, hookedTable, manualClock } from './helpers.js';
 
@@ -133,5 +135,33 @@ describe('reusing a fresh reading just read from the table', () => {
     for (let i = 0; i < 3; i++) await cache.read(key, async () => ['a']);
     expect(calls.filter((call) => call === `getEntity ${rowKey}`)).toHaveLength(3);
     expect(cache.stats.reused).toBe(0);
+  });
+});
+
+describe('what reuse keeps in memory', () => {
+  const started = (recent: RecentReadings) => recent.begin();
+  const rowOf = (name: string, d0: string) =>
+    ({ location: locateKey(clusterListKey({ ...scope, resourceGroup: name })), entity: { enc: 'json', d0 } }) as unknown as StoredRow;
+
+  it('drops what is past the window as new readings come, so only the last window is held', () => {
+    const clock = manualClock(0);
+    const recent = new RecentReadings(WINDOW_MS, clock.now);
+    for (const name of ['rg-a', 'rg-b', 'rg-c']) recent.keep(rowOf(name, '[]'), [], started(recent));
+    expect(recent.size.keys).toBe(3);
+    clock.advance(WINDOW_MS + 1);
+    recent.keep(rowOf('rg-d', '[]'), [], started(recent));
+    expect(recent.size).toEqual({ keys: 1, weight: 2 });
+  });
+
+  it('stays within its bounds of keys and weight, the oldest going first, and never keeps one reading of over an eighth of the weight', () => {
+    const recent = new RecentReadings(WINDOW_MS, manualClock(0).now, { keys: 3, weight: 800 });
+    for (const name of ['rg-a', 'rg-b', 'rg-c', 'rg-d']) recent.keep(rowOf(name, 'x'.repeat(10)), [], started(recent));
+    expect(recent.size).toEqual({ keys: 3, weight: 30 });
+    expect(recent.recall(clusterListKey({ ...scope, resourceGroup: 'rg-a' }))).toBeUndefined();
+    recent.keep(rowOf('rg-e', 'x'.repeat(100)), [], started(recent));
+    expect(recent.size).toEqual({ keys: 3, weight: 120 });
+    recent.keep(rowOf('rg-f', 'x'.repeat(101)), [], started(recent)); // over 800 / 8
+    expect(recent.recall(clusterListKey({ ...scope, resourceGroup: 'rg-f' }))).toBeUndefined();
+    expect(recent.size).toEqual({ keys: 3, weight: 120 });
   });
 });
