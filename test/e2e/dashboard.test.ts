@@ -235,6 +235,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     await page.getByTestId('inspector-panel').waitFor();
     const withInspector = await measure(4);
     expect(Object.keys(withInspector.byPath).sort()).toEqual(['/api/inspector', '/api/monitor/aks', '/api/monitor/aks/elb-01-a/nodes']);
+    // a request refused before any function ran (here a body that is not JSON) is not listed, only counted
+    const refused = await fetch(`${stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
+    expect(refused.status).toBe(400);
+    await page
+      .getByTestId('inspector-refused')
+      .getByText(/400 × [1-9]/)
+      .waitFor();
 
     const report = {
       scope: `${RG}: 3 clusters, elb-01-a expanded on its Nodes tab`,

@@ -7,6 +7,7 @@ import {
   normalizeClusters,
   normalizeEnvelope,
   normalizeMe,
+  refusedByStatus,
 } from '../../web/src/lib/api.js';
 
 const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-elb-01' };
@@ -360,7 +361,9 @@ describe('normalisers', () => {
         ],
       }),
     );
-    const [item] = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
+    const {
+      items: [item],
+    } = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
     expect(item).toMatchObject({
       method: 'POST',
       path: '/api/aks/start',
@@ -375,8 +378,20 @@ describe('normalisers', () => {
   it('inspector bodies: whole JSON is indented, a truncated one stays as it came', async () => {
     const truncated = '{"cluster":"elb…[truncated, 9000 bytes]';
     const { fn } = fakeFetch(() => json(200, { items: [{ method: 'POST', path: '/api/aks/stop', requestBody: truncated, responseBody: '"plain"' }] }));
-    const [item] = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
+    const {
+      items: [item],
+    } = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
     expect(item).toMatchObject({ requestBody: truncated, responseBody: '"plain"' });
+  });
+
+  it('inspector: the requests refused before any function ran, by status, most frequent first', async () => {
+    const rejected = { total: 7, byStatus: { '400': 2, '403': 4, '415': 1, '404': 0 }, since: '2026-01-01T00:00:00Z' };
+    const { fn } = fakeFetch(() => json(200, { items: [], rejected }));
+    const { refused } = await createApiClient({ baseUrl: '', fetch: fn }).inspector(50);
+    expect(refused).toEqual({ total: 7, byStatus: { '400': 2, '403': 4, '415': 1 }, since: Date.parse('2026-01-01T00:00:00Z') });
+    expect(refusedByStatus(refused!)).toBe('403 × 4, 400 × 2, 415 × 1');
+    const { fn: old } = fakeFetch(() => json(200, { items: [], rejected: 'junk' }));
+    expect(await createApiClient({ baseUrl: '', fetch: old }).inspector(50)).toEqual({ items: [] });
   });
 
   it('a lifecycle answer names what the backend could not record', async () => {

@@ -4,7 +4,7 @@
 import type { ErrorEnvelope, LifecycleAccepted } from '../../../shared/wire/index.js';
 import { CATEGORY_NORMALIZERS, type Category, type CategoryData } from './categoryData.js';
 import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
-import { normalizeInspector, type InspectorItem } from './inspectorData.js';
+import { normalizeInspector, type InspectorView } from './inspectorData.js';
 import { isObject, str } from './json.js';
 import {
   normalizeClusterList,
@@ -75,7 +75,7 @@ export interface ApiClient {
   clusters(scope: Scope): Promise<Envelope<Cluster[]>>;
   category<C extends Category>(scope: Scope, cluster: string, category: C): Promise<Envelope<CategoryData[C]>>;
   lifecycle(action: LifecycleAction, scope: Scope, cluster: string): Promise<LifecycleResult>;
-  inspector(limit: number): Promise<InspectorItem[]>;
+  inspector(limit: number): Promise<InspectorView>;
   fleet(): Promise<Fleet>;
   audit(scope: Scope, cluster?: string, limit?: number): Promise<{ entries: AuditEntry[]; continuationToken?: string }>;
   schedules(scope: Scope): Promise<Schedule[]>;

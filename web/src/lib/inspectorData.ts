@@ -1,5 +1,6 @@
-// GET /api/inspector: the captured calls, as the inspector panel lists them.
-import type { Capture, InspectorPage } from '../../../shared/wire/index.js';
+// GET /api/inspector: the captured calls, as the inspector panel lists them, and the count of requests the API refused
+// before any handler ran (bad input, missing roles), which are never captured.
+import type { Capture, InspectorPage, RejectedCount } from '../../../shared/wire/index.js';
 import { isObject, listOf, num, str, toEpochMs } from './json.js';
 
 export interface InspectorItem {
@@ -52,6 +53,37 @@ function normalizeCapture(v: unknown): InspectorItem | undefined {
   };
 }
 
-export function normalizeInspector(v: unknown): InspectorItem[] {
-  return listOf(isObject<InspectorPage>(v) ? v.items : undefined, normalizeCapture);
+export interface Refused {
+  total: number;
+  /** By HTTP status. */
+  byStatus: Record<string, number>;
+  since?: number;
+}
+
+export interface InspectorView {
+  items: InspectorItem[];
+  refused?: Refused;
+}
+
+function normalizeRefused(v: unknown): Refused | undefined {
+  if (!isObject<RejectedCount>(v)) return undefined;
+  const total = num(v.total);
+  if (total === undefined) return undefined;
+  const counts = isObject<Record<string, number>>(v.byStatus) ? Object.entries(v.byStatus) : [];
+  const byStatus = Object.fromEntries(counts.flatMap(([status, count]) => (num(count) ? [[status, num(count)!]] : [])));
+  return { total, byStatus, since: toEpochMs(v.since) };
+}
+
+/** A refused count's statuses, most frequent first: "403 × 4, 400 × 2". */
+export function refusedByStatus(refused: Refused): string {
+  return Object.entries(refused.byStatus)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([status, count]) => `${status} × ${count}`)
+    .join(', ');
+}
+
+export function normalizeInspector(v: unknown): InspectorView {
+  const page = isObject<InspectorPage>(v) ? v : undefined;
+  const refused = normalizeRefused(page?.rejected);
+  return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}) };
 }

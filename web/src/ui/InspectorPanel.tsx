@@ -1,6 +1,6 @@
 // Recent captured API calls (server side, redacted), polled only while the panel is open.
 import { useCallback } from 'react';
-import type { InspectorItem } from '../lib/api.js';
+import { refusedByStatus, type InspectorView } from '../lib/api.js';
 import { formatAge, secondsSince } from '../lib/format.js';
 import { INSPECTOR_KEY } from '../lib/keys.js';
 import { usePollErrors } from './errors.js';
@@ -12,8 +12,9 @@ export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; 
   const { api, poller } = useServices();
   const now = useNow(5000);
   const load = useCallback(() => api.inspector(LIMIT), [api]);
-  const snapshot = usePoll<InspectorItem[]>(INSPECTOR_KEY, load, pollSeconds * 1000);
-  const items = snapshot.data;
+  const snapshot = usePoll<InspectorView>(INSPECTOR_KEY, load, pollSeconds * 1000);
+  const items = snapshot.data?.items;
+  const refused = snapshot.data?.refused;
 
   usePollErrors(INSPECTOR_KEY, 'Could not load the inspector', snapshot);
 
@@ -29,6 +30,13 @@ export function InspectorPanel({ pollSeconds, onClose }: { pollSeconds: number; 
         </button>
       </div>
       <p className="note">Lifecycle calls and other non-polling requests, newest first; bodies are redacted by the server.</p>
+      {refused && refused.total > 0 && (
+        <p className="note" data-testid="inspector-refused">
+          Refused before reaching a function (not listed): {refused.total}
+          {Object.keys(refused.byStatus).length > 0 && ` (${refusedByStatus(refused)})`}
+          {refused.since ? ` since ${formatAge(secondsSince(refused.since, now))} ago, on the instance that answered` : ''}
+        </p>
+      )}
       {!items && !snapshot.error && <p className="empty">Loading…</p>}
       {items && items.length === 0 && <p className="empty">No calls captured yet.</p>}
       {items && items.length > 0 && (
