@@ -176,9 +176,9 @@ export async function peek<T = unknown>(cache: CacheCore, key: string): Promise<
   };
 }
 
-/** Answered `fresh` as it is: no part missing, no failure noted, within the TTL. */
+/** Answered `fresh` as it is: no part missing, no failure noted, within the TTL. (A superseded row is never kept.) */
 function isFreshAndWhole(row: StoredRow, ttlMs: number, now: number): boolean {
-  return !row.degraded && !row.failure && !row.superseded && now - row.fetchedAtMs <= ttlMs;
+  return !row.degraded && !row.failure && now - row.fetchedAtMs <= ttlMs;
 }
 
 /** Records that the row is being read, at most once per TTL/2 per key per instance; never creates a row. */
