@@ -1,6 +1,7 @@
 // The per-cluster categories of the monitor and the shape of each one's `data`.
+import type { JobList, WarmDatabase } from './jobs.js';
 
-export const MONITOR_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
+export const MONITOR_CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events', 'jobs'] as const;
 export type MonitorCategory = (typeof MONITOR_CATEGORIES)[number];
 
 export function isMonitorCategory(value: string): value is MonitorCategory {
@@ -84,6 +85,8 @@ export interface WarmupJob {
 }
 
 export interface WarmupStatus {
+  /** Per database (the jobs' `db` label): the chips. Jobs without a `db` label count only in the per-node view. */
+  databases: WarmDatabase[];
   nodes: WarmupNode[];
   jobs: WarmupJob[];
   summary: Record<WarmupState, number> & { nodes: number; jobs: number };
@@ -114,4 +117,5 @@ export interface CategoryData {
   'top-nodes': NodeUsage[];
   'warmup-status': WarmupStatus;
   events: EventList;
+  jobs: JobList;
 }

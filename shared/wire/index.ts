@@ -5,4 +5,7 @@ export * from './categories.js';
 export * from './fleet.js';
 export * from './lifecycle.js';
 export * from './monitor.js';
+export * from './jobs.js';
 export * from './operations.js';
+export * from './registry.js';
+export * from './storage.js';
