@@ -61,7 +61,15 @@ describe('the cost of one cluster', () => {
 
   it('stopped: 0 an hour and a month for the nodes, no accrual, and the disks/IPs caveat; the running rate stays for savings', () => {
     const cost = clusterCost(cluster('Stopped'), shipped, [stoppedAt('2026-03-14T19:00:00Z', 'schedule')], NOW, 'USD');
-    expect(cost).toMatchObject({ priced: true, hourly: 0, hourlyWhenRunning: 2.892, projectedMonthly: 0, accruedSinceStart: null, since: null, notes: [STOPPED_NOTE] });
+    expect(cost).toMatchObject({
+      priced: true,
+      hourly: 0,
+      hourlyWhenRunning: 2.892,
+      projectedMonthly: 0,
+      accruedSinceStart: null,
+      since: null,
+      notes: [STOPPED_NOTE],
+    });
     // Kept stopped by the schedule for 17 h: 17 × 2.892 = 49.164 → 49.16.
     expect(cost.savings).toEqual({ thisMonth: 49.16, lastMonth: 0, hoursThisMonth: 17, hoursLastMonth: 0 });
   });
@@ -69,7 +77,14 @@ describe('the cost of one cluster', () => {
   it('a size nobody prices: priced false and no figures, not a partial sum', () => {
     const odd = cluster('Running', { nodePools: [...cluster('Running').nodePools, { name: 'gpu', count: 1, vmSize: 'Standard_Imaginary_v9' }] });
     const cost = clusterCost(odd, shipped, [startedAt('2026-03-15T08:30:00Z')], NOW, 'USD');
-    expect(cost).toMatchObject({ priced: false, hourly: null, hourlyWhenRunning: null, projectedMonthly: null, accruedSinceStart: null, notes: [UNPRICED_NOTE] });
+    expect(cost).toMatchObject({
+      priced: false,
+      hourly: null,
+      hourlyWhenRunning: null,
+      projectedMonthly: null,
+      accruedSinceStart: null,
+      notes: [UNPRICED_NOTE],
+    });
     expect(cost.pools[2]).toEqual({ name: 'gpu', vmSize: 'Standard_Imaginary_v9', count: 1, hourlyPerNode: null, source: null, priceAsOf: null });
     expect(cost.savings.thisMonth).toBeNull();
     // A region the table does not have, and a cluster without pools, are unpriced too.
