@@ -26,7 +26,7 @@ export const DEFAULT_RETAIL_PRICES: readonly SimRetailPrice[] = [
   { region: 'eastus', vmSize: 'Standard_E8s_v5', hourly: 0.504 },
 ];
 
-/** The items of one price, as the API lists them (field names and spellings as recorded from prices.azure.com). */
+/** The items of one price, as the API lists them (field names and spellings as the public API documents them). */
 export function retailPriceItems(price: SimRetailPrice): Record<string, unknown>[] {
   const short = price.vmSize.replace(/^Standard_/, '').replace(/_/g, ' '); // Standard_D4s_v5 → "D4s v5"
   const series = /^([A-Z]+)\d+([a-z]*)_?(v\d+)?$/.exec(price.vmSize.replace(/^Standard_/, ''));
