@@ -70,6 +70,20 @@ export function utcMonth(ms: number, offset = 0): { start: number; end: number; 
   return { start, end, name: new Date(start).toISOString().slice(0, 7) };
 }
 
+/**
+ * What still matters of the events before a horizon: the stop that opened a saving window still open then, else
+ * the last event (a start still in effect gives `since`).
+ */
+export function earlierState(events: readonly LifecycleEvent[]): LifecycleEvent[] {
+  let opening: LifecycleEvent | undefined;
+  for (const event of events) {
+    if (event.action === 'stop') opening ??= SAVING_ACTORS.has(event.via) ? event : undefined;
+    else opening = undefined;
+  }
+  const last = events.at(-1);
+  return opening ? [opening] : last ? [last] : [];
+}
+
 /** Hours of the windows that fall within [start, end). */
 export function hoursWithin(windows: readonly Window[], start: number, end: number): number {
   let ms = 0;

@@ -12,7 +12,7 @@ import type { AuditEntry, ClusterSummary, CostAnswer, CostFleetAnswer, CostScope
 import { clusterCost, totalsOf } from './clusterCost.js';
 import { PRICES_AS_OF, PRICES_CURRENCY } from './priceTable.js';
 import type { PriceBook, PriceLookupResult } from './prices.js';
-import { lifecycleEvents, utcMonth, type LifecycleEvent } from './savings.js';
+import { earlierState, lifecycleEvents, utcMonth, type LifecycleEvent } from './savings.js';
 
 /** Audit pages read per scope at most (200 entries each): a bound on one answer's Table reads. */
 const MAX_AUDIT_PAGES = 25;
@@ -27,6 +27,9 @@ export interface CostDeps {
 }
 
 export class CostService {
+  /** Per scope (lower case): each cluster's events from before `horizon` that still matter (eventsOf). */
+  private readonly earlier = new Map<string, { horizon: number; clusters: Map<string, LifecycleEvent[]> }>();
+
   constructor(private readonly deps: CostDeps) {}
 
   /** One scope: its cached cluster list (a failure to read it fails the answer, as the monitor's list does). */
@@ -94,27 +97,48 @@ export class CostService {
   }
 
   /**
-   * The scope's accepted starts, stops and deletes per cluster (lower-case name), newest pages first, back to the
-   * start of last month and then on until every cluster has one event from before it (what state it was in then),
-   * or the trail ends.
+   * The scope's accepted starts, stops and deletes per cluster (lower-case name), oldest first. The trail is read
+   * newest first back to the start of last month (the horizon) on every answer; what came before the horizon only
+   * says how each cluster entered last month, and is append-only history, so it is read once per instance and month
+   * (on until every cluster has one event from before the horizon, or the trail ends) and remembered, reduced to
+   * the events that still matter (earlierState).
    */
   private async eventsOf(scope: Scope, clusters: readonly ClusterSummary[], now: number): Promise<Map<string, LifecycleEvent[]>> {
     const horizon = utcMonth(now, -1).start;
-    const waiting = new Set(clusters.map((c) => c.name.toLowerCase()));
+    const scopeKey = `${scope.subscriptionId}/${scope.resourceGroup}`.toLowerCase();
+    const remembered = this.earlier.get(scopeKey);
+    const earlier = remembered?.horizon === horizon ? remembered.clusters : new Map<string, LifecycleEvent[]>();
+    const waiting = new Set(clusters.map((c) => c.name.toLowerCase()).filter((name) => !earlier.has(name)));
     const entries: AuditEntry[] = [];
     let after: string | undefined;
+    let complete = false;
     for (let page = 0; page < MAX_AUDIT_PAGES; page++) {
       const read = await this.deps.audit.list(scope, { limit: AUDIT_PAGE, ...(after ? { after } : {}) });
       entries.push(...read.data);
       for (const entry of read.data) {
         if (Date.parse(entry.at) < horizon && lifecycleEvents([entry]).length) waiting.delete(entry.cluster.toLowerCase());
       }
-      if (!read.continuationToken || waiting.size === 0) break;
+      const pastHorizon = read.data.length > 0 && Date.parse(read.data.at(-1)!.at) < horizon;
+      if (!read.continuationToken) complete = true;
+      if (!read.continuationToken || (pastHorizon && waiting.size === 0)) break;
       after = read.continuationToken;
     }
     const byCluster = new Map<string, AuditEntry[]>();
     for (const entry of entries) byCluster.set(entry.cluster.toLowerCase(), [...(byCluster.get(entry.cluster.toLowerCase()) ?? []), entry]);
-    return new Map([...byCluster].map(([name, list]) => [name, lifecycleEvents(list)]));
+    const events = new Map<string, LifecycleEvent[]>();
+    for (const name of new Set([...byCluster.keys(), ...clusters.map((c) => c.name.toLowerCase())])) {
+      const all = lifecycleEvents(byCluster.get(name) ?? []);
+      const recent = all.filter((e) => e.at >= horizon);
+      let before = earlier.get(name);
+      if (before === undefined) {
+        before = earlierState(all.filter((e) => e.at < horizon));
+        // Known for good only when read to an event before the horizon or to the trail's end (not cut by the page bound).
+        if (complete || all.some((e) => e.at < horizon)) earlier.set(name, before);
+      }
+      events.set(name, [...before, ...recent]);
+    }
+    this.earlier.set(scopeKey, { horizon, clusters: earlier });
+    return events;
   }
 }
 

@@ -181,6 +181,17 @@ describe('cost of running and stopped clusters', () => {
     // Scope: 2.96 + 0 + 0.24 an hour; 2160.80 + 0 + 175.20 a month; savings 139.12 + 25.16 and 85.84.
     expect(answer.totals).toEqual({ hourly: 3.2, projectedMonthly: 2336, savingsThisMonth: 164.28, savingsLastMonth: 85.84, clusters: 3, unpriced: 0 });
     expect(answer).toMatchObject({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: 'rg-elb-01' });
+
+    // An hour on, a person starts elb-01-b (ARM not told: only the trail moves). The next answer reads the trail only
+    // back to 1 February; what came before is remembered from the first answer: the same February figures.
+    s.clock.advance(HOUR);
+    await write('2026-03-15T12:30:00Z', 'elb-01-b', 'start', 'user');
+    const later = await cost(s);
+    expect(clusterIn(later, 'elb-01-a').savings).toEqual({ thisMonth: 139.12, lastMonth: 85.84, hoursThisMonth: 47, hoursLastMonth: 29 });
+    // 71 h × 2.96 = 210.16.
+    expect(clusterIn(later, 'elb-01-a').accruedSinceStart).toBe(210.16);
+    // 14 Mar 19:00 → 15 Mar 12:30 = 17.5 h × 1.48 = 25.90.
+    expect(clusterIn(later, 'elb-01-b').savings).toEqual({ thisMonth: 25.9, lastMonth: 0, hoursThisMonth: 17.5, hoursLastMonth: 0 });
   });
 
   it('the fleet: every allowed scope with its totals, and the fleet totals', async () => {

@@ -2,7 +2,7 @@
 // cluster's hourly price when running. Every expected figure below is worked out in its comment.
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../shared/wire/index.js';
-import { hoursWithin, lifecycleEvents, savedWindows, savingsOf, utcMonth, type LifecycleEvent } from '../../shared/cost/savings.js';
+import { earlierState, hoursWithin, lifecycleEvents, savedWindows, savingsOf, utcMonth, type LifecycleEvent } from '../../shared/cost/savings.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -135,5 +135,35 @@ describe('savings', () => {
     const events = lifecycleEvents([entry('2026-03-15T10:00:00Z', 'stop', 'schedule'), entry('2026-03-15T18:00:00Z', 'start', 'schedule')]);
     expect(savingsOf(events, stopped('2026-03-15T12:00:00Z'), 1).hoursThisMonth).toBe(2);
     expect(hoursWithin([{ from: at('2026-03-15T10:00:00Z'), to: at('2026-03-15T18:00:00Z') }], at('2026-03-01T00:00:00Z'), at('2026-03-15T12:00:00Z'))).toBe(2);
+  });
+});
+
+describe('what is remembered of the events before last month', () => {
+  const ev = (iso: string, action: LifecycleEvent['action'], via: string): LifecycleEvent => ({ at: at(iso), action, via });
+
+  it('a saving window still open: its opening stop (a later stop by a person keeps it open); else the last event; else nothing', () => {
+    const opening = ev('2026-01-10T19:00:00Z', 'stop', 'schedule');
+    expect(earlierState([ev('2026-01-09T07:00:00Z', 'start', 'user'), opening, ev('2026-01-11T08:00:00Z', 'stop', 'user')])).toEqual([opening]);
+    const start = ev('2026-01-12T07:00:00Z', 'start', 'schedule');
+    expect(earlierState([opening, start])).toEqual([start]);
+    expect(earlierState([ev('2026-01-09T07:00:00Z', 'stop', 'user')])).toEqual([ev('2026-01-09T07:00:00Z', 'stop', 'user')]);
+    expect(earlierState([])).toEqual([]);
+  });
+
+  it('gives the same savings as the whole history', () => {
+    const history = lifecycleEvents([
+      entry('2025-12-01T19:00:00Z', 'stop', 'schedule'),
+      entry('2025-12-02T07:00:00Z', 'start', 'schedule'),
+      entry('2026-01-30T19:00:00Z', 'stop', 'autoStop'),
+      entry('2026-01-31T08:00:00Z', 'stop', 'user'),
+      entry('2026-02-02T07:00:00Z', 'start', 'user'),
+      entry('2026-03-03T19:00:00Z', 'stop', 'schedule'),
+    ]);
+    const horizon = at('2026-02-01T00:00:00Z');
+    const reduced = [...earlierState(history.filter((e) => e.at < horizon)), ...history.filter((e) => e.at >= horizon)];
+    const state = stopped('2026-03-15T12:00:00Z');
+    expect(savingsOf(reduced, state, 1)).toEqual(savingsOf(history, state, 1));
+    // February: 1st 00:00 → 2nd 07:00 = 31 h; March: 3rd 19:00 → now = 11 d 17 h = 281 h.
+    expect(savingsOf(reduced, state, 1)).toMatchObject({ hoursLastMonth: 31, hoursThisMonth: 281 });
   });
 });
