@@ -205,6 +205,13 @@ describe('cost of running and stopped clusters', () => {
     expect(fleet).toMatchObject({ estimate: true, currency: 'USD', degraded: [] });
     // Both scopes priced with one lookup: still two sizes, four pages.
     expect(retailCalls(s)).toBe(4);
+    // A poll while the lists are fresh: no ARM call and no price call at all (the lists are the fleet's cached ones).
+    const armCalls = s.sim.requestLog((e) => e.server === 'arm').length;
+    s.clock.advance(10_000);
+    expect((await s.get('/api/cost/fleet')).status).toBe(200);
+    expect((await s.get(`/api/cost?subscriptionId=${DEMO_SUBSCRIPTION_ID}&resourceGroup=rg-elb-01`)).status).toBe(200);
+    expect(s.sim.requestLog((e) => e.server === 'arm').length).toBe(armCalls);
+    expect(retailCalls(s)).toBe(4);
   });
 });
 
