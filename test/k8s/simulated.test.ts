@@ -15,7 +15,7 @@ import { MONITOR_CATEGORIES } from '../../shared/cache/keys.js';
 
 const RG = 'rg-elb-01';
 const CLUSTER = 'elb-01-a';
-const WARMUP = 'app=warmup';
+const WARMUP = 'app=elb-db-warmup';
 const ref = { resourceGroup: RG, name: CLUSTER };
 const keyOf = (admin: boolean, cluster = CLUSTER, resourceGroup = RG): SessionKey => ({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup, cluster, admin });
 

@@ -59,8 +59,8 @@ describe('Kubernetes calls per read', () => {
   it('warmup-status asks for the warm-up jobs and pods by the label selector, and for bounded log tails', async () => {
     const { calls } = await readFresh('warmup-status');
     const byPath = (p: string) => calls.filter((c) => pathOf(c.url) === p).map((c) => new URL(c.url, 'https://x').searchParams);
-    expect(byPath('/apis/batch/v1/jobs')[0]!.get('labelSelector')).toBe('app=warmup');
-    expect(byPath('/api/v1/pods')[0]!.get('labelSelector')).toBe('app=warmup');
+    expect(byPath('/apis/batch/v1/jobs')[0]!.get('labelSelector')).toBe('app=elb-db-warmup');
+    expect(byPath('/api/v1/pods')[0]!.get('labelSelector')).toBe('app=elb-db-warmup');
     for (const log of calls.filter((c) => pathOf(c.url).endsWith('/log'))) {
       const query = new URL(log.url, 'https://x').searchParams;
       expect(Number(query.get('tailLines'))).toBeGreaterThan(0);

@@ -93,7 +93,7 @@ describe.each([
   });
 
   it('/apis/batch/v1/jobs?labelSelector= and /apis/batch/v1/namespaces/{ns}/jobs', async () => {
-    const warmups = await batch.listJobForAllNamespaces({ labelSelector: 'app=warmup' });
+    const warmups = await batch.listJobForAllNamespaces({ labelSelector: 'app=elb-db-warmup' });
     expect(warmups.items.map((j) => j.metadata?.name).sort()).toEqual(
       spec()
         .jobs.map((j) => j.name)
