@@ -25,7 +25,7 @@ describe('pinnedNode', () => {
   const withAffinity = (...terms: object[]): V1Job => ({
     spec: {
       template: {
-        spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as never } } } },
+        spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } },
       },
     },
   });
