@@ -161,6 +161,24 @@ describe('jobs: paged, bounded, truncated', () => {
     expect(paged.data.truncated).toBe(false);
   });
 
+  it('a continue token whose snapshot was compacted goes on from the current list, marked degraded 410', async () => {
+    sim.cluster(C).update((spec) => {
+      spec.jobs = batches(9);
+    });
+    await read(C, { pageSize: 4 }); // connections open
+    const first = sim.inject({ target: C, path: '/apis/batch/v1/jobs', hold: true, times: 1 });
+    const reading = read(C, { pageSize: 4 });
+    await first.whenHit(1);
+    sim.cluster(C).update((spec) => {
+      spec.jobs.push(...batches(1, 0).map((job) => ({ ...job, namespace: 'team-2', name: 'blast-batch-zzz' })));
+    });
+    sim.cluster(C).compact();
+    first.release();
+    const { data, degraded } = await reading;
+    expect(degraded).toEqual([{ source: 'kubernetes:jobs', status: 410, message: expect.stringMatching(/^the job list changed too long ago/) }]);
+    expect(data.counts.total).toBe(10); // the first page of the old list, the rest of the current one (with the new job)
+  });
+
   it('stops at its bound and says truncated; the counts are of the jobs read', async () => {
     sim.cluster(C).update((spec) => {
       spec.jobs = batches(12);
