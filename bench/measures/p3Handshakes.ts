@@ -83,7 +83,12 @@ export async function measureTickHandshakes(env: BenchEnvironment): Promise<Meas
   const pooled = await countTicks(env, pooledStack, true);
   const oneShotStack = await env.startStack('p3oneshot', { K8S_SESSION_POOL_TTL_SECONDS: '0' });
   const oneShot = await countTicks(env, oneShotStack, false);
-  const inputs = { ticks: env.options.p3.ticks, warmupTicks: { pooled: pooled.warmupTicks, oneShot: oneShot.warmupTicks }, cluster: CLUSTER, readsPerTick: 1 + MONITOR_CATEGORIES.length };
+  const inputs = {
+    ticks: env.options.p3.ticks,
+    warmupTicks: { pooled: pooled.warmupTicks, oneShot: oneShot.warmupTicks },
+    cluster: CLUSTER,
+    readsPerTick: 1 + MONITOR_CATEGORIES.length,
+  };
   const describe = (c: TickCounts) =>
     `${round(c.handshakes, 2)} handshakes (${round(c.full, 2)} full, ${round(c.resumed, 2)} resumed), ${round(c.tcpConnections, 2)} new connections, ${round(c.credentialCalls, 2)} credential calls for ${round(c.kubernetesCalls, 1)} Kubernetes calls`;
   const measurements = (label: string, c: TickCounts) => [
