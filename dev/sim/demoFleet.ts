@@ -315,7 +315,7 @@ function buildCluster(plan: ClusterPlan, at: (minutesAgo: number) => string): Cl
         phase: warmup.state === 'done' ? 'Succeeded' : warmup.state === 'failed' ? 'Failed' : 'Running',
         createdAt: at(startedAgo),
         ...(finishedAgo !== undefined ? { finishedAt: at(finishedAgo) } : {}),
-        ...(warmup.state === 'failed' ? { exitCode: 1 } : {}),
+        ...(warmup.state === 'failed' ? { exitCode: 3 } : {}),
         ownerJob: jobName,
         containers: ['warmup'],
         image: job.image!,
@@ -549,7 +549,7 @@ function warmupLog(warmup: WarmupPlan, node: string): string[] {
     const [percent, eta] = warmup.progress ?? [50, 900];
     return [...lines, `progress ${percent}% eta ${eta}s`];
   }
-  if (warmup.state === 'failed') return [...lines, 'elb-db-warmup: ERROR: write /blast/db/pdbaa.01.pin: no space left on device', 'elb-db-warmup: exit 1'];
+  if (warmup.state === 'failed') return [...lines, 'elb-db-warmup: ERROR: write /blast/db/pdbaa.01.pin: no space left on device', 'elb-db-warmup: exit 3'];
   return [...lines, 'progress 100% eta 0s', `elb-db-warmup: ${warmup.db} shard ${shard} ready in ${(warmup.took ?? 0) * 60}s`];
 }
 

@@ -283,7 +283,7 @@ describe('warm-up fan-out', () => {
     expect(byNode[db(1)]).toMatchObject({ status: 'running', job: { name: 'warm-refseq-protein-01' } });
     expect(byNode[db(1)]!.logTail!.at(-1)).toBe('progress 62% eta 540s');
     expect(byNode[db(2)]).toMatchObject({ status: 'failed', reason: 'Job has reached the specified backoff limit', job: { name: 'warm-pdbaa-01' } });
-    expect(byNode[db(2)]!.logTail!.at(-1)).toBe('elb-db-warmup: exit 1');
+    expect(byNode[db(2)]!.logTail!.at(-1)).toBe('elb-db-warmup: exit 3');
     expect(byNode[db(3)]).toMatchObject({ status: 'stale', reason: 'node created after its warm-up completed' });
     expect(byNode[db(4)]).toMatchObject({ status: 'stale', gone: true, reason: 'node gone', job: { name: 'warm-swissprot-02' } });
     expect(byNode['aks-system-31415926-vmss000000']!.status).toBe('missing');
