@@ -46,7 +46,7 @@ param instanceMemoryMB int = 2048
 param refreshSchedule string = '*/15 * * * * *'
 
 @description('Label selector of the database warm-up jobs.')
-param warmupLabelSelector string = 'app=warmup'
+param warmupLabelSelector string = 'app=elb-db-warmup'
 
 @minValue(1)
 @description('Daily ingestion cap of the Log Analytics workspace, in GB (bounds the monitoring bill).')

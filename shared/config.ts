@@ -289,7 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
       sessionTtlSeconds: Math.max(0, r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, -86_400, 86_400)),
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
-      warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),
+      warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=elb-db-warmup'),
     },
     auth: {
       mode,
