@@ -29,6 +29,9 @@ import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
 import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
+import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
+import { StorageService } from '../shared/storage/service.js';
+import { storageFunctions } from './storage.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -49,6 +52,7 @@ export interface App {
     audit: AuditLog;
     fleet: FleetService;
     schedules: ScheduleStore;
+    storage: StorageService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -134,6 +138,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     upstreamTimeoutMs: config.upstream.timeoutMs,
     log: (line) => log('error', `lifecycle ${line}`),
   });
+  const storage = new StorageService({
+    cache,
+    arm: createStorageArmFactory(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    blobs: createBlobClientFactory(config, credential),
+    settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.storage },
+    now,
+    logCall,
+    log: (line) => log('warn', line),
+  });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
@@ -167,6 +180,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
+    ...storageFunctions({ pipeline, storage, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
     ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
@@ -182,6 +196,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
+      resources: [storage],
       transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
@@ -191,11 +206,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, storage },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
-        const idle = await Promise.race([cache.idle().then(() => true), deadline.passed]);
+        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle()]).then(() => true), deadline.passed]);
         const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
         if (!idle || !drained) {
           const left = [idle ? '' : 'background cache work', drained ? '' : 'sessions'].filter(Boolean).join(' and ');

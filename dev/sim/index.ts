@@ -25,6 +25,8 @@
  *   stateOrdering          'target' (default, real AKS: a start shows Running + Starting at once, a stop Stopped +
  *                          Stopping) or 'previous' (the power state flips at the end); overrides the fleet's
  *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
+ *   blobStore              Azurite's blob service (http://127.0.0.1:{port}/devstoreaccount1) that keeps the storage
+ *                          accounts' blobs (storage.ts); without it the blob front end answers 503
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
@@ -40,7 +42,11 @@
  *   inject(spec) → Injection            latency, status (429 ± Retry-After, 500, 404...), hold until release(),
  *                                       drop; per target ('arm' | 'kubernetes' | ClusterRef | 'any'), method, path
  *   clearInjections()
- *   counters('arm' | ref)               requests by path, TCP connections, TLS handshakes full/resumed
+ *   counters('arm' | 'blob' | ref)      requests by path, TCP connections, TLS handshakes full/resumed
+ *   blobEndpoint                        https://127.0.0.1:{port}/ of the blob front end (accounts are path-style)
+ *   setBlobAccess(account, access)      'allowed' | 'noRole' (403 AuthorizationPermissionMismatch) | 'firewall'
+ *                                       (403 AuthorizationFailure) for the account's blob data plane
+ *   fillBlobs()                         uploads every container's blobs to Azurite now (else on its first call)
  *   resetCounters()
  *   requestLog(filter?), clearRequestLog()   method, path+query, status, time, duration, injection id
  *   close()
@@ -52,6 +58,10 @@
  * 404 ResourceNotFound / ResourceGroupNotFound / SubscriptionNotFound, 409 OperationNotAllowed (unwrapped
  * { code, details, message, subcode }, AKS's wording), 400 MissingApiVersionParameter / InvalidApiVersionParameter /
  * NoRegisteredProviderFound (an api-version not in MANAGED_CLUSTERS_API_VERSIONS).
+ *
+ * Storage (storage.ts): ARM lists a resource group's storageAccounts (primaryEndpoints.blob on the blob front end) and
+ * an account's blobServices/default/containers; the blob front end checks the token (audience
+ * https://storage.azure.com), answers the accounts' 403s, and forwards reads to Azurite.
  *
  * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
  * apiServerOnStart is 'newPort'):
@@ -78,6 +88,8 @@ import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
+import { blobInjectedAnswer, createBlobFrontEnd, STORAGE_AUDIENCE, storageArmRoute, type BlobAccess, type StorageBackend } from './storage.js';
+import { AZURITE_ACCOUNT_KEY } from '../azurite.js';
 
 export {
   demoFleet,
@@ -109,6 +121,8 @@ export interface SimulatedAzureOptions {
   stateOrdering?: StateOrdering;
   /** Overrides the fleet's apiServerOnStart (default 'samePort'). */
   apiServerOnStart?: FleetSpec['apiServerOnStart'];
+  /** Azurite's blob service (http://127.0.0.1:{port}/devstoreaccount1): where the storage accounts' blobs are kept. */
+  blobStore?: string;
 }
 
 export interface ClusterState {
@@ -174,7 +188,12 @@ export interface SimulatedAzure {
   setClusterState(ref: ClusterRef, state: { powerState?: PowerStateCode; provisioningState?: 'Succeeded' | 'Failed' }): Promise<void>;
   inject(spec: InjectionSpec): Injection;
   clearInjections(): void;
-  counters(target: 'arm' | ClusterRef): CountersSnapshot;
+  /** https://127.0.0.1:{port}/ of the blob front end. */
+  readonly blobEndpoint: string;
+  setBlobAccess(account: string, access: BlobAccess): void;
+  /** Uploads every container's blobs to Azurite now (else each container is filled on its first call). */
+  fillBlobs(): Promise<void>;
+  counters(target: 'arm' | 'blob' | ClusterRef): CountersSnapshot;
   resetCounters(): void;
   requestLog(filter?: (entry: RequestLogEntry) => boolean): RequestLogEntry[];
   clearRequestLog(): void;
@@ -252,6 +271,40 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   });
   const armCounters = new ServerCounters();
   const { lroRetryAfterSeconds, lroInProgressError } = options;
+
+  // Storage accounts: ARM lists them; the blob front end serves their data plane from Azurite.
+  const storageAccounts = fleet.subscriptions.flatMap((sub) =>
+    sub.resourceGroups.flatMap((rg) =>
+      (rg.storageAccounts ?? []).map((spec) => ({
+        subscriptionId: sub.subscriptionId,
+        resourceGroup: rg.name,
+        location: rg.location,
+        spec: structuredClone(spec),
+      })),
+    ),
+  );
+  let blobEndpoint = '';
+  const storage: StorageBackend = {
+    accounts: (subscriptionId, resourceGroup) =>
+      storageAccounts.filter(
+        (a) =>
+          a.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+          (resourceGroup === undefined || a.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+      ),
+    blobEndpoint: () => blobEndpoint,
+  };
+  const findAccount = (name: string) => storageAccounts.find((a) => a.spec.name.toLowerCase() === name.toLowerCase());
+  const blobFrontEnd = options.blobStore
+    ? createBlobFrontEnd({
+        store: options.blobStore.replace(/\/+$/, ''),
+        accountKey: AZURITE_ACCOUNT_KEY,
+        namespace: randomBytes(8).toString('hex'),
+        tenantId: fleet.subscriptions[0]?.tenantId ?? 'common',
+        account: findAccount,
+        verifyToken: (presented) => verifyFor(presented, new Set([STORAGE_AUDIENCE, `${STORAGE_AUDIENCE}/`]), false),
+      })
+    : undefined;
+  const blobCounters = new ServerCounters();
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
     name: 'arm',
@@ -277,12 +330,27 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
       lroInProgressError: () => lroInProgressError,
+      resourceProviders: { 'microsoft.storage': (req, scope, segments) => storageArmRoute(req, storage, scope, segments) },
     }),
     injectedAnswer: armInjectedAnswer,
   });
+  const blob = new SimServer({
+    name: 'blob',
+    identity: { kind: 'blob' },
+    tls: { key: armCert.keyPem, cert: armCert.certPem },
+    counters: blobCounters,
+    log,
+    injections,
+    idleTimeoutMs,
+    handle: (req) =>
+      blobFrontEnd ? blobFrontEnd.handle(req) : { status: 503, body: 'The simulated blob service has no store (SimulatedAzureOptions.blobStore).' },
+    injectedAnswer: blobInjectedAnswer,
+  });
   try {
     armEndpoint = `https://127.0.0.1:${await arm.listen(0)}`;
+    blobEndpoint = `https://127.0.0.1:${await blob.listen(0)}/`;
   } catch (err) {
+    await arm.close();
     await Promise.all(clusters.map((c) => c.retire()));
     throw err;
   }
@@ -372,9 +440,22 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     },
     inject: (spec) => injections.add(spec),
     clearInjections: () => injections.clear(),
-    counters: (target) => (target === 'arm' ? armCounters.snapshot() : find(target).counters.snapshot()),
+    get blobEndpoint() {
+      return blobEndpoint;
+    },
+    setBlobAccess(account, access) {
+      const found = findAccount(account);
+      if (!found) throw new Error(`simulated Azure: no storage account ${account}`);
+      found.spec.blobAccess = access;
+    },
+    async fillBlobs() {
+      if (!blobFrontEnd) throw new Error('simulated Azure: no blob store (SimulatedAzureOptions.blobStore)');
+      await Promise.all(storageAccounts.flatMap((a) => a.spec.containers.map((c) => blobFrontEnd.fill(a.spec, c))));
+    },
+    counters: (target) => (target === 'arm' ? armCounters.snapshot() : target === 'blob' ? blobCounters.snapshot() : find(target).counters.snapshot()),
     resetCounters() {
       armCounters.reset();
+      blobCounters.reset();
       for (const c of clusters) c.counters.reset();
     },
     requestLog: (filter) => log.list(filter),
@@ -384,7 +465,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       closed = true;
       lifecycle.dispose();
       injections.clear();
-      await Promise.all([arm.close(), ...clusters.map((c) => c.retire())]);
+      await Promise.all([arm.close(), blob.close(), ...clusters.map((c) => c.retire())]);
     },
   };
 }
