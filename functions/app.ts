@@ -32,6 +32,9 @@ import { ScheduleStore } from '../shared/schedules/store.js';
 import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
 import { StorageService } from '../shared/storage/service.js';
 import { storageFunctions } from './storage.js';
+import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
+import { RegistryService } from '../shared/registry/service.js';
+import { registryFunctions } from './registry.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -53,6 +56,7 @@ export interface App {
     fleet: FleetService;
     schedules: ScheduleStore;
     storage: StorageService;
+    registry: RegistryService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -147,6 +151,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logCall,
     log: (line) => log('warn', line),
   });
+  const registry = new RegistryService({
+    cache,
+    arm: createRegistryArmFactory(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    registries: createRegistryClientFactory(config, credential, logCall),
+    settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.registry },
+  });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
@@ -181,6 +191,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
     ...storageFunctions({ pipeline, storage, cache: config.cache }),
+    ...registryFunctions({ pipeline, registry, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
     ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
@@ -196,7 +207,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
-      resources: [storage],
+      resources: [storage, registry],
       transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
@@ -206,7 +217,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, storage },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, storage, registry },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {

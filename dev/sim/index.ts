@@ -47,6 +47,8 @@
  *   setBlobAccess(account, access)      'allowed' | 'noRole' (403 AuthorizationPermissionMismatch) | 'firewall'
  *                                       (403 AuthorizationFailure) for the account's blob data plane
  *   fillBlobs()                         uploads every container's blobs to Azurite now (else on its first call)
+ *   registry(name)                      the live RegistrySpec (change repositories, runs, access between reads)
+ *   counters('registry')                every registry data-plane server's requests together
  *   resetCounters()
  *   requestLog(filter?), clearRequestLog()   method, path+query, status, time, duration, injection id
  *   close()
@@ -62,6 +64,10 @@
  * Storage (storage.ts): ARM lists a resource group's storageAccounts (primaryEndpoints.blob on the blob front end) and
  * an account's blobServices/default/containers; the blob front end checks the token (audience
  * https://storage.azure.com), answers the accounts' 403s, and forwards reads to Azurite.
+ *
+ * Container registries (registry.ts): ARM lists a resource group's registries (loginServer: the registry's own
+ * data-plane server) and their runs (2019-06-01-preview); each data-plane server speaks ACR's token exchange
+ * (/oauth2/exchange, /oauth2/token, 401 challenges) and /acr/v1/_catalog, /acr/v1/{repo}/_manifests with Link paging.
  *
  * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
  * apiServerOnStart is 'newPort'):
@@ -90,6 +96,7 @@ import { Lifecycle, type OperationDuration, type OperationKind, type OperationOu
 import { SimServer } from './server.js';
 import { blobInjectedAnswer, createBlobFrontEnd, STORAGE_AUDIENCE, storageArmRoute, type BlobAccess, type StorageBackend } from './storage.js';
 import { AZURITE_ACCOUNT_KEY } from '../azurite.js';
+import { createRegistryDataPlane, registryArmRoute, registryInjectedAnswer, type RegistryBackendEntry, type RegistrySpec } from './registry.js';
 
 export {
   demoFleet,
@@ -193,7 +200,9 @@ export interface SimulatedAzure {
   setBlobAccess(account: string, access: BlobAccess): void;
   /** Uploads every container's blobs to Azurite now (else each container is filled on its first call). */
   fillBlobs(): Promise<void>;
-  counters(target: 'arm' | 'blob' | ClusterRef): CountersSnapshot;
+  /** The live spec of a registry: what its ARM entry, runs and data plane answer from now on. */
+  registry(name: string): RegistrySpec;
+  counters(target: 'arm' | 'blob' | 'registry' | ClusterRef): CountersSnapshot;
   resetCounters(): void;
   requestLog(filter?: (entry: RequestLogEntry) => boolean): RequestLogEntry[];
   clearRequestLog(): void;
@@ -305,6 +314,39 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       })
     : undefined;
   const blobCounters = new ServerCounters();
+
+  // Container registries: ARM lists them; each has its own data-plane server (its loginServer).
+  const registryCounters = new ServerCounters();
+  const registries: Array<RegistryBackendEntry & { server: SimServer }> = [];
+  for (const sub of fleet.subscriptions) {
+    for (const rg of sub.resourceGroups) {
+      for (const spec of rg.registries ?? []) {
+        let port = 0;
+        const entry: RegistryBackendEntry = {
+          subscriptionId: sub.subscriptionId,
+          resourceGroup: rg.name,
+          location: rg.location,
+          spec: structuredClone(spec),
+          loginServer: () => `127.0.0.1:${port}`,
+        };
+        const server = new SimServer({
+          name: `registry:${spec.name}`,
+          identity: { kind: 'registry' },
+          tls: { key: armCert.keyPem, cert: armCert.certPem },
+          counters: registryCounters,
+          log,
+          injections,
+          idleTimeoutMs,
+          handle: createRegistryDataPlane({ entry, verifyEntraToken: (presented) => verifyFor(presented, armAudiences(), false) }),
+          injectedAnswer: registryInjectedAnswer,
+        });
+        registries.push(Object.assign(entry, { server }));
+        port = await server.listen(0);
+      }
+    }
+  }
+  const registriesOf = (subscriptionId: string, resourceGroup: string) =>
+    registries.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase());
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
     name: 'arm',
@@ -330,7 +372,10 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
       lroInProgressError: () => lroInProgressError,
-      resourceProviders: { 'microsoft.storage': (req, scope, segments) => storageArmRoute(req, storage, scope, segments) },
+      resourceProviders: {
+        'microsoft.storage': (req, scope, segments) => storageArmRoute(req, storage, scope, segments),
+        'microsoft.containerregistry': (req, scope, segments) => registryArmRoute(req, registriesOf, scope, segments),
+      },
     }),
     injectedAnswer: armInjectedAnswer,
   });
@@ -452,10 +497,23 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       if (!blobFrontEnd) throw new Error('simulated Azure: no blob store (SimulatedAzureOptions.blobStore)');
       await Promise.all(storageAccounts.flatMap((a) => a.spec.containers.map((c) => blobFrontEnd.fill(a.spec, c))));
     },
-    counters: (target) => (target === 'arm' ? armCounters.snapshot() : target === 'blob' ? blobCounters.snapshot() : find(target).counters.snapshot()),
+    registry(name) {
+      const found = registries.find((r) => r.spec.name.toLowerCase() === name.toLowerCase());
+      if (!found) throw new Error(`simulated Azure: no registry ${name}`);
+      return found.spec;
+    },
+    counters: (target) =>
+      target === 'arm'
+        ? armCounters.snapshot()
+        : target === 'blob'
+          ? blobCounters.snapshot()
+          : target === 'registry'
+            ? registryCounters.snapshot()
+            : find(target).counters.snapshot(),
     resetCounters() {
       armCounters.reset();
       blobCounters.reset();
+      registryCounters.reset();
       for (const c of clusters) c.counters.reset();
     },
     requestLog: (filter) => log.list(filter),
@@ -465,7 +523,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       closed = true;
       lifecycle.dispose();
       injections.clear();
-      await Promise.all([arm.close(), blob.close(), ...clusters.map((c) => c.retire())]);
+      await Promise.all([arm.close(), blob.close(), ...registries.map((r) => r.server.close()), ...clusters.map((c) => c.retire())]);
     },
   };
 }
