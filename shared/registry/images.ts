@@ -61,7 +61,7 @@ export async function readRepositories(client: ContainerRegistryClient, registry
       const manifests = client.getRepository(repository.name).listManifestProperties({ order: 'LastUpdatedOnDescending', abortSignal: signal });
       for await (const page of manifests.byPage({ maxPageSize: PAGE_SIZE })) {
         for (const manifest of page) {
-          const updatedAt = manifest.lastUpdatedOn ? manifest.lastUpdatedOn.toISOString() : null;
+          const updatedAt = manifest.lastUpdatedOn.toISOString();
           for (const tag of manifest.tags) repository.tags.push({ name: tag, digest: manifest.digest, updatedAt });
         }
         if (++pages >= MAX_MANIFEST_PAGES) break;

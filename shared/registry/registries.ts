@@ -45,6 +45,14 @@ export async function listRegistries(arm: RegistryArm, resourceGroup: string, si
   return registries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The rest-level client's `path(…).get(…)`, as far as the runs call uses it (its own typing is a resource map). */
+type RestPath = (
+  template: string,
+  ...parameters: string[]
+) => {
+  get(options: { abortSignal: AbortSignal; queryParameters: Record<string, string | number> }): Promise<{ status: string; body: unknown }>;
+};
+
 interface RunsPage {
   value?: Array<{
     name?: string;
@@ -55,14 +63,13 @@ interface RunsPage {
 /** The registry's queued or running runs and the images they push; a failure is a degraded part, not the card's. */
 export async function listActiveRuns(arm: RegistryArm, resourceGroup: string, registry: string, signal: AbortSignal): Promise<ActiveRun[] | Degraded> {
   try {
-    const response = await arm.context
-      .path(
-        '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/runs',
-        arm.context.subscriptionId,
-        resourceGroup,
-        registry,
-      )
-      .get({ abortSignal: signal, queryParameters: { 'api-version': RUNS_API_VERSION, $top: RUNS_READ } });
+    const path = arm.context.path.bind(arm.context) as RestPath;
+    const response = await path(
+      '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/runs',
+      arm.context.subscriptionId,
+      resourceGroup,
+      registry,
+    ).get({ abortSignal: signal, queryParameters: { 'api-version': RUNS_API_VERSION, $top: RUNS_READ } });
     if (response.status !== '200') {
       const message = (response.body as { error?: { message?: string } } | undefined)?.error?.message ?? `ARM answered ${response.status}`;
       return { source: `arm:registries/runs:${registry}`, status: Number(response.status), message };
