@@ -8,8 +8,8 @@ import { describeFailure, statusOf, upstreamFailure } from '../errors.js';
 import type { Degraded, ExpectedImage, RegistryTag } from '../wire/index.js';
 import type { ActiveRun } from './registries.js';
 
-/** Repositories whose manifests are read at once. */
-const REPOSITORIES_IN_PARALLEL = 16;
+/** Repositories whose manifests are read at once (a usual registry in one round). */
+const REPOSITORIES_IN_PARALLEL = 32;
 /** Catalog and manifest pages (100 each) read at most: a registry of thousands is summarised by its newest. */
 const PAGE_SIZE = 100;
 const MAX_CATALOG_PAGES = 10;
