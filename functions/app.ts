@@ -13,7 +13,7 @@ import { redactText } from '../shared/observability/redaction.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/observability/upstreamLog.js';
 import { currentInvocation } from '../shared/observability/requestId.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
-import { LifecycleService } from '../shared/lifecycle/actions.js';
+import { LifecycleService } from '../shared/lifecycle/service.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { MonitorService } from '../shared/monitor/service.js';
@@ -127,15 +127,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const lifecycle = new LifecycleService({
     cache,
     transitions,
     arm,
+    audit,
     upstreamTimeoutMs: config.upstream.timeoutMs,
     log: (line) => log('error', `lifecycle ${line}`),
   });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
-  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
@@ -167,7 +168,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
-    ...lifecycleFunctions({ pipeline, lifecycle, audit }),
+    ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
     ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
     ...schedulesTimerFunctions({

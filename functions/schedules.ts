@@ -1,7 +1,6 @@
 // Schedules: GET/POST /api/schedules, PUT/DELETE /api/schedules/{id}, and the per-minute timer that runs the due
 // ones (exactly once across instances) and the audit retention. Every change is an audit entry.
-import type { AuditLog } from '../shared/audit/auditLog.js';
-import { actorOf } from '../shared/audit/auditedLifecycle.js';
+import { actorOf, type AuditLog } from '../shared/audit/auditLog.js';
 import { statusOf } from '../shared/errors.js';
 import type { Caller } from '../shared/http/auth.js';
 import { notFound } from '../shared/http/errors.js';
@@ -51,18 +50,9 @@ export function scheduleFunctions(deps: ScheduleFunctionDeps): HttpFunctionDefin
 
   /** The change's audit entry; a failure to store it is logged, the change stands. */
   const recordChange = async (caller: Caller, requestId: string, schedule: Schedule, action: string, status: number, log: (line: string) => void) => {
-    await audit
-      .append({
-        actor: { ...actorOf(caller), scheduleId: schedule.id },
-        action,
-        subscriptionId: schedule.subscriptionId,
-        resourceGroup: schedule.resourceGroup,
-        cluster: schedule.cluster,
-        outcome: 'accepted',
-        status,
-        requestId,
-      })
-      .catch((error: unknown) => log(`audit entry of ${action} ${schedule.id} not stored: ${oneLineError(error)}`));
+    const { subscriptionId, resourceGroup, cluster } = schedule;
+    const actor = { ...actorOf(caller), scheduleId: schedule.id };
+    await audit.tryAppend({ actor, action, subscriptionId, resourceGroup, cluster, outcome: 'accepted', status, requestId }, log);
   };
 
   /** The schedule, if it exists and lies in a scope the caller may see (else 404 / 403). */
