@@ -28,6 +28,7 @@ import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
 import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
+import { ScheduleService } from '../shared/schedules/service.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
 
 export interface AppOptions {
@@ -138,6 +139,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
+  const scheduleService = new ScheduleService({ store: schedules, monitor, lifecycle, audit, now });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
@@ -170,13 +172,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
-    ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
+    ...scheduleFunctions({ pipeline, schedules: scheduleService }),
     ...schedulesTimerFunctions({
-      store: schedules,
-      monitor,
-      lifecycle,
-      audit,
-      now,
+      schedules: scheduleService,
       retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
     }),
     ...refreshFunctions({
