@@ -75,7 +75,3 @@ export function invalidationError(prefix: string, error: unknown): Error {
   if (error instanceof CacheStorageError) return error;
   return new CacheStorageError('unavailable', `invalidating ${prefix}: ${describeError(error)}`, { cause: error });
 }
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}

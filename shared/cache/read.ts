@@ -1,7 +1,7 @@
 // The read path: a stored reading served by its age (fresh, stale with a refresh scheduled, or fetched again), the
 // degraded readings' rules for readers, reads that raced this instance's own write, and peek. What the read path
 // keeps of its own: when it last stamped lastReadAt per key, and the background work idle() waits for.
-import { iso, storageFailed, type CacheContext } from './context.js';
+import { storageFailed, type CacheContext } from './context.js';
 import type { Fetched, FillMode, Fills } from './fill.js';
 import { locateKey } from './keys.js';
 import type { ReadStart, RecentReadings } from './recent.js';
@@ -214,6 +214,10 @@ export class Reader {
 /** Answered `fresh` as it is: no part missing, no failure noted, within the TTL. (A superseded row is never kept.) */
 function isFreshAndWhole(row: StoredRow, ttlMs: number, now: number): boolean {
   return !row.degraded && !row.failure && now - row.fetchedAtMs <= ttlMs;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function versionOf(row: StoredRow): { version?: string } {
