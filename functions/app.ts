@@ -6,7 +6,7 @@ import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from 
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
 import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
-import { FleetService } from '../shared/fleet/fleet.js';
+import { FleetService } from '../shared/fleet/service.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
 import { redactText } from '../shared/observability/redaction.js';

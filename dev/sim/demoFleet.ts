@@ -2,7 +2,7 @@
 // (rg-elb-01, rg-elb-01-blue), one stopped cluster, and on elb-01-a every warm-up case the dashboard knows:
 // done, running, failed, stale (node newer than its warm-up), and a warm-up whose node is gone.
 import { createHash } from 'node:crypto';
-import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleet.js';
+import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleetSpec.js';
 
 export const DEMO_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000001';
 /** The second demo subscription (demoFleet(now, { secondSubscription: true })): a few small resource groups. */
