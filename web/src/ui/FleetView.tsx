@@ -2,7 +2,7 @@
 // state, a text and state filter and sortable columns. A row opens the cluster's card and details in its scope.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Scope } from '../lib/api.js';
-import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetSortKey, type FleetState } from '../lib/fleet.js';
+import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
 import { DegradedLine } from './bits.js';
 import { usePollErrors } from './errors.js';
 import { usePoll, useServices } from './services.js';

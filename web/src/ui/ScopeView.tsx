@@ -8,7 +8,7 @@ import { formatAge } from '../lib/format.js';
 import { clusterListKey } from '../lib/keys.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
-import type { Schedule } from '../lib/fleet.js';
+import type { Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { CacheBadge, DegradedLine } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';
