@@ -52,6 +52,7 @@ const categories: Record<Category, unknown> = {
       truncated: false,
     },
   },
+  jobs: { data: { items: [{ name: 'blast-q1', status: 'failed', failure: { reason: 'DeadlineExceeded' } }, { name: 7 }], counts: 'none' } },
 };
 
 const EXPECTED_TEXT: Record<Category, string> = {
@@ -60,6 +61,7 @@ const EXPECTED_TEXT: Record<Category, string> = {
   'top-nodes': 'aria-valuenow="100"', // 250 % clamped for the bar
   'warmup-status': 'data-testid="warmup-chip-node-2" data-status="unknown"',
   events: 'Pod/x',
+  jobs: 'DeadlineExceeded',
 };
 
 async function setup(responses: Record<string, unknown>, storage = new MemoryStorage()) {
@@ -97,10 +99,12 @@ describe('views', () => {
     expect(html).toMatch(/data-testid="state-chip-aks-stopped" data-state="stopped"/);
     expect(html).toMatch(/data-testid="state-chip-aks-elsewhere" data-state="starting"/);
     expect(html).toMatch(/data-testid="state-chip-aks-broken" data-state="failed"/);
-    expect(html).toMatch(/<button type="button" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
+    expect(html).toMatch(/<button type="button" class="small" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
     expect(html).toMatch(/data-testid="start-button-aks-run"[^>]*disabled/);
     expect(html).toContain('data-testid="degraded-warning"');
-    expect(html).toMatch(/data-testid="cache-info-aks-run" data-cache-state="stale"/);
+    // the AKS card's age and cache marker are the list's
+    expect(html).toMatch(/data-testid="aks-freshness" data-cache-state="stale"/);
+    expect(html).toContain('updated 42 s ago');
   });
 
   it('shows the server-side transition as a banner and fast-polls', async () => {

@@ -47,6 +47,10 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
   return chip('unknown', power ?? provisioning ?? 'Unknown', false);
 }
 
+/** The cluster's API server answers now (the server's rule): Running, and no start, stop or delete under way. */
+export const isReadable = (cluster: ObservedState): boolean =>
+  cluster.powerState === 'Running' && !['Starting', 'Stopping', 'Deleting'].includes(cluster.provisioningState ?? '');
+
 export type Permissions = Record<LifecycleAction, boolean>;
 
 /** Start/stop need `operate`, delete needs `admin`: /api/me's `permissions`, the server's verdict from the roles. */
