@@ -201,8 +201,8 @@ function LiveCells({ cluster, live }: { cluster: string; live: { warm?: WarmupSt
         ) : (
           <span title={dbs.map((d) => `${d.name}: ${d.status}`).join(', ')}>
             {`${ready}/${dbs.length} ready`}
-            {failed > 0 && <span className="count-bad"> · {failed} failed</span>}
-            {attention > 0 && <span className="muted"> · {attention} loading or stale</span>}
+            {failed > 0 && <span className="count-bad">{` · ${failed} failed`}</span>}
+            {attention > 0 && <span className="muted">{` · ${attention} loading or stale`}</span>}
           </span>
         )}
       </td>
@@ -211,8 +211,8 @@ function LiveCells({ cluster, live }: { cluster: string; live: { warm?: WarmupSt
           <span className="muted">…</span>
         ) : (
           <>
-            <span className={counts.running ? 'count-busy' : 'muted'}>{counts.running} running</span>
-            {counts.failed > 0 && <span className="count-bad"> · {counts.failed} failed</span>}
+            <span className={counts.running ? 'count-busy' : 'muted'}>{`${counts.running} running`}</span>
+            {counts.failed > 0 && <span className="count-bad">{` · ${counts.failed} failed`}</span>}
           </>
         )}
       </td>
