@@ -111,66 +111,68 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
       {!fleet && !snapshot.error && <p className="empty">Loading the fleet…</p>}
       {!fleet && snapshot.error !== undefined && <p className="empty">The fleet could not be loaded.</p>}
       {fleet && (
-        <table className="fleet-table" data-testid="fleet-table">
-          <thead>
-            <tr>
-              {COLUMNS.map((c) => (
-                <th key={c.key} aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" className="link" data-testid={`fleet-sort-${c.key}`} onClick={() => chooseSort(c.key)}>
-                    {c.label}
-                    {sort.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
-                  </button>
-                </th>
-              ))}
-              <th>Warm databases</th>
-              <th>Jobs</th>
-              <th>Transition</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr
-                key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
-                data-testid={`fleet-row-${row.cluster.name}`}
-                data-state={row.state}
-              >
-                <td>
-                  <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
-                    {row.cluster.name}
-                  </button>
-                </td>
-                <td title={`subscription ${row.scope.subscriptionId}`}>
-                  {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
-                </td>
-                <td>
-                  <span
-                    className={`chip chip-${row.chip.kind}`}
-                    data-testid={`fleet-chip-${row.cluster.name}`}
-                    data-state={row.chip.kind}
-                    title={row.chip.detail}
-                  >
-                    {row.chip.label}
-                  </span>
-                </td>
-                <td>{row.cluster.kubernetesVersion ?? '–'}</td>
-                <td>{row.nodes}</td>
-                <LiveCells cluster={row.cluster.name} live={liveOf(row)} />
-                <td>
-                  {row.cluster.transition
-                    ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
-                    : ''}
-                </td>
-              </tr>
-            ))}
-            {rows.length === 0 && (
+        <div className="table-wrap">
+          <table className="fleet-table" data-testid="fleet-table">
+            <thead>
               <tr>
-                <td colSpan={8} className="empty">
-                  No cluster matches.
-                </td>
+                {COLUMNS.map((c) => (
+                  <th key={c.key} aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                    <button type="button" className="link" data-testid={`fleet-sort-${c.key}`} onClick={() => chooseSort(c.key)}>
+                      {c.label}
+                      {sort.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+                    </button>
+                  </th>
+                ))}
+                <th>Warm databases</th>
+                <th>Jobs</th>
+                <th>Transition</th>
               </tr>
-            )}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr
+                  key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
+                  data-testid={`fleet-row-${row.cluster.name}`}
+                  data-state={row.state}
+                >
+                  <td>
+                    <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
+                      {row.cluster.name}
+                    </button>
+                  </td>
+                  <td title={`subscription ${row.scope.subscriptionId}`}>
+                    {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
+                  </td>
+                  <td>
+                    <span
+                      className={`chip chip-${row.chip.kind}`}
+                      data-testid={`fleet-chip-${row.cluster.name}`}
+                      data-state={row.chip.kind}
+                      title={row.chip.detail}
+                    >
+                      {row.chip.label}
+                    </span>
+                  </td>
+                  <td>{row.cluster.kubernetesVersion ?? '–'}</td>
+                  <td>{row.nodes}</td>
+                  <LiveCells cluster={row.cluster.name} live={liveOf(row)} />
+                  <td>
+                    {row.cluster.transition
+                      ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
+                      : ''}
+                  </td>
+                </tr>
+              ))}
+              {rows.length === 0 && (
+                <tr>
+                  <td colSpan={8} className="empty">
+                    No cluster matches.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
