@@ -355,9 +355,24 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
       await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth),
     ).toBeLessThanOrEqual(420);
     await shot(page, '09-board-420');
+
+    // the same page again, its reads now in the cache: until every card shows its content
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const reloaded = Date.now();
+    await page.reload();
+    await Promise.all(
+      [
+        '[data-testid="node-bars-elb-01-a"] [data-testid^="node-bar-"]',
+        '[data-testid^="db-chip-elb-01-a-"]',
+        '[data-testid="images-built"]',
+        '[data-testid="databases-strip"]',
+        '[data-testid="job-row"]',
+      ].map((selector) => page.locator(selector).first().waitFor()),
+    );
+    const warmCardsRenderedMs = Date.now() - reloaded;
     writeFileSync(
       join(artifacts, 'board.json'),
-      `${JSON.stringify({ cardsRenderedMs, chipStates, images: { builtCount, expectedCount }, databases: { ready, total } }, null, 2)}\n`,
+      `${JSON.stringify({ cardsRenderedMs, warmCardsRenderedMs, chipStates, images: { builtCount, expectedCount }, databases: { ready, total } }, null, 2)}\n`,
     );
   });
 });
