@@ -2,8 +2,11 @@
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
 import { AuditLog } from '../shared/audit/auditLog.js';
 import { auditRetention } from '../shared/audit/retention.js';
-import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig } from '../shared/azure/arm.js';
+import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig, resolveTrustedCa } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
+import { PriceBook } from '../shared/cost/prices.js';
+import { createRetailPricesClient } from '../shared/cost/retailPrices.js';
+import { CostService } from '../shared/cost/service.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
 import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
 import { FleetService } from '../shared/fleet/fleet.js';
@@ -19,6 +22,7 @@ import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
+import { costFunctions } from './cost.js';
 import type { FunctionDefinition } from './definition.js';
 import { fleetFunctions } from './fleet.js';
 import { healthFunctions } from './health.js';
@@ -49,6 +53,7 @@ export interface App {
     audit: AuditLog;
     fleet: FleetService;
     schedules: ScheduleStore;
+    cost: CostService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -137,6 +142,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
+  const retailPrices = createRetailPricesClient({
+    endpoint: config.azure.retailPricesEndpoint,
+    ca: resolveTrustedCa(config.azure.trustedCa),
+    timeoutMs: config.upstream.timeoutMs,
+    logCall,
+  });
+  const prices = new PriceBook({
+    table: createTableClient(config.tables, config.tables.pricesTable, credential),
+    retail: retailPrices,
+    now,
+    log: (line) => log('warn', line),
+  });
+  const cost = new CostService({ monitor, fleet, audit, prices, now });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
@@ -169,6 +187,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
+    ...costFunctions({ pipeline, cost }),
     ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
     ...schedulesTimerFunctions({
       store: schedules,
@@ -191,12 +210,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
         const idle = await Promise.race([cache.idle().then(() => true), deadline.passed]);
         const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
+        void retailPrices.close().catch(() => {}); // idle keep-alive sockets only: nothing to wait for
         if (!idle || !drained) {
           const left = [idle ? '' : 'background cache work', drained ? '' : 'sessions'].filter(Boolean).join(' and ');
           log('warn', `shutdown: the drain deadline of ${deadlineMs} ms passed with ${left} still running`);

@@ -46,7 +46,7 @@ param instanceMemoryMB int = 2048
 param refreshSchedule string = '*/15 * * * * *'
 
 @description('Label selector of the database warm-up jobs.')
-param warmupLabelSelector string = 'app=warmup'
+param warmupLabelSelector string = 'app=elb-db-warmup'
 
 @minValue(1)
 @description('Daily ingestion cap of the Log Analytics workspace, in GB (bounds the monitoring bill).')
@@ -100,6 +100,7 @@ var cacheTableName = 'monitorcache'
 var inspectorTableName = 'inspector'
 var auditTableName = 'audit'
 var schedulesTableName = 'schedules'
+var pricesTableName = 'prices'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -144,6 +145,7 @@ var appSettings = {
   INSPECTOR_TABLE_NAME: inspectorTableName
   AUDIT_TABLE_NAME: auditTableName
   SCHEDULES_TABLE_NAME: schedulesTableName
+  PRICES_TABLE_NAME: pricesTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
   // Monitor cache
@@ -166,6 +168,8 @@ var appSettings = {
   STATIC_ACCESS_TOKEN: ''
   STATIC_ACCESS_TOKEN_LIFETIME_SECONDS: ''
   TRUSTED_CA: ''
+  // Public VM list prices (no sign-in), read at most daily
+  RETAIL_PRICES_ENDPOINT: 'https://prices.azure.com'
   // Kubernetes sessions
   K8S_SESSION_POOL_TTL_SECONDS: '300'
   K8S_SESSION_POOL_MAX_ENTRIES: '32'
@@ -180,7 +184,7 @@ var appSettings = {
   ROLE_ADMIN: appRoles.admin
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
-  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit'
+  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit,/api/cost'
   INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
 }
 
@@ -225,6 +229,7 @@ module storage 'modules/storage.bicep' = {
       inspectorTableName
       auditTableName
       schedulesTableName
+      pricesTableName
     ]
   }
 }

@@ -28,6 +28,7 @@ export const SETTINGS = [
   { name: 'INSPECTOR_TABLE_NAME', description: 'Table of the inspector ring.' },
   { name: 'AUDIT_TABLE_NAME', description: 'Table of the audit trail (append-only).' },
   { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
+  { name: 'PRICES_TABLE_NAME', description: 'Table of the VM prices read from the Azure Retail Prices API (at most daily), shared by every instance.' },
   // Audit trail
   { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
   // Monitor cache
@@ -56,6 +57,7 @@ export const SETTINGS = [
   { name: 'STATIC_ACCESS_TOKEN', description: 'With AZURE_CREDENTIAL=static: the secret that signs the per-audience tokens presented to ARM and Kubernetes.' },
   { name: 'STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', description: 'With AZURE_CREDENTIAL=static: the lifetime reported for that token.' },
   { name: 'TRUSTED_CA', description: 'Extra CA (PEM text or a file path) trusted for ARM, e.g. the simulated Azure. Empty in Azure.' },
+  { name: 'RETAIL_PRICES_ENDPOINT', description: 'The public Azure Retail Prices API (no sign-in), read for VM prices at most daily.' },
   // Kubernetes sessions
   {
     name: 'K8S_SESSION_POOL_TTL_SECONDS',
@@ -89,7 +91,7 @@ export const SETTINGS = [
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
 /** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit'];
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit', '/api/cost'];
 
 /** Settings the platform sets itself; infra/ does not set them. */
 export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED', 'WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];
@@ -108,6 +110,7 @@ export interface Config {
     inspectorTable: string;
     auditTable: string;
     schedulesTable: string;
+    pricesTable: string;
   };
   audit: { retentionDays: number };
   cache: {
@@ -127,6 +130,7 @@ export interface Config {
     staticToken?: string;
     staticTokenLifetimeSeconds: number;
     trustedCa?: string;
+    retailPricesEndpoint: string;
   };
   k8s: {
     sessionTtlSeconds: number;
@@ -194,6 +198,19 @@ class Reader {
   }
 }
 
+/** An https:// URL without query or fragment (its trailing slashes dropped), or a ConfigError. */
+function httpsUrl(name: SettingName, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `expected an https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password)
+    throw new ConfigError(name, `expected an https:// URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 /** The resource group of a subscription-wide ALLOWED_SCOPES entry (subscriptionId/*). */
 export const ALL_RESOURCE_GROUPS = '*';
 
@@ -241,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
       inspectorTable: r.string('INSPECTOR_TABLE_NAME', 'inspector'),
       auditTable: r.string('AUDIT_TABLE_NAME', 'audit'),
       schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
+      pricesTable: r.string('PRICES_TABLE_NAME', 'prices'),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
     cache: {
@@ -264,13 +282,14 @@ export function loadConfig(env: Env = process.env): Config {
       staticToken,
       staticTokenLifetimeSeconds: r.int('STATIC_ACCESS_TOKEN_LIFETIME_SECONDS', 3_600, 1, 86_400),
       trustedCa: r.optional('TRUSTED_CA'),
+      retailPricesEndpoint: httpsUrl('RETAIL_PRICES_ENDPOINT', r.string('RETAIL_PRICES_ENDPOINT', 'https://prices.azure.com')),
     },
     k8s: {
       // Negative behaves like 0: sessions are one-shot, never pooled.
       sessionTtlSeconds: Math.max(0, r.int('K8S_SESSION_POOL_TTL_SECONDS', 300, -86_400, 86_400)),
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
-      warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=warmup'),
+      warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=elb-db-warmup'),
     },
     auth: {
       mode,

@@ -8,7 +8,8 @@ import { BenchClient, scopeQuery } from '../lib/http.js';
 import type { MeasureOutcome } from '../lib/report.js';
 import { median, percentile, round, sum } from '../lib/stats.js';
 
-const CLUSTER = 'elb-01-a'; // the demo cluster with every warm-up case: phase 2 tails the failed and running pods' logs
+// The demo cluster with every warm-up case: phase 2 tails the failed shard's log and the two copying shards' (progress).
+const CLUSTER = 'elb-01-a';
 
 export async function measureWarmupFanout(env: BenchEnvironment): Promise<MeasureOutcome> {
   const { trials } = env.options.p2;
@@ -48,6 +49,9 @@ export async function measureWarmupFanout(env: BenchEnvironment): Promise<Measur
         throw new Error(`P2: warmup-status answered ${answer.status} ${answer.body?.cache?.state}`);
       }
       if (answer.body.degraded?.length) throw new Error(`P2: degraded read ${JSON.stringify(answer.body.degraded)}`);
+      // The shape measured: per database (with the progress the tails tell) and per node.
+      const loading = answer.body.data?.databases?.find((d: { status: string }) => d.status === 'loading');
+      if (!loading?.progress || !answer.body.data?.nodes?.length) throw new Error('P2: warmup-status lacks its databases or nodes');
       const log = env.sim.requestLog((e) => e.server === server);
       wall.push(answer.ms);
       serial.push(sum(log.map((e) => e.durationMs)));

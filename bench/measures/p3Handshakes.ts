@@ -1,5 +1,5 @@
-// P3: TLS handshakes per dashboard tick. A tick = the six reads of one cluster card (the scope's list, then the five
-// categories at once) with the cache bypassed (the scope purged before each tick), after warm-up ticks. Pooled
+// P3: TLS handshakes per dashboard tick. A tick = the reads of one cluster card (the scope's list, then every
+// category at once) with the cache bypassed (the scope purged before each tick), after warm-up ticks. Pooled
 // sessions vs one-shot sessions (K8S_SESSION_POOL_TTL_SECONDS=0), counted by the simulator on the cluster's API
 // server (and on ARM, where the credentials come from).
 import type { LocalStack } from '../../dev/stack.js';
@@ -39,8 +39,8 @@ async function countTicks(env: BenchEnvironment, stack: LocalStack, pooled: bool
     }
   };
   try {
-    // Warm-up: until the session's connection pool has grown to the tick's peak concurrency (the five reads' calls
-    // overlap with the warm-up's log tails: about ten at once), i.e. `quietTicks` ticks in a row open no connection.
+    // Warm-up: until the session's connection pool has grown to the tick's peak concurrency (the categories' calls
+    // overlap with the warm-up's log tails: about twelve at once), i.e. `quietTicks` ticks in a row open no connection.
     const ref = { ...DEMO_SCOPE, name: CLUSTER };
     let warmupTicks = 0;
     const atStart = env.sim.counters(ref).tcpConnections;
@@ -83,7 +83,12 @@ export async function measureTickHandshakes(env: BenchEnvironment): Promise<Meas
   const pooled = await countTicks(env, pooledStack, true);
   const oneShotStack = await env.startStack('p3oneshot', { K8S_SESSION_POOL_TTL_SECONDS: '0' });
   const oneShot = await countTicks(env, oneShotStack, false);
-  const inputs = { ticks: env.options.p3.ticks, warmupTicks: { pooled: pooled.warmupTicks, oneShot: oneShot.warmupTicks }, cluster: CLUSTER, readsPerTick: 6 };
+  const inputs = {
+    ticks: env.options.p3.ticks,
+    warmupTicks: { pooled: pooled.warmupTicks, oneShot: oneShot.warmupTicks },
+    cluster: CLUSTER,
+    readsPerTick: 1 + MONITOR_CATEGORIES.length,
+  };
   const describe = (c: TickCounts) =>
     `${round(c.handshakes, 2)} handshakes (${round(c.full, 2)} full, ${round(c.resumed, 2)} resumed), ${round(c.tcpConnections, 2)} new connections, ${round(c.credentialCalls, 2)} credential calls for ${round(c.kubernetesCalls, 1)} Kubernetes calls`;
   const measurements = (label: string, c: TickCounts) => [
@@ -97,13 +102,13 @@ export async function measureTickHandshakes(env: BenchEnvironment): Promise<Meas
     id: 'P3',
     title: 'TLS handshakes per dashboard tick',
     result: `pooled ${round(pooled.handshakes, 2)} vs one-shot ${round(oneShot.handshakes, 2)}`,
-    compared: `pooled: ${describe(pooled)}; one-shot: ${describe(oneShot)} (per tick of 6 uncached reads, ${env.options.p3.ticks} ticks after ${pooled.warmupTicks} / ${oneShot.warmupTicks} warm-up ticks)`,
+    compared: `pooled: ${describe(pooled)}; one-shot: ${describe(oneShot)} (per tick of ${1 + MONITOR_CATEGORIES.length} uncached reads, ${env.options.p3.ticks} ticks after ${pooled.warmupTicks} / ${oneShot.warmupTicks} warm-up ticks)`,
     floor: '0 with the pool',
     farFromFloor: pooled.handshakes > 0,
     notes:
       pooled.handshakes > 0
         ? [
-            `the pooled handshakes are the session's connection pool still growing, not a per-tick cost: undici opens a socket whenever more calls are in flight than it has idle sockets, and a tick's peak varies (the five reads' eight calls, plus the warm-up log tails when they overlap slower siblings); ${pooled.connectionsOpened} sockets over ${pooled.warmupTicks + env.options.p3.ticks} ticks, each opened once and kept alive`,
+            `the pooled handshakes are the session's connection pool still growing, not a per-tick cost: undici opens a socket whenever more calls are in flight than it has idle sockets, and a tick's peak varies (the categories' nine first calls, plus the warm-up log tails when they overlap slower siblings); ${pooled.connectionsOpened} sockets over ${pooled.warmupTicks + env.options.p3.ticks} ticks, each opened once and kept alive`,
           ]
         : [],
     measurements: [...measurements('pooled sessions', pooled), ...measurements('one-shot sessions', oneShot)],

@@ -121,19 +121,37 @@ export interface PodSpec {
 export interface JobSpec {
   namespace: string;
   name: string;
-  /** Labels of the Job and of its pod template (e.g. { app: 'warmup' }). */
+  /** Labels of the Job and of its pod template (e.g. { app: 'elb-db-warmup', db: 'core_nt', shard: '00' }). */
   labels?: Record<string, string>;
-  status: 'complete' | 'running' | 'failed';
+  /** Annotations of the Job (e.g. { 'elb.dashboard/source-version': '2026-12-01' }). */
+  annotations?: Record<string, string>;
+  /** suspended: spec.suspend, never started (no startTime), Suspended=True. */
+  status: 'complete' | 'running' | 'failed' | 'suspended';
+  /** status.startTime (and the creation time, unless createdAt says otherwise). */
   startedAt: string;
+  /** metadata.creationTimestamp; default startedAt. */
+  createdAt?: string;
   /** Completion (complete) or failure time (failed). */
   finishedAt?: string;
-  /** Node the job is pinned to (pod template nodeSelector kubernetes.io/hostname). */
+  /** Node the job is pinned to, by `pin`. */
   node?: string;
+  /** How the pod template pins `node`: nodeSelector kubernetes.io/hostname (default), nodeName, or a required node affinity. */
+  pin?: 'nodeSelector' | 'nodeName' | 'affinity';
+  /** spec.completions and parallelism (default 1). */
+  completions?: number;
+  /** Pods already succeeded (running jobs; default 0): status.succeeded, the rest active. */
+  succeededPods?: number;
   backoffLimit?: number;
+  activeDeadlineSeconds?: number;
   /** Failed pod attempts (failed jobs; default backoffLimit + 1). */
   failedAttempts?: number;
-  /** The Failed condition's message (failed jobs; default Kubernetes' backoff-limit text). */
+  /** The Failed condition's reason (failed jobs; default BackoffLimitExceeded; DeadlineExceeded has its own default message). */
+  failureReason?: string;
+  /** The Failed condition's message (failed jobs; default Kubernetes' text for the reason). */
   failureMessage?: string;
+  /** Container name and image of the pod template (default "main", Azure Linux base). */
+  container?: string;
+  image?: string;
 }
 
 export interface EventSpec {

@@ -25,9 +25,13 @@
  *   stateOrdering          'target' (default, real AKS: a start shows Running + Starting at once, a stop Stopped +
  *                          Stopping) or 'previous' (the power state flips at the end); overrides the fleet's
  *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
+ *   retailPrices           { prices, pageSize }: the Linux prices the Retail Prices API lists (default
+ *                          DEFAULT_RETAIL_PRICES in retailPrices.ts) and its items per page (default 3: paged)
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
+ *   retailPricesEndpoint, setRetailPrices(prices)   the Retail Prices API (target 'retailPrices' for injections;
+ *                                       its requests are logged as server 'retailPrices')
  *   appSettings()                       the app settings that point the app at this simulator
  *   setToken(token, lifetimeSeconds?)   rotate the accepted token
  *   clusters()                          ClusterState of every live cluster
@@ -78,6 +82,7 @@ import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
+import { createRetailPricesHandler, DEFAULT_RETAIL_PRICES, retailPricesInjectedAnswer, type SimRetailPrice } from './retailPrices.js';
 
 export {
   demoFleet,
@@ -93,6 +98,7 @@ export type * from './fleet.js';
 export type { CountersSnapshot, RequestLogEntry } from './counters.js';
 export type { Injection, InjectionSpec, InjectionTarget } from './injection.js';
 export type { OperationDuration, OperationKind, OperationOutcome } from './lifecycle.js';
+export { DEFAULT_RETAIL_PRICES, type SimRetailPrice } from './retailPrices.js';
 
 export interface SimulatedAzureOptions {
   fleet?: FleetSpec;
@@ -109,6 +115,8 @@ export interface SimulatedAzureOptions {
   stateOrdering?: StateOrdering;
   /** Overrides the fleet's apiServerOnStart (default 'samePort'). */
   apiServerOnStart?: FleetSpec['apiServerOnStart'];
+  /** The Retail Prices API's Linux prices (default DEFAULT_RETAIL_PRICES) and items per page (default 3). */
+  retailPrices?: { prices?: readonly SimRetailPrice[]; pageSize?: number };
 }
 
 export interface ClusterState {
@@ -159,6 +167,10 @@ export interface SimulatedAzure {
   /** Epoch ms after which the token is refused. */
   readonly tokenExpiresOnTimestamp: number;
   readonly subscriptionIds: string[];
+  /** https://127.0.0.1:{port} of the Retail Prices API (same CA as ARM). */
+  readonly retailPricesEndpoint: string;
+  /** Replaces the Linux prices the Retail Prices API lists. */
+  setRetailPrices(prices: readonly SimRetailPrice[]): void;
   /**
    * ARM_ENDPOINT, AZURE_CREDENTIAL=static, STATIC_ACCESS_TOKEN, STATIC_ACCESS_TOKEN_LIFETIME_SECONDS (the time
    * left on the token), TRUSTED_CA (PEM text): merge into the app's environment.
@@ -287,6 +299,30 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     throw err;
   }
 
+  let retailPrices = options.retailPrices?.prices ?? DEFAULT_RETAIL_PRICES;
+  let retailPricesEndpoint = '';
+  const retailPricesServer = new SimServer({
+    name: 'retailPrices',
+    identity: { kind: 'retailPrices' },
+    tls: { key: armCert.keyPem, cert: armCert.certPem },
+    counters: new ServerCounters(),
+    log,
+    injections,
+    idleTimeoutMs,
+    handle: createRetailPricesHandler({
+      endpoint: () => retailPricesEndpoint,
+      prices: () => retailPrices,
+      pageSize: () => Math.max(1, options.retailPrices?.pageSize ?? 3),
+    }),
+    injectedAnswer: retailPricesInjectedAnswer,
+  });
+  try {
+    retailPricesEndpoint = `https://127.0.0.1:${await retailPricesServer.listen(0)}`;
+  } catch (err) {
+    await Promise.all([arm.close(), ...clusters.map((c) => c.retire())]);
+    throw err;
+  }
+
   function find(ref: ClusterRef): SimCluster {
     const matches = clusters.filter(
       (c) =>
@@ -346,12 +382,17 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       return tokenExpiresOn;
     },
     subscriptionIds: fleet.subscriptions.map((s) => s.subscriptionId),
+    retailPricesEndpoint,
+    setRetailPrices(prices) {
+      retailPrices = prices;
+    },
     appSettings: () => ({
       ARM_ENDPOINT: armEndpoint,
       AZURE_CREDENTIAL: 'static',
       STATIC_ACCESS_TOKEN: token,
       STATIC_ACCESS_TOKEN_LIFETIME_SECONDS: String(Math.max(1, Math.min(86_400, Math.floor((tokenExpiresOn - Date.now()) / 1000)))),
       TRUSTED_CA: armCa.certPem,
+      RETAIL_PRICES_ENDPOINT: retailPricesEndpoint,
     }),
     tokenFor: (audience) => mintStaticToken(token, audience, tokenExpiresOn),
     setToken(next, lifetimeSeconds = 86_400) {
@@ -384,7 +425,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       closed = true;
       lifecycle.dispose();
       injections.clear();
-      await Promise.all([arm.close(), ...clusters.map((c) => c.retire())]);
+      await Promise.all([arm.close(), retailPricesServer.close(), ...clusters.map((c) => c.retire())]);
     },
   };
 }

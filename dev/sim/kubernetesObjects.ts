@@ -181,9 +181,28 @@ export function renderPod(ctx: RenderContext, pod: PodSpec) {
   };
 }
 
+interface RenderedJobStatus {
+  startTime?: string;
+  completionTime?: string;
+  active?: number;
+  succeeded?: number;
+  failed?: number;
+  ready: number;
+  terminating: number;
+  uncountedTerminatedPods: object;
+  conditions?: { type: string; status: string; lastProbeTime: string; lastTransitionTime: string; reason?: string; message?: string }[];
+}
+
+/** Kubernetes' message for each reason a Job fails. */
+const FAILURE_MESSAGES: Record<string, string> = {
+  BackoffLimitExceeded: 'Job has reached the specified backoff limit',
+  DeadlineExceeded: 'Job was active longer than specified deadline',
+};
+
 export function renderJob(ctx: RenderContext, job: JobSpec) {
   const uid = uidOf(ctx.subscriptionId, ctx.resourceGroup, ctx.cluster.name, 'Job', job.namespace, job.name);
   const backoffLimit = job.backoffLimit ?? 2;
+  const completions = job.completions ?? 1;
   const selectorLabels = { 'batch.kubernetes.io/controller-uid': uid };
   const condition = (type: string, reason?: string, message?: string) => ({
     type,
@@ -193,47 +212,75 @@ export function renderJob(ctx: RenderContext, job: JobSpec) {
     ...(reason ? { reason } : {}),
     ...(message ? { message } : {}),
   });
-  const status =
-    job.status === 'complete'
-      ? {
+  const counters = { ready: 0, terminating: 0, uncountedTerminatedPods: {} };
+  const failureReason = job.failureReason ?? 'BackoffLimitExceeded';
+  const failureMessage = job.failureMessage ?? FAILURE_MESSAGES[failureReason] ?? failureReason;
+  const status: RenderedJobStatus = (() => {
+    switch (job.status) {
+      case 'complete':
+        return {
           startTime: job.startedAt,
           completionTime: job.finishedAt ?? job.startedAt,
-          succeeded: 1,
-          ready: 0,
-          terminating: 0,
-          uncountedTerminatedPods: {},
+          succeeded: completions,
+          ...counters,
           conditions: [
             condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'),
             condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
           ],
-        }
-      : job.status === 'running'
-        ? { startTime: job.startedAt, active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {} }
-        : {
-            startTime: job.startedAt,
-            failed: job.failedAttempts ?? backoffLimit + 1,
-            ready: 0,
-            terminating: 0,
-            uncountedTerminatedPods: {},
-            conditions: [
-              condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
-              condition('Failed', 'BackoffLimitExceeded', job.failureMessage ?? 'Job has reached the specified backoff limit'),
-            ],
-          };
+        };
+      case 'running': {
+        const succeeded = job.succeededPods ?? 0;
+        return { startTime: job.startedAt, active: completions - succeeded, ...(succeeded ? { succeeded } : {}), ...counters, ready: completions - succeeded };
+      }
+      case 'suspended':
+        // A suspended Job never started (or had its startTime cleared when suspended).
+        return { ...counters, conditions: [condition('Suspended', 'JobSuspended', 'Job suspended')] };
+      case 'failed':
+        return {
+          startTime: job.startedAt,
+          failed: job.failedAttempts ?? backoffLimit + 1,
+          ...counters,
+          conditions: [condition('FailureTarget', failureReason, failureMessage), condition('Failed', failureReason, failureMessage)],
+        };
+    }
+  })();
+  const pin = (() => {
+    if (!job.node) return {};
+    switch (job.pin ?? 'nodeSelector') {
+      case 'nodeName':
+        return { nodeName: job.node };
+      case 'affinity':
+        return {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [job.node] }] }],
+              },
+            },
+          },
+        };
+      case 'nodeSelector':
+        return { nodeSelector: { 'kubernetes.io/hostname': job.node } };
+    }
+  })();
   return {
-    metadata: meta(ctx, 'Job', job.name, job.namespace, job.startedAt, { labels: { ...job.labels } }),
+    metadata: meta(ctx, 'Job', job.name, job.namespace, job.createdAt ?? job.startedAt, {
+      labels: { ...job.labels },
+      ...(job.annotations ? { annotations: { ...job.annotations } } : {}),
+    }),
     spec: {
-      parallelism: 1,
-      completions: 1,
+      parallelism: completions,
+      completions,
       backoffLimit,
+      ...(job.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: job.activeDeadlineSeconds } : {}),
       completionMode: 'NonIndexed',
-      suspend: false,
+      suspend: job.status === 'suspended',
       selector: { matchLabels: selectorLabels },
       template: {
         metadata: { labels: { ...job.labels, ...selectorLabels, 'batch.kubernetes.io/job-name': job.name, 'job-name': job.name } },
         spec: {
-          ...(job.node ? { nodeSelector: { 'kubernetes.io/hostname': job.node } } : {}),
-          containers: [{ name: 'main', image: 'mcr.microsoft.com/azurelinux/base/core:3.0' }],
+          ...pin,
+          containers: [{ name: job.container ?? 'main', image: job.image ?? 'mcr.microsoft.com/azurelinux/base/core:3.0' }],
           restartPolicy: 'Never',
         },
       },

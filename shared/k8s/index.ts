@@ -1,4 +1,4 @@
-// shared/k8s: the session pool, the real sessions, the monitor reads and the warm-up fan-out.
+// shared/k8s: the session pool, the real sessions, the monitor reads, the jobs listing and the warm-up fan-out.
 export * from './sessionPool.js';
 export * from './session.js';
 export * from './upstream.js';
@@ -6,8 +6,10 @@ export * from './forbidden.js';
 export * from './quantity.js';
 export * from './reads.js';
 export * from './warmup.js';
+export * from './jobs.js';
 
 import type { MonitorCategory } from '../cache/keys.js'; // the one list of categories
+import { readJobs } from './jobs.js';
 import { readEvents, readNodes, readPods, readTopNodes, type ReadOptions } from './reads.js';
 import type { KubeSession } from './session.js';
 import type { Reading } from './upstream.js';
@@ -30,5 +32,7 @@ export function readClusterCategory(
       return readEvents(session, options);
     case 'warmup-status':
       return readWarmupStatus(session, { ...options, labelSelector: options.warmupLabelSelector });
+    case 'jobs':
+      return readJobs(session, options);
   }
 }

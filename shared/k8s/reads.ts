@@ -110,7 +110,7 @@ const CONTINUED_AT_LATEST =
   'the pod list changed too long ago for a consistent page: this page goes on from the current list, so pods created, changed or deleted since the first page may be missing or repeated';
 
 /** The token a 410 Expired Status offers to go on with (metadata.continue), if any. */
-function freshContinueToken(error: unknown): string | undefined {
+export function freshContinueToken(error: unknown): string | undefined {
   if (!isApiException(error) || error.code !== 410) return undefined;
   try {
     const body: unknown = typeof error.body === 'string' ? JSON.parse(error.body) : error.body;

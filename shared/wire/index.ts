@@ -9,3 +9,4 @@ export * from './jobs.js';
 export * from './operations.js';
 export * from './registry.js';
 export * from './storage.js';
+export * from './cost.js';

@@ -39,7 +39,7 @@ describe('key builders', () => {
     expect(scopePrefix({ ...scope, resourceGroup: 'RG-ELB-01' })).toBe(clusterListKey(scope));
     expect(clusterPrefix(scope, 'AKS-1')).toBe(`${clusterListKey(scope)}:aks-1`);
     expect(categoryKey(scope, 'aks-1', 'warmup-status')).toBe(`${clusterListKey(scope)}:aks-1:warmup-status`);
-    expect(MONITOR_CATEGORIES).toEqual(['nodes', 'pods', 'top-nodes', 'warmup-status', 'events']);
+    expect(MONITOR_CATEGORIES).toEqual(['nodes', 'pods', 'top-nodes', 'warmup-status', 'events', 'jobs']);
   });
 
   it('reject what cannot be a key component', () => {

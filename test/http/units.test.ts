@@ -63,7 +63,7 @@ describe('validation rules', () => {
 
   it('categories come from the one list', () => {
     for (const category of MONITOR_CATEGORIES) expect(monitorCategory(category, 'category')).toBe(category);
-    expect(rejects(() => monitorCategory('Nodes', 'category')).message).toBe('category: expected one of nodes, pods, top-nodes, warmup-status, events');
+    expect(rejects(() => monitorCategory('Nodes', 'category')).message).toBe('category: expected one of nodes, pods, top-nodes, warmup-status, events, jobs');
   });
 
   it('integers in range, with a default', () => {

@@ -116,7 +116,7 @@ describe('Function App settings in infra/', () => {
     const tablesPassed = main.modules.find((m) => m.path === 'modules/storage.bicep')?.body ?? '';
     const tableList = /tableNames: \[([^\]]*)\]/.exec(tablesPassed)?.[1]?.split('\n').map((s) => s.trim()).filter(Boolean);
     const byKey = new Map(appSettings.map((e) => [e.key, e.value]));
-    const tableSettings = ['CACHE_TABLE_NAME', 'INSPECTOR_TABLE_NAME', 'AUDIT_TABLE_NAME', 'SCHEDULES_TABLE_NAME'];
+    const tableSettings = settingNames.filter((name) => name.endsWith('_TABLE_NAME'));
     expect(tableList?.sort()).toEqual(tableSettings.map((name) => byKey.get(name)).sort());
     for (const table of [config.tables.cacheTable, config.tables.inspectorTable]) {
       expect(table).toMatch(/^[A-Za-z][A-Za-z0-9]{2,62}$/); // Azure table name rules

@@ -15,7 +15,12 @@ import { MONITOR_CATEGORIES } from '../../shared/cache/keys.js';
 
 const RG = 'rg-elb-01';
 const CLUSTER = 'elb-01-a';
-const WARMUP = 'app=warmup';
+const WARMUP = 'app=elb-db-warmup';
+/**
+ * The Kubernetes requests of one dashboard tick on elb-01-a: nodes 1, pods 1, top-nodes 2, events 1, jobs 1 (one
+ * page), warmup-status 3 + its 3 log tails (the failed pdbaa shard, the two refseq_protein shards still copying).
+ */
+const TICK_REQUESTS = 12;
 const ref = { resourceGroup: RG, name: CLUSTER };
 const keyOf = (admin: boolean, cluster = CLUSTER, resourceGroup = RG): SessionKey => ({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup, cluster, admin });
 
@@ -135,16 +140,16 @@ describe('connection reuse', () => {
     sim.resetCounters();
     await tick();
     const cold = sim.counters(ref);
-    expect(cold.requests).toBe(10);
+    expect(cold.requests).toBe(TICK_REQUESTS);
     expect(cold.tcpConnections).toBeGreaterThan(0);
     expect(cold.tlsHandshakes.full + cold.tlsHandshakes.resumed).toBe(cold.tcpConnections);
 
     // HTTP/1.1 needs a connection per request in flight, and a connection that has just answered is free again
     // only a moment later, so the pool grows to a tick's peak over the first ticks. Reach that size now and
-    // deterministically: ten requests held at once (a tick has ten requests, so it can never need an eleventh).
-    const held = sim.inject({ target: ref, path: '/api/v1/nodes', hold: true, times: 10 });
-    const priming = pool.use(keyOf(false), (session) => Promise.all(Array.from({ length: 10 }, () => readNodes(session))));
-    await held.whenHit(10);
+    // deterministically: as many requests held at once as a tick has (so it can never need one more).
+    const held = sim.inject({ target: ref, path: '/api/v1/nodes', hold: true, times: TICK_REQUESTS });
+    const priming = pool.use(keyOf(false), (session) => Promise.all(Array.from({ length: TICK_REQUESTS }, () => readNodes(session))));
+    await held.whenHit(TICK_REQUESTS);
     held.release();
     await priming;
 
@@ -153,7 +158,7 @@ describe('connection reuse', () => {
       if (i % 2) await tick();
       else for (const category of MONITOR_CATEGORIES) await read(category);
       const warm = sim.counters(ref);
-      expect(warm.requests).toBe(10);
+      expect(warm.requests).toBe(TICK_REQUESTS);
       expect(warm.tcpConnections).toBe(0);
       expect(warm.tlsHandshakes).toEqual({ full: 0, resumed: 0 });
     }
@@ -171,12 +176,15 @@ describe('connection reuse', () => {
       for (const reading of readings) expect(reading.degraded).toEqual([]);
     }
     const counters = sim.counters(ref);
-    expect(counters.requests).toBe(200);
+    expect(counters.requests).toBe(20 * TICK_REQUESTS);
     expect(counters.tcpConnections).toBeGreaterThan(0);
-    expect(counters.tcpConnections).toBeLessThanOrEqual(10);
+    // At most a tick's requests at once, plus the socket of the previous tick's last answer: a tick starts as soon
+    // as that answer is read, a moment before undici hands its socket back to the pool.
+    expect(counters.tcpConnections).toBeLessThanOrEqual(TICK_REQUESTS + 1);
     expect(counters.tlsHandshakes.full + counters.tlsHandshakes.resumed).toBe(counters.tcpConnections);
-    // The first tick's five concurrent misses shared one creation.
-    expect(pool.stats()).toMatchObject({ creations: 1, misses: 5, hits: 19 * 5 });
+    // The first tick's concurrent misses (one per category) shared one creation.
+    const n = MONITOR_CATEGORIES.length;
+    expect(pool.stats()).toMatchObject({ creations: 1, misses: n, hits: 19 * n });
   });
 });
 
@@ -262,43 +270,72 @@ describe('monitor reads', () => {
 });
 
 describe('warm-up fan-out', () => {
+  const db = (i: number) => `aks-db-31415926-vmss00000${i}`;
+
   it('maps every warm-up case per node: done, running, failed (with log tail), stale, gone, missing', async () => {
     const pool = newPool();
     const { data, degraded } = await pool.use(keyOf(false), (session) => readWarmupStatus(session, { labelSelector: WARMUP }));
     expect(degraded).toEqual([]);
     const byNode = Object.fromEntries(data.nodes.map((n) => [n.node, n]));
-    const db = (i: number) => `aks-db-31415926-vmss00000${i}`;
-    const jobOn = (node: string) => sim.cluster(ref).spec.jobs.find((j) => j.node === node)!.name;
-    expect(byNode[db(0)]).toMatchObject({ status: 'done', job: { namespace: 'db', name: jobOn(db(0)) } });
+    // Each node's newest warm-up job decides.
+    expect(byNode[db(0)]).toMatchObject({ status: 'done', job: { namespace: 'db', name: 'warm-refseq-protein-00' } });
     expect(byNode[db(0)]!.logTail).toBeUndefined();
-    expect(byNode[db(1)]!.status).toBe('running');
-    expect(byNode[db(1)]!.logTail!.at(-1)).toBe('warmup: pg_prewarm customers (3/4)');
-    expect(byNode[db(2)]).toMatchObject({ status: 'failed', reason: 'Job has reached the specified backoff limit' });
-    expect(byNode[db(2)]!.logTail!.at(-1)).toBe('warmup: exit 3');
+    expect(byNode[db(1)]).toMatchObject({ status: 'running', job: { name: 'warm-refseq-protein-01' } });
+    expect(byNode[db(1)]!.logTail!.at(-1)).toBe('progress 62% eta 540s');
+    expect(byNode[db(2)]).toMatchObject({ status: 'failed', reason: 'Job has reached the specified backoff limit', job: { name: 'warm-pdbaa-01' } });
+    expect(byNode[db(2)]!.logTail!.at(-1)).toBe('elb-db-warmup: exit 3');
     expect(byNode[db(3)]).toMatchObject({ status: 'stale', reason: 'node created after its warm-up completed' });
-    expect(byNode[db(4)]).toMatchObject({ status: 'stale', gone: true, reason: 'node gone' });
+    expect(byNode[db(4)]).toMatchObject({ status: 'stale', gone: true, reason: 'node gone', job: { name: 'warm-swissprot-02' } });
     expect(byNode['aks-system-31415926-vmss000000']!.status).toBe('missing');
-    expect(data.summary).toEqual({ nodes: 7, jobs: 5, done: 1, running: 1, failed: 1, stale: 2, missing: 2 });
-    expect(data.jobs.find((j) => j.node === db(4))).toMatchObject({ status: 'stale', name: jobOn(db(4)) });
+    expect(data.summary).toEqual({ nodes: 7, jobs: 11, done: 1, running: 1, failed: 1, stale: 2, missing: 2 });
+    expect(data.jobs.find((j) => j.node === db(4))).toMatchObject({ status: 'stale', name: 'warm-swissprot-02' });
+  });
+
+  it('per database: ready, loading with progress, failed, stale by source version and by node', async () => {
+    const pool = newPool();
+    const { data, degraded } = await pool.use(keyOf(false), (session) => readWarmupStatus(session, { labelSelector: WARMUP }));
+    expect(degraded).toEqual([]);
+    expect(data.databases.map((d) => d.name)).toEqual(['core_nt', 'pdbaa', 'refseq_protein', 'swissprot']);
+    const [coreNt, pdbaa, refseq, swissprot] = data.databases;
+    expect(coreNt).toEqual({
+      name: 'core_nt',
+      status: 'ready',
+      total: 3,
+      ready: 3,
+      failed: 0,
+      active: 0,
+      shards: ['00', '01', '02'],
+      sourceVersions: ['2026-11-02'],
+      elapsedSeconds: 45 * 60, // the first start to the last completion (shard 02: 45 minutes)
+    });
+    expect(pdbaa).toMatchObject({ status: 'failed', total: 2, ready: 1, failed: 1, active: 0, elapsedSeconds: 24 * 60 });
+    expect(pdbaa!.progress).toBeUndefined();
+    // 1 of 3 ready, the other two told 62 % and 35 %: (100 + 62 + 35) / 3; the slowest shard's eta.
+    expect(refseq).toMatchObject({ status: 'loading', total: 3, ready: 1, failed: 0, active: 2, progress: { percent: 66, etaSeconds: 1260 } });
+    expect(refseq!.elapsedSeconds).toBeGreaterThanOrEqual(95 * 60);
+    expect(swissprot).toMatchObject({
+      status: 'stale',
+      ready: 3,
+      sourceVersions: ['2026-11-02', '2026-12-01'],
+      staleReason: `2 source versions; node ${db(3)} re-created after its warm-up; node ${db(4)} gone`,
+    });
   });
 
   it('requests every expected URL exactly once per call', async () => {
     const pool = newPool();
     await pool.use(keyOf(false), async (session) => {
       const spec = sim.cluster(ref).spec;
-      const newestPodOn = (node: string) => {
-        const job = spec.jobs.find((j) => j.node === node)!.name;
-        return spec.pods.filter((p) => p.ownerJob === job).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!.name;
-      };
-      const log = (pod: string) => `GET /api/v1/namespaces/db/pods/${pod}/log?container=warmup&limitBytes=65536&tailLines=50`;
+      const newestPodOf = (job: string) => spec.pods.filter((p) => p.ownerJob === job).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!.name;
+      const log = (job: string) => `GET /api/v1/namespaces/db/pods/${newestPodOf(job)}/log?container=warmup&limitBytes=65536&tailLines=50`;
       for (let call = 0; call < 2; call += 1) {
         sim.clearRequestLog();
         await readWarmupStatus(session, { labelSelector: WARMUP });
         expect(k8sRequests()).toEqual(
           [
             'GET /api/v1/nodes',
-            log(newestPodOn('aks-db-31415926-vmss000001')), // running
-            log(newestPodOn('aks-db-31415926-vmss000002')), // failed: its second attempt
+            log('warm-pdbaa-01'), // failed: its second attempt
+            log('warm-refseq-protein-01'), // active: progress (and node 1's drill-down)
+            log('warm-refseq-protein-02'), // active: progress
             `GET /api/v1/pods?labelSelector=${WARMUP}`,
             `GET /apis/batch/v1/jobs?labelSelector=${WARMUP}`,
           ].sort(),
@@ -326,12 +363,13 @@ describe('warm-up fan-out', () => {
         await Promise.race([phaseOne.whenHit(3), finishedEarly]);
         expect(phaseTwo.hits).toBe(0); // no log tail before phase 1 has answered
         phaseOne.release();
-        await Promise.race([phaseTwo.whenHit(2), finishedEarly]); // the running pod's and the failed pod's tails
+        await Promise.race([phaseTwo.whenHit(3), finishedEarly]); // the failed shard's tail and the two copying shards'
         phaseTwo.release();
         const result = await read;
         expect(result.degraded).toEqual([]);
-        expect([phaseOne.hits, phaseTwo.hits]).toEqual([3, 2]);
-        expect(k8sRequests()).toHaveLength(5);
+        expect([phaseOne.hits, phaseTwo.hits]).toEqual([3, 3]);
+        expect(k8sRequests()).toHaveLength(6);
+        expect(result.data.databases.find((d) => d.name === 'refseq_protein')!.progress).toEqual({ percent: 66, etaSeconds: 1260 });
       } finally {
         phaseOne.remove();
         phaseTwo.remove();
@@ -347,26 +385,33 @@ describe('warm-up fan-out', () => {
       expect(noJobs.degraded).toEqual([{ source: 'kubernetes:jobs', status: 500, message: 'injected status 500' }]);
       expect(noJobs.data.nodes.every((n) => n.status === 'missing')).toBe(true);
       expect(noJobs.data.nodes).toHaveLength(6);
+      expect(noJobs.data.databases).toEqual([]);
 
-      sim.inject({ target: ref, path: /\/log$/, status: 503, times: 1 });
+      // The failed shard's tail fails: the node loses its tail, the databases still tell their progress.
+      sim.inject({ target: ref, path: (p) => p.startsWith('/api/v1/namespaces/db/pods/warm-pdbaa-01-') && p.endsWith('/log'), status: 503, times: 1 });
       const oneLog = await readWarmupStatus(session, { labelSelector: WARMUP });
       expect(oneLog.degraded).toHaveLength(1);
       expect(oneLog.degraded[0]).toMatchObject({ status: 503 });
-      expect(oneLog.degraded[0]!.source).toMatch(/^kubernetes:pods\/log db\/warmup-/);
-      expect(oneLog.data.nodes.filter((n) => n.logTail)).toHaveLength(1);
+      expect(oneLog.degraded[0]!.source).toMatch(/^kubernetes:pods\/log db\/warm-pdbaa-01-/);
+      expect(oneLog.data.nodes.filter((n) => n.logTail).map((n) => n.node)).toEqual([db(1)]);
       expect(oneLog.data.summary).toMatchObject({ failed: 1, running: 1, stale: 2, done: 1 });
+      expect(oneLog.data.databases.find((d) => d.name === 'refseq_protein')!.progress).toEqual({ percent: 66, etaSeconds: 1260 });
 
+      // Without the pods there is no log to read: no tails, no progress; the counts stand.
       sim.inject({ target: ref, path: '/api/v1/pods', status: 403, times: 1 });
       const noPods = await readWarmupStatus(session, { labelSelector: WARMUP });
       expect(noPods.degraded).toEqual([{ source: 'kubernetes:pods', status: 403, message: 'injected status 403' }]);
       expect(noPods.data.summary).toMatchObject({ failed: 1, running: 1, stale: 2, done: 1 });
       expect(noPods.data.nodes.some((n) => n.logTail)).toBe(false);
+      expect(noPods.data.databases.find((d) => d.name === 'refseq_protein')).toMatchObject({ status: 'loading', ready: 1, active: 2 });
+      expect(noPods.data.databases.find((d) => d.name === 'refseq_protein')!.progress).toBeUndefined();
 
       sim.inject({ target: ref, path: '/api/v1/nodes', status: 500, times: 1 });
       const noNodes = await readWarmupStatus(session, { labelSelector: WARMUP });
       expect(noNodes.degraded).toEqual([{ source: 'kubernetes:nodes', status: 500, message: 'injected status 500' }]);
       // Without the node list nothing can be called stale or gone: the jobs speak for themselves.
       expect(noNodes.data.summary).toMatchObject({ nodes: 5, done: 3, running: 1, failed: 1, stale: 0, missing: 0 });
+      expect(noNodes.data.databases.find((d) => d.name === 'swissprot')).toMatchObject({ status: 'stale', staleReason: '2 source versions' });
     });
   });
 });

@@ -201,6 +201,40 @@ describe('after ARM accepted', () => {
 });
 
 describe('the purge after an accepted action', () => {
+  it('a stop and then a start each remove the jobs reading; after the start the jobs are read anew from the cluster', async () => {
+    const s = await stack({ simulator: manual });
+    const ref = { resourceGroup: 'rg-elb-01', name: 'elb-01-a' };
+    const jobsKey = categoryKey(RG, 'elb-01-a', 'jobs');
+    const jobsCalls = () => s.sim.requestLog((e) => e.server === 'rg-elb-01/elb-01-a' && e.url.startsWith('/apis/batch/v1/jobs?limit=')).length;
+    const { cache } = s.app.services;
+    await s.list();
+    const before = await s.get(categoryPath('elb-01-a', 'jobs'));
+    expect(before.body.data.counts).toMatchObject({ total: 20, failed: 2 });
+    expect(await cache.peek(jobsKey)).toBeDefined();
+
+    expect((await s.act('stop', 'elb-01-a')).status).toBe(202);
+    expect(await cache.peek(jobsKey)).toBeUndefined();
+    // While it stops the jobs are not read, and nothing is stored for them.
+    expect((await s.get(categoryPath('elb-01-a', 'jobs'))).body).toMatchObject({ data: null, reason: 'clusterStopping' });
+    await s.sim.completeOperation(ref);
+
+    // A reading stored meanwhile (as a refresh that began before the stop would have) goes with the start's purge.
+    await cache.read(jobsKey, async () => ({ data: before.body.data, degraded: [] }));
+    expect(await cache.peek(jobsKey)).toBeDefined();
+    expect((await s.act('start', 'elb-01-a')).status).toBe(202);
+    expect(await cache.peek(jobsKey)).toBeUndefined();
+    await s.sim.completeOperation(ref);
+
+    s.clock.advance(s.config.cache.transitionTtlSeconds * 1000 + 1); // the list re-read: Running, Succeeded
+    expect(clusterOf(await s.list(), 'elb-01-a')).toMatchObject({ powerState: 'Running', provisioningState: 'Succeeded' });
+    const calls = jobsCalls();
+    const after = await s.get(categoryPath('elb-01-a', 'jobs'));
+    expect(after.body.cache.state).toBe('refreshed');
+    const names = (data: { items: { name: string; status: string }[] }) => data.items.map((j) => `${j.name} ${j.status}`);
+    expect(names(after.body.data)).toEqual(names(before.body.data)); // (running jobs' durations have grown)
+    expect(jobsCalls()).toBe(calls + 1);
+  });
+
   it("removes the scope's list and every category of MONITOR_CATEGORIES of that cluster, and bumps their generations", async () => {
     const s = await stack({ simulator: manual });
     await s.list();

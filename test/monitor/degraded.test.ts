@@ -19,6 +19,7 @@ const FAILING_PATH = {
   'top-nodes': '/apis/metrics.k8s.io/v1beta1/nodes',
   'warmup-status': '/apis/batch/v1/jobs',
   events: '/api/v1/events',
+  jobs: '/apis/batch/v1/jobs',
 } as const;
 const SOURCE = {
   nodes: 'kubernetes:nodes',
@@ -26,6 +27,7 @@ const SOURCE = {
   'top-nodes': 'kubernetes:metrics.k8s.io/nodes',
   'warmup-status': 'kubernetes:jobs',
   events: 'kubernetes:events',
+  jobs: 'kubernetes:jobs',
 } as const;
 type Category = keyof typeof FAILING_PATH;
 

@@ -19,7 +19,8 @@ afterAll(async () => {
 /** The log tails warmup-status reads: the newest pod of each failed or running warm-up job of the demo cluster. */
 function expectedLogPaths(): string[] {
   const spec = stack.sim.cluster(CLUSTER).spec;
-  const jobs = spec.jobs.filter((j) => (j.status === 'failed' || j.status === 'running') && spec.nodes.some((n) => n.name === j.node));
+  const warmups = spec.jobs.filter((j) => j.labels?.app === 'elb-db-warmup');
+  const jobs = warmups.filter((j) => (j.status === 'failed' || j.status === 'running') && spec.nodes.some((n) => n.name === j.node));
   return jobs.map((job) => {
     const newest = spec.pods
       .filter((p) => p.ownerJob === job.name && p.namespace === job.namespace)
@@ -33,6 +34,7 @@ const EXPECTED: Record<(typeof CATEGORIES)[number], () => string[]> = {
   pods: () => ['/api/v1/pods'],
   'top-nodes': () => ['/api/v1/nodes', '/apis/metrics.k8s.io/v1beta1/nodes'],
   events: () => ['/api/v1/events'],
+  jobs: () => ['/apis/batch/v1/jobs'], // one page: the demo cluster has fewer jobs than a page holds
   'warmup-status': () => ['/api/v1/nodes', '/api/v1/pods', '/apis/batch/v1/jobs', ...expectedLogPaths()],
 };
 
@@ -59,8 +61,8 @@ describe('Kubernetes calls per read', () => {
   it('warmup-status asks for the warm-up jobs and pods by the label selector, and for bounded log tails', async () => {
     const { calls } = await readFresh('warmup-status');
     const byPath = (p: string) => calls.filter((c) => pathOf(c.url) === p).map((c) => new URL(c.url, 'https://x').searchParams);
-    expect(byPath('/apis/batch/v1/jobs')[0]!.get('labelSelector')).toBe('app=warmup');
-    expect(byPath('/api/v1/pods')[0]!.get('labelSelector')).toBe('app=warmup');
+    expect(byPath('/apis/batch/v1/jobs')[0]!.get('labelSelector')).toBe('app=elb-db-warmup');
+    expect(byPath('/api/v1/pods')[0]!.get('labelSelector')).toBe('app=elb-db-warmup');
     for (const log of calls.filter((c) => pathOf(c.url).endsWith('/log'))) {
       const query = new URL(log.url, 'https://x').searchParams;
       expect(Number(query.get('tailLines'))).toBeGreaterThan(0);

@@ -132,9 +132,44 @@ describe(`GET /api/monitor/aks/${RUNNING}/{category}`, () => {
     expect(byStatus('running')[0].logTail.length).toBeGreaterThan(0);
     expect(byStatus('failed')[0].logTail.length).toBeGreaterThan(0);
     expect(byStatus('done')[0].logTail).toBeUndefined();
-    expect(jobs.length).toBe(5);
-    for (const job of jobs) expect(job).toMatchObject({ namespace: 'db', name: expect.stringMatching(/^warmup-/), status: expect.any(String) });
-    expect(summary).toMatchObject({ jobs: 5, failed: 1, running: 1 });
+    expect(jobs.length).toBe(11);
+    for (const job of jobs) expect(job).toMatchObject({ namespace: 'db', name: expect.stringMatching(/^warm-/), status: expect.any(String) });
+    expect(summary).toMatchObject({ jobs: 11, failed: 1, running: 1 });
+  });
+
+  it('warmup-status: per database ready / loading (with progress) / failed / stale', async () => {
+    const res = await stack.get(`monitor/aks/${RUNNING}/warmup-status`);
+    expect(res.status).toBe(200);
+    const chips = Object.fromEntries(res.body.data.databases.map((d: any) => [d.name, d]));
+    expect(Object.keys(chips)).toEqual(['core_nt', 'pdbaa', 'refseq_protein', 'swissprot']);
+    expect(chips.core_nt).toMatchObject({ status: 'ready', ready: 3, total: 3, shards: ['00', '01', '02'] });
+    expect(chips.refseq_protein).toMatchObject({ status: 'loading', ready: 1, active: 2, total: 3, progress: { percent: 66, etaSeconds: 1260 } });
+    expect(chips.pdbaa).toMatchObject({ status: 'failed', failed: 1, ready: 1, total: 2 });
+    expect(chips.swissprot).toMatchObject({
+      status: 'stale',
+      sourceVersions: ['2026-11-02', '2026-12-01'],
+      staleReason: expect.stringMatching(/^2 source versions/),
+    });
+  });
+
+  it('jobs: every namespace, newest first, status, app, failure, counts', async () => {
+    const res = await stack.get(`monitor/aks/${RUNNING}/jobs`);
+    expect(res.status).toBe(200);
+    expectEnvelope(res.body);
+    const { items, counts, truncated } = res.body.data;
+    expect(truncated).toBe(false);
+    expect(counts).toEqual({ running: 3, succeeded: 14, failed: 2, suspended: 1, total: 20 });
+    expect(items).toHaveLength(20);
+    expect(new Set(items.map((j: any) => j.app))).toEqual(new Set(['blast', 'elb-db-warmup', 'elb-prepare-db']));
+    const started = items.map((j: any) => j.startedAt).filter(Boolean);
+    expect(started).toEqual([...started].sort().reverse());
+    expect(items.find((j: any) => j.name === 'blast-pdbaa-batch-000')).toMatchObject({
+      namespace: 'default',
+      status: 'failed',
+      failed: 2,
+      failure: { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+      durationSeconds: 13 * 60,
+    });
   });
 
   it('events: newest first, type, reason, object, message, count, last seen; capped', async () => {

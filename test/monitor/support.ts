@@ -7,7 +7,7 @@ import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 export const RG = 'rg-elb-01';
 export const SCOPE: Scope = { subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG };
-export const CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events'] as const;
+export const CATEGORIES = ['nodes', 'pods', 'top-nodes', 'warmup-status', 'events', 'jobs'] as const;
 export const RUNNING = 'elb-01-a';
 export const STOPPED = 'elb-01-b';
 

@@ -80,6 +80,14 @@ describe('secrets from workloads and upstream messages', () => {
     expectNoSecret(await storedText(), 'cache table');
   });
 
+  it('job failure messages are redacted in the jobs category', async () => {
+    const res = await stack.get(`monitor/aks/${RUNNING}/jobs`);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain('migration failed: --token [redacted]');
+    expectNoSecret(JSON.stringify(res.body), 'answer');
+    expectNoSecret(await storedText(), 'cache table');
+  });
+
   it('event messages are redacted', async () => {
     const res = await stack.get(`monitor/aks/${RUNNING}/events`);
     expect(res.status).toBe(200);

@@ -17,13 +17,26 @@ describe('demo fleet', () => {
     expect(() => validateFleet(fleet)).not.toThrow();
   });
 
-  it('elb-01-a has every warm-up case: done, running, failed, stale node, gone node', () => {
+  it('elb-01-a has every warm-up case: done, running, failed, stale node, gone node, two source versions', () => {
     const a = cluster('rg-elb-01', 'elb-01-a');
     const nodes = new Map(a.nodes.map((n) => [n.name, n]));
-    const warmups = a.jobs.filter((j) => j.labels?.app === 'warmup');
+    const warmups = a.jobs.filter((j) => j.labels?.app === 'elb-db-warmup');
     const status = (s: string) => warmups.filter((j) => j.status === s);
-    expect(status('running')).toHaveLength(1);
+    expect(status('running')).toHaveLength(2);
     expect(status('failed')).toHaveLength(1);
+    // Named warm-<db>-<NN>, labelled with their database and shard, annotated with their source version.
+    for (const job of warmups) {
+      expect(job.name).toBe(`warm-${job.labels!.db!.replaceAll('_', '-')}-${job.labels!.shard}`);
+      expect(job.annotations?.['elb.dashboard/source-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    const versions = new Set(warmups.filter((j) => j.labels?.db === 'swissprot').map((j) => j.annotations?.['elb.dashboard/source-version']));
+    expect(versions.size).toBe(2);
+    // The job history: BLAST searches in every state and database preparations.
+    const searches = a.jobs.filter((j) => j.labels?.app === 'blast');
+    expect(new Set(searches.map((j) => j.status))).toEqual(new Set(['complete', 'running', 'failed', 'suspended']));
+    expect(a.jobs.some((j) => j.labels?.app === 'elb-prepare-db')).toBe(true);
+    const failedSearch = searches.find((j) => j.status === 'failed')!;
+    expect(a.events.some((e) => e.involvedObject.name === failedSearch.name && e.reason === 'BackoffLimitExceeded')).toBe(true);
     const stale = status('complete').filter((j) => nodes.has(j.node!) && Date.parse(nodes.get(j.node!)!.createdAt) > Date.parse(j.finishedAt!));
     expect(stale).toHaveLength(1);
     const gone = warmups.filter((j) => !nodes.has(j.node!));

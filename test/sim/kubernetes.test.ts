@@ -93,16 +93,34 @@ describe.each([
   });
 
   it('/apis/batch/v1/jobs?labelSelector= and /apis/batch/v1/namespaces/{ns}/jobs', async () => {
-    const warmups = await batch.listJobForAllNamespaces({ labelSelector: 'app=warmup' });
+    const warmups = await batch.listJobForAllNamespaces({ labelSelector: 'app=elb-db-warmup' });
     expect(warmups.items.map((j) => j.metadata?.name).sort()).toEqual(
       spec()
-        .jobs.map((j) => j.name)
+        .jobs.filter((j) => j.labels?.app === 'elb-db-warmup')
+        .map((j) => j.name)
         .sort(),
     );
     const byState = (cond: string) => warmups.items.filter((j) => j.status?.conditions?.some((c) => c.type === cond && c.status === 'True')).length;
     expect(byState('Complete')).toBeGreaterThan(0);
     expect(byState('Failed')).toBe(1);
-    expect(warmups.items.filter((j) => j.status?.active === 1)).toHaveLength(1);
+    expect(warmups.items.filter((j) => j.status?.active === 1)).toHaveLength(2);
+    const warm = warmups.items.find((j) => j.metadata?.name === 'warm-core-nt-00')!;
+    expect(warm.metadata?.labels).toMatchObject({ app: 'elb-db-warmup', db: 'core_nt', shard: '00' });
+    expect(warm.metadata?.annotations).toEqual({ 'elb.dashboard/source-version': '2026-11-02' });
+    expect(warm.spec?.template.spec?.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'aks-db-31415926-vmss000000' });
+    expect(warm.spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 3600, suspend: false });
+    const suspended = await batch.readNamespacedJob({ namespace: 'default', name: 'blast-swissprot-batch-000' });
+    expect(suspended.spec?.suspend).toBe(true);
+    expect(suspended.status?.startTime).toBeUndefined();
+    expect(suspended.status?.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['Suspended', 'True', 'JobSuspended']]);
+    // Every namespace, paged with limit and continue.
+    const all = await batch.listJobForAllNamespaces();
+    const first = await batch.listJobForAllNamespaces({ limit: 8 });
+    expect(first.items).toHaveLength(8);
+    expect(first.metadata?.remainingItemCount).toBe(all.items.length - 8);
+    const rest = await batch.listJobForAllNamespaces({ _continue: first.metadata!._continue! });
+    expect([...first.items, ...rest.items].map((j) => j.metadata?.uid)).toEqual(all.items.map((j) => j.metadata?.uid));
+    expect(new Set(all.items.map((j) => j.metadata?.namespace))).toEqual(new Set(['db', 'default']));
     const none = await batch.listJobForAllNamespaces({ labelSelector: 'app=other' });
     expect(none.items).toEqual([]);
     const namespaced = await batch.listNamespacedJob({ namespace: DEMO_DB_NAMESPACE });
