@@ -9,7 +9,7 @@ import { categoryKey } from '../lib/keys.js';
 import { BoardCard, Freshness } from './bits.js';
 import { usePoll, usePolls, useServices } from './services.js';
 
-const ROW_LIMIT = 12;
+const ROW_LIMIT = 8;
 type Filter = 'all' | 'failed' | 'running';
 const STATUS_LABEL: Record<string, string> = { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', suspended: 'Suspended', unknown: 'Unknown' };
 
