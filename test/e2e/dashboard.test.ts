@@ -263,7 +263,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
       .waitFor();
 
     const report = {
-      scope: `${RG}: 3 clusters (2 running), the four cards, elb-01-a expanded on its Nodes tab`,
+      scope: `${RG}: 3 clusters (${running.length} running), the four cards, elb-01-a expanded on its Nodes tab`,
       expanded,
       withInspector,
       upstreamDuringFirstWindow: upstream,

@@ -85,8 +85,7 @@ export function ClusterLive({ scope, cluster, pollSeconds, now, onDrill }: Props
                     style={db.status === 'loading' && db.progress ? { ['--progress' as string]: `${db.progress.percent}%` } : undefined}
                     onClick={() => onDrill(cluster, 'warmup-status')}
                   >
-                    <span className="dbchip-name">{chip.name}</span>
-                    <span className="dbchip-detail">{chip.detail}</span>
+                    <span className="dbchip-name">{chip.name}</span> <span className="dbchip-detail">{chip.detail}</span>
                   </button>
                 </li>
               );
