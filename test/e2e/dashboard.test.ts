@@ -298,6 +298,11 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     expect(await page.locator('[data-testid^="db-chip-elb-01-a-"][data-status="ready"]').first().textContent()).toMatch(/ (\d+)\/\1$/);
     // a database is loading: the chips are checked every 5 s
     expect(await page.getByTestId('db-poll-elb-01-a').getAttribute('data-interval-seconds')).toBe('5');
+    // a chip's drill-down: the per-node warm-up view of its cluster
+    await page.locator('[data-testid^="db-chip-elb-01-a-"][data-status="failed"]').first().click();
+    await page.getByTestId('panel-warmup-status-elb-01-a').locator('[data-testid^="warmup-chip-"]').first().waitFor();
+    await page.getByTestId('details-toggle-elb-01-a').click();
+    await page.getByTestId('cluster-details-elb-01-a').waitFor({ state: 'detached' });
 
     // Container Registry: images built n/m, one missing, one building
     const built = page.getByTestId('images-built').first();
