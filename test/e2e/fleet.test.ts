@@ -96,6 +96,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       expect(await page.locator('[data-testid^="fleet-row-"]').count()).toBe(8);
       expect(await page.getByTestId('fleet-count-running').getAttribute('data-count')).toBe('5');
       expect(await page.getByTestId('fleet-count-stopped').getAttribute('data-count')).toBe('3');
+      // per running cluster: its warm databases ready and its jobs running / failed (the demo's elb-01-a has a failed
+      // database and failed jobs); nothing read for a stopped one
+      await page.locator('[data-testid="fleet-dbs-elb-01-a"][data-total]').waitFor();
+      await page.locator('[data-testid="fleet-jobs-elb-01-a"][data-failed]').waitFor();
+      expect(Number(await page.getByTestId('fleet-dbs-elb-01-a').getAttribute('data-total'))).toBeGreaterThan(0);
+      expect(Number(await page.getByTestId('fleet-jobs-elb-01-a').getAttribute('data-failed'))).toBeGreaterThan(0);
+      expect(await page.getByTestId('fleet-dbs-pay-dev-b').count()).toBe(0);
       await shot(page, 'fleet-01-overview');
 
       await page.getByTestId('fleet-filter').fill('pay');
