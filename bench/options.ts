@@ -4,7 +4,7 @@
 //   --k8s-latency-ms=20     latency injected into every Kubernetes call  (env BENCH_K8S_LATENCY_MS)
 //   --only=P1,P4            run only these measures (P6 comes with P4)   (env BENCH_ONLY)
 //   --out=bench/results.json
-export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10'] as const;
+export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11'] as const;
 export type MeasureId = (typeof MEASURE_IDS)[number];
 
 export interface BenchOptions {
@@ -15,6 +15,8 @@ export interface BenchOptions {
   out: string;
   p1: { samples: number; warmup: number };
   p2: { trials: number };
+  /** The storage and registry cards: fresh hits (interleaved with the cluster list's), uncached reads (trials). */
+  p11: { samples: number; warmup: number; trials: number; blobsPerContainer: number; repositories: number };
   /** Warm-up ticks run until `quietTicks` in a row open no connection (at most maxWarmupTicks). */
   p3: { maxWarmupTicks: number; quietTicks: number; ticks: number };
   /** Time scaled down by timeScale: TTL 30 s → ttlSeconds, pool TTL 300 s → sessionTtlSeconds, 5 min → 300/timeScale s. */
@@ -93,6 +95,9 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     out: flag(argv, 'out') ?? 'bench/results.json',
     p1: quick ? { samples: 100, warmup: 30 } : { samples: 1500, warmup: 300 },
     p2: { trials: quick ? 3 : 20 },
+    p11: quick
+      ? { samples: 100, warmup: 30, trials: 2, blobsPerContainer: 300, repositories: 20 }
+      : { samples: 1000, warmup: 200, trials: 5, blobsPerContainer: 3000, repositories: 20 },
     p3: quick ? { maxWarmupTicks: 4, quietTicks: 2, ticks: 2 } : { maxWarmupTicks: 25, quietTicks: 4, ticks: 10 },
     // --quick runs the same code on a shorter clock (TTL 1 s, poll 250 ms) and two viewer counts: a smoke run.
     p4: quick

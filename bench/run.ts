@@ -13,6 +13,7 @@ import { measureThroughput } from './measures/p7Throughput.js';
 import { measureConditional } from './measures/p8Conditional.js';
 import { measureColdStart } from './measures/p9ColdStart.js';
 import { measureFleet } from './measures/p10Fleet.js';
+import { measureCards } from './measures/p11Cards.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -41,6 +42,7 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P8'], run: measureConditional },
   { ids: ['P9'], run: measureColdStart },
   { ids: ['P10'], run: measureFleet },
+  { ids: ['P11'], run: measureCards },
 ];
 
 const outcomes: MeasureOutcome[] = [];

@@ -12,6 +12,8 @@ export interface LocalStackOptions extends AppOptions {
   port?: number;
   /** Use this Table Storage (e.g. the test run's Azurite) instead of starting one. */
   tablesConnectionString?: string;
+  /** With tablesConnectionString: that Azurite's blob service, which keeps the simulated storage accounts' blobs. */
+  blobEndpoint?: string;
   /** An already running simulated Azure (two hosts sharing one Azure), else one is started with simulator options. */
   sim?: SimulatedAzure;
   simulator?: SimulatedAzureOptions;
@@ -63,7 +65,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     const tables = options.tablesConnectionString ?? (azurite = await startAzurite()).connectionString;
-    const sim = options.sim ?? (ownSim = await startSimulatedAzure(options.simulator));
+    const blobStore = options.blobEndpoint ?? azurite?.blobEndpoint;
+    const sim = options.sim ?? (ownSim = await startSimulatedAzure({ ...(blobStore ? { blobStore } : {}), ...options.simulator }));
     const config = loadConfig({
       AUTH_MODE: 'development',
       DEV_PRINCIPAL_NAME: 'local-developer',

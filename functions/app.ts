@@ -33,6 +33,12 @@ import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
 import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
+import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
+import { StorageService } from '../shared/storage/service.js';
+import { storageFunctions } from './storage.js';
+import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
+import { RegistryService } from '../shared/registry/service.js';
+import { registryFunctions } from './registry.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -54,6 +60,8 @@ export interface App {
     fleet: FleetService;
     schedules: ScheduleStore;
     cost: CostService;
+    storage: StorageService;
+    registry: RegistryService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -139,6 +147,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     upstreamTimeoutMs: config.upstream.timeoutMs,
     log: (line) => log('error', `lifecycle ${line}`),
   });
+  const storage = new StorageService({
+    cache,
+    arm: createStorageArmFactory(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    blobs: createBlobClientFactory(config, credential),
+    settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.storage },
+    now,
+    logCall,
+    log: (line) => log('warn', line),
+  });
+  const registry = new RegistryService({
+    cache,
+    arm: createRegistryArmFactory(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    registries: createRegistryClientFactory(config, credential, logCall),
+    settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.registry },
+  });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
@@ -185,6 +208,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
+    ...storageFunctions({ pipeline, storage, cache: config.cache }),
+    ...registryFunctions({ pipeline, registry, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle, audit }),
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
@@ -201,6 +226,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
+      resources: [storage, registry],
       transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
@@ -210,11 +236,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
-        const idle = await Promise.race([cache.idle().then(() => true), deadline.passed]);
+        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle()]).then(() => true), deadline.passed]);
         const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
         void retailPrices.close().catch(() => {}); // idle keep-alive sockets only: nothing to wait for
         if (!idle || !drained) {

@@ -48,6 +48,12 @@ param refreshSchedule string = '*/15 * * * * *'
 @description('Label selector of the database warm-up jobs.')
 param warmupLabelSelector string = 'app=elb-db-warmup'
 
+@description('Blob container of the monitored storage accounts whose top-level prefixes are the databases.')
+param storageDatabaseContainer string = 'blast-db'
+
+@description('Comma-separated repo:tag images the registry card reports as built, missing or building.')
+param expectedImages string = 'ncbi/elb:1.4.0,ncbi/elasticblast-job-submit:4.1.0,ncbi/elasticblast-query-split:0.1.4,ncbi/elasticblast-janitor:0.4.0'
+
 @minValue(1)
 @description('Daily ingestion cap of the Log Analytics workspace, in GB (bounds the monitoring bill).')
 param logDailyCapGb int = 1
@@ -175,6 +181,12 @@ var appSettings = {
   K8S_SESSION_POOL_MAX_ENTRIES: '32'
   K8S_USE_ADMIN_CREDENTIALS: useAdminCredentials ? 'true' : 'false'
   WARMUP_LABEL_SELECTOR: warmupLabelSelector
+  // Storage and container registry cards (blob and registry data planes through the same identity)
+  STORAGE_USAGE_MAX_BLOBS: '10000'
+  STORAGE_USAGE_TTL_SECONDS: '300'
+  STORAGE_DATABASE_CONTAINER: storageDatabaseContainer
+  EXPECTED_IMAGES: expectedImages
+  REGISTRY_TAGS_PER_REPOSITORY: '5'
   // Request pipeline: App Service Authentication in front, app roles from the Entra app registration.
   AUTH_MODE: 'appService'
   DEV_PRINCIPAL_NAME: ''

@@ -69,6 +69,15 @@ export const SETTINGS = [
     description: 'true: read with listClusterAdminCredential (client certificate) instead of user credentials + Entra token.',
   },
   { name: 'WARMUP_LABEL_SELECTOR', description: 'Label selector of the database warm-up jobs.' },
+  // Storage and container registry cards
+  { name: 'STORAGE_USAGE_MAX_BLOBS', description: "Blobs counted per container before its usage is reported as a lower bound ('truncated')." },
+  {
+    name: 'STORAGE_USAGE_TTL_SECONDS',
+    description: "A container's usage (blob count, bytes, databases) is fresh for this long; its own key, apart from the overview's TTL.",
+  },
+  { name: 'STORAGE_DATABASE_CONTAINER', description: 'The blob container whose top-level prefixes are the databases.' },
+  { name: 'EXPECTED_IMAGES', description: 'Comma-separated repo:tag images the registry card reports as built, missing or building.' },
+  { name: 'REGISTRY_TAGS_PER_REPOSITORY', description: 'Newest tags shown per repository.' },
   // Request pipeline
   { name: 'AUTH_MODE', description: 'appService (trust x-ms-client-principal behind App Service Authentication) or development (a fixed local principal).' },
   { name: 'WEBSITE_AUTH_ENABLED', description: 'Set by App Service when App Service Authentication is on.' },
@@ -138,6 +147,8 @@ export interface Config {
     useAdminCredentials: boolean;
     warmupLabelSelector: string;
   };
+  storage: { usageMaxBlobs: number; usageTtlSeconds: number; databaseContainer: string };
+  registry: { expectedImages: ExpectedImageRef[]; tagsPerRepository: number };
   auth: {
     mode: AuthMode;
     appServiceAuthEnabled: boolean;
@@ -211,6 +222,28 @@ function httpsUrl(name: SettingName, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** One EXPECTED_IMAGES entry: `repository:tag` (the repository may have slashes, the tag no colon). */
+export interface ExpectedImageRef {
+  repository: string;
+  tag: string;
+}
+
+export const DEFAULT_EXPECTED_IMAGES = 'ncbi/elb:1.4.0,ncbi/elasticblast-job-submit:4.1.0,ncbi/elasticblast-query-split:0.1.4,ncbi/elasticblast-janitor:0.4.0';
+
+/** Repository names as the registry allows them (lowercase path components), then one tag. */
+const EXPECTED_IMAGE = /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/;
+
+export function parseExpectedImages(entries: readonly string[]): ExpectedImageRef[] {
+  return entries.map((entry) => {
+    const m = EXPECTED_IMAGE.exec(entry);
+    if (!m) throw new ConfigError('EXPECTED_IMAGES', `expected repository:tag, got "${entry}"`);
+    return { repository: m[1]!, tag: m[2]! };
+  });
+}
+
+/** Blob container names: 3-63 lowercase letters, digits and single hyphens (Azure's rule). */
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+
 /** The resource group of a subscription-wide ALLOWED_SCOPES entry (subscriptionId/*). */
 export const ALL_RESOURCE_GROUPS = '*';
 
@@ -241,6 +274,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (mode === 'development' && inAzure) {
     throw new ConfigError('AUTH_MODE', `development is refused in Azure (${inAzure} is set); use appService`);
   }
+
+  const databaseContainer = r.string('STORAGE_DATABASE_CONTAINER', 'blast-db');
+  if (!CONTAINER_NAME.test(databaseContainer)) throw new ConfigError('STORAGE_DATABASE_CONTAINER', `not a blob container name: "${databaseContainer}"`);
 
   const allowedScopes = r.list('ALLOWED_SCOPES', []).map((pair) => {
     const [subscriptionId, resourceGroup, ...rest] = pair.split('/');
@@ -290,6 +326,15 @@ export function loadConfig(env: Env = process.env): Config {
       sessionMaxEntries: clampPoolSize(env.K8S_SESSION_POOL_MAX_ENTRIES),
       useAdminCredentials: r.bool('K8S_USE_ADMIN_CREDENTIALS', false),
       warmupLabelSelector: r.string('WARMUP_LABEL_SELECTOR', 'app=elb-db-warmup'),
+    },
+    storage: {
+      usageMaxBlobs: r.int('STORAGE_USAGE_MAX_BLOBS', 10_000, 1, 1_000_000),
+      usageTtlSeconds: r.int('STORAGE_USAGE_TTL_SECONDS', 300, 1, 86_400),
+      databaseContainer,
+    },
+    registry: {
+      expectedImages: parseExpectedImages(r.list('EXPECTED_IMAGES', DEFAULT_EXPECTED_IMAGES.split(','))),
+      tagsPerRepository: r.int('REGISTRY_TAGS_PER_REPOSITORY', 5, 1, 100),
     },
     auth: {
       mode,

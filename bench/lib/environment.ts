@@ -30,7 +30,7 @@ export async function startBenchEnvironment(options: BenchOptions): Promise<Benc
   const sims: SimulatedAzure[] = [];
   const stacks: LocalStack[] = [];
   const startSim = async (simOptions: SimulatedAzureOptions) => {
-    const sim = await startSimulatedAzure({ requestLogCapacity: 50_000, ...simOptions });
+    const sim = await startSimulatedAzure({ requestLogCapacity: 50_000, blobStore: azurite.blobEndpoint, ...simOptions });
     sims.push(sim);
     injectLatency(sim, options);
     return sim;

@@ -33,7 +33,14 @@ export interface ArmBackend {
   lroRetryAfterSeconds(): number | undefined;
   /** An `error` InProgress status documents carry (AKS reports a retried step's failure before the end). */
   lroInProgressError(): { code: string; message: string } | undefined;
+  /**
+   * Other resource providers of a resource group (lowercased namespace, e.g. microsoft.storage): each answers the
+   * path below …/providers/{namespace}/ and checks its own api-versions.
+   */
+  resourceProviders?: Record<string, ResourceProviderRoute>;
 }
+
+export type ResourceProviderRoute = (req: SimRequest, scope: { subscriptionId: string; resourceGroup: string }, segments: string[]) => SimResponse;
 
 /**
  * The api-versions the simulator serves for managedClusters: those @azure/arm-containerservice knows
@@ -277,7 +284,8 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
       `The api-version '${apiVersion}' is invalid. The supported versions are '${RESOURCES_API_VERSIONS.toReversed().join(',')}'.`,
     );
   }
-  const unsupported = unsupportedApiVersion(lower, apiVersion, sub?.resourceGroups.get(lower[3] ?? '')?.location);
+  const otherProvider = lower[2] === 'resourcegroups' && lower[4] === 'providers' ? backend.resourceProviders?.[lower[5] ?? ''] : undefined;
+  const unsupported = otherProvider ? undefined : unsupportedApiVersion(lower, apiVersion, sub?.resourceGroups.get(lower[3] ?? '')?.location);
   if (unsupported) return unsupported;
 
   // GET /subscriptions
@@ -337,6 +345,7 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
       },
     };
   }
+  if (otherProvider && lower.length > 6) return otherProvider(req, { subscriptionId: sub.subscriptionId, resourceGroup: rg.name }, segments.slice(6));
   if (lower[4] !== 'providers' || lower[5] !== PROVIDER || lower[6] !== 'managedclusters') {
     return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
   }

@@ -5,6 +5,7 @@
 // gone) — and a job history: BLAST searches (succeeded, running, failed with events, suspended) and database preparation.
 import { createHash } from 'node:crypto';
 import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleet.js';
+import { demoRegistries, demoStorageAccounts } from './demoResources.js';
 
 export const DEMO_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000001';
 /** The second demo subscription (demoFleet(now, { secondSubscription: true })): a few small resource groups. */
@@ -136,6 +137,8 @@ export function demoFleet(now: Date = new Date(), options: { secondSubscription?
       name,
       location: DEMO_LOCATION,
       clusters: clusters.map((plan) => buildCluster(plan, at)),
+      // The workload resource groups of the first subscription also hold their storage accounts and registries.
+      ...(subscriptionId === DEMO_SUBSCRIPTION_ID ? { storageAccounts: demoStorageAccounts(name), registries: demoRegistries(name, now) } : {}),
     })),
   });
   return {

@@ -1,3 +1,8 @@
+import type { RegistrySpec } from './registry.js';
+import type { StorageAccountSpec } from './storage.js';
+export type { BlobAccess, BlobContainerSpec, BlobSpec, StorageAccountSpec } from './storage.js';
+export type { RegistryAccess, RegistryRunSpec, RegistrySpec, RegistryTagSpec, RepositorySpec } from './registry.js';
+
 // The fleet description: what the simulated Azure holds. Plain data (JSON-able), so a test can take the demo
 // fleet, change a field, and start a simulator with it. Times are ISO strings; the demo builds them from "now".
 
@@ -35,6 +40,10 @@ export interface ResourceGroupSpec {
   name: string;
   location: string;
   clusters: ClusterSpec[];
+  /** Microsoft.Storage accounts; their blobs are kept in Azurite (SimulatedAzureOptions.blobStore). */
+  storageAccounts?: StorageAccountSpec[];
+  /** Microsoft.ContainerRegistry registries; each gets its own data-plane server (registry.ts). */
+  registries?: RegistrySpec[];
 }
 
 export interface ClusterSpec {

@@ -27,6 +27,8 @@
  *   apiServerOnStart       'samePort' (default) or 'newPort': a started cluster's API server moves to another port
  *   retailPrices           { prices, pageSize }: the Linux prices the Retail Prices API lists (default
  *                          DEFAULT_RETAIL_PRICES in retailPrices.ts) and its items per page (default 3: paged)
+ *   blobStore              Azurite's blob service (http://127.0.0.1:{port}/devstoreaccount1) that keeps the storage
+ *                          accounts' blobs (storage.ts); without it the blob front end answers 503
  *
  * SimulatedAzure:
  *   armEndpoint, caPem (the CA of the ARM certificate), token, tokenExpiresOnTimestamp, subscriptionIds
@@ -44,7 +46,13 @@
  *   inject(spec) → Injection            latency, status (429 ± Retry-After, 500, 404...), hold until release(),
  *                                       drop; per target ('arm' | 'kubernetes' | ClusterRef | 'any'), method, path
  *   clearInjections()
- *   counters('arm' | ref)               requests by path, TCP connections, TLS handshakes full/resumed
+ *   counters('arm' | 'blob' | ref)      requests by path, TCP connections, TLS handshakes full/resumed
+ *   blobEndpoint                        https://127.0.0.1:{port}/ of the blob front end (accounts are path-style)
+ *   setBlobAccess(account, access)      'allowed' | 'noRole' (403 AuthorizationPermissionMismatch) | 'firewall'
+ *                                       (403 AuthorizationFailure) for the account's blob data plane
+ *   fillBlobs()                         uploads every container's blobs to Azurite now (else on its first call)
+ *   registry(name)                      the live RegistrySpec (change repositories, runs, access between reads)
+ *   counters('registry')                every registry data-plane server's requests together
  *   resetCounters()
  *   requestLog(filter?), clearRequestLog()   method, path+query, status, time, duration, injection id
  *   close()
@@ -56,6 +64,14 @@
  * 404 ResourceNotFound / ResourceGroupNotFound / SubscriptionNotFound, 409 OperationNotAllowed (unwrapped
  * { code, details, message, subcode }, AKS's wording), 400 MissingApiVersionParameter / InvalidApiVersionParameter /
  * NoRegisteredProviderFound (an api-version not in MANAGED_CLUSTERS_API_VERSIONS).
+ *
+ * Storage (storage.ts): ARM lists a resource group's storageAccounts (primaryEndpoints.blob on the blob front end) and
+ * an account's blobServices/default/containers; the blob front end checks the token (audience
+ * https://storage.azure.com), answers the accounts' 403s, and forwards reads to Azurite.
+ *
+ * Container registries (registry.ts): ARM lists a resource group's registries (loginServer: the registry's own
+ * data-plane server) and their runs (2019-06-01-preview); each data-plane server speaks ACR's token exchange
+ * (/oauth2/exchange, /oauth2/token, 401 challenges) and /acr/v1/_catalog, /acr/v1/{repo}/_manifests with Link paging.
  *
  * Kubernetes (one HTTPS server per cluster, listening only while running, same port across stop/start unless
  * apiServerOnStart is 'newPort'):
@@ -83,6 +99,9 @@ import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/a
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
 import { SimServer } from './server.js';
 import { createRetailPricesHandler, DEFAULT_RETAIL_PRICES, retailPricesInjectedAnswer, type SimRetailPrice } from './retailPrices.js';
+import { blobInjectedAnswer, createBlobFrontEnd, STORAGE_AUDIENCE, storageArmRoute, type BlobAccess, type StorageBackend } from './storage.js';
+import { AZURITE_ACCOUNT_KEY } from '../azurite.js';
+import { createRegistryDataPlane, registryArmRoute, registryInjectedAnswer, type RegistryBackendEntry, type RegistrySpec } from './registry.js';
 
 export {
   demoFleet,
@@ -117,6 +136,8 @@ export interface SimulatedAzureOptions {
   apiServerOnStart?: FleetSpec['apiServerOnStart'];
   /** The Retail Prices API's Linux prices (default DEFAULT_RETAIL_PRICES) and items per page (default 3). */
   retailPrices?: { prices?: readonly SimRetailPrice[]; pageSize?: number };
+  /** Azurite's blob service (http://127.0.0.1:{port}/devstoreaccount1): where the storage accounts' blobs are kept. */
+  blobStore?: string;
 }
 
 export interface ClusterState {
@@ -186,7 +207,14 @@ export interface SimulatedAzure {
   setClusterState(ref: ClusterRef, state: { powerState?: PowerStateCode; provisioningState?: 'Succeeded' | 'Failed' }): Promise<void>;
   inject(spec: InjectionSpec): Injection;
   clearInjections(): void;
-  counters(target: 'arm' | ClusterRef): CountersSnapshot;
+  /** https://127.0.0.1:{port}/ of the blob front end. */
+  readonly blobEndpoint: string;
+  setBlobAccess(account: string, access: BlobAccess): void;
+  /** Uploads every container's blobs to Azurite now (else each container is filled on its first call). */
+  fillBlobs(): Promise<void>;
+  /** The live spec of a registry: what its ARM entry, runs and data plane answer from now on. */
+  registry(name: string): RegistrySpec;
+  counters(target: 'arm' | 'blob' | 'registry' | ClusterRef): CountersSnapshot;
   resetCounters(): void;
   requestLog(filter?: (entry: RequestLogEntry) => boolean): RequestLogEntry[];
   clearRequestLog(): void;
@@ -264,6 +292,73 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   });
   const armCounters = new ServerCounters();
   const { lroRetryAfterSeconds, lroInProgressError } = options;
+
+  // Storage accounts: ARM lists them; the blob front end serves their data plane from Azurite.
+  const storageAccounts = fleet.subscriptions.flatMap((sub) =>
+    sub.resourceGroups.flatMap((rg) =>
+      (rg.storageAccounts ?? []).map((spec) => ({
+        subscriptionId: sub.subscriptionId,
+        resourceGroup: rg.name,
+        location: rg.location,
+        spec: structuredClone(spec),
+      })),
+    ),
+  );
+  let blobEndpoint = '';
+  const storage: StorageBackend = {
+    accounts: (subscriptionId, resourceGroup) =>
+      storageAccounts.filter(
+        (a) =>
+          a.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+          (resourceGroup === undefined || a.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+      ),
+    blobEndpoint: () => blobEndpoint,
+  };
+  const findAccount = (name: string) => storageAccounts.find((a) => a.spec.name.toLowerCase() === name.toLowerCase());
+  const blobFrontEnd = options.blobStore
+    ? createBlobFrontEnd({
+        store: options.blobStore.replace(/\/+$/, ''),
+        accountKey: AZURITE_ACCOUNT_KEY,
+        namespace: randomBytes(8).toString('hex'),
+        tenantId: fleet.subscriptions[0]?.tenantId ?? 'common',
+        account: findAccount,
+        verifyToken: (presented) => verifyFor(presented, new Set([STORAGE_AUDIENCE, `${STORAGE_AUDIENCE}/`]), false),
+      })
+    : undefined;
+  const blobCounters = new ServerCounters();
+
+  // Container registries: ARM lists them; each has its own data-plane server (its loginServer).
+  const registryCounters = new ServerCounters();
+  const registries: Array<RegistryBackendEntry & { server: SimServer }> = [];
+  for (const sub of fleet.subscriptions) {
+    for (const rg of sub.resourceGroups) {
+      for (const spec of rg.registries ?? []) {
+        let port = 0;
+        const entry: RegistryBackendEntry = {
+          subscriptionId: sub.subscriptionId,
+          resourceGroup: rg.name,
+          location: rg.location,
+          spec: structuredClone(spec),
+          loginServer: () => `127.0.0.1:${port}`,
+        };
+        const server = new SimServer({
+          name: `registry:${spec.name}`,
+          identity: { kind: 'registry' },
+          tls: { key: armCert.keyPem, cert: armCert.certPem },
+          counters: registryCounters,
+          log,
+          injections,
+          idleTimeoutMs,
+          handle: createRegistryDataPlane({ entry, verifyEntraToken: (presented) => verifyFor(presented, armAudiences(), false) }),
+          injectedAnswer: registryInjectedAnswer,
+        });
+        registries.push(Object.assign(entry, { server }));
+        port = await server.listen(0);
+      }
+    }
+  }
+  const registriesOf = (subscriptionId: string, resourceGroup: string) =>
+    registries.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase());
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
   const arm = new SimServer({
     name: 'arm',
@@ -289,13 +384,30 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       pageSize: () => armPageSize,
       lroRetryAfterSeconds: () => lroRetryAfterSeconds,
       lroInProgressError: () => lroInProgressError,
+      resourceProviders: {
+        'microsoft.storage': (req, scope, segments) => storageArmRoute(req, storage, scope, segments),
+        'microsoft.containerregistry': (req, scope, segments) => registryArmRoute(req, registriesOf, scope, segments),
+      },
     }),
     injectedAnswer: armInjectedAnswer,
   });
+  const blob = new SimServer({
+    name: 'blob',
+    identity: { kind: 'blob' },
+    tls: { key: armCert.keyPem, cert: armCert.certPem },
+    counters: blobCounters,
+    log,
+    injections,
+    idleTimeoutMs,
+    handle: (req) =>
+      blobFrontEnd ? blobFrontEnd.handle(req) : { status: 503, body: 'The simulated blob service has no store (SimulatedAzureOptions.blobStore).' },
+    injectedAnswer: blobInjectedAnswer,
+  });
   try {
     armEndpoint = `https://127.0.0.1:${await arm.listen(0)}`;
+    blobEndpoint = `https://127.0.0.1:${await blob.listen(0)}/`;
   } catch (err) {
-    await Promise.all(clusters.map((c) => c.retire()));
+    await Promise.all([arm.close(), blob.close(), ...registries.map((r) => r.server.close()), ...clusters.map((c) => c.retire())]);
     throw err;
   }
 
@@ -319,7 +431,7 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   try {
     retailPricesEndpoint = `https://127.0.0.1:${await retailPricesServer.listen(0)}`;
   } catch (err) {
-    await Promise.all([arm.close(), ...clusters.map((c) => c.retire())]);
+    await Promise.all([arm.close(), blob.close(), ...registries.map((r) => r.server.close()), ...clusters.map((c) => c.retire())]);
     throw err;
   }
 
@@ -413,9 +525,35 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     },
     inject: (spec) => injections.add(spec),
     clearInjections: () => injections.clear(),
-    counters: (target) => (target === 'arm' ? armCounters.snapshot() : find(target).counters.snapshot()),
+    get blobEndpoint() {
+      return blobEndpoint;
+    },
+    setBlobAccess(account, access) {
+      const found = findAccount(account);
+      if (!found) throw new Error(`simulated Azure: no storage account ${account}`);
+      found.spec.blobAccess = access;
+    },
+    async fillBlobs() {
+      if (!blobFrontEnd) throw new Error('simulated Azure: no blob store (SimulatedAzureOptions.blobStore)');
+      await Promise.all(storageAccounts.flatMap((a) => a.spec.containers.map((c) => blobFrontEnd.fill(a.spec, c))));
+    },
+    registry(name) {
+      const found = registries.find((r) => r.spec.name.toLowerCase() === name.toLowerCase());
+      if (!found) throw new Error(`simulated Azure: no registry ${name}`);
+      return found.spec;
+    },
+    counters: (target) =>
+      target === 'arm'
+        ? armCounters.snapshot()
+        : target === 'blob'
+          ? blobCounters.snapshot()
+          : target === 'registry'
+            ? registryCounters.snapshot()
+            : find(target).counters.snapshot(),
     resetCounters() {
       armCounters.reset();
+      blobCounters.reset();
+      registryCounters.reset();
       for (const c of clusters) c.counters.reset();
     },
     requestLog: (filter) => log.list(filter),
@@ -425,7 +563,13 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
       closed = true;
       lifecycle.dispose();
       injections.clear();
-      await Promise.all([arm.close(), retailPricesServer.close(), ...clusters.map((c) => c.retire())]);
+      await Promise.all([
+        arm.close(),
+        retailPricesServer.close(),
+        blob.close(),
+        ...registries.map((r) => r.server.close()),
+        ...clusters.map((c) => c.retire()),
+      ]);
     },
   };
 }

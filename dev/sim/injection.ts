@@ -2,8 +2,11 @@
 // a held answer released by the test (how race tests choose an interleaving), a dropped connection.
 import type { ClusterRef } from './fleet.js';
 
-/** Which server a rule applies to: ARM, every Kubernetes API server, one cluster's, the Retail Prices API, or any. */
-export type InjectionTarget = 'arm' | 'kubernetes' | 'retailPrices' | 'any' | ClusterRef;
+/**
+ * Which server a rule applies to: ARM, every Kubernetes API server, one cluster's, the blob front end, the registries,
+ * the Retail Prices API, or any.
+ */
+export type InjectionTarget = 'arm' | 'kubernetes' | 'blob' | 'registry' | 'retailPrices' | 'any' | ClusterRef;
 
 export interface InjectionSpec {
   /** Default 'any'. */
@@ -49,7 +52,7 @@ export interface Injection {
 
 /** The identity of the server a request came to, for matching. */
 export interface ServerIdentity {
-  kind: 'arm' | 'kubernetes' | 'retailPrices';
+  kind: 'arm' | 'kubernetes' | 'blob' | 'registry' | 'retailPrices';
   subscriptionId?: string;
   resourceGroup?: string;
   cluster?: string;
@@ -97,6 +100,8 @@ class Rule implements Injection {
     if (target === 'arm' && server.kind !== 'arm') return false;
     if (target === 'kubernetes' && server.kind !== 'kubernetes') return false;
     if (target === 'retailPrices' && server.kind !== 'retailPrices') return false;
+    if (target === 'blob' && server.kind !== 'blob') return false;
+    if (target === 'registry' && server.kind !== 'registry') return false;
     if (typeof target === 'object') {
       if (server.kind !== 'kubernetes') return false;
       if (target.resourceGroup.toLowerCase() !== server.resourceGroup?.toLowerCase()) return false;

@@ -20,7 +20,7 @@ resource clusterOperator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
   name: guid(subscription().id, nameSuffix, 'cluster-operator')
   properties: {
     roleName: clusterOperatorRoleName
-    description: 'AKS dashboard: read, start, stop and delete managed clusters and get their credentials. Nothing else.'
+    description: 'AKS dashboard: read, start, stop and delete managed clusters and get their credentials; read storage accounts, blob containers, container registries and their runs. Nothing else.'
     type: 'customRole'
     permissions: [
       {

@@ -47,9 +47,37 @@ export function resolveTrustedCa(trustedCa: string | undefined): string[] | unde
  * (every public root and TRUSTED_CA, about 200 KB) into its pool key on every request, and parses it again for every
  * new connection: about half a millisecond of CPU per ARM call, paid 20 times by an uncached fleet tick of 20 scopes.
  */
-function trustingOnly(ca: string[]): NonNullable<ContainerServiceClientOptionalParams['tlsOptions']> {
+export function trustingOnly(ca: string[]): NonNullable<ContainerServiceClientOptionalParams['tlsOptions']> {
   // The SDK hands these options to its https.Agent as they are; `secureContext` is an agent option its type leaves out.
   return { secureContext: createSecureContext({ ca }) } as NonNullable<ContainerServiceClientOptionalParams['tlsOptions']>;
+}
+
+/** The options every ARM client is built with: the endpoint, its token scope, the trusted CAs, no SDK retries. */
+export function armClientOptions(settings: ArmClientSettings): ContainerServiceClientOptionalParams {
+  const endpoint = settings.azure.armEndpoint.replace(/\/+$/, '');
+  const ca = resolveTrustedCa(settings.azure.trustedCa);
+  return {
+    endpoint,
+    credentials: { scopes: [`${endpoint}/.default`] },
+    // The SDK's default retry policy is replaced below; 0 keeps it inert should it ever stay in the pipeline.
+    retryOptions: { maxRetries: 0 },
+    ...(ca ? { tlsOptions: trustingOnly(ca) } : {}),
+  };
+}
+
+/** The policies every ARM client's pipeline gets: bounded retries, one deadline per call, one log line per attempt. */
+export function hardenArmPipeline(
+  pipeline: ContainerServiceClient['pipeline'],
+  settings: ArmClientSettings,
+  bounds: ArmRetryBounds,
+  logCall?: UpstreamCallLog,
+): void {
+  pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  pipeline.addPolicy(boundedRetryPolicy(bounds), { phase: 'Retry' });
+  // First in line, so token acquisition and every retry count against the same deadline.
+  pipeline.addPolicy(deadlinePolicy(settings.upstream.timeoutMs), { beforePolicies: ['bearerTokenAuthenticationPolicy'] });
+  // After the retry policy: one line per attempt on the wire.
+  if (logCall) pipeline.addPolicy(callLogPolicy(logCall), { afterPhase: 'Retry' });
 }
 
 export function createContainerServiceClient(
@@ -59,23 +87,23 @@ export function createContainerServiceClient(
   bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
   logCall?: UpstreamCallLog,
 ): ContainerServiceClient {
-  const endpoint = settings.azure.armEndpoint.replace(/\/+$/, '');
-  const ca = resolveTrustedCa(settings.azure.trustedCa);
-  const options: ContainerServiceClientOptionalParams = {
-    endpoint,
-    credentials: { scopes: [`${endpoint}/.default`] },
-    // The SDK's default retry policy is replaced below; 0 keeps it inert should it ever stay in the pipeline.
-    retryOptions: { maxRetries: 0 },
-    ...(ca ? { tlsOptions: trustingOnly(ca) } : {}),
-  };
-  const client = new ContainerServiceClient(credential, subscriptionId, options);
-  client.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
-  client.pipeline.addPolicy(boundedRetryPolicy(bounds), { phase: 'Retry' });
-  // First in line, so token acquisition and every retry count against the same deadline.
-  client.pipeline.addPolicy(deadlinePolicy(settings.upstream.timeoutMs), { beforePolicies: ['bearerTokenAuthenticationPolicy'] });
-  // After the retry policy: one line per attempt on the wire.
-  if (logCall) client.pipeline.addPolicy(callLogPolicy(logCall), { afterPhase: 'Retry' });
+  const client = new ContainerServiceClient(credential, subscriptionId, armClientOptions(settings));
+  hardenArmPipeline(client.pipeline, settings, bounds, logCall);
   return client;
+}
+
+/** One client per subscription, built on first use (a client holds its connection pool: build it once). */
+export function perSubscription<C>(build: (subscriptionId: string) => C): (subscriptionId: string) => C {
+  const clients = new Map<string, C>();
+  return (subscriptionId) => {
+    const key = subscriptionId.toLowerCase();
+    let client = clients.get(key);
+    if (client === undefined) {
+      client = build(subscriptionId);
+      clients.set(key, client);
+    }
+    return client;
+  };
 }
 
 /** One client per subscription, built on first use (a client holds its connection pool: build it once). */
@@ -85,16 +113,7 @@ export function createArmClientFactory(
   bounds: ArmRetryBounds = DEFAULT_ARM_RETRY_BOUNDS,
   logCall?: UpstreamCallLog,
 ): (subscriptionId: string) => ContainerServiceClient {
-  const clients = new Map<string, ContainerServiceClient>();
-  return (subscriptionId) => {
-    const key = subscriptionId.toLowerCase();
-    let client = clients.get(key);
-    if (!client) {
-      client = createContainerServiceClient(settings, credential, subscriptionId, bounds, logCall);
-      clients.set(key, client);
-    }
-    return client;
-  };
+  return perSubscription((subscriptionId) => createContainerServiceClient(settings, credential, subscriptionId, bounds, logCall));
 }
 
 /**

@@ -15,6 +15,14 @@ export const ARM_OPERATIONS = {
   listUserCredential: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
   /** managedClusters.listClusterAdminCredentials (K8S_USE_ADMIN_CREDENTIALS=true) */
   listAdminCredential: 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+  /** storageAccounts.listByResourceGroup (the storage card) */
+  readStorageAccount: 'Microsoft.Storage/storageAccounts/read',
+  /** blobContainers.list (the storage card; the blobs themselves are data actions: Storage Blob Data Reader) */
+  readBlobContainer: 'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+  /** registries.listByResourceGroup (the registry card; repositories and tags are the data plane: AcrPull) */
+  readRegistry: 'Microsoft.ContainerRegistry/registries/read',
+  /** GET …/registries/{r}/runs (the images being built) */
+  readRegistryRun: 'Microsoft.ContainerRegistry/registries/runs/read',
 } as const;
 
 export type ArmOperation = (typeof ARM_OPERATIONS)[keyof typeof ARM_OPERATIONS];

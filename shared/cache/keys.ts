@@ -1,8 +1,13 @@
 // Logical cache keys and where they live in Table Storage.
 //
-// Logical keys (what the monitor and lifecycle code see):
-//   monitor:aks:{sub}:{rg}                      cluster list of a scope
-//   monitor:aks:{sub}:{rg}:{cluster}:{category} one category of one cluster
+// Logical keys (what the monitor and lifecycle code see), one namespace kind per family of readings:
+//   monitor:aks:{sub}:{rg}                              cluster list of a scope
+//   monitor:aks:{sub}:{rg}:{cluster}:{category}         one category of one cluster
+//   monitor:storage:{sub}:{rg}                          the scope's storage accounts and containers (ARM)
+//   monitor:storage:{sub}:{rg}:{account}:{container}    one container's usage (blob data plane; its own, longer TTL)
+//   monitor:acr:{sub}:{rg}                              the scope's container registries (ARM + registry data plane)
+// Every kind has the same shape (scope, then a unit below it, then a reading), so the layout, purges and the
+// boundary-safe prefixes below work alike for all of them.
 //
 // Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit,
 // and the rows inside a partition are laid out by ./layout.ts. Components are encoded one by one and joined with ':'.
@@ -27,6 +32,9 @@ export class CacheKeyError extends Error {
 }
 
 export const KEY_NAMESPACE = ['monitor', 'aks'] as const;
+/** The namespace kinds under `monitor`: the AKS readings, and the scope-level resource readings (storage, registries). */
+export const KEY_KINDS = ['aks', 'storage', 'acr'] as const;
+export type KeyNamespaceKind = (typeof KEY_KINDS)[number];
 export const SEPARATOR = ':';
 /** Azurite rejects keys over 512 UTF-16 code units; Azure allows 1 KiB (512 UTF-16 code units as Azure counts). */
 export const MAX_STORAGE_KEY_LENGTH = 512;
@@ -41,8 +49,8 @@ function component(value: string, what: string): string {
   return v;
 }
 
-export function scopePrefix(scope: MonitorScope): string {
-  return [...KEY_NAMESPACE, component(scope.subscriptionId, 'subscriptionId'), component(scope.resourceGroup, 'resourceGroup')].join(SEPARATOR);
+export function scopePrefix(scope: MonitorScope, kind: KeyNamespaceKind = 'aks'): string {
+  return [KEY_NAMESPACE[0], kind, component(scope.subscriptionId, 'subscriptionId'), component(scope.resourceGroup, 'resourceGroup')].join(SEPARATOR);
 }
 
 export function subscriptionPrefix(subscriptionId: string): string {
@@ -63,18 +71,47 @@ export function categoryKey(scope: MonitorScope, cluster: string, category: Moni
   return `${clusterPrefix(scope, cluster)}${SEPARATOR}${category}`;
 }
 
-/** What a logical key names: a scope's cluster list, or one category of one cluster. */
-export type ParsedKey =
-  { kind: 'list'; key: string; scope: MonitorScope } | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory };
+/** The storage overview of a scope: its accounts and their blob containers, from ARM. */
+export function storageOverviewKey(scope: MonitorScope): string {
+  return scopePrefix(scope, 'storage');
+}
 
-/** The inverse of clusterListKey and categoryKey; undefined for anything else (a prefix, another namespace, an unknown category). */
+/** One blob container's usage (count, bytes, newest blob; databases), under its account's unit. */
+export function containerUsageKey(scope: MonitorScope, account: string, container: string): string {
+  return [storageOverviewKey(scope), component(account, 'account'), component(container, 'container')].join(SEPARATOR);
+}
+
+/** The container registries of a scope, with their repositories and expected images. */
+export function registryOverviewKey(scope: MonitorScope): string {
+  return scopePrefix(scope, 'acr');
+}
+
+/** What a logical key names: a scope's cluster list, one category of one cluster, or a scope-level resource reading. */
+export type ParsedKey =
+  | { kind: 'list'; key: string; scope: MonitorScope }
+  | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory }
+  | { kind: 'storage'; key: string; scope: MonitorScope }
+  | { kind: 'storage-usage'; key: string; scope: MonitorScope; account: string; container: string }
+  | { kind: 'registry'; key: string; scope: MonitorScope };
+
+/** The inverse of the key builders; undefined for anything else (a prefix, another namespace, an unknown category). */
 export function parseKey(key: string): ParsedKey | undefined {
-  const [namespace, kind, subscriptionId, resourceGroup, cluster, category, ...rest] = key.split(SEPARATOR);
-  if (namespace !== KEY_NAMESPACE[0] || kind !== KEY_NAMESPACE[1] || !subscriptionId || !resourceGroup || rest.length) return undefined;
+  const [namespace, kind, subscriptionId, resourceGroup, unit, reading, ...rest] = key.split(SEPARATOR);
+  if (namespace !== KEY_NAMESPACE[0] || !subscriptionId || !resourceGroup || rest.length) return undefined;
   const scope = { subscriptionId, resourceGroup };
-  if (cluster === undefined) return { kind: 'list', key, scope };
-  if (!cluster || !category || !isMonitorCategory(category)) return undefined;
-  return { kind: 'category', key, scope, cluster, category };
+  const whole = unit === undefined;
+  if (!whole && (!unit || !reading)) return undefined;
+  switch (kind) {
+    case 'aks':
+      if (whole) return { kind: 'list', key, scope };
+      return isMonitorCategory(reading!) ? { kind: 'category', key, scope, cluster: unit, category: reading } : undefined;
+    case 'storage':
+      return whole ? { kind: 'storage', key, scope } : { kind: 'storage-usage', key, scope, account: unit, container: reading! };
+    case 'acr':
+      return whole ? { kind: 'registry', key, scope } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 // --- encoding -------------------------------------------------------------------------------------------------
@@ -134,14 +171,14 @@ function splitKey(key: string): string[] {
 }
 
 function isNamespace(parts: readonly string[]): boolean {
-  return parts[0] === KEY_NAMESPACE[0] && parts[1] === KEY_NAMESPACE[1];
+  return parts[0] === KEY_NAMESPACE[0] && (KEY_KINDS as readonly string[]).includes(parts[1] ?? '');
 }
 
 /** Maps a logical key to its row and covering counters; CacheKeyError if it is not a monitor key or cannot be stored. */
 export function locateKey(key: string): KeyLocation {
   const parts = splitKey(key);
   if (!isNamespace(parts) || (parts.length !== 4 && parts.length !== 6)) {
-    throw new CacheKeyError(key, 'expected monitor:aks:{sub}:{rg} or monitor:aks:{sub}:{rg}:{cluster}:{category}');
+    throw new CacheKeyError(key, `expected monitor:{${KEY_KINDS.join('|')}}:{sub}:{rg} or monitor:{kind}:{sub}:{rg}:{unit}:{reading}`);
   }
   if (parts.some((p) => p === '')) throw new CacheKeyError(key, 'has an empty component');
   const scopePk = checkStorable(key, encodePath(parts.slice(0, 4)), 'PartitionKey');
@@ -200,8 +237,8 @@ export function targetOfPrefix(prefix: string): PrefixTarget {
   if (prefix === '') return { level: 'none', prefix };
   const parts = splitKey(prefix);
   if (parts.some((p) => p === '')) return { level: 'none', prefix };
-  // 'monitor' alone covers every key, like 'monitor:aks'.
-  if (parts.length === 1 && parts[0] === KEY_NAMESPACE[0]) return { level: 'root', prefix, partitionKey: encodePath(KEY_NAMESPACE) };
+  // 'monitor' alone covers every key of every kind; 'monitor:aks' (a kind) every key of that kind.
+  if (parts.length === 1 && parts[0] === KEY_NAMESPACE[0]) return { level: 'root', prefix, partitionKey: KEY_NAMESPACE[0] };
   if (!isNamespace(parts) || parts.length > 6) return { level: 'none', prefix };
   if (parts.length === 6) return { level: 'key', prefix, location: locateKey(prefix) };
   const levels = { 2: 'root', 3: 'subscription', 4: 'scope', 5: 'cluster' } as const;

@@ -33,9 +33,24 @@ export interface RefreshRunResult {
   deferred: number;
 }
 
+/** How the timer refreshes one scope-level resource reading (storage, registries): through the service that owns it. */
+export interface ResourceRefresher {
+  /** Younger readings are left alone (a reading may live longer than the cache's TTL, like a container's usage). */
+  minAgeSeconds: number;
+  fetch: () => Promise<unknown>;
+  degradedParts?: (value: unknown) => readonly unknown[];
+}
+
+/** A service owning some of the cache's key kinds: undefined for a key that is not one of its own. */
+export interface ResourceOwner {
+  refresherFor(work: ParsedKey): ResourceRefresher | undefined;
+}
+
 export interface RefreshDeps {
   cache: MonitorCache;
   monitor: MonitorService;
+  /** The owners of the other key kinds (storage, registries); a key nobody owns is skipped. */
+  resources?: readonly ResourceOwner[];
   transitions: TransitionStore;
   concurrency: number;
   /** Wall time one run may take; what is left over waits for the next run. */
@@ -101,11 +116,17 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
   result.candidates = candidates.length;
   const lists: ListWork[] = [];
   const categories: CategoryWork[] = [];
+  const resources: Array<{ key: string; refresher: ResourceRefresher }> = [];
   for (const candidate of candidates) {
     const work = workOf(candidate.key);
     if (!work) result.skipped++;
     else if (work.kind === 'list') lists.push(work);
-    else categories.push(work);
+    else if (work.kind === 'category') categories.push(work);
+    else {
+      const refresher = (deps.resources ?? []).map((owner) => owner.refresherFor(work)).find((found) => found !== undefined);
+      if (!refresher || candidate.ageSeconds <= refresher.minAgeSeconds) result.skipped++;
+      else resources.push({ key: candidate.key, refresher });
+    }
   }
 
   // 1. Lists (this also reconciles their transitions). Categories wait for them: they are judged by the new list.
@@ -160,6 +181,17 @@ export async function runRefresh(deps: RefreshDeps): Promise<RefreshRunResult> {
       const outcome = await deps.cache.refreshExisting(key, () => deps.monitor.fetchCategory(scope, known.name, category), {
         degradedParts: (reading) => (reading as { degraded: unknown[] }).degraded,
       });
+      if (outcome.stored) result.refreshed++;
+      else result.dropped++;
+    },
+  );
+
+  // 2b. Scope-level resource readings (storage accounts and their usage, registries), each through its owner.
+  await drain(
+    resources,
+    (w) => w.key,
+    async ({ key, refresher }) => {
+      const outcome = await deps.cache.refreshExisting(key, refresher.fetch, refresher.degradedParts ? { degradedParts: refresher.degradedParts } : {});
       if (outcome.stored) result.refreshed++;
       else result.dropped++;
     },

@@ -44,7 +44,7 @@ function clusterNotFound(scope: Scope, cluster: string) {
 const degradedParts = (reading: Reading<unknown>): readonly Degraded[] => reading.degraded;
 
 /** The cache block of an answer: one that carries a degraded part is never labelled fresh. */
-function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): ReturnType<typeof cacheInfo> {
+export function cacheOf(read: CacheRead<unknown>, degraded: readonly Degraded[]): ReturnType<typeof cacheInfo> {
   const info = cacheInfo(read);
   return degraded.length > 0 && info.state === 'fresh' ? { ...info, state: 'stale' } : info;
 }
@@ -55,7 +55,7 @@ function categoryDegraded(read: CacheRead<Reading<unknown>>, credentialSource: s
 }
 
 /** An upstream fault worth serving a stored reading over, as a degraded part (e.g. ARM's throttle and its wait). */
-function faultPart(error: unknown, source: string): Degraded | undefined {
+export function faultPart(error: unknown, source: string): Degraded | undefined {
   if (!isUpstreamFault(error)) return undefined;
   const failure = upstreamFailure(error);
   const wait = failure instanceof Throttled ? ` (Retry-After ${failure.retryAfterSeconds} s)` : '';
@@ -66,7 +66,7 @@ function faultPart(error: unknown, source: string): Degraded | undefined {
 }
 
 /** What failed since the stored reading served was fetched: just now (fetchError), else as noted on it (failure). */
-function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
+export function degradedOf(read: CacheRead<unknown>, source: string): Degraded[] {
   const now = read.fetchError === undefined ? undefined : faultPart(read.fetchError, source);
   const parts = now ? [now] : ((read.failure?.parts ?? []) as Degraded[]);
   return parts.map((part) => ({ ...part, message: `${part.message}; serving the reading of ${read.fetchedAt}` }));

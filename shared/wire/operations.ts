@@ -6,7 +6,8 @@ export interface AuditActor {
   /** The principal's object id (oid claim), never its display name; "development" for the local principal. */
   objectId: string;
   name: string;
-  via: 'user' | 'schedule';
+  /** Who acted: a person, a schedule, or the idle auto-stop. */
+  via: 'user' | 'schedule' | 'autoStop';
   scheduleId?: string;
 }
 

@@ -18,7 +18,7 @@ export interface StoredDatabase {
   files: number;
   bytes: number;
   newestAt: string | null;
-  /** It holds its metadata file (a `*.json` / `*-metadata*` at its top level). */
+  /** It holds its metadata file at its top level: `metadata.json` or `*-metadata.json` (BLAST: `<db>-nucl-metadata.json`). */
   ready: boolean;
 }
 

@@ -13,6 +13,9 @@ import {
   MAX_STORAGE_KEY_LENGTH,
   parseKey,
   MONITOR_CATEGORIES,
+  containerUsageKey,
+  registryOverviewKey,
+  storageOverviewKey,
   scopePrefix,
   targetOfPrefix,
   transitionRowLocation,
@@ -30,6 +33,65 @@ describe('parseKey', () => {
     for (const other of [clusterPrefix(scope, 'aks-a'), `${clusterPrefix(scope, 'aks-a')}:bogus`, `${key}:more`, 'monitor:aks:sub', 'other:aks:s:rg']) {
       expect(parseKey(other)).toBeUndefined();
     }
+  });
+});
+
+describe('the scope-level resource kinds (storage, registries)', () => {
+  const blue = { ...scope, resourceGroup: 'rg-elb-01-blue' };
+
+  it('build their own namespaces and parse back', () => {
+    expect(storageOverviewKey(scope)).toBe('monitor:storage:00000000-0000-0000-0000-0000000000d1:rg-elb-01');
+    expect(containerUsageKey(scope, 'ElbData', 'blast-db')).toBe(`${storageOverviewKey(scope)}:elbdata:blast-db`);
+    expect(registryOverviewKey(scope)).toBe('monitor:acr:00000000-0000-0000-0000-0000000000d1:rg-elb-01');
+    expect(parseKey(storageOverviewKey(scope))).toEqual({ kind: 'storage', key: storageOverviewKey(scope), scope });
+    const usage = containerUsageKey(scope, 'elbdata', 'blast-db');
+    expect(parseKey(usage)).toEqual({ kind: 'storage-usage', key: usage, scope, account: 'elbdata', container: 'blast-db' });
+    expect(parseKey(registryOverviewKey(scope))).toEqual({ kind: 'registry', key: registryOverviewKey(scope), scope });
+    for (const other of [`${registryOverviewKey(scope)}:reg:x`, `${storageOverviewKey(scope)}:elbdata`, `${usage}:more`, 'monitor:other:s:rg']) {
+      expect(parseKey(other)).toBeUndefined();
+    }
+    expect(() => containerUsageKey(scope, 'a:b', 'c')).toThrow(CacheKeyError);
+  });
+
+  it('lay out like the AKS keys: the overview in the scope partition, usage in its account partition, round trips kept', () => {
+    const overview = locateKey(storageOverviewKey(scope));
+    const usage = locateKey(containerUsageKey(scope, 'elbdata', 'blast-db'));
+    expect(overview).toMatchObject({ partitionKey: storageOverviewKey(scope), rowKey: 'v:', own: { name: 'list' }, ancestors: [] });
+    expect(usage).toMatchObject({
+      partitionKey: `${storageOverviewKey(scope)}:elbdata`,
+      rowKey: 'v:blast-db',
+      own: { name: 'counter' },
+      ancestors: [{ partitionKey: storageOverviewKey(scope), name: 'tree' }],
+    });
+    for (const key of [storageOverviewKey(scope), containerUsageKey(scope, 'elbdata', 'blast-db'), registryOverviewKey(scope)]) {
+      const location = locateKey(key);
+      expect(keyOfRow(location.partitionKey, location.rowKey)).toBe(key);
+    }
+  });
+
+  it('are boundary-safe: rg-elb-01 never matches rg-elb-01-blue, and kinds never match each other', () => {
+    expect(keyMatchesPrefix(storageOverviewKey(blue), storageOverviewKey(scope))).toBe(false);
+    expect(keyMatchesPrefix(containerUsageKey(blue, 'a', 'c'), storageOverviewKey(scope))).toBe(false);
+    expect(keyMatchesPrefix(containerUsageKey(scope, 'a', 'c'), storageOverviewKey(scope))).toBe(true);
+    expect(keyMatchesPrefix(registryOverviewKey(blue), registryOverviewKey(scope))).toBe(false);
+    expect(keyMatchesPrefix(storageOverviewKey(scope), clusterListKey(scope))).toBe(false);
+    expect(keyMatchesPrefix(containerUsageKey(scope, 'elbdata', 'c'), `${storageOverviewKey(scope)}:elb`)).toBe(false);
+    expect(targetOfPrefix(storageOverviewKey(scope)).level).toBe('scope');
+    expect(targetOfPrefix('monitor:storage').level).toBe('root');
+    expect(targetOfPrefix('monitor')).toMatchObject({ level: 'root', partitionKey: 'monitor' }); // every kind below it
+  });
+
+  it('purge one scope without touching its look-alike, in Table Storage', async () => {
+    const { cache } = await cacheOnFreshTable();
+    for (const key of [containerUsageKey(scope, 'a', 'c'), containerUsageKey(blue, 'a', 'c'), registryOverviewKey(scope), registryOverviewKey(blue)]) {
+      await cache.read(key, async () => key);
+    }
+    await cache.invalidatePrefix(storageOverviewKey(scope));
+    await cache.invalidatePrefix(registryOverviewKey(scope));
+    expect(await cache.peek(containerUsageKey(scope, 'a', 'c'))).toBeUndefined();
+    expect(await cache.peek(registryOverviewKey(scope))).toBeUndefined();
+    expect((await cache.peek(containerUsageKey(blue, 'a', 'c')))?.value).toBe(containerUsageKey(blue, 'a', 'c'));
+    expect((await cache.peek(registryOverviewKey(blue)))?.value).toBe(registryOverviewKey(blue));
   });
 });
 

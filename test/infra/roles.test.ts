@@ -80,9 +80,11 @@ describe('custom role: cluster operator (ARM)', () => {
     expect(main.code).toMatch(/^\s*K8S_USE_ADMIN_CREDENTIALS: useAdminCredentials \? 'true' : 'false'$/m);
   });
 
-  it('uses no wildcard and stays on managed clusters', () => {
+  it('uses no wildcard and stays on managed clusters; storage and registries are only read', () => {
     for (const action of ARM_ACTIONS) {
-      expect(action).toMatch(/^Microsoft\.ContainerService\/managedClusters(\/[A-Za-z]+)*\/(read|delete|action)$/);
+      expect(action).toMatch(
+        /^(Microsoft\.ContainerService\/managedClusters(\/[A-Za-z]+)*\/(read|delete|action)|Microsoft\.(Storage\/storageAccounts|ContainerRegistry\/registries)(\/[A-Za-z]+)*\/read)$/,
+      );
     }
   });
 
@@ -93,6 +95,22 @@ describe('custom role: cluster operator (ARM)', () => {
     expect(main.code).toMatch(/assignableScopes: map\(monitoredScopes, /);
     expect(main.code).toMatch(/scope: resourceGroup\(target\.subscriptionId, target\.resourceGroup\)/);
   });
+});
+
+describe('data roles of the storage and registry cards', () => {
+  const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
+  const ACR_PULL = '7f951dda-4ed3-4680-a7ca-43fe172d538d';
+
+  for (const module of ['monitoredScopeAccess.bicep', 'monitoredSubscriptionAccess.bicep']) {
+    it(`${module} grants exactly Storage Blob Data Reader and AcrPull, read-only built-ins, at its own scope`, () => {
+      const code = readBicep(join(root, 'infra/modules', module)).code;
+      const guids = [...code.matchAll(/'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'/g)].map((m) => m[1]);
+      expect(guids.sort()).toEqual([STORAGE_BLOB_DATA_READER, ACR_PULL].sort());
+      expect(code.match(/resource \w+ 'Microsoft\.Authorization\/roleAssignments@/g)).toHaveLength(4);
+      // Neither the contributor nor the owner data roles, nor AcrPush.
+      expect(code).not.toMatch(/ba92f5b4-2d11-453d-a403-e96b0029c9fe|b7e6dc6d-f1e8-4753-8033-0f276bb0955b|8311e382-0749-4cb8-b61a-304f252e45ec/);
+    });
+  }
 });
 
 describe('custom role: Kubernetes reader (Azure RBAC for Kubernetes)', () => {

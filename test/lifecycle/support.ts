@@ -6,7 +6,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import { DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
 import { GENERATION_ROW_KEY, keyOfRow, locateKey, READING_ROW_PREFIX, TRANSITION_ROW_PREFIX, type MonitorScope } from '../../shared/cache/index.js';
 import { SIM_STATE_ORDERING } from '../setup/ordering.js';
-import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
+import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 export const SUB = DEMO_SUBSCRIPTION_ID;
 export const RG = { subscriptionId: SUB, resourceGroup: 'rg-elb-01' };
@@ -50,6 +50,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     simulator: { stateOrdering: SIM_STATE_ORDERING, ...rest.simulator },
     ...(peer ? { sim: peer.sim } : {}),
     tablesConnectionString: tablesConnectionString(),
+    blobEndpoint: blobEndpoint(),
     env,
     now: clock.now,
   });

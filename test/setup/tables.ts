@@ -20,3 +20,8 @@ export async function freshTable(prefix = 't'): Promise<TableClient> {
   await client.createTable();
   return client;
 }
+
+/** The run's Azurite blob service (the simulated storage accounts keep their blobs there). */
+export function blobEndpoint(): string {
+  return inject('blobEndpoint');
+}
