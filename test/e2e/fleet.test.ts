@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SECOND_SUBSCRIPTION_ID, demoFleet } from '../../dev/sim/index.js';
 import { startLocalStack, type LocalStack } from '../../dev/stack.js';
 import { manualClock } from '../setup/control.js';
-import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
+import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -57,6 +57,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       buildDashboard(distDir),
       startLocalStack({
         tablesConnectionString: tablesConnectionString(),
+        blobEndpoint: blobEndpoint(),
         staticDir: distDir,
         simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }), durations: { stop: 'manual' } },
         env: {

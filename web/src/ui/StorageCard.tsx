@@ -1,6 +1,7 @@
 // The Storage card: the scope's storage accounts (region, SKU, kind, hierarchical namespace, a warning while public
 // network access is on), their containers with usage ("≥ N" when the count stopped at its bound, "calculating…"
-// while a first count runs), and the databases strip of the database container ("4 ready / 9").
+// while a first count runs; the card asks again after 5 s then), and the databases strip of the database container
+// ("4 ready / 9").
 import { useCallback } from 'react';
 import { isPubliclyReachable, type BlobContainer, type Envelope, type Scope, type StorageAccount, type StorageView } from '../lib/api.js';
 import { formatAge, formatBytes, formatCount, secondsSince } from '../lib/format.js';
@@ -9,11 +10,15 @@ import { BoardCard, Freshness } from './bits.js';
 import { usePollErrors } from './errors.js';
 import { usePoll, useServices } from './services.js';
 
+const CALCULATING_POLL_SECONDS = 5;
+
 export function StorageCard({ scope, pollSeconds, now }: { scope: Scope; pollSeconds: number; now: number }) {
-  const { api } = useServices();
+  const { api, poller } = useServices();
   const key = storageKey(scope);
   const load = useCallback(() => api.storage(scope), [api, scope]);
-  const snapshot = usePoll<Envelope<StorageView>>(key, load, pollSeconds * 1000);
+  // a first count is under way (the server answers at once and counts in the background): ask again soon
+  const counting = poller.get<Envelope<StorageView>>(key)?.data?.data?.accounts.some((a) => a.containers.some((c) => c.usageProblem?.code === 'calculating'));
+  const snapshot = usePoll<Envelope<StorageView>>(key, load, Math.min(pollSeconds, counting ? CALCULATING_POLL_SECONDS : pollSeconds) * 1000);
   usePollErrors(key, 'Could not load the storage accounts', snapshot);
   const envelope = snapshot.data;
   const view = envelope?.data ?? undefined;
