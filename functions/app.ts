@@ -9,14 +9,14 @@ import { createRetailPricesClient } from '../shared/cost/retailPrices.js';
 import { CostService } from '../shared/cost/service.js';
 import { createMonitorCache, type MonitorCache } from '../shared/cache/index.js';
 import { ALL_RESOURCE_GROUPS, type Config } from '../shared/config.js';
-import { FleetService } from '../shared/fleet/fleet.js';
+import { FleetService } from '../shared/fleet/service.js';
 import { createTableCaptureStore } from '../shared/http/inspector.js';
 import { createHttpPipeline } from '../shared/http/pipeline.js';
 import { redactText } from '../shared/observability/redaction.js';
 import { formatUpstreamCall, type UpstreamCallLog } from '../shared/observability/upstreamLog.js';
 import { currentInvocation } from '../shared/observability/requestId.js';
 import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k8s/index.js';
-import { LifecycleService } from '../shared/lifecycle/actions.js';
+import { LifecycleService } from '../shared/lifecycle/service.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { MonitorService } from '../shared/monitor/service.js';
@@ -32,6 +32,7 @@ import { meFunctions } from './me.js';
 import { monitorFunctions } from './monitor.js';
 import { refreshFunctions } from './refresh.js';
 import { scheduleFunctions, schedulesTimerFunctions } from './schedules.js';
+import { ScheduleService } from '../shared/schedules/service.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
 import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
 import { StorageService } from '../shared/storage/service.js';
@@ -140,10 +141,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const lifecycle = new LifecycleService({
     cache,
     transitions,
     arm,
+    audit,
     upstreamTimeoutMs: config.upstream.timeoutMs,
     log: (line) => log('error', `lifecycle ${line}`),
   });
@@ -163,7 +166,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.registry },
   });
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
-  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const retailPrices = createRetailPricesClient({
     endpoint: config.azure.retailPricesEndpoint,
@@ -178,6 +180,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log: (line) => log('warn', line),
   });
   const cost = new CostService({ monitor, fleet, audit, prices, now });
+  const scheduleService = new ScheduleService({ store: schedules, monitor, lifecycle, audit, now });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
@@ -210,16 +213,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
     ...storageFunctions({ pipeline, storage, cache: config.cache }),
     ...registryFunctions({ pipeline, registry, cache: config.cache }),
-    ...lifecycleFunctions({ pipeline, lifecycle, audit }),
+    ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
-    ...scheduleFunctions({ pipeline, store: schedules, audit, now }),
+    ...scheduleFunctions({ pipeline, schedules: scheduleService }),
     ...schedulesTimerFunctions({
-      store: schedules,
-      monitor,
-      lifecycle,
-      audit,
-      now,
+      schedules: scheduleService,
       retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
     }),
     ...refreshFunctions({

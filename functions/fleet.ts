@@ -1,7 +1,7 @@
 // GET /api/monitor/fleet: every scope the caller may see with its clusters, and counts by state. One request per
 // viewer tick; each scope is the same cached reading the scope view polls. The answer is named by an ETag over its
 // scopes' tags: a poll that already holds it (If-None-Match) gets 304 and no body.
-import { fleetEtagOf, type FleetResponse, type FleetService } from '../shared/fleet/fleet.js';
+import { fleetEtagOf, type FleetResponse, type FleetService } from '../shared/fleet/service.js';
 import { cacheControlOf, conditionalResult, freshnessLeft, freshnessOf, type CacheSettings } from '../shared/http/conditional.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import type { HttpFunctionDefinition } from './definition.js';

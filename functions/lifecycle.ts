@@ -1,9 +1,8 @@
 // POST /api/aks/start | stop | delete: kick off the ARM operation, answer 202 as soon as ARM accepted it.
-import type { AuditLog } from '../shared/audit/auditLog.js';
-import { actorOf, performAudited } from '../shared/audit/auditedLifecycle.js';
+import { actorOf } from '../shared/audit/auditLog.js';
 import type { HttpPipeline } from '../shared/http/pipeline.js';
 import { clusterName } from '../shared/http/validation.js';
-import type { LifecycleService } from '../shared/lifecycle/actions.js';
+import type { LifecycleService } from '../shared/lifecycle/service.js';
 import type { LifecycleAction } from '../shared/lifecycle/transitions.js';
 import type { LifecycleAccepted } from '../shared/wire/index.js';
 import type { HttpFunctionDefinition } from './definition.js';
@@ -11,8 +10,8 @@ import type { HttpFunctionDefinition } from './definition.js';
 /** Who may do what: start and stop need the operator role, delete the admin role. */
 const PERMISSION_OF: Record<LifecycleAction, 'operate' | 'admin'> = { start: 'operate', stop: 'operate', delete: 'admin' };
 
-export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: LifecycleService; audit: AuditLog }): HttpFunctionDefinition[] {
-  const { pipeline, lifecycle, audit } = deps;
+export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: LifecycleService }): HttpFunctionDefinition[] {
+  const { pipeline, lifecycle } = deps;
   return (Object.keys(PERMISSION_OF) as LifecycleAction[]).map((action) => ({
     kind: 'http',
     name: `aks${action[0]!.toUpperCase()}${action.slice(1)}`,
@@ -21,9 +20,9 @@ export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: Li
     handler: pipeline.wrap(
       { auth: PERMISSION_OF[action], scopeFrom: 'body', body: { cluster: clusterName } },
       async ({ scope, body, caller, log, requestId }) => {
-        const { armOperationId: _id, ...result } = await performAudited(
-          { lifecycle, audit, log: log.error },
+        const { armOperationId: _id, ...result } = await lifecycle.perform(
           { scope, cluster: body.cluster, action, actor: actorOf(caller), requestId },
+          log.error,
         );
         log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);
         if (result.degraded) log.warn(`${action} ${scope.resourceGroup}/${body.cluster}: ${result.degraded.map((d) => d.message).join('; ')}`);

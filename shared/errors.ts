@@ -8,11 +8,13 @@ export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
 }
 
-export type DomainErrorKind = 'clusterNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
+export type DomainErrorKind =
+  'clusterNotFound' | 'scheduleNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
 
 /** The status each failure is reported with (in error answers, degraded parts and audit entries). */
 export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   clusterNotFound: 404,
+  scheduleNotFound: 404,
   operationRefused: 409,
   busy: 409,
   throttled: 429,
@@ -27,6 +29,15 @@ export class ClusterNotFound extends DomainError {
   constructor(cluster: string, where = 'this resource group') {
     super(`No cluster ${cluster} in ${where}`);
     this.name = 'ClusterNotFound';
+  }
+}
+
+/** No schedule with this id (or none the caller may see). */
+export class ScheduleNotFound extends DomainError {
+  readonly kind = 'scheduleNotFound';
+  constructor() {
+    super('No schedule with this id');
+    this.name = 'ScheduleNotFound';
   }
 }
 

@@ -1,6 +1,8 @@
 // The layering, checked on the real import statements: shared/ is a library below the Functions (functions/) and the
 // local stack (dev/); inside it, shared/http is the request pipeline, which only the functions and the pipeline itself
-// use. Services, caches and clients report through shared/errors.ts and shared/observability instead.
+// use, and which knows no domain (a domain's fields are validated with the domain or in functions/). Services, caches
+// and clients report through shared/errors.ts and shared/observability instead. The audit trail sits below the
+// lifecycle, which writes to it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +48,18 @@ describe('the import graph', () => {
   it('only functions/ and shared/http import shared/http', () => {
     const intoPipeline = all.filter(([from, to]) => to.startsWith('shared/http/') && !from.startsWith('functions/') && !from.startsWith('shared/http/'));
     expect(intoPipeline).toEqual([]);
+  });
+
+  it('shared/http imports no domain folder: only itself, shared/*.ts, shared/observability and shared/wire', () => {
+    const allowed = (to: string) =>
+      !to.startsWith('shared/') || /^shared\/[^/]+\.ts$/.test(to) || ['shared/http/', 'shared/observability/', 'shared/wire/'].some((p) => to.startsWith(p));
+    const intoDomains = all.filter(([from, to]) => from.startsWith('shared/http/') && !allowed(to));
+    expect(intoDomains).toEqual([]);
+  });
+
+  it('shared/audit imports nothing of shared/lifecycle (the lifecycle writes the audit trail)', () => {
+    const upward = all.filter(([from, to]) => from.startsWith('shared/audit/') && to.startsWith('shared/lifecycle/'));
+    expect(upward).toEqual([]);
   });
 
   it('shared/errors.ts and shared/observability stay below everything else in shared/', () => {

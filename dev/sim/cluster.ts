@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { createCertificateAuthority, type CertificateAuthority, type KeyAndCertificate } from './certificates.js';
 import { ServerCounters, type RequestLog } from './counters.js';
-import type { ClusterSpec, PowerStateCode, ProvisioningState } from './fleet.js';
+import type { ClusterSpec, PowerStateCode, ProvisioningState } from './fleetSpec.js';
 import type { InjectionRegistry } from './injection.js';
 import { createKubernetesHandler, kubernetesInjectedAnswer, type TokenCheck } from './kubernetes.js';
 import type { RenderContext } from './kubernetesObjects.js';

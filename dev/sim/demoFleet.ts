@@ -4,7 +4,7 @@
 // shard hit its backoff limit), swissprot stale (two source versions, a node re-created after its warm-up, a node
 // gone) — and a job history: BLAST searches (succeeded, running, failed with events, suspended) and database preparation.
 import { createHash } from 'node:crypto';
-import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleet.js';
+import type { ClusterSpec, EventSpec, FleetSpec, JobSpec, NodeSpec, PodSpec } from './fleetSpec.js';
 import { demoRegistries, demoStorageAccounts } from './demoResources.js';
 
 export const DEMO_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000001';

@@ -91,7 +91,15 @@ import { createCertificateAuthority } from './certificates.js';
 import { SimCluster, type ClusterEnvironment } from './cluster.js';
 import { RequestLog, ServerCounters, type CountersSnapshot, type RequestLogEntry } from './counters.js';
 import { demoFleet } from './demoFleet.js';
-import { validateFleet, type ClusterRef, type ClusterSpec, type FleetSpec, type PowerStateCode, type ProvisioningState, type StateOrdering } from './fleet.js';
+import {
+  validateFleet,
+  type ClusterRef,
+  type ClusterSpec,
+  type FleetSpec,
+  type PowerStateCode,
+  type ProvisioningState,
+  type StateOrdering,
+} from './fleetSpec.js';
 import { InjectionRegistry, type Injection, type InjectionSpec } from './injection.js';
 import type { TokenCheck } from './kubernetes.js';
 import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
@@ -113,7 +121,7 @@ export {
   DEMO_WARMUP_LABELS,
 } from './demoFleet.js';
 export { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
-export type * from './fleet.js';
+export type * from './fleetSpec.js';
 export type { CountersSnapshot, RequestLogEntry } from './counters.js';
 export type { Injection, InjectionSpec, InjectionTarget } from './injection.js';
 export type { OperationDuration, OperationKind, OperationOutcome } from './lifecycle.js';

@@ -1,6 +1,6 @@
 // Per-path fault injection: added latency, a status answer (429 with or without Retry-After, 500, 404...),
 // a held answer released by the test (how race tests choose an interleaving), a dropped connection.
-import type { ClusterRef } from './fleet.js';
+import type { ClusterRef } from './fleetSpec.js';
 
 /**
  * Which server a rule applies to: ARM, every Kubernetes API server, one cluster's, the blob front end, the registries,

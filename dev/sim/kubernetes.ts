@@ -5,7 +5,7 @@
 import type { Certificate, PeerCertificate } from 'node:tls';
 import type { SimRequest, SimResponse } from './server.js';
 import { discoveryDocument } from './discovery.js';
-import { asTable, TABLE_KINDS, wantsTable } from './tables.js';
+import { asTable, TABLE_KINDS, wantsTable } from './kubectlTables.js';
 import type { AppliedInjection } from './injection.js';
 import {
   namespacesOf,

@@ -1,7 +1,7 @@
 // Renders a cluster's fleet description as the Kubernetes API objects a real AKS API server returns
 // (core/v1 Node, Pod, Event, Namespace; batch/v1 Job; metrics.k8s.io/v1beta1 NodeMetrics, PodMetrics).
 import { createHash } from 'node:crypto';
-import type { ClusterSpec, EventSpec, JobSpec, NodeSpec, PodSpec } from './fleet.js';
+import type { ClusterSpec, EventSpec, JobSpec, NodeSpec, PodSpec } from './fleetSpec.js';
 
 export interface RenderContext {
   subscriptionId: string;

@@ -9,7 +9,7 @@
 // Each kind ends after its configured duration, or, with 'manual', when the test calls complete().
 import { randomUUID } from 'node:crypto';
 import type { SimCluster } from './cluster.js';
-import type { FleetSpec, PowerStateCode, StateOrdering } from './fleet.js';
+import type { FleetSpec, PowerStateCode, StateOrdering } from './fleetSpec.js';
 
 export type OperationKind = 'start' | 'stop' | 'delete';
 /** Milliseconds until the operation ends by itself, or 'manual' (ends only through completeOperation). */

@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
+import type { Caller } from '../caller.js';
 import { statusOf } from '../errors.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
-import { redactText } from '../observability/redaction.js';
+import { oneLineError, redactText } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
 import type { AuditOutcome, AuditActor, AuditEntry, AuditPage } from '../wire/index.js';
 export type { AuditOutcome, AuditActor, AuditEntry, AuditPage };
@@ -21,6 +22,16 @@ const MAX_EPOCH_MS = 9_999_999_999_999;
 
 function invertedTime(ms: number): string {
   return String(MAX_EPOCH_MS - ms).padStart(13, '0');
+}
+
+/** The audit actor of a signed-in caller: the object id claim, never the display name. */
+export function actorOf(caller: Caller): AuditActor {
+  return { objectId: caller.userId ?? (caller.provider === 'development' ? 'development' : 'unknown'), name: caller.name, via: 'user' };
+}
+
+/** ARM (or our validation) said no: 4xx except a throttle. Everything else is a failure to act. */
+export function outcomeOfStatus(status: number): Extract<AuditOutcome, 'refused' | 'failed'> {
+  return status < 500 && status !== 429 ? 'refused' : 'failed';
 }
 
 export function auditPartition(scope: Scope): string {
@@ -107,6 +118,21 @@ export class AuditLog {
     const rowKey = `${invertedTime(atMs)}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     await this.withTable(() => this.table.createEntity(toRow(full, rowKey)));
     return full;
+  }
+
+  /**
+   * Appends the entry; one that could not be stored is logged (`log`) and the caller carries on, since an entry never
+   * decides what happens (its log line is written either way). True when it was stored.
+   */
+  async tryAppend(entry: Omit<AuditEntry, 'at'>, log?: (line: string) => void): Promise<boolean> {
+    try {
+      await this.append(entry);
+      return true;
+    } catch (error) {
+      const schedule = entry.actor.scheduleId ? ` (schedule ${entry.actor.scheduleId})` : '';
+      log?.(`audit entry of ${entry.action} ${entry.resourceGroup}/${entry.cluster}${schedule} not stored: ${oneLineError(error)}`);
+      return false;
+    }
   }
 
   /** A scope's entries, newest first, optionally of one cluster; `after` is the previous page's token. */

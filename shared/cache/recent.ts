@@ -1,4 +1,5 @@
-// Fresh readings this instance read from Table Storage moments ago, answered again for a short window without another
+// What this instance read and wrote moments ago: the readings it stored (so a Table read that raced one of its own
+// writes is recognised), and fresh readings it read from Table Storage, answered again for a short window without another
 // Table round trip. A hot key (the cluster list every dashboard polls) then costs one Table read per window per
 // instance instead of one per request: the request rate an instance sustains is no longer Azurite's or Table
 // Storage's (2,000 entities/s per partition), and a hit answers in the time of the request pipeline.
@@ -11,8 +12,8 @@
 // action answers only once the window has passed after its purge (outlast): whoever learns of the action from its
 // answer finds every instance's next read showing it.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { StoredRow } from './core.js';
 import { keyMatchesPrefix } from './keys.js';
+import type { StoredRow } from './rows.js';
 
 /** Memory stays bounded whatever is read: at most this many keys, and about this much JSON (see weightOf). */
 const MAX_KEYS = 2_000;
@@ -28,11 +29,22 @@ export interface Recent {
   weight: number;
 }
 
+/** Taken before a Table read (begin), handed back with its answer. */
+export interface ReadStart {
+  epoch: number;
+  atMs: number;
+  /** This instance's stored readings so far. */
+  writes?: number;
+}
+
 export class RecentReadings {
   private readonly rows = new Map<string, Recent>();
   private weight = 0;
   /** Moves on with this instance's every write and purge: a Table read that started before one is not kept. */
   private epoch = 0;
+  /** Counts this instance's stored readings; `written` maps a key to the count when its last reading was stored. */
+  private writes = 0;
+  private readonly written = new Map<string, { seq: number; fetchedAtMs: number }>();
 
   constructor(
     /** How long a row read from the table is answered again (0: never). */
@@ -42,16 +54,44 @@ export class RecentReadings {
     private readonly bounds = { keys: MAX_KEYS, weight: MAX_WEIGHT },
   ) {}
 
-  /** Taken before a Table read, handed to keep() with its answer. */
-  begin(): { epoch: number; atMs: number } {
-    return { epoch: this.epoch, atMs: this.now() };
+  /** Taken before a Table read, handed to keep() (and raced()) with its answer. */
+  begin(): ReadStart {
+    return { epoch: this.epoch, atMs: this.now(), writes: this.writes };
+  }
+
+  /**
+   * This instance stored a reading of `key` (fetched at `fetchedAtMs`) since the read began, and the row read is not
+   * it: the table answered the row as it was before the write landed. (A row that already is the reading just
+   * written — an answer written behind, then read back — is not behind.)
+   */
+  raced(key: string, started: ReadStart, row: StoredRow | undefined): boolean {
+    const own = this.written.get(key);
+    return own !== undefined && own.seq > (started.writes ?? 0) && !(row && row.fetchedAtMs >= own.fetchedAtMs);
+  }
+
+  /** Whether this instance stored a reading of `key` (since it last purged it). */
+  wrote(key: string): boolean {
+    return this.written.has(key);
+  }
+
+  /** This instance stored a reading of `key`: its row is read from the table again, and a read that raced it is told. */
+  stored(key: string, fetchedAtMs: number): void {
+    this.writes += 1;
+    if (this.written.size > 10_000) this.written.clear();
+    this.written.set(key, { seq: this.writes, fetchedAtMs });
+    this.forgetKey(key);
+  }
+
+  /** A purge bumped the generations of `prefix` (or of the key itself, `exact`): what this instance stored there is past. */
+  forgetWrites(prefix: string, exact = false): void {
+    for (const key of [...this.written.keys()]) if (exact ? key === prefix : keyMatchesPrefix(key, prefix)) this.written.delete(key);
   }
 
   /**
    * Keeps a row the table answered and its decoded value, unless this instance wrote or purged while it was read.
    * The value is frozen (deeply) whether kept or not, so the reader that read it cannot tell the two apart.
    */
-  keep(row: StoredRow, value: unknown, started: { epoch: number; atMs: number }): void {
+  keep(row: StoredRow, value: unknown, started: ReadStart): void {
     if (this.windowMs <= 0) return;
     deepFreeze(value);
     if (started.epoch !== this.epoch) return;

@@ -5,7 +5,7 @@
 // accrued cost (null, never 0); no retail prices → the shipped or stored prices, marked degraded.
 import type { AuditLog } from '../audit/auditLog.js';
 import { describeFailure } from '../errors.js';
-import type { FleetService } from '../fleet/fleet.js';
+import type { FleetService } from '../fleet/service.js';
 import type { MonitorService } from '../monitor/service.js';
 import type { Scope } from '../scope.js';
 import type { AuditEntry, ClusterSummary, CostAnswer, CostFleetAnswer, CostScope, Degraded } from '../wire/index.js';

@@ -3,7 +3,7 @@
 // poll that already holds it. A 304 carries no body, so the reading is never serialised for it.
 import type { HttpRequest } from '@azure/functions';
 import type { Config } from '../config.js';
-import { answerEtag, type VersionedAnswer } from '../monitor/readingVersion.js';
+import { answerEtag, type VersionedAnswer } from '../readingVersion.js';
 
 export interface Freshness {
   /** Fresh for this long (the scope's TTL, or the short TTL while a transition is open). */

@@ -4,14 +4,14 @@
 //   → handler → JSON response with x-request-id, errors as the envelope → inspector capture → one log line.
 // Rejected requests never reach the handler, Table Storage or upstream, and are not captured (logged instead):
 // anonymous or malformed traffic must not be able to write to storage or push real calls out of the ring.
-import { randomBytes } from 'node:crypto';
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
-import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
-import { describeErrorChain, redactJson, redactQuery, redactText } from '../observability/redaction.js';
+import { capturedText, createCapture, type CapturedExchange } from './capture.js';
+import type { CaptureStore } from './inspector.js';
+import { describeErrorChain, redactText } from '../observability/redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
 import { pathOnly } from '../observability/upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, sentBody, type Parsed, type Schema } from './validation.js';
@@ -88,38 +88,18 @@ export interface PipelineDeps {
   now?: () => number;
 }
 
-const MAX_CAPTURED_FIELD_CHARS = 1024;
-
 /** One request on its way through the steps: what each step found, for the steps after it. */
-interface Exchange {
-  readonly request: HttpRequest;
+interface Exchange extends CapturedExchange {
   readonly invocation: InvocationContext;
-  readonly requestId: string;
   readonly log: RequestLogger;
   readonly started: number;
-  readonly method: string;
-  readonly path: string;
-  caller?: Caller;
   /** False for a request refused before its handler: counted, never captured. */
   reachedHandler: boolean;
-  requestText?: string;
   result?: HandlerResult;
-  failure?: ApiError;
-  capturedResponse?: string;
 }
 
 function invocationSink(invocation: InvocationContext): (level: LogLevel, line: string) => void {
   return (level, line) => (level === 'error' ? invocation.error(line) : level === 'warn' ? invocation.warn(line) : invocation.log(line));
-}
-
-function capturedText(text: string): string {
-  let redacted: string;
-  try {
-    redacted = JSON.stringify(redactJson(JSON.parse(text)));
-  } catch {
-    redacted = redactText(text);
-  }
-  return truncateUtf8(redacted, MAX_CAPTURED_BODY_BYTES);
 }
 
 /** Ours, then the handler's by lower-case name (so that theirs replace ours instead of joining them), then the request id. */
@@ -141,16 +121,10 @@ function requestPath(href: string): string {
   return pathOnly(start === -1 ? href : href.slice(start));
 }
 
-function bounded(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.slice(0, 128), truncateUtf8(v, MAX_CAPTURED_FIELD_CHARS)]));
-}
-
 export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   const auth = createAuth(deps.config.auth);
-  const prefixes = deps.config.inspector.uncapturedPrefixes;
   const now = deps.now ?? (() => performance.now());
-  const capturePolicy = (path: unknown, method: unknown) => shouldCapture(path, method, prefixes);
-  const pseudonymKey = deps.config.inspector.pseudonymKey ?? randomBytes(32);
+  const capture = createCapture(deps.captures, deps.config.inspector);
   const rejected: RejectedCount = { total: 0, byStatus: {}, since: new Date().toISOString() };
 
   function loggerFor(requestId: string, invocation: InvocationContext): RequestLogger {
@@ -205,32 +179,6 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       return errorResponse(exchange.failure, requestId);
     } finally {
       if (exchange.failure) exchange.capturedResponse = JSON.stringify(errorEnvelope(exchange.failure, requestId));
-    }
-  }
-
-  /** capture: the exchange into the inspector's ring, redacted and bounded; a failed capture never fails the request. */
-  async function captureExchange(exchange: Exchange, status: number, durationMs: number): Promise<void> {
-    const { request, caller, failure, result } = exchange;
-    try {
-      const input: CaptureInput = {
-        at: new Date().toISOString(),
-        requestId: exchange.requestId,
-        method: exchange.method,
-        path: truncateUtf8(redactText(exchange.path), MAX_CAPTURED_FIELD_CHARS),
-        query: bounded(redactQuery(request.query)),
-        status,
-        durationMs,
-        // An allow-list, redacted still (a user agent is free text): no names, object ids, addresses or cookies.
-        requestHeaders: bounded(Object.fromEntries(Object.entries(capturedHeaders(request.headers)).map(([k, v]) => [k, redactText(v)]))),
-      };
-      if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
-      if (failure) input.errorCode = failure.code;
-      if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText);
-      if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
-      else if (exchange.capturedResponse !== undefined) input.responseBody = exchange.capturedResponse;
-      await deps.captures.record(input);
-    } catch (error) {
-      exchange.log.warn(`inspector: capture failed: ${describeErrorChain(error)}`);
     }
   }
 
@@ -321,11 +269,11 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         reachedHandler: false,
       };
       await run(exchange);
-      const capture = exchange.reachedHandler && capturePolicy(exchange.path, exchange.method);
-      const response = respond(exchange, capture);
+      const captured = exchange.reachedHandler && capture.wanted(exchange.path, exchange.method);
+      const response = respond(exchange, captured);
       const status = exchange.failure ? exchange.failure.status : response instanceof HttpResponse ? response.status : (response.status ?? 200);
       const durationMs = Math.round((now() - exchange.started) * 10) / 10;
-      if (capture) await captureExchange(exchange, status, durationMs);
+      if (captured) await capture.record(exchange, exchange.result, status, durationMs);
       logLine(exchange, status, durationMs);
       return response;
     }
@@ -345,7 +293,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     return Object.assign(guarded, { auth: options.auth });
   }
 
-  return { wrap, auth, shouldCapture: capturePolicy, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };
+  return { wrap, auth, shouldCapture: capture.wanted, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };
 }
 
 /** The error envelope as a response: status, JSON body, x-request-id, Retry-After when there is one. */

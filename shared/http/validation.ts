@@ -1,7 +1,7 @@
 // Input validation, one module for every route. It runs before any cache or upstream call, so bad input never
 // reaches Table Storage, ARM or a Kubernetes API server. Messages say what was expected and never echo the value.
 import type { HttpRequest } from '@azure/functions';
-import { MONITOR_CATEGORIES } from '../cache/keys.js';
+import { MONITOR_CATEGORIES } from '../wire/index.js';
 import { invalidParameter, malformedBody, missingParameter, payloadTooLarge, unknownField, unsupportedMediaType } from './errors.js';
 
 /** Checks one raw input (a query/route string, or a JSON value) and returns it typed, or throws a 400 ApiError. */
@@ -64,6 +64,11 @@ export function oneOf<C extends string>(allowed: readonly C[]): Validator<C> {
     if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(field, expected);
     return value as C;
   };
+}
+
+/** Absent → undefined; present → the inner validator decides. */
+export function optional<T>(inner: Validator<T>): Validator<T | undefined> {
+  return (raw, field) => (raw === undefined ? undefined : inner(raw, field));
 }
 
 /** The monitor category, from the one list of categories. */

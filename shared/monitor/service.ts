@@ -3,7 +3,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { cacheInfo, categoryKey, clusterListKey, type CacheRead, type MonitorCache, type MonitorCategory } from '../cache/index.js';
 import { ClusterNotFound, FAILURE_STATUS, isArmNotFound, isUpstreamFault, Throttled, upstreamFailure } from '../errors.js';
-import { withReadingVersion } from './readingVersion.js';
+import { withReadingVersion } from '../readingVersion.js';
 import {
   explainForbidden,
   isSessionFault,
@@ -78,6 +78,11 @@ class ClusterNotReadable extends Error {
     super('The cluster is not running');
     this.name = 'ClusterNotReadable';
   }
+}
+
+/** A cluster of the list by name (ARM names are case-insensitive). */
+function findCluster(list: MonitorResponse<ClusterSummary[]>, name: string): ClusterSummary | undefined {
+  return list.data?.find((c) => c.name.toLowerCase() === name.toLowerCase());
 }
 
 function hasOpenTransition(clusters: readonly ClusterSummary[]): boolean {
@@ -164,10 +169,7 @@ export class MonitorService {
   }
 
   async readCategory(scope: Scope, clusterName: string, category: MonitorCategory): Promise<MonitorResponse<unknown>> {
-    const listed = this.readClusterList(scope).then((list) => ({
-      list,
-      cluster: list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase()),
-    }));
+    const listed = this.readClusterList(scope).then((list) => ({ list, cluster: findCluster(list, clusterName) }));
     // The category row is read alongside the list: a hit costs one Table round trip, not two. A fill waits for the
     // list's verdict (admit), so a stopped or unknown cluster is never contacted and an unknown name creates no row.
     // A background refresh of a stale row fetches without admit: the fetcher checks again.
@@ -193,26 +195,12 @@ export class MonitorService {
         (read) => ({ read }),
         (error: unknown) => ({ error }),
       );
-    const { list, cluster } = await listed;
-    if (!cluster) {
-      // Gone (or never there): its cached rows go too, so nothing of it can be served again; a name that never
-      // existed has none, and nothing is created for it.
-      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
-      throw clusterNotFound(scope, clusterName);
-    }
-    const reason = unreadableReason(cluster);
-    if (reason) {
-      // Its API server does not listen (or not yet): answer at once instead of waiting for a connect timeout.
-      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
-    }
+    const { list, cluster: found } = await listed;
+    const checked = await this.checkListed(scope, clusterName, list, found);
+    if ('answer' in checked) return checked.answer;
+    const { cluster } = checked;
     const outcome = await reading;
-    if ('error' in outcome) {
-      if (!isArmNotFound(outcome.error)) throw outcome.error;
-      // Deleted since the list was cached: ARM refused its credentials. The list goes with its rows, so the next
-      // read asks ARM again instead of sending the dashboard back here.
-      await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));
-      throw clusterNotFound(scope, cluster.name);
-    }
+    if ('error' in outcome) return this.goneSinceListed(scope, cluster.name, outcome.error);
     const { read } = outcome;
     const degraded = categoryDegraded(read, this.credentialSource());
     return withReadingVersion(
@@ -232,23 +220,15 @@ export class MonitorService {
    */
   async readPodsPage(scope: Scope, clusterName: string, continueToken: string): Promise<MonitorResponse<PodPage>> {
     const list = await this.readClusterList(scope);
-    const cluster = list.data?.find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
-    if (!cluster) {
-      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
-      throw clusterNotFound(scope, clusterName);
-    }
-    const reason = unreadableReason(cluster);
-    if (reason) {
-      return { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition };
-    }
+    const checked = await this.checkListed(scope, clusterName, list, findCluster(list, clusterName));
+    if ('answer' in checked) return checked.answer;
+    const { cluster } = checked;
     const fetchedAtMs = this.now();
     let reading: Reading<PodPage>;
     try {
       reading = await this.withSession(scope, cluster.name, (session, signal) => readPods(session, { now: this.now, signal, continue: continueToken }));
     } catch (error) {
-      if (!isArmNotFound(error)) throw error;
-      await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster.name));
-      throw clusterNotFound(scope, cluster.name);
+      return this.goneSinceListed(scope, cluster.name, error);
     }
     return {
       data: reading.data,
@@ -261,6 +241,37 @@ export class MonitorService {
       degraded: reading.degraded,
       ...(cluster.transition ? { transition: cluster.transition } : {}),
     };
+  }
+
+  /**
+   * The steps of every per-cluster read once the scope's list is in: a cluster the list does not show is gone (or was
+   * never there): its cached rows go too, so nothing of it can be served again (a name that never existed has none,
+   * and nothing is created for it), and ClusterNotFound is thrown. A listed cluster whose API server does not listen
+   * (or not yet) is answered at once, with the reason, instead of waiting for a connect timeout.
+   */
+  private async checkListed(
+    scope: Scope,
+    clusterName: string,
+    list: MonitorResponse<ClusterSummary[]>,
+    cluster: ClusterSummary | undefined,
+  ): Promise<{ cluster: ClusterSummary } | { answer: MonitorResponse<never> }> {
+    if (!cluster) {
+      await this.forget(() => this.deps.cache.forgetCluster(scope, clusterName));
+      throw clusterNotFound(scope, clusterName);
+    }
+    const reason = unreadableReason(cluster);
+    if (reason) return { answer: { data: null, reason, cache: list.cache, degraded: list.degraded, transition: cluster.transition } };
+    return { cluster };
+  }
+
+  /**
+   * A read of a listed cluster failed: ARM refusing its credentials (404) means it was deleted since the list was
+   * cached. The list goes with its rows, so the next read asks ARM again instead of sending the dashboard back here.
+   */
+  private async goneSinceListed(scope: Scope, cluster: string, error: unknown): Promise<never> {
+    if (!isArmNotFound(error)) throw error;
+    await this.forget(() => this.deps.cache.invalidateCluster(scope, cluster));
+    throw clusterNotFound(scope, cluster);
   }
 
   /** The ARM call behind a category reading's session, named when it fails. */

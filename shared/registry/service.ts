@@ -7,7 +7,7 @@ import { registryOverviewKey, type MonitorCache, type ParsedKey } from '../cache
 import { forEachLimited } from '../concurrency.js';
 import type { ExpectedImageRef } from '../config.js';
 import { isUpstreamFault } from '../errors.js';
-import { withReadingVersion } from '../monitor/readingVersion.js';
+import { withReadingVersion } from '../readingVersion.js';
 import type { ResourceOwner, ResourceRefresher } from '../monitor/refresh.js';
 import { cacheOf, degradedOf, faultPart } from '../monitor/service.js';
 import type { Scope } from '../scope.js';

@@ -3,13 +3,12 @@
 // and sent through the same lifecycle path as a button press (transition, purge, audit). A due action whose cluster
 // is already in the target state or busy is recorded as skipped, not sent; a run more than MISSED_AFTER_MS late
 // (the app was down) is recorded as missed; "keep running until" skips stops until then.
-import type { AuditActor, AuditLog, AuditOutcome } from '../audit/auditLog.js';
+import { outcomeOfStatus, type AuditActor, type AuditLog, type AuditOutcome } from '../audit/auditLog.js';
 import { forEachLimited } from '../concurrency.js';
-import { outcomeOfStatus, performAudited } from '../audit/auditedLifecycle.js';
 import { describeFailure } from '../errors.js';
 import { oneLineError } from '../observability/redaction.js';
 import { withRequestId } from '../observability/requestId.js';
-import type { LifecycleService } from '../lifecycle/actions.js';
+import type { LifecycleService } from '../lifecycle/service.js';
 import { actionInProgress, EXPECTED_POWER_STATE } from '../lifecycle/transitions.js';
 import type { MonitorService } from '../monitor/service.js';
 import { latestRunBetween } from './cron.js';
@@ -93,13 +92,10 @@ async function runClaimed(deps: ScheduleRunDeps, stored: StoredSchedule, runAt: 
     if (busy) return record('skipped', 0, `another operation is in progress (${busy})`);
     if (cluster.powerState === EXPECTED_POWER_STATE[schedule.action]) return record('skipped', 0, `already ${cluster.powerState}`);
     try {
-      await performAudited(
-        { lifecycle: deps.lifecycle, audit: deps.audit, log: deps.log },
-        { scope, cluster: cluster.name, action: schedule.action, actor, requestId },
-      );
+      await deps.lifecycle.perform({ scope, cluster: cluster.name, action: schedule.action, actor, requestId }, deps.log);
       return 'accepted';
     } catch (error) {
-      return outcomeOfStatus(describeFailure(error).status); // performAudited recorded it
+      return outcomeOfStatus(describeFailure(error).status); // perform recorded it
     }
   });
 }

@@ -9,7 +9,7 @@ import { containerUsageKey, storageOverviewKey, type CacheRead, type MonitorCach
 import { forEachLimited } from '../concurrency.js';
 import { isUpstreamFault } from '../errors.js';
 import { cacheOf, degradedOf, faultPart } from '../monitor/service.js';
-import { withReadingVersion } from '../monitor/readingVersion.js';
+import { withReadingVersion } from '../readingVersion.js';
 import type { ResourceOwner, ResourceRefresher } from '../monitor/refresh.js';
 import type { UpstreamCallLog } from '../observability/upstreamLog.js';
 import type { Scope } from '../scope.js';

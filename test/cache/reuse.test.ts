@@ -2,7 +2,7 @@
 // call still goes to Azurite), the window moved by a clock of the test's own.
 import { describe, expect, it } from 'vitest';
 import { clusterListKey, locateKey } from '../../shared/cache/index.js';
-import type { StoredRow } from '../../shared/cache/core.js';
+import type { StoredRow } from '../../shared/cache/rows.js';
 import { RecentReadings } from '../../shared/cache/recent.js';
 import { freshTable } from '../setup/tables.js';
 import { cacheOnFreshTable, countedTable, countingFetcher, deferred, hookedTable, manualClock } from './helpers.js';

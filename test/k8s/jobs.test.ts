@@ -2,7 +2,7 @@
 // duration of each job, newest first, counts; the listing paged with limit/continue, bounded, truncated; a 403.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulatedAzure, demoFleet, DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
-import type { ClusterSpec, JobSpec } from '../../dev/sim/fleet.js';
+import type { ClusterSpec, JobSpec } from '../../dev/sim/fleetSpec.js';
 import { loadConfig } from '../../shared/config.js';
 import { createArmClientFactory, getKubeconfig } from '../../shared/azure/arm.js';
 import { createAzureCredential } from '../../shared/azure/credentials.js';

@@ -3,7 +3,7 @@
 // progress from the pods' log tails, elapsed time; and still two round trips with at most 12 log tails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulatedAzure, demoFleet, DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
-import type { JobSpec, NodeSpec, PodSpec } from '../../dev/sim/fleet.js';
+import type { JobSpec, NodeSpec, PodSpec } from '../../dev/sim/fleetSpec.js';
 import { loadConfig } from '../../shared/config.js';
 import { createArmClientFactory, getKubeconfig } from '../../shared/azure/arm.js';
 import { createAzureCredential } from '../../shared/azure/credentials.js';

@@ -1,7 +1,7 @@
 // The demo fleet holds what the dashboard and its tests rely on; a broken fleet fails at start.
 import { describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTION_ID, demoFleet, startSimulatedAzure } from '../../dev/sim/index.js';
-import { validateFleet, type ClusterSpec } from '../../dev/sim/fleet.js';
+import { validateFleet, type ClusterSpec } from '../../dev/sim/fleetSpec.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const fleet = demoFleet(now);

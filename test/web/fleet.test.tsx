@@ -3,7 +3,16 @@
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../../web/src/lib/api.js';
-import { describeNextAction, filterRows, FLEET_KEY, fleetRows, normalizeAudit, normalizeFleet, normalizeSchedule, sortRows } from '../../web/src/lib/fleet.js';
+import {
+  describeNextAction,
+  filterRows,
+  FLEET_KEY,
+  fleetRows,
+  normalizeAudit,
+  normalizeFleet,
+  normalizeSchedule,
+  sortRows,
+} from '../../web/src/lib/fleetTable.js';
 import { categoryKey } from '../../web/src/lib/keys.js';
 import { createPoller } from '../../web/src/lib/poller.js';
 import { createTransitionStore } from '../../web/src/lib/transitionStore.js';

@@ -1,5 +1,5 @@
 // The shapes of the fleet, the audit trail and schedules, and their parsers (keep what checks out of the wire types,
-// drop the rest). Kept apart from fleet.ts so api.ts can use them without importing the views' helpers.
+// drop the rest). Kept apart from fleetTable.ts so api.ts can use them without importing the views' helpers.
 import {
   FLEET_STATES,
   SCHEDULE_ACTIONS,

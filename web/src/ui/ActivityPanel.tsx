@@ -1,7 +1,7 @@
 // The audit trail of a scope or of one cluster: who did what, when, and what came of it. Polled only while open.
 import { useCallback } from 'react';
 import type { Scope } from '../lib/api.js';
-import { auditKey, type AuditEntry } from '../lib/fleet.js';
+import { auditKey, type AuditEntry } from '../lib/fleetTable.js';
 import { formatAge, secondsSince } from '../lib/format.js';
 import { usePollErrors } from './errors.js';
 import { useNow, usePoll, useServices } from './services.js';

@@ -3,7 +3,7 @@
 // (not polled) and again after every change made here.
 import { useId, useState } from 'react';
 import type { Scope } from '../lib/api.js';
-import { describeNextAction, type Schedule } from '../lib/fleet.js';
+import { describeNextAction, type Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { useErrors } from './errors.js';
 import { useServices } from './services.js';

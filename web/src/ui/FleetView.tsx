@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Envelope, JobList, Scope, WarmupStatus } from '../lib/api.js';
 import { isReadable } from '../lib/clusterState.js';
-import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleet.js';
+import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
 import { categoryKey } from '../lib/keys.js';
 import { WARM_CHIPS_IDLE_MS } from '../lib/warmChips.js';
 import { DegradedLine } from './bits.js';

@@ -9,7 +9,7 @@ import { formatAge } from '../lib/format.js';
 import { clusterListKey, scopeKey } from '../lib/keys.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
-import type { Schedule } from '../lib/fleet.js';
+import type { Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { BoardCard, Freshness } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';

@@ -7,7 +7,7 @@ import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
 import { describeFailure } from '../errors.js';
-import { answerEtag, weakEtagOf } from '../monitor/readingVersion.js';
+import { answerEtag, weakEtagOf } from '../readingVersion.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
 import type { MonitorService } from '../monitor/service.js';

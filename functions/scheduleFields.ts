@@ -1,16 +1,11 @@
 // Input of the schedule routes. Same rules as every route: checked before any storage call, 400 naming the field.
-import { invalidParameter, missingParameter } from './errors.js';
-import { oneOf, type Validator } from './validation.js';
-import { cronProblem, isTimeZone } from '../schedules/cron.js';
-import { SCHEDULE_ACTIONS, type ScheduleAction } from '../schedules/store.js';
+import { invalidParameter, missingParameter } from '../shared/http/errors.js';
+import { oneOf, type Validator } from '../shared/http/validation.js';
+import { cronProblem, isTimeZone } from '../shared/schedules/cron.js';
+import { SCHEDULE_ACTIONS, type ScheduleAction } from '../shared/schedules/store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Absent → undefined; present → the inner validator decides. */
-export function optional<T>(inner: Validator<T>): Validator<T | undefined> {
-  return (raw, field) => (raw === undefined ? undefined : inner(raw, field));
-}
 
 export const scheduleId: Validator<string> = (raw, field) => {
   if (typeof raw !== 'string' || !UUID.test(raw)) throw invalidParameter(field, 'a schedule id (lower-case UUID)');
