@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SECOND_SUBSCRIPTION_ID, demoFleet } from '../../dev/sim/index.js';
 import { startLocalStack, type LocalStack } from '../../dev/stack.js';
 import { manualClock } from '../setup/control.js';
-import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
+import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -57,6 +57,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       buildDashboard(distDir),
       startLocalStack({
         tablesConnectionString: tablesConnectionString(),
+        blobEndpoint: blobEndpoint(),
         staticDir: distDir,
         simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }), durations: { stop: 'manual' } },
         env: {
@@ -96,6 +97,13 @@ describe.skipIf(!hasChromium)(hasChromium ? 'fleet in headless Chromium' : `flee
       expect(await page.locator('[data-testid^="fleet-row-"]').count()).toBe(8);
       expect(await page.getByTestId('fleet-count-running').getAttribute('data-count')).toBe('5');
       expect(await page.getByTestId('fleet-count-stopped').getAttribute('data-count')).toBe('3');
+      // per running cluster: its warm databases ready and its jobs running / failed (the demo's elb-01-a has a failed
+      // database and failed jobs); nothing read for a stopped one
+      await page.locator('[data-testid="fleet-dbs-elb-01-a"][data-total]').waitFor();
+      await page.locator('[data-testid="fleet-jobs-elb-01-a"][data-failed]').waitFor();
+      expect(Number(await page.getByTestId('fleet-dbs-elb-01-a').getAttribute('data-total'))).toBeGreaterThan(0);
+      expect(Number(await page.getByTestId('fleet-jobs-elb-01-a').getAttribute('data-failed'))).toBeGreaterThan(0);
+      expect(await page.getByTestId('fleet-dbs-pay-dev-b').count()).toBe(0);
       await shot(page, 'fleet-01-overview');
 
       await page.getByTestId('fleet-filter').fill('pay');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableActions, clusterChip, permissionsOf } from '../../web/src/lib/clusterState.js';
+import { availableActions, clusterChip, isReadable, permissionsOf } from '../../web/src/lib/clusterState.js';
 
 const ALL = { start: true, stop: true, delete: true };
 
@@ -78,5 +78,18 @@ describe('actions', () => {
 
   it('before /api/me has answered, nothing is allowed', () => {
     expect(permissionsOf(undefined)).toEqual({ start: false, stop: false, delete: false });
+  });
+});
+
+describe('readable (the cards read live data of these clusters only)', () => {
+  it('is Running with no start, stop or delete under way, in any case', () => {
+    expect(isReadable({ powerState: 'Running', provisioningState: 'Succeeded' })).toBe(true);
+    expect(isReadable({ powerState: 'running', provisioningState: 'Failed' })).toBe(true);
+    expect(isReadable({ powerState: 'Running', provisioningState: 'Upgrading' })).toBe(true);
+    expect(isReadable({ powerState: 'Running', provisioningState: 'Starting' })).toBe(false);
+    expect(isReadable({ powerState: 'Running', provisioningState: 'stopping' })).toBe(false);
+    expect(isReadable({ powerState: 'Running', provisioningState: 'Deleting' })).toBe(false);
+    expect(isReadable({ powerState: 'Stopped', provisioningState: 'Succeeded' })).toBe(false);
+    expect(isReadable({})).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
   normalizeSchedule,
   sortRows,
 } from '../../web/src/lib/fleetTable.js';
+import { categoryKey } from '../../web/src/lib/keys.js';
 import { createPoller } from '../../web/src/lib/poller.js';
 import { createTransitionStore } from '../../web/src/lib/transitionStore.js';
 import { ErrorProvider } from '../../web/src/ui/errors.js';
@@ -156,5 +157,56 @@ describe('fleet view', () => {
     expect(html).toMatch(/data-testid="fleet-chip-a-stopping" data-state="stopping"/);
     expect(html).toContain('stop open by alice');
     expect(html).toContain('rg-down: arm:managedClusters');
+  });
+});
+
+describe('fleet view, per cluster', () => {
+  it('shows the warm databases ready and the jobs running / failed of a running cluster from the keys the scope view polls', async () => {
+    const scopeA = { subscriptionId: SUB, resourceGroup: 'rg-a' };
+    const answers: Record<string, unknown> = {
+      '/api/monitor/fleet': fleetBody,
+      '/api/monitor/aks/a-run/warmup-status': {
+        data: {
+          databases: [
+            { name: 'core_nt', status: 'ready', total: 3, ready: 3 },
+            { name: 'nr', status: 'ready', total: 3, ready: 3 },
+            { name: 'pdbaa', status: 'failed', total: 3, ready: 2, failed: 1 },
+          ],
+          nodes: [],
+          jobs: [],
+        },
+        cache: { state: 'fresh', ageSeconds: 1 },
+        degraded: [],
+      },
+      '/api/monitor/aks/a-run/jobs': {
+        data: { items: [], counts: { running: 2, succeeded: 5, failed: 1, suspended: 0, total: 8 }, truncated: false },
+        cache: { state: 'fresh', ageSeconds: 1 },
+        degraded: [],
+      },
+    };
+    const fetchFn = (async (input: string | URL) => new Response(JSON.stringify(answers[String(input).split('?')[0]!] ?? {}), { status: 200 })) as typeof fetch;
+    const clock = new FakeClock();
+    const storage = new MemoryStorage();
+    const api = createApiClient({ baseUrl: '', fetch: fetchFn, now: clock.now });
+    const poller = createPoller({ scheduler: clock, visibility: new FakeVisibility() });
+    const services: Services = { api, poller, transitions: createTransitionStore({ storage, now: clock.now }), storage, now: clock.now };
+    poller.watch(FLEET_KEY, () => api.fleet(), 30_000);
+    // what the scope view of rg-a polled (the fleet reads the same keys)
+    poller.watch(categoryKey(scopeA, 'a-run', 'warmup-status'), () => api.category(scopeA, 'a-run', 'warmup-status'), 60_000);
+    poller.watch(categoryKey(scopeA, 'a-run', 'jobs'), () => api.category(scopeA, 'a-run', 'jobs'), 30_000);
+    for (let i = 0; i < 5; i++) await flush();
+    const html = renderToString(
+      <ServicesContext value={services}>
+        <ErrorProvider>
+          <FleetView pollSeconds={30} onOpen={() => {}} />
+        </ErrorProvider>
+      </ServicesContext>,
+    );
+    expect(html).toMatch(/data-testid="fleet-dbs-a-run" data-ready="2" data-total="3"/);
+    expect(html).toContain('2/3 ready');
+    expect(html).toContain('1 failed');
+    expect(html).toMatch(/data-testid="fleet-jobs-a-run" data-running="2" data-failed="1"/);
+    // a stopped cluster has nothing live to read
+    expect(html).not.toContain('fleet-dbs-b-stopped');
   });
 });

@@ -3,7 +3,7 @@
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, createApiClient, type Category } from '../../web/src/lib/api.js';
-import { categoryKey, clusterListKey } from '../../web/src/lib/keys.js';
+import { categoryKey, clusterListKey, registryKey, storageKey } from '../../web/src/lib/keys.js';
 import { createPoller } from '../../web/src/lib/poller.js';
 import { createTransitionStore } from '../../web/src/lib/transitionStore.js';
 import { ClusterDetails } from '../../web/src/ui/ClusterDetails.js';
@@ -52,6 +52,7 @@ const categories: Record<Category, unknown> = {
       truncated: false,
     },
   },
+  jobs: { data: { items: [{ name: 'blast-q1', status: 'failed', failure: { reason: 'DeadlineExceeded' } }, { name: 7 }], counts: 'none' } },
 };
 
 const EXPECTED_TEXT: Record<Category, string> = {
@@ -60,12 +61,14 @@ const EXPECTED_TEXT: Record<Category, string> = {
   'top-nodes': 'aria-valuenow="100"', // 250 % clamped for the bar
   'warmup-status': 'data-testid="warmup-chip-node-2" data-status="unknown"',
   events: 'Pod/x',
+  jobs: 'DeadlineExceeded',
 };
 
 async function setup(responses: Record<string, unknown>, storage = new MemoryStorage()) {
   const fetchFn = (async (input: string | URL) => {
     const path = String(input).split('?')[0]!;
     const body = responses[path.startsWith('/api/monitor/aks/') ? path.split('/').pop()! : path];
+    if (body === undefined && path !== '/api/monitor/aks' && !path.startsWith('/api/monitor/aks/')) return new Response('{}', { status: 404 });
     return new Response(JSON.stringify(body ?? {}), { status: 200 });
   }) as typeof fetch;
   const clock = new FakeClock();
@@ -76,6 +79,8 @@ async function setup(responses: Record<string, unknown>, storage = new MemorySto
   // what mounted views would have loaded
   poller.watch(clusterListKey(scope), () => api.clusters(scope), 30_000);
   for (const c of CATEGORIES) poller.watch(categoryKey(scope, 'aks-run', c), () => api.category(scope, 'aks-run', c), 30_000);
+  poller.watch(storageKey(scope), () => api.storage(scope), 30_000);
+  poller.watch(registryKey(scope), () => api.registry(scope), 30_000);
   for (let i = 0; i < 5; i++) await flush();
   const render = (node: React.ReactNode) =>
     renderToString(
@@ -97,10 +102,12 @@ describe('views', () => {
     expect(html).toMatch(/data-testid="state-chip-aks-stopped" data-state="stopped"/);
     expect(html).toMatch(/data-testid="state-chip-aks-elsewhere" data-state="starting"/);
     expect(html).toMatch(/data-testid="state-chip-aks-broken" data-state="failed"/);
-    expect(html).toMatch(/<button type="button" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
+    expect(html).toMatch(/<button type="button" class="small" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
     expect(html).toMatch(/data-testid="start-button-aks-run"[^>]*disabled/);
     expect(html).toContain('data-testid="degraded-warning"');
-    expect(html).toMatch(/data-testid="cache-info-aks-run" data-cache-state="stale"/);
+    // the AKS card's age and cache marker are the list's
+    expect(html).toMatch(/data-testid="aks-freshness" data-cache-state="stale"/);
+    expect(html).toContain('updated 42 s ago');
   });
 
   it('shows the server-side transition as a banner and fast-polls', async () => {
@@ -205,6 +212,104 @@ describe('views', () => {
       for (const text of texts) expect(html).toContain(text);
     });
   }
+
+  it('paints the board: node bars and database chips of a running cluster, jobs with their failure, registry, storage', async () => {
+    const envelope = (data: unknown, state = 'fresh') => ({ data, cache: { state, ageSeconds: 5 }, degraded: [] });
+    const { render } = await setup({
+      '/api/monitor/aks': { ...clusterList, data: clusterList.data.slice(0, 2) },
+      'top-nodes': envelope([{ name: 'aks-db-0', cpuMillicores: 15200, memoryBytes: 1e9, cpuPercent: 96, memoryPercent: 20 }]),
+      'warmup-status': envelope({
+        databases: [
+          { name: 'core_nt', status: 'ready', total: 3, ready: 3 },
+          { name: 'refseq_protein', status: 'loading', total: 3, ready: 1, active: 2, progress: { percent: 42, etaSeconds: 300 } },
+          { name: 'pdbaa', status: 'stale', total: 1, ready: 1, staleReason: 'node aks-db-3 gone' },
+        ],
+        nodes: [],
+        jobs: [],
+      }),
+      jobs: envelope({
+        items: [
+          { namespace: 'elb', name: 'blast-q2', app: 'blast', status: 'running', active: 1, startedAt: new Date(NOW - 60_000).toISOString() },
+          {
+            namespace: 'elb',
+            name: 'blast-q1',
+            app: 'blast',
+            status: 'failed',
+            failed: 2,
+            startedAt: new Date(NOW - 3_600_000).toISOString(),
+            failure: { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+          },
+        ],
+        counts: { running: 1, succeeded: 0, failed: 1, suspended: 0, total: 2 },
+        truncated: false,
+      }),
+      '/api/monitor/storage': envelope(
+        {
+          accounts: [
+            {
+              name: 'stelb01',
+              publicNetworkAccess: 'Enabled',
+              containers: [
+                {
+                  name: 'blast-db',
+                  publicAccess: 'None',
+                  usage: { blobCount: 10000, bytes: 5e9, truncated: true },
+                  databases: [{ name: 'core_nt', ready: true }],
+                },
+                { name: 'queries', publicAccess: 'None', usage: null, usageProblem: { code: 'calculating' } },
+              ],
+              degraded: [],
+            },
+          ],
+          databases: { ready: 4, total: 9 },
+        },
+        'stale',
+      ),
+      '/api/monitor/acr': envelope({
+        registries: [
+          {
+            name: 'acrelb01',
+            loginServer: 'acrelb01.azurecr.io',
+            sku: 'Basic',
+            expectedImages: [
+              { image: 'ncbi/elb:1.4', state: 'built' },
+              { image: 'ncbi/blast:2.16', state: 'building', run: { id: 'r1', status: 'Running' } },
+              { image: 'elb/warmup:1', state: 'missing' },
+            ],
+            built: { built: 1, expected: 3 },
+            degraded: [{ source: 'acr:catalog', status: 403, message: 'grant AcrPull' }],
+          },
+        ],
+      }),
+    });
+    const html = render(<ScopeView scope={scope} pollSeconds={30} permissions={all} />);
+    for (const card of ['aks', 'jobs', 'registry', 'storage']) expect(html).toContain(`data-testid="${card}-card"`);
+    // AKS: bars and chips of the running cluster only
+    expect(html).toContain('data-testid="node-bars-aks-run"');
+    expect(html).toMatch(/aria-label="CPU of aks-db-0"[^>]*aria-valuenow="96"/);
+    expect(html).not.toContain('live-aks-stopped');
+    expect(html).toMatch(/data-testid="db-chip-aks-run-refseq_protein" data-status="loading"/);
+    expect(html).toContain('1/3 · 42% · ~5m left');
+    expect(html).toContain('re-warm needed');
+    expect(html).toContain('node aks-db-3 gone');
+    // a database loading or stale: the chips are checked every 5 s
+    expect(html).toMatch(/data-testid="db-poll-aks-run" data-interval-seconds="5"/);
+    // Jobs: the failure with its reason and message
+    expect(html).toMatch(/data-testid="job-row" data-job="blast-q1" data-status="failed"/);
+    expect(html).toContain('BackoffLimitExceeded');
+    expect(html).toContain('1 running');
+    // Registry: built count, each image's state, the degraded note naming the role
+    expect(html).toMatch(/data-testid="images-built" data-built="1" data-expected="3"/);
+    expect(html).toMatch(/data-image="elb\/warmup:1" data-state="missing"/);
+    expect(html).toContain('acrelb01: acr:catalog');
+    // Storage: the warning, the strip, bounded and pending counts, the stale marker
+    expect(html).toContain('data-testid="public-network-warning"');
+    expect(html).toMatch(/data-testid="databases-strip" data-ready="4" data-total="9"/);
+    expect(html).toContain('≥ <!-- -->10,000');
+    expect(html).toMatch(/data-testid="container-queries" data-usage="calculating"/);
+    expect(html).toContain('calculating…');
+    expect(html).toMatch(/data-testid="storage-freshness" data-cache-state="stale"/);
+  });
 
   it('says a stopped cluster has nothing live to show', async () => {
     const { render } = await setup({ nodes: { data: null, reason: 'clusterStopped', cache: { state: 'fresh' } } });

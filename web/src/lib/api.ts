@@ -1,11 +1,13 @@
 // The HTTP client of the API (docs/architecture.md §2): one call per route, each answer read by the parser of its
-// concept (monitorData, categoryData, fleetData, inspectorData), which take the wire types of shared/wire.
+// concept (monitorData, categoryData, storageData, registryData, fleetData, inspectorData), which take the wire types of shared/wire.
 // DOM-free on purpose: unit tests import it under Node.
 import type { ErrorEnvelope, LifecycleAccepted } from '../../../shared/wire/index.js';
 import { CATEGORY_NORMALIZERS, type Category, type CategoryData } from './categoryData.js';
 import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
 import { normalizeInspector, type InspectorView } from './inspectorData.js';
 import { isObject, str } from './json.js';
+import { normalizeRegistries, type RegistryView } from './registryData.js';
+import { normalizeStorage, type StorageView } from './storageData.js';
 import {
   normalizeClusterList,
   normalizeDegraded,
@@ -25,6 +27,8 @@ import {
 export * from './categoryData.js';
 export * from './inspectorData.js';
 export * from './monitorData.js';
+export * from './registryData.js';
+export * from './storageData.js';
 
 export interface LifecycleResult {
   operation?: { action?: string; cluster?: string; status?: string };
@@ -74,6 +78,8 @@ export interface ApiClient {
   me(): Promise<Me>;
   clusters(scope: Scope): Promise<Envelope<Cluster[]>>;
   category<C extends Category>(scope: Scope, cluster: string, category: C): Promise<Envelope<CategoryData[C]>>;
+  storage(scope: Scope): Promise<Envelope<StorageView>>;
+  registry(scope: Scope): Promise<Envelope<RegistryView>>;
   lifecycle(action: LifecycleAction, scope: Scope, cluster: string): Promise<LifecycleResult>;
   inspector(limit: number): Promise<InspectorView>;
   fleet(): Promise<Fleet>;
@@ -166,6 +172,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return conditional(`/api/monitor/aks/${encodeURIComponent(cluster)}/${category}?${scopeQuery(scope)}`, (raw) =>
         normalizeEnvelope(raw, CATEGORY_NORMALIZERS[category], now()),
       );
+    },
+    async storage(scope) {
+      return conditional(`/api/monitor/storage?${scopeQuery(scope)}`, (raw) => normalizeEnvelope(raw, normalizeStorage, now()));
+    },
+    async registry(scope) {
+      return conditional(`/api/monitor/acr?${scopeQuery(scope)}`, (raw) => normalizeEnvelope(raw, normalizeRegistries, now()));
     },
     async lifecycle(action, scope, cluster) {
       const { body: raw, requestId } = await call(`/api/aks/${action}`, { method: 'POST', json: { ...scope, cluster } });

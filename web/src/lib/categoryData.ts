@@ -1,8 +1,14 @@
-// A cluster's categories (nodes, pods, top-nodes, warm-up status, events): the dashboard's shapes and their parsers,
-// reading exactly what the server sends (shared/wire/categories.ts).
+// A cluster's categories (nodes, pods, top-nodes, warm-up status with its warm databases, events, jobs): the
+// dashboard's shapes and their parsers, reading exactly what the server sends (shared/wire/categories.ts, jobs.ts).
 import {
+  JOB_STATUSES,
   MONITOR_CATEGORIES,
   WARMUP_STATES,
+  type DatabaseWarmState,
+  type JobList as WireJobList,
+  type JobStatus,
+  type JobSummary,
+  type WarmDatabase as WireWarmDatabase,
   type EventList as WireEventList,
   type EventSummary,
   type MonitorCategory,
@@ -74,7 +80,25 @@ export interface WarmupNode {
   logTail?: string;
 }
 
+/** A database's warm-up across its jobs (one per shard): what a chip shows. */
+export interface WarmDatabase {
+  name: string;
+  status: DatabaseWarmState | 'unknown';
+  total: number;
+  ready: number;
+  failed: number;
+  active: number;
+  shards: string[];
+  sourceVersions: string[];
+  staleReason?: string;
+  elapsedSeconds?: number;
+  /** While loading: 0–100 and the time left, where the pods' logs tell it. */
+  progress?: { percent: number; etaSeconds?: number };
+}
+
 export interface WarmupStatus {
+  /** Per database: the chips. */
+  databases: WarmDatabase[];
   nodes: WarmupNode[];
   jobs: { name: string; status?: string }[];
 }
@@ -95,12 +119,40 @@ export interface EventList {
   truncated: boolean;
 }
 
+export type { JobStatus } from '../../../shared/wire/index.js';
+export { JOB_STATUSES } from '../../../shared/wire/index.js';
+
+export interface Job {
+  namespace: string;
+  name: string;
+  /** The `app` label (blast, elb-db-warmup…). */
+  app?: string;
+  status: JobStatus | 'unknown';
+  active: number;
+  succeeded: number;
+  failed: number;
+  completions: number;
+  startedAt?: number;
+  completedAt?: number;
+  durationSeconds?: number;
+  /** Failed jobs: the Failed condition's reason and message. */
+  failure?: { reason: string; message?: string };
+}
+
+export interface JobList {
+  /** Newest first, as the server sorts them. */
+  items: Job[];
+  counts: Record<JobStatus, number> & { total: number };
+  truncated: boolean;
+}
+
 export interface CategoryData {
   nodes: KubeNode[];
   pods: PodList;
   'top-nodes': NodeUsage[];
   'warmup-status': WarmupStatus;
   events: EventList;
+  jobs: JobList;
 }
 
 /** A taint as kubectl prints it: key=value:effect. */
@@ -180,6 +232,64 @@ function normalizeWarmupJob(v: unknown): WarmupStatus['jobs'][number] | undefine
   return isObject<WarmupJob>(v) ? { name: str(v.name) ?? '?', status: str(v.status) } : undefined;
 }
 
+const DATABASE_STATES: readonly DatabaseWarmState[] = ['ready', 'loading', 'failed', 'stale'];
+const count = (v: unknown) => Math.max(0, Math.round(num(v) ?? 0));
+
+function normalizeWarmDatabase(v: unknown): WarmDatabase | undefined {
+  if (!isObject<WireWarmDatabase>(v)) return undefined;
+  const name = str(v.name);
+  if (!name) return undefined;
+  const progress = isObject<NonNullable<WireWarmDatabase['progress']>>(v.progress) ? v.progress : undefined;
+  const percent = num(progress?.percent);
+  const eta = num(progress?.etaSeconds);
+  const elapsed = num(v.elapsedSeconds);
+  return {
+    name,
+    status: DATABASE_STATES.find((s) => s === v.status) ?? 'unknown',
+    total: count(v.total),
+    ready: count(v.ready),
+    failed: count(v.failed),
+    active: count(v.active),
+    shards: strings(v.shards),
+    sourceVersions: strings(v.sourceVersions),
+    staleReason: str(v.staleReason),
+    elapsedSeconds: elapsed !== undefined && elapsed >= 0 ? elapsed : undefined,
+    progress:
+      percent === undefined ? undefined : { percent: Math.min(100, Math.max(0, percent)), ...(eta !== undefined && eta >= 0 ? { etaSeconds: eta } : {}) },
+  };
+}
+
+function normalizeJob(v: unknown): Job | undefined {
+  if (!isObject<JobSummary>(v)) return undefined;
+  const name = str(v.name);
+  if (!name) return undefined;
+  const failure = isObject<NonNullable<JobSummary['failure']>>(v.failure) ? v.failure : undefined;
+  const duration = num(v.durationSeconds);
+  return {
+    namespace: str(v.namespace) ?? 'default',
+    name,
+    app: str(v.app),
+    status: JOB_STATUSES.find((s) => s === v.status) ?? 'unknown',
+    active: count(v.active),
+    succeeded: count(v.succeeded),
+    failed: count(v.failed),
+    completions: Math.max(1, count(v.completions)),
+    startedAt: toEpochMs(v.startedAt),
+    completedAt: toEpochMs(v.completedAt),
+    durationSeconds: duration !== undefined && duration >= 0 ? duration : undefined,
+    failure: failure && (str(failure.reason) || str(failure.message)) ? { reason: str(failure.reason) ?? 'Failed', message: str(failure.message) } : undefined,
+  };
+}
+
+function normalizeJobList(v: unknown): JobList {
+  const list = isObject<WireJobList>(v) ? v : {};
+  const items = listOf(list.items, normalizeJob);
+  const counts = isObject<WireJobList['counts']>(list.counts) ? list.counts : {};
+  // counts as sent (they cover jobs beyond a truncated list); the items' own when the server sent none
+  const byStatus = Object.fromEntries(JOB_STATUSES.map((s) => [s, num(counts[s]) ?? items.filter((j) => j.status === s).length])) as Record<JobStatus, number>;
+  return { items, counts: { ...byStatus, total: num(counts.total) ?? items.length }, truncated: list.truncated === true };
+}
+
 function normalizeEvent(v: unknown): KubeEvent | undefined {
   if (!isObject<EventSummary>(v)) return undefined;
   return {
@@ -208,10 +318,15 @@ export const CATEGORY_NORMALIZERS: { [C in Category]: (v: unknown) => CategoryDa
   'top-nodes': (v) => listOf(v, normalizeUsage),
   'warmup-status': (v) => {
     const status = isObject<WireWarmupStatus>(v) ? v : {};
-    return { nodes: listOf(status.nodes, normalizeWarmupNode), jobs: listOf(status.jobs, normalizeWarmupJob) };
+    return {
+      databases: listOf(status.databases, normalizeWarmDatabase),
+      nodes: listOf(status.nodes, normalizeWarmupNode),
+      jobs: listOf(status.jobs, normalizeWarmupJob),
+    };
   },
   events: (v) => {
     const list = isObject<WireEventList>(v) ? v : {};
     return { items: sortEvents(listOf(list.items, normalizeEvent)), truncated: list.truncated === true };
   },
+  jobs: normalizeJobList,
 };

@@ -47,6 +47,13 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
   return chip('unknown', power ?? provisioning ?? 'Unknown', false);
 }
 
+/**
+ * The cluster's API server answers now, by the server's rule (its per-cluster reads answer `data: null` otherwise):
+ * Running, and no start, stop or delete under way; any case, as ARM's fields come.
+ */
+export const isReadable = (cluster: ObservedState): boolean =>
+  cluster.powerState?.toLowerCase() === 'running' && !['starting', 'stopping', 'deleting'].includes(cluster.provisioningState?.toLowerCase() ?? '');
+
 export type Permissions = Record<LifecycleAction, boolean>;
 
 /** Start/stop need `operate`, delete needs `admin`: /api/me's `permissions`, the server's verdict from the roles. */

@@ -45,3 +45,34 @@ export const secondsSince = (epochMs: number | undefined, now: number) => (epoch
 export function currentCacheAge(ageSeconds: number | undefined, receivedAt: number, now: number): number | undefined {
   return ageSeconds === undefined ? undefined : ageSeconds + Math.max(0, (now - receivedAt) / 1000);
 }
+
+/** A card's age in plain words: "updated just now", "updated 12 s ago", "updated 3 min ago". */
+export function formatUpdated(ageSeconds: number | undefined): string {
+  if (ageSeconds === undefined || !Number.isFinite(ageSeconds)) return 'not read yet';
+  return ageSeconds < 3 ? 'updated just now' : `updated ${formatAge(ageSeconds)} ago`;
+}
+
+/** Compact durations for chips and job rows: "40s", "5m", "1h 20m", "2d 3h". */
+export function formatShortDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86400) {
+    const m = Math.round((s % 3600) / 60);
+    return `${Math.floor(s / 3600)}h${m ? ` ${m}m` : ''}`;
+  }
+  const h = Math.floor((s % 86400) / 3600);
+  return `${Math.floor(s / 86400)}d${h ? ` ${h}h` : ''}`;
+}
+
+/** Counts with thousands separators, locale-independent so tests and screenshots read the same: 12,345. */
+export const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** What each cache state means, for the marker's hover text. */
+export const CACHE_STATE_MEANING: Readonly<Record<string, string>> = {
+  fresh: 'Fresh: served from the cache within its time to live',
+  stale: 'Stale: served from the cache past its time to live; a refresh is under way',
+  refreshed: 'Refreshed: read from Azure for this answer',
+  uncached: 'Uncached: read from Azure directly; the cache could not be reached, so nothing was stored',
+};

@@ -4,4 +4,6 @@ import type { Category, Scope } from './api.js';
 export const scopeKey = (scope: Scope) => `${scope.subscriptionId}:${scope.resourceGroup}`;
 export const clusterListKey = (scope: Scope) => `monitor:aks:${scopeKey(scope)}`;
 export const categoryKey = (scope: Scope, cluster: string, category: Category) => `monitor:aks:${scopeKey(scope)}:${cluster}:${category}`;
+export const storageKey = (scope: Scope) => `monitor:storage:${scopeKey(scope)}`;
+export const registryKey = (scope: Scope) => `monitor:acr:${scopeKey(scope)}`;
 export const INSPECTOR_KEY = 'inspector';

@@ -1,5 +1,7 @@
+// One cluster in the AKS card: its state, what it runs on, start / stop / delete, its live load and warm databases
+// (running clusters), its schedules, and the per-cluster details as the drill-down.
 import { useId, type ReactNode } from 'react';
-import type { Cluster, LifecycleAction, Scope } from '../lib/api.js';
+import type { Category, Cluster, LifecycleAction, Scope } from '../lib/api.js';
 import type { ActionAvailability, StateChip } from '../lib/clusterState.js';
 import { ClusterDetails } from './ClusterDetails.js';
 
@@ -10,12 +12,14 @@ interface Props {
   actions: Record<LifecycleAction, ActionAvailability>;
   /** A lifecycle request for this cluster is on its way. */
   sending?: LifecycleAction;
-  cache: ReactNode;
-  expanded: boolean;
+  /** The details' tab to open (undefined: details closed), and a counter so asking again re-opens that tab. */
+  drill?: { category: Category; request: number };
   pollSeconds: number;
   onToggle(cluster: string): void;
   onAction(cluster: string, action: LifecycleAction): void;
   onDelete(cluster: string): void;
+  /** The live part: node load and warm database chips (running clusters only). */
+  live?: ReactNode;
   /** Shown under the actions: the cluster's schedules and activity. */
   extra?: ReactNode;
 }
@@ -23,8 +27,17 @@ interface Props {
 const LABEL: Record<LifecycleAction, string> = { start: 'Start', stop: 'Stop', delete: 'Delete' };
 const SENDING: Record<LifecycleAction, string> = { start: 'Sending start…', stop: 'Sending stop…', delete: 'Sending delete…' };
 
+/** "westeurope · Kubernetes 1.31.2 · system 1 × Standard_D4s_v5 · db 4 × Standard_E16s_v5". */
+function facts(cluster: Cluster): string[] {
+  return [
+    cluster.location ?? '',
+    cluster.kubernetesVersion ? `Kubernetes ${cluster.kubernetesVersion}` : '',
+    ...cluster.nodePools.map((p) => `${p.name} ${p.count ?? '?'} × ${p.vmSize ?? '?'}${p.mode === 'System' ? ' (system)' : ''}`),
+  ].filter(Boolean);
+}
+
 export function ClusterCard(props: Props) {
-  const { scope, cluster, chip, actions, sending, cache, expanded, pollSeconds } = props;
+  const { scope, cluster, chip, actions, sending, drill, pollSeconds } = props;
   const name = cluster.name;
   const headingId = useId();
   const reasonsId = useId();
@@ -36,7 +49,7 @@ export function ClusterCard(props: Props) {
   const button = (action: LifecycleAction) => (
     <button
       type="button"
-      className={action === 'delete' ? 'danger' : undefined}
+      className={`small${action === 'delete' ? ' danger' : ''}`}
       data-testid={`${action}-button-${name}`}
       aria-label={`${LABEL[action]} ${name}`}
       title={actions[action].reason}
@@ -48,54 +61,31 @@ export function ClusterCard(props: Props) {
   );
 
   return (
-    <article className={`card card-${chip.kind}`} data-testid={`cluster-card-${name}`} data-state={chip.kind} aria-labelledby={headingId}>
-      <header className="card-head">
-        <h2 id={headingId}>{name}</h2>
-        <span className={`chip chip-${chip.kind}`} data-testid={`state-chip-${name}`} data-state={chip.kind} title={chip.detail}>
-          {chip.busy && <span className="spinner" aria-hidden="true" />}
-          {chip.label}
-          <span className="sr-only"> ({chip.detail})</span>
-        </span>
-      </header>
-
-      <dl className="facts">
-        <div>
-          <dt>Location</dt>
-          <dd>{cluster.location ?? '–'}</dd>
+    <article className={`cluster cluster-${chip.kind}`} data-testid={`cluster-card-${name}`} data-state={chip.kind} aria-labelledby={headingId}>
+      <header className="cluster-head">
+        <div className="cluster-title">
+          <h3 id={headingId} title={cluster.fqdn ? `API server ${cluster.fqdn}` : undefined}>
+            {name}
+          </h3>
+          <span className={`chip chip-${chip.kind}`} data-testid={`state-chip-${name}`} data-state={chip.kind} title={chip.detail}>
+            {chip.busy && <span className="spinner" aria-hidden="true" />}
+            {chip.label}
+            <span className="sr-only"> ({chip.detail})</span>
+          </span>
         </div>
-        <div>
-          <dt>Kubernetes</dt>
-          <dd>{cluster.kubernetesVersion ?? '–'}</dd>
-        </div>
-        <div className="wide">
-          <dt>Node pools</dt>
-          <dd>
-            {cluster.nodePools.length === 0
-              ? '–'
-              : cluster.nodePools.map((p) => (
-                  <span className="pool" key={p.name}>
-                    {p.name}: {p.count ?? '?'} × {p.vmSize ?? '?'}
-                    {p.mode ? ` (${p.mode})` : ''}
-                  </span>
-                ))}
-          </dd>
-        </div>
-        {cluster.fqdn && (
-          <div className="wide">
-            <dt>API server</dt>
-            <dd className="mono">{cluster.fqdn}</dd>
-          </div>
-        )}
-      </dl>
-
-      <div className="card-foot">
-        {cache}
         <div className="actions" role="group" aria-label={`Actions for ${name}`} aria-describedby={reasons.length ? reasonsId : undefined}>
           {button('start')}
           {button('stop')}
           {button('delete')}
-          <button type="button" data-testid={`details-toggle-${name}`} aria-expanded={expanded} aria-controls={detailsId} onClick={() => props.onToggle(name)}>
-            {expanded ? 'Hide details' : 'Details'}
+          <button
+            type="button"
+            className="small"
+            data-testid={`details-toggle-${name}`}
+            aria-expanded={drill !== undefined}
+            aria-controls={detailsId}
+            onClick={() => props.onToggle(name)}
+          >
+            {drill ? 'Hide details' : 'Details'}
           </button>
         </div>
         {reasons.length > 0 && (
@@ -103,13 +93,19 @@ export function ClusterCard(props: Props) {
             {reasons.join('. ')}
           </p>
         )}
-      </div>
+      </header>
+      <p className="cluster-facts">
+        {facts(cluster).map((fact, i) => (
+          <span key={i}>{fact}</span>
+        ))}
+      </p>
 
+      {props.live}
       {props.extra}
 
-      {expanded && (
+      {drill && (
         <div id={detailsId}>
-          <ClusterDetails scope={scope} cluster={name} pollSeconds={pollSeconds} />
+          <ClusterDetails key={drill.request} scope={scope} cluster={name} pollSeconds={pollSeconds} initialCategory={drill.category} />
         </div>
       )}
     </article>

@@ -5,6 +5,7 @@ import type {
   CategoryData,
   Envelope,
   EventList,
+  JobList,
   KubeNode,
   NodeUsage,
   PodList,
@@ -13,7 +14,7 @@ import type {
   WarmupState,
   WarmupStatus,
 } from '../lib/api.js';
-import { formatAge, formatBytes, formatMillicores, percentOf, secondsSince } from '../lib/format.js';
+import { formatAge, formatBytes, formatMillicores, formatShortDuration, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
 import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
 import { usePollErrors } from './errors.js';
@@ -25,6 +26,7 @@ const TABS: { category: Category; label: string }[] = [
   { category: 'top-nodes', label: 'Usage' },
   { category: 'warmup-status', label: 'Warm-up' },
   { category: 'events', label: 'Events' },
+  { category: 'jobs', label: 'Jobs' },
 ];
 
 interface DetailsProps {
@@ -133,6 +135,7 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
           {category === 'top-nodes' && <UsageView usage={envelope.data as NodeUsage[]} nodes={nodes ?? null} />}
           {category === 'warmup-status' && <WarmupView status={envelope.data as WarmupStatus} cluster={cluster} />}
           {category === 'events' && <EventsView events={envelope.data as EventList} now={now} />}
+          {category === 'jobs' && <JobsView jobs={envelope.data as JobList} now={now} />}
         </>
       )}
     </div>
@@ -167,6 +170,7 @@ function DataTable({ caption, className, columns, children }: { caption: string;
 const NODE_COLUMNS = ['Name', 'Ready', 'Pool', 'Roles', 'Version', 'Age', 'Allocatable CPU', 'Allocatable memory', 'Taints'] as const;
 // what matters first: a narrow window scrolls sideways to the rest
 const POD_COLUMNS = ['Name', 'Status', 'Ready', 'Restarts', 'Age', 'Namespace', 'Node'] as const;
+const JOB_COLUMNS = ['Name', 'Status', 'App', 'Namespace', 'Started', 'Duration', 'Failure'] as const;
 const EVENT_COLUMNS = ['Type', 'Reason', 'Object', 'Message', 'Count', 'Last seen'] as const;
 
 function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
@@ -323,6 +327,40 @@ function EventsView({ events: list, now }: { events: EventList; now: number }) {
             <td data-label="Count">{e.count ?? 1}</td>
             <td data-label="Last seen" className="nowrap">
               {e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+    </>
+  );
+}
+
+function JobsView({ jobs, now }: { jobs: JobList; now: number }) {
+  if (jobs.items.length === 0) return <Empty what="jobs" />;
+  const { counts } = jobs;
+  return (
+    <>
+      <p className="note">
+        {`${counts.running} running · ${counts.failed} failed · ${counts.succeeded} succeeded${counts.suspended ? ` · ${counts.suspended} suspended` : ''}`}
+        {jobs.truncated ? ` — showing ${jobs.items.length} of ${counts.total}` : ''}
+      </p>
+      <DataTable caption="Jobs, newest first" className="stack" columns={JOB_COLUMNS}>
+        {jobs.items.map((j) => (
+          <tr key={`${j.namespace}/${j.name}`} className={j.status === 'failed' ? 'row-warning' : undefined}>
+            <td data-label="Name" className="mono">
+              {j.name}
+            </td>
+            <td data-label="Status" className={j.status === 'failed' ? 'bad' : undefined}>
+              {j.status}
+            </td>
+            <td data-label="App">{j.app ?? '–'}</td>
+            <td data-label="Namespace">{j.namespace}</td>
+            <td data-label="Started" className="nowrap">
+              {j.startedAt ? `${formatAge(secondsSince(j.startedAt, now))} ago` : '–'}
+            </td>
+            <td data-label="Duration">{formatShortDuration(j.durationSeconds)}</td>
+            <td data-label="Failure" className="message">
+              {j.failure ? `${j.failure.reason}${j.failure.message ? `: ${j.failure.message}` : ''}` : ''}
             </td>
           </tr>
         ))}

@@ -1,11 +1,16 @@
 // The fleet: every cluster of every scope the caller may see, in one table (one request per tick), with counts by
 // state, a text and state filter and sortable columns. A row opens the cluster's card and details in its scope.
+// Per running cluster it shows the warm databases ready and the jobs running / failed: the same keys the scope view
+// polls (one request per key, whoever watches it), read here at most once a minute.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Scope } from '../lib/api.js';
-import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
+import type { Envelope, JobList, Scope, WarmupStatus } from '../lib/api.js';
+import { isReadable } from '../lib/clusterState.js';
+import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
+import { categoryKey } from '../lib/keys.js';
+import { WARM_CHIPS_IDLE_MS } from '../lib/warmChips.js';
 import { DegradedLine } from './bits.js';
 import { usePollErrors } from './errors.js';
-import { usePoll, useServices } from './services.js';
+import { usePoll, usePolls, useServices } from './services.js';
 
 const STATE_LABEL: Record<FleetState, string> = { running: 'Running', stopped: 'Stopped', transitioning: 'Transitioning', failed: 'Failed' };
 const COLUMNS: Array<{ key: FleetSortKey; label: string }> = [
@@ -40,6 +45,24 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
   const all = useMemo(() => (fleet ? fleetRows(fleet) : []), [fleet]);
   const rows = useMemo(() => sortRows(filterRows(all, text, state), sort.key, sort.descending), [all, text, state, sort]);
   const degradedScopes = fleet?.scopes.filter((s) => s.degraded.length > 0) ?? [];
+
+  // the shown rows' running clusters: their warm databases and jobs, slowly (the scope view polls them faster)
+  const live = useMemo(() => rows.filter((r) => isReadable(r.cluster)), [rows]);
+  const slowMs = Math.max(pollSeconds * 1000, WARM_CHIPS_IDLE_MS);
+  const warmEntries = useMemo(
+    () => live.map((r) => ({ key: categoryKey(r.scope, r.cluster.name, 'warmup-status'), load: () => api.category(r.scope, r.cluster.name, 'warmup-status') })),
+    [api, live],
+  );
+  const jobEntries = useMemo(
+    () => live.map((r) => ({ key: categoryKey(r.scope, r.cluster.name, 'jobs'), load: () => api.category(r.scope, r.cluster.name, 'jobs') })),
+    [api, live],
+  );
+  const warm = usePolls<Envelope<WarmupStatus>>(warmEntries, slowMs);
+  const jobs = usePolls<Envelope<JobList>>(jobEntries, slowMs);
+  const liveOf = (row: FleetRow) => {
+    const i = live.indexOf(row);
+    return i < 0 ? undefined : { warm: warm[i]?.data?.data ?? undefined, jobs: jobs[i]?.data?.data ?? undefined };
+  };
   const chooseSort = (key: FleetSortKey) => setSort((prev) => ({ key, descending: prev.key === key ? !prev.descending : false }));
 
   return (
@@ -88,64 +111,113 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
       {!fleet && !snapshot.error && <p className="empty">Loading the fleet…</p>}
       {!fleet && snapshot.error !== undefined && <p className="empty">The fleet could not be loaded.</p>}
       {fleet && (
-        <table className="fleet-table" data-testid="fleet-table">
-          <thead>
-            <tr>
-              {COLUMNS.map((c) => (
-                <th key={c.key} aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" className="link" data-testid={`fleet-sort-${c.key}`} onClick={() => chooseSort(c.key)}>
-                    {c.label}
-                    {sort.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
-                  </button>
-                </th>
-              ))}
-              <th>Transition</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr
-                key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
-                data-testid={`fleet-row-${row.cluster.name}`}
-                data-state={row.state}
-              >
-                <td>
-                  <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
-                    {row.cluster.name}
-                  </button>
-                </td>
-                <td title={`subscription ${row.scope.subscriptionId}`}>
-                  {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
-                </td>
-                <td>
-                  <span
-                    className={`chip chip-${row.chip.kind}`}
-                    data-testid={`fleet-chip-${row.cluster.name}`}
-                    data-state={row.chip.kind}
-                    title={row.chip.detail}
-                  >
-                    {row.chip.label}
-                  </span>
-                </td>
-                <td>{row.cluster.kubernetesVersion ?? '–'}</td>
-                <td>{row.nodes}</td>
-                <td>
-                  {row.cluster.transition
-                    ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
-                    : ''}
-                </td>
-              </tr>
-            ))}
-            {rows.length === 0 && (
+        <div className="table-wrap">
+          <table className="fleet-table" data-testid="fleet-table">
+            <thead>
               <tr>
-                <td colSpan={6} className="empty">
-                  No cluster matches.
-                </td>
+                {COLUMNS.map((c) => (
+                  <th key={c.key} aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                    <button type="button" className="link" data-testid={`fleet-sort-${c.key}`} onClick={() => chooseSort(c.key)}>
+                      {c.label}
+                      {sort.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+                    </button>
+                  </th>
+                ))}
+                <th>Warm databases</th>
+                <th>Jobs</th>
+                <th>Transition</th>
               </tr>
-            )}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr
+                  key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
+                  data-testid={`fleet-row-${row.cluster.name}`}
+                  data-state={row.state}
+                >
+                  <td>
+                    <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
+                      {row.cluster.name}
+                    </button>
+                  </td>
+                  <td title={`subscription ${row.scope.subscriptionId}`}>
+                    {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
+                  </td>
+                  <td>
+                    <span
+                      className={`chip chip-${row.chip.kind}`}
+                      data-testid={`fleet-chip-${row.cluster.name}`}
+                      data-state={row.chip.kind}
+                      title={row.chip.detail}
+                    >
+                      {row.chip.label}
+                    </span>
+                  </td>
+                  <td>{row.cluster.kubernetesVersion ?? '–'}</td>
+                  <td>{row.nodes}</td>
+                  <LiveCells cluster={row.cluster.name} live={liveOf(row)} />
+                  <td>
+                    {row.cluster.transition
+                      ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
+                      : ''}
+                  </td>
+                </tr>
+              ))}
+              {rows.length === 0 && (
+                <tr>
+                  <td colSpan={8} className="empty">
+                    No cluster matches.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
+  );
+}
+
+/** The databases ready and the jobs running / failed of a running cluster; "–" for the others, "…" until read. */
+function LiveCells({ cluster, live }: { cluster: string; live: { warm?: WarmupStatus; jobs?: JobList } | undefined }) {
+  if (!live) {
+    return (
+      <>
+        <td className="muted">–</td>
+        <td className="muted">–</td>
+      </>
+    );
+  }
+  const dbs = live.warm?.databases;
+  const ready = dbs?.filter((d) => d.status === 'ready').length ?? 0;
+  const failed = dbs?.filter((d) => d.status === 'failed').length ?? 0;
+  const attention = dbs?.filter((d) => d.status === 'loading' || d.status === 'stale').length ?? 0;
+  const counts = live.jobs?.counts;
+  return (
+    <>
+      <td data-testid={`fleet-dbs-${cluster}`} data-ready={dbs ? ready : undefined} data-total={dbs?.length}>
+        {!dbs ? (
+          <span className="muted">…</span>
+        ) : dbs.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <span title={dbs.map((d) => `${d.name}: ${d.status}`).join(', ')}>
+            {`${ready}/${dbs.length} ready`}
+            {failed > 0 && <span className="count-bad">{` · ${failed} failed`}</span>}
+            {attention > 0 && <span className="muted">{` · ${attention} loading or stale`}</span>}
+          </span>
+        )}
+      </td>
+      <td data-testid={`fleet-jobs-${cluster}`} data-running={counts?.running} data-failed={counts?.failed}>
+        {!counts ? (
+          <span className="muted">…</span>
+        ) : (
+          <>
+            <span className={counts.running ? 'count-busy' : 'muted'}>{`${counts.running} running`}</span>
+            {counts.failed > 0 && <span className="count-bad">{` · ${counts.failed} failed`}</span>}
+          </>
+        )}
+      </td>
+    </>
   );
 }

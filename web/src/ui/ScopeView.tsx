@@ -1,20 +1,25 @@
-// One scope (subscription / resource group): the cluster list, its transition banners and fast-poll,
-// the cards, and the lifecycle actions.
+// One scope (subscription / resource group) at a glance: a board of cards — AKS (each cluster with its node load and
+// warm database chips, start / stop / delete, schedules, details), Jobs, Container Registry, Storage — with the
+// transition banners and fast-poll of the cluster list, and the lifecycle actions.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
+import { ApiError, type Category, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
 import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../lib/banners.js';
-import { availableActions, clusterChip, type Permissions } from '../lib/clusterState.js';
+import { availableActions, clusterChip, isReadable, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
-import { clusterListKey } from '../lib/keys.js';
+import { clusterListKey, scopeKey } from '../lib/keys.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
 import type { Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
-import { CacheBadge, DegradedLine } from './bits.js';
+import { BoardCard, Freshness } from './bits.js';
 import { ClusterCard } from './ClusterCard.js';
+import { ClusterLive } from './ClusterLive.js';
 import { ClusterOps } from './ClusterOps.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { useErrors, usePollErrors } from './errors.js';
+import { JobsCard } from './JobsCard.js';
+import { RegistryCard } from './RegistryCard.js';
+import { StorageCard } from './StorageCard.js';
 import { useLocalTransitions, useNow, usePoll, useServices } from './services.js';
 
 const EMPTY_TRANSITIONS = {};
@@ -37,7 +42,10 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const local = useLocalTransitions(scope);
   const [stuck, setStuck] = useState<LocalTransition[]>([]);
   const [pending, setPending] = useState<Record<string, LifecycleAction>>({});
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(focusCluster ? [focusCluster] : []));
+  // clusters whose details are open, on which tab (a chip opens the warm-up tab)
+  const [drills, setDrills] = useState<Readonly<Record<string, { category: Category; request: number }>>>(() =>
+    focusCluster ? { [focusCluster]: { category: 'nodes', request: 0 } } : {},
+  );
   const [schedules, setSchedules] = useState<readonly Schedule[]>([]);
   const [activityOpen, setActivityOpen] = useState(false);
   const [deleteTarget, setDeleteTarget] = useState<string | null>(null);
@@ -127,31 +135,44 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   useEffect(() => loadSchedules(), [loadSchedules, transitionsSeen]);
 
   const toggle = useCallback((cluster: string) => {
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(cluster)) next.add(cluster);
-      return next;
-    });
+    setDrills(({ [cluster]: open, ...rest }) => (open ? rest : { ...rest, [cluster]: { category: 'nodes', request: 0 } }));
+  }, []);
+  const drill = useCallback((cluster: string, category: Category) => {
+    setDrills((prev) => ({ ...prev, [cluster]: { category, request: (prev[cluster]?.request ?? 0) + 1 } }));
   }, []);
 
   const sorted = useMemo(() => (clusters ? [...clusters].sort((a, b) => a.name.localeCompare(b.name)) : null), [clusters]);
+  // the jobs card reads the clusters whose API server answers now (same list for every render of one reading)
+  const readableList = (sorted ?? [])
+    .filter(isReadable)
+    .map((c) => c.name)
+    .join('\n');
+  const readable = useMemo(() => (readableList ? readableList.split('\n') : []), [readableList]);
+  const running = sorted?.filter((c) => c.powerState === 'Running').length ?? 0;
+  // "Refresh now": every key of this scope on screen (the list, the cards, the open details)
+  const refreshAll = () => {
+    const prefix = `:${scopeKey(scope)}`;
+    for (const { key } of poller.active()) if (key.includes(prefix)) poller.refresh(key);
+  };
   const intervalSeconds = listIntervalSeconds(pollSeconds, fastNow, fastPollSeconds);
   const lastUpdate = list.updatedAt === undefined ? undefined : (now - list.updatedAt) / 1000;
 
   return (
-    <section className="scope" aria-label={`Clusters of ${scope.resourceGroup}`}>
+    <section className="scope" aria-label={`Resources of ${scope.resourceGroup}`}>
       <div className="scopebar">
         <p className="pollstatus" data-testid="poll-status" data-mode={fastNow ? 'fast' : 'normal'} data-interval-seconds={intervalSeconds}>
           {fastNow ? `Fast-polling every ${intervalSeconds} s while an operation is in progress` : `Refreshing every ${intervalSeconds} s`}
-          {lastUpdate !== undefined && ` · updated ${formatAge(lastUpdate)} ago`}
+          {lastUpdate !== undefined && ` · clusters changed ${formatAge(lastUpdate)} ago`}
           {list.loading && <span className="loading"> · loading…</span>}
         </p>
-        <button type="button" data-testid="refresh-button" onClick={() => poller.refresh(listKey)} disabled={list.loading}>
-          Refresh now
-        </button>
-        <button type="button" data-testid="activity-toggle" aria-expanded={activityOpen} onClick={() => setActivityOpen((open) => !open)}>
-          {activityOpen ? 'Hide activity' : 'Activity'}
-        </button>
+        <div className="scopebar-actions">
+          <button type="button" data-testid="refresh-button" onClick={refreshAll} disabled={list.loading}>
+            Refresh now
+          </button>
+          <button type="button" data-testid="activity-toggle" aria-expanded={activityOpen} onClick={() => setActivityOpen((open) => !open)}>
+            {activityOpen ? 'Hide activity' : 'Activity'}
+          </button>
+        </div>
       </div>
       {activityOpen && <ActivityPanel scope={scope} pollSeconds={pollSeconds} />}
 
@@ -159,45 +180,60 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
       <p className="sr-only" aria-live="polite" data-testid="announcement">
         {announcement}
       </p>
-      {envelope && <DegradedLine degraded={envelope.degraded} />}
 
-      {!sorted && !list.error && <p className="empty">Loading clusters…</p>}
-      {!sorted && list.error !== undefined && <p className="empty">The clusters could not be loaded.</p>}
-      {sorted && sorted.length === 0 && <p className="empty">No clusters in {scope.resourceGroup}.</p>}
-      {sorted && envelope && (
-        <div className="cards">
-          {sorted.map((cluster) => {
-            const chip = clusterChip(cluster, pendingActionOf(banners, cluster.name));
-            return (
-              <ClusterCard
-                key={cluster.name}
-                scope={scope}
-                cluster={cluster}
-                chip={chip}
-                actions={availableActions(cluster, chip, permissions)}
-                sending={pending[cluster.name]}
-                cache={<CacheBadge cache={envelope.cache} receivedAt={envelope.receivedAt} now={now} testId={`cache-info-${cluster.name}`} />}
-                expanded={expanded.has(cluster.name)}
-                pollSeconds={pollSeconds}
-                onToggle={toggle}
-                onAction={(name, action) => void act(name, action)}
-                onDelete={setDeleteTarget}
-                extra={
-                  <ClusterOps
+      <div className="board">
+        <div className="board-col board-main">
+          <BoardCard
+            id="aks"
+            title="AKS"
+            summary={sorted ? `${sorted.length} ${sorted.length === 1 ? 'cluster' : 'clusters'} · ${running} running` : undefined}
+            freshness={<Freshness envelopes={[envelope]} now={now} testId="aks-freshness" />}
+            degraded={envelope?.degraded}
+          >
+            {!sorted && !list.error && <p className="quiet">Loading clusters…</p>}
+            {!sorted && list.error !== undefined && <p className="quiet">The clusters could not be loaded.</p>}
+            {sorted && sorted.length === 0 && <p className="quiet">No clusters in {scope.resourceGroup}.</p>}
+            {sorted &&
+              sorted.map((cluster) => {
+                const chip = clusterChip(cluster, pendingActionOf(banners, cluster.name));
+                return (
+                  <ClusterCard
+                    key={cluster.name}
                     scope={scope}
-                    cluster={cluster.name}
-                    schedules={schedules.filter((s) => s.cluster.toLowerCase() === cluster.name.toLowerCase())}
-                    canOperate={permissions.start || permissions.stop}
-                    now={now}
+                    cluster={cluster}
+                    chip={chip}
+                    actions={availableActions(cluster, chip, permissions)}
+                    sending={pending[cluster.name]}
+                    drill={drills[cluster.name]}
                     pollSeconds={pollSeconds}
-                    onChanged={loadSchedules}
+                    onToggle={toggle}
+                    onAction={(name, action) => void act(name, action)}
+                    onDelete={setDeleteTarget}
+                    live={
+                      isReadable(cluster) ? <ClusterLive scope={scope} cluster={cluster.name} pollSeconds={pollSeconds} now={now} onDrill={drill} /> : undefined
+                    }
+                    extra={
+                      <ClusterOps
+                        scope={scope}
+                        cluster={cluster.name}
+                        schedules={schedules.filter((s) => s.cluster.toLowerCase() === cluster.name.toLowerCase())}
+                        canOperate={permissions.start || permissions.stop}
+                        now={now}
+                        pollSeconds={pollSeconds}
+                        onChanged={loadSchedules}
+                      />
+                    }
                   />
-                }
-              />
-            );
-          })}
+                );
+              })}
+          </BoardCard>
+          <JobsCard scope={scope} clusters={readable} pollSeconds={pollSeconds} now={now} />
         </div>
-      )}
+        <div className="board-col board-side">
+          <RegistryCard scope={scope} pollSeconds={pollSeconds} now={now} />
+          <StorageCard scope={scope} pollSeconds={pollSeconds} now={now} />
+        </div>
+      </div>
 
       {deleteTarget && (
         <DeleteDialog
@@ -206,11 +242,7 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
           onConfirm={() => {
             const target = deleteTarget;
             setDeleteTarget(null);
-            setExpanded((prev) => {
-              const next = new Set(prev);
-              next.delete(target);
-              return next;
-            });
+            setDrills(({ [target]: _closed, ...rest }) => rest);
             void act(target, 'delete');
           }}
         />

@@ -1,6 +1,7 @@
-// Small shared pieces: cache freshness, degraded sources, usage bars.
-import type { CacheInfo, DegradedSource } from '../lib/api.js';
-import { barPercent, currentCacheAge, formatAge } from '../lib/format.js';
+// Small shared pieces: cache freshness, degraded sources, usage bars, the board's cards.
+import { useId, type ReactNode } from 'react';
+import type { CacheInfo, DegradedSource, Envelope } from '../lib/api.js';
+import { barPercent, CACHE_STATE_MEANING, currentCacheAge, formatAge, formatUpdated } from '../lib/format.js';
 
 export function CacheBadge({ cache, receivedAt, now, testId }: { cache?: CacheInfo; receivedAt: number; now: number; testId?: string }) {
   if (!cache) return null;
@@ -48,5 +49,57 @@ export function UsageBar({ label, percent, text }: { label: string; percent: num
       </div>
       <span className="usage-text">{text}</span>
     </div>
+  );
+}
+
+const STATE_RANK: Record<string, number> = { fresh: 0, refreshed: 0, stale: 1, uncached: 2 };
+
+/**
+ * A card's age in plain words ("updated 12 s ago") and its cache state as a small marker, its meaning on hover.
+ * Over several readings (a card fed by one read per cluster): the oldest age and the least fresh state.
+ */
+export function Freshness({ envelopes, now, testId }: { envelopes: readonly (Envelope<unknown> | undefined)[]; now: number; testId?: string }) {
+  const read = envelopes.filter((e): e is Envelope<unknown> => e?.cache !== undefined);
+  if (read.length === 0) return null;
+  const ages = read.map((e) => currentCacheAge(e.cache?.ageSeconds, e.receivedAt, now) ?? 0);
+  const state = read.map((e) => e.cache?.state ?? 'unknown').reduce((worst, s) => ((STATE_RANK[s] ?? 1) > (STATE_RANK[worst] ?? 1) ? s : worst));
+  const meaning = CACHE_STATE_MEANING[state] ?? `Cache state ${state}`;
+  return (
+    <span className="freshness" data-testid={testId} data-cache-state={state}>
+      <span className={`marker marker-${state}`} title={meaning} role="img" aria-label={meaning} />
+      {formatUpdated(Math.max(...ages))}
+    </span>
+  );
+}
+
+/** One card of the scope's board: a titled section with its summary, age, degraded note and body. */
+export function BoardCard({
+  id,
+  title,
+  summary,
+  freshness,
+  degraded,
+  children,
+}: {
+  id: string;
+  title: string;
+  summary?: ReactNode;
+  freshness?: ReactNode;
+  degraded?: readonly DegradedSource[];
+  children: ReactNode;
+}) {
+  const headingId = useId();
+  return (
+    <section className="board-card" data-testid={`${id}-card`} aria-labelledby={headingId}>
+      <header className="board-card-head">
+        <div className="board-card-title">
+          <h2 id={headingId}>{title}</h2>
+          {summary !== undefined && <p className="board-card-summary">{summary}</p>}
+        </div>
+        {freshness}
+      </header>
+      {degraded && <DegradedLine degraded={degraded} />}
+      {children}
+    </section>
   );
 }

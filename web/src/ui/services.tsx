@@ -54,6 +54,47 @@ export function usePoll<T>(key: string | null, load: () => Promise<T>, intervalM
   return snapshot ?? IDLE;
 }
 
+/**
+ * Polls several keys of one kind while the calling view is mounted (the jobs of each running cluster, say): the
+ * list of keys may change between renders; each key is watched, and read, like usePoll's.
+ */
+export function usePolls<T>(entries: readonly { key: string; load: () => Promise<T> }[], intervalMs: number): PollSnapshot<T>[] {
+  const { poller } = useServices();
+  const [, setVersion] = useState(0);
+  const loads = useRef(new Map<string, () => Promise<T>>());
+  const handles = useRef(new Map<string, PollHandle>());
+  const intervalRef = useRef(intervalMs);
+  useEffect(() => {
+    loads.current = new Map(entries.map((e) => [e.key, e.load]));
+  });
+  const keys = entries.map((e) => e.key).join('\n');
+
+  useEffect(() => {
+    const watched = keys ? keys.split('\n') : [];
+    const stops = watched.flatMap((key) => {
+      const handle = poller.watch(key, () => (loads.current.get(key) ?? (() => Promise.reject(new Error(`no loader for ${key}`))))(), intervalRef.current);
+      handles.current.set(key, handle);
+      const unsubscribe = poller.subscribe(key, () => setVersion((v) => v + 1));
+      return [
+        () => {
+          handle.close();
+          handles.current.delete(key);
+        },
+        unsubscribe,
+      ];
+    });
+    setVersion((v) => v + 1);
+    return () => stops.forEach((stop) => stop());
+  }, [poller, keys]);
+
+  useEffect(() => {
+    intervalRef.current = intervalMs;
+    for (const handle of handles.current.values()) handle.setInterval(intervalMs);
+  }, [intervalMs]);
+
+  return entries.map((e) => poller.get<T>(e.key) ?? IDLE);
+}
+
 /** The scope's open transitions from this browser, live across tabs. */
 export function useLocalTransitions(scope: Scope): readonly LocalTransition[] {
   const { transitions } = useServices();
