@@ -137,7 +137,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
   const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
-  const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
+  const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
   const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });
