@@ -34,6 +34,50 @@ export function callerPseudonym(key: string | Buffer, identity: { provider: stri
   return `caller-${digest.slice(0, 12)}`;
 }
 
+/** Fields whose string value names a person (an object id, a user name, an address, who started or made something). */
+const PERSON_FIELDS = /^(?:objectId|oid|userId|upn|userPrincipalName|email|mail|(?:created|updated|deleted|started|requested|modified)By)$/i;
+/** Fields whose object value stands for a person: every name in it is one. */
+const PERSON_OBJECTS = /^(?:actor|caller|principal|user|owner|(?:created|updated|deleted|started|requested|modified)By)$/i;
+/** The names a person object carries. */
+const PERSON_NAMES = /^(?:objectId|oid|userId|upn|userPrincipalName|email|mail|name|displayName)$/i;
+
+/**
+ * A person named in a captured body, as a pseudonym: the same person (object id, else name) gets the same one in
+ * every capture, and a reader learns nothing of who it is without the key.
+ */
+export function personPseudonym(key: string | Buffer, identity: string): string {
+  return `person-${createHmac('sha256', key).update(`person\n${identity}`).digest('hex').slice(0, 12)}`;
+}
+
+function pseudonymisedPerson(person: Record<string, unknown>, key: string | Buffer): Record<string, unknown> {
+  const identity = [person.objectId, person.oid, person.userId, person.name].find((v) => typeof v === 'string' && v !== '');
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(person)) {
+    out[name] = typeof value === 'string' && PERSON_NAMES.test(name) ? personPseudonym(key, typeof identity === 'string' ? identity : value) : value;
+  }
+  return out;
+}
+
+/**
+ * A captured body with every person in it pseudonymised (`createdBy { objectId, name }`, an audit `actor`, a
+ * transition's `startedBy`, any object holding an `objectId`): otherwise a capture's caller pseudonym would sit next
+ * to the name of the person it stands for. Returns a copy.
+ */
+export function pseudonymiseBody(value: unknown, key: string | Buffer, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth >= 32) return value;
+  if (Array.isArray(value)) return value.map((item) => pseudonymiseBody(item, key, depth + 1));
+  const record = value as Record<string, unknown>;
+  if (typeof record.objectId === 'string') return pseudonymisedPerson(record, key);
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(record)) {
+    if (typeof item === 'string' && PERSON_FIELDS.test(name)) out[name] = personPseudonym(key, item);
+    else if (item !== null && typeof item === 'object' && !Array.isArray(item) && PERSON_OBJECTS.test(name)) {
+      out[name] = pseudonymisedPerson(item as Record<string, unknown>, key);
+    } else out[name] = pseudonymiseBody(item, key, depth + 1);
+  }
+  return out;
+}
+
 /** Request and response bodies are kept up to this many bytes each. */
 export const MAX_CAPTURED_BODY_BYTES = 8 * 1024;
 

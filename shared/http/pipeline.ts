@@ -10,7 +10,16 @@ import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
-import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
+import {
+  callerPseudonym,
+  capturedHeaders,
+  MAX_CAPTURED_BODY_BYTES,
+  pseudonymiseBody,
+  shouldCapture,
+  truncateUtf8,
+  type CaptureInput,
+  type CaptureStore,
+} from './inspector.js';
 import { describeErrorChain, redactJson, redactQuery, redactText } from '../observability/redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
 import { pathOnly } from '../observability/upstreamLog.js';
@@ -112,10 +121,10 @@ function invocationSink(invocation: InvocationContext): (level: LogLevel, line: 
   return (level, line) => (level === 'error' ? invocation.error(line) : level === 'warn' ? invocation.warn(line) : invocation.log(line));
 }
 
-function capturedText(text: string): string {
+function capturedText(text: string, pseudonymKey: string | Buffer): string {
   let redacted: string;
   try {
-    redacted = JSON.stringify(redactJson(JSON.parse(text)));
+    redacted = JSON.stringify(pseudonymiseBody(redactJson(JSON.parse(text)), pseudonymKey));
   } catch {
     redacted = redactText(text);
   }
@@ -194,7 +203,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         // Only captured calls are serialised here; polling responses go to the host untouched.
         // undefined at run time for a body JSON cannot express (a function, a symbol), whatever the declared type says.
         const json = JSON.stringify(plain.body) as string | undefined;
-        exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
+        exchange.capturedResponse = json === undefined ? undefined : capturedText(json, pseudonymKey);
       }
       const status = plain.status ?? 200;
       const headers = responseHeaders(status, plain.headers, requestId);
@@ -225,7 +234,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       };
       if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
       if (failure) input.errorCode = failure.code;
-      if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText);
+      if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText, pseudonymKey);
       if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
       else if (exchange.capturedResponse !== undefined) input.responseBody = exchange.capturedResponse;
       await deps.captures.record(input);
