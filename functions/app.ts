@@ -16,6 +16,7 @@ import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k
 import { LifecycleService } from '../shared/lifecycle/actions.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { createMetricsReporter } from '../shared/monitor/metrics.js';
+import { ResourceGroups } from '../shared/monitor/resourceGroups.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
@@ -114,11 +115,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     log: (message) => log('warn', `sessions ${message}`),
   });
+  const resourceGroups = new ResourceGroups({
+    cache,
+    arm,
+    armEndpoint: config.azure.armEndpoint,
+    allowedScopes: config.auth.allowedScopes,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
+    log: (line) => log('warn', line),
+  });
   const monitor = new MonitorService({
     cache,
     transitions,
     arm,
     sessions,
+    resourceGroups,
     now,
     settings: {
       transitionTtlSeconds: config.cache.transitionTtlSeconds,

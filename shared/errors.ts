@@ -8,11 +8,13 @@ export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
 }
 
-export type DomainErrorKind = 'clusterNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
+export type DomainErrorKind =
+  'clusterNotFound' | 'resourceGroupNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
 
 /** The status each failure is reported with (in error answers, degraded parts and audit entries). */
 export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   clusterNotFound: 404,
+  resourceGroupNotFound: 404,
   operationRefused: 409,
   busy: 409,
   throttled: 429,
@@ -27,6 +29,15 @@ export class ClusterNotFound extends DomainError {
   constructor(cluster: string, where = 'this resource group') {
     super(`No cluster ${cluster} in ${where}`);
     this.name = 'ClusterNotFound';
+  }
+}
+
+/** The subscription has no such resource group (its resource group list does not show it, or ARM answered 404). */
+export class ResourceGroupNotFound extends DomainError {
+  readonly kind = 'resourceGroupNotFound';
+  constructor(resourceGroup: string) {
+    super(`No resource group ${resourceGroup} in this subscription`);
+    this.name = 'ResourceGroupNotFound';
   }
 }
 

@@ -15,6 +15,8 @@ export const ARM_OPERATIONS = {
   listUserCredential: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
   /** managedClusters.listClusterAdminCredentials (K8S_USE_ADMIN_CREDENTIALS=true) */
   listAdminCredential: 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+  /** The subscription's resource group list ({sub}/* scopes admit only resource groups it shows; shared/azure/resourceGroups.ts) */
+  listResourceGroups: 'Microsoft.Resources/subscriptions/resourceGroups/read',
 } as const;
 
 export type ArmOperation = (typeof ARM_OPERATIONS)[keyof typeof ARM_OPERATIONS];

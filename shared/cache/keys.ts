@@ -3,6 +3,7 @@
 // Logical keys (what the monitor and lifecycle code see):
 //   monitor:aks:{sub}:{rg}                      cluster list of a scope
 //   monitor:aks:{sub}:{rg}:{cluster}:{category} one category of one cluster
+//   monitor:rgs:{sub}                           resource groups of a subscription (admits {sub}/* scopes)
 //
 // Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit,
 // and the rows inside a partition are laid out by ./layout.ts. Components are encoded one by one and joined with ':'.
@@ -47,6 +48,21 @@ export function scopePrefix(scope: MonitorScope): string {
 
 export function subscriptionPrefix(subscriptionId: string): string {
   return [...KEY_NAMESPACE, component(subscriptionId, 'subscriptionId')].join(SEPARATOR);
+}
+
+/**
+ * A subscription's resource groups (ARM's resource group list): one reading per subscription, in a partition of its
+ * own, `monitor:rgs:{sub}`, outside `monitor:aks`, so no scope or cluster purge touches it and no resource group name
+ * can make its key. Its generation row has one `counter`, removed when idle like a cluster's.
+ */
+export const RESOURCE_GROUPS_NAMESPACE = ['monitor', 'rgs'] as const;
+
+export function resourceGroupListKey(subscriptionId: string): string {
+  return [...RESOURCE_GROUPS_NAMESPACE, component(subscriptionId, 'subscriptionId')].join(SEPARATOR);
+}
+
+function isResourceGroupList(parts: readonly string[]): boolean {
+  return parts.length === 3 && parts[0] === RESOURCE_GROUPS_NAMESPACE[0] && parts[1] === RESOURCE_GROUPS_NAMESPACE[1] && parts[2] !== '';
 }
 
 /** The cluster list of a scope; it is also the scope's prefix. */
@@ -140,6 +156,10 @@ function isNamespace(parts: readonly string[]): boolean {
 /** Maps a logical key to its row and covering counters; CacheKeyError if it is not a monitor key or cannot be stored. */
 export function locateKey(key: string): KeyLocation {
   const parts = splitKey(key);
+  if (isResourceGroupList(parts)) {
+    const partitionKey = checkStorable(key, encodePath(parts), 'PartitionKey');
+    return { key, kind: 'list', partitionKey, rowKey: READING_ROW_PREFIX, own: { partitionKey, name: 'counter' }, ancestors: [] };
+  }
   if (!isNamespace(parts) || (parts.length !== 4 && parts.length !== 6)) {
     throw new CacheKeyError(key, 'expected monitor:aks:{sub}:{rg} or monitor:aks:{sub}:{rg}:{cluster}:{category}');
   }
@@ -170,6 +190,7 @@ export function keyOfRow(partitionKey: string, rowKey: string): string {
 
 /** The counters of a unit's generation row, by the number of components of its PartitionKey (scope 4, cluster 5). */
 export function countersOfPartition(partitionKey: string): CounterName[] {
+  if (isResourceGroupList(partitionKey.split(SEPARATOR))) return ['counter'];
   const depth = partitionKey.split(SEPARATOR).length;
   if (depth === 4) return ['list', 'tree'];
   if (depth === 5) return ['counter'];

@@ -67,7 +67,7 @@ export class MonitorCache {
     return removeExpired(this.cache, now, scan);
   }
 
-  /** Removes the generation rows of clusters nothing needs any more; returns the number removed (maintenance.ts). */
+  /** Removes the generation rows nothing needs any more (clusters, empty scopes); returns the number removed (maintenance.ts). */
   removeUnneededGenerations(now?: number, scan?: TableScan): Promise<number> {
     return removeUnneededGenerations(this.cache, now, scan);
   }

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   scopeNotAllowed: 403,
   routeNotFound: 404,
   clusterNotFound: 404,
+  resourceGroupNotFound: 404,
   notFound: 404,
   methodNotAllowed: 405,
   misdirectedRequest: 421,
@@ -85,6 +86,7 @@ export const internalError = (cause?: unknown) => new ApiError(500, 'internalErr
 /** The one mapping from a service's failure to the API's answer: its wire code (its status is FAILURE_STATUS's). */
 const FAILURE_CODES: Readonly<Record<DomainErrorKind, ErrorCode>> = {
   clusterNotFound: 'clusterNotFound',
+  resourceGroupNotFound: 'resourceGroupNotFound',
   operationRefused: 'operationNotAllowed',
   busy: 'conflict',
   throttled: 'throttled',
