@@ -152,7 +152,7 @@ export interface CaptureStore {
   record(capture: CaptureInput): Promise<void>;
   /** Newest first, at most min(limit, capacity). */
   list(limit: number): Promise<Capture[]>;
-  /** Resolves when background trimming has finished (tests, shutdown). */
+  /** Resolves when queued captures are written and background trimming has finished (tests, shutdown). */
   settled(): Promise<void>;
 }
 
