@@ -52,7 +52,8 @@ describe('parseKey round trips', () => {
     ['monitor:aks:sub:rg::nodes', 'an empty cluster'],
     ['monitor:aks:sub:rg:cluster:secrets', 'an unknown category'],
     ['monitor:aks:sub:rg:cluster:nodes:extra', 'too deep'],
-    ['monitor:acr:sub:rg', 'another namespace'],
+    ['monitor:other:sub:rg', 'another namespace'],
+    ['monitor:rgs:sub', "a subscription's resource group list (left to its readers)"],
   ])('%j (%s) is no key', (key) => {
     expect(parseKey(key)).toBeUndefined();
   });
