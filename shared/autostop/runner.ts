@@ -74,9 +74,12 @@ export function timesOf(state: AutoStopState, cluster: ClusterSummary | undefine
   return times;
 }
 
-/** The listing is ARM's current word: nothing failed and it is not served stale. */
+/**
+ * The listing is ARM's word: nothing of it failed. A reading served stale is still ARM's (at most TTL + SWR old, and
+ * every action of this app purges it); one whose refresh failed (ARM down, throttling) is not.
+ */
 export function armConfirms(list: MonitorResponse<ClusterSummary[]>): boolean {
-  return list.degraded.length === 0 && list.cache.state !== 'stale';
+  return list.degraded.length === 0;
 }
 
 export function findCluster(list: MonitorResponse<ClusterSummary[]>, name: string): ClusterSummary | undefined {

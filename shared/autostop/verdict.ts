@@ -30,7 +30,7 @@ export interface VerdictInput {
   idleMinutes: number;
   /** The cluster as the (cached) cluster list shows it; undefined: not listed. */
   cluster: { powerState: string; provisioningState: string; transition?: { action: string; status: string } } | undefined;
-  /** The listing is ARM's current word (no failed part, not served stale): only then is a cluster stopped. */
+  /** The listing is ARM's word (no failed part): only then is a cluster stopped. */
   armConfirmed: boolean;
   busy: BusyObservation;
   /** Epoch ms; absent when unknown. */
