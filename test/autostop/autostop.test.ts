@@ -14,7 +14,6 @@ const stack = testStacks();
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const IDLE = { resourceGroup: RG.resourceGroup, name: 'elb-01-c' }; // running, only finished jobs
-const BUSY = { resourceGroup: RG.resourceGroup, name: 'elb-01-a' }; // a blast job and warm-ups running
 
 async function start(options: Parameters<typeof stack>[0] & { events?: NotificationEvent[] } = {}): Promise<TestStack> {
   const { events, ...rest } = options;
@@ -40,7 +39,8 @@ const statusPath = (cluster?: string, scope = RG) =>
 const status = async (s: TestStack, cluster: string, scope = RG) => (await s.get(statusPath(cluster, scope))).body;
 const enable = (s: TestStack, cluster: string, body: Record<string, unknown> = { enabled: true, idleMinutes: 60 }, scope = RG) =>
   send(s, 'PUT', statusPath(cluster, scope), body);
-const auditOf = async (s: TestStack, scope = RG) => (await s.get(`/api/audit?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`)).body.data;
+const auditOf = async (s: TestStack, scope = RG) =>
+  (await s.get(`/api/audit?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`)).body.data;
 const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
   s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
 const kubernetesCalls = (s: TestStack) => s.sim.requestLog((e) => e.server !== 'arm' && e.server.includes('/')).length;
@@ -148,7 +148,12 @@ describe('the auto-stop timer', () => {
     // Past the window. Both hosts list the rows, then wait for ARM's cluster list (the cached one expired): held
     // until both are there, so both judge the same row and claim with the same ETag.
     at(a, 61);
-    const list = a.sim.inject({ target: 'arm', method: 'GET', path: /\/resourceGroups\/rg-elb-01\/providers\/Microsoft.ContainerService\/managedClusters$/i, hold: true });
+    const list = a.sim.inject({
+      target: 'arm',
+      method: 'GET',
+      path: /\/resourceGroups\/rg-elb-01\/providers\/Microsoft.ContainerService\/managedClusters$/i,
+      hold: true,
+    });
     // The winner's busy check (after its claim) is held too, while a third evaluation runs.
     const pods = a.sim.inject({ target: IDLE, method: 'GET', path: '/api/v1/pods', hold: true });
     const runs = both();
@@ -168,7 +173,11 @@ describe('the auto-stop timer', () => {
     ]);
     expect((await transitionRows(a.table)).map((row) => [row.cluster, row.action, row.startedBy])).toEqual([['elb-01-c', 'stop', 'auto-stop']]);
     const after = await status(a, 'elb-01-c');
-    expect(after).toMatchObject({ verdict: 'keep', reason: 'a stop is in progress', lastStop: { at: new Date(T0 + 61 * MIN).toISOString(), requestId: stops[0].requestId } });
+    expect(after).toMatchObject({
+      verdict: 'keep',
+      reason: 'a stop is in progress',
+      lastStop: { at: new Date(T0 + 61 * MIN).toISOString(), requestId: stops[0].requestId },
+    });
     expect(events.map((e) => e.kind)).toEqual(['autostop.warning', 'autostop.stopped']);
     expect(events[1]).toMatchObject({ action: 'stop', actor: { name: 'auto-stop', via: 'autoStop' }, requestId: stops[0].requestId });
   });
@@ -220,7 +229,9 @@ describe('the auto-stop timer', () => {
       expect(result).toMatchObject({ checked: 1, failedChecks: 1, stopped: 0 });
       const kept = await status(s, 'elb-01-c');
       expect(kept).toMatchObject({ verdict: 'keep', busy: null });
-      expect(kept.reason).toMatch(code === 503 ? /^busy check failed: Kubernetes answered 503/ : /^busy check failed: Kubernetes answered 403: the app's identity lacks .*pods\/read/);
+      expect(kept.reason).toMatch(
+        code === 503 ? /^busy check failed: Kubernetes answered 503/ : /^busy check failed: Kubernetes answered 403: the app's identity lacks .*pods\/read/,
+      );
     }
     expect(armPosts(s, 'stop')).toBe(0);
     at(s, 63);
@@ -242,8 +253,22 @@ describe('the auto-stop timer', () => {
     const cluster = s.sim.cluster(IDLE);
     cluster.update((spec) => {
       const node = spec.nodes[0]!.name;
-      spec.jobs.push({ namespace: 'default', name: 'blast-late-000', labels: { app: 'blast' }, status: 'running', startedAt: new Date(T0 + 55 * MIN).toISOString(), node });
-      spec.pods.push({ namespace: 'default', name: 'blast-late-000-x7k2p', node, phase: 'Running', createdAt: new Date(T0 + 55 * MIN).toISOString(), ownerJob: 'blast-late-000' });
+      spec.jobs.push({
+        namespace: 'default',
+        name: 'blast-late-000',
+        labels: { app: 'blast' },
+        status: 'running',
+        startedAt: new Date(T0 + 55 * MIN).toISOString(),
+        node,
+      });
+      spec.pods.push({
+        namespace: 'default',
+        name: 'blast-late-000-x7k2p',
+        node,
+        phase: 'Running',
+        createdAt: new Date(T0 + 55 * MIN).toISOString(),
+        ownerJob: 'blast-late-000',
+      });
     });
     at(s, 61);
     expect(await s.app.services.autostop.evaluate()).toMatchObject({ checked: 1, stopped: 0, lost: 0 });
@@ -258,7 +283,11 @@ describe('the auto-stop timer', () => {
     });
     at(s, 70);
     await s.host.runTimer('autoStop');
-    expect(await status(s, 'elb-01-c')).toMatchObject({ verdict: 'keep', lastActivityAt: new Date(T0 + 70 * MIN).toISOString(), nextStopAt: new Date(T0 + 130 * MIN).toISOString() });
+    expect(await status(s, 'elb-01-c')).toMatchObject({
+      verdict: 'keep',
+      lastActivityAt: new Date(T0 + 70 * MIN).toISOString(),
+      nextStopAt: new Date(T0 + 130 * MIN).toISOString(),
+    });
     expect(events.map((e) => e.kind)).toEqual(['autostop.warning']);
   });
 

@@ -61,7 +61,10 @@ describe('the verdict', () => {
     expect(judge(input(warnFrom - 1))).toMatchObject({ verdict: 'keep', nextStopAt: deadline });
     expect(judge(input(warnFrom - 1)).reason).toBe('idle for 44 minutes; stops in 16 minutes if it stays idle');
     expect(judge(input(warnFrom))).toMatchObject({ verdict: 'warn', nextStopAt: deadline });
-    expect(judge(input(deadline - 1))).toMatchObject({ verdict: 'warn', reason: 'idle for 59 minutes; stops in 1 minute unless work starts or it is extended' });
+    expect(judge(input(deadline - 1))).toMatchObject({
+      verdict: 'warn',
+      reason: 'idle for 59 minutes; stops in 1 minute unless work starts or it is extended',
+    });
     expect(judge(input(deadline))).toEqual({ verdict: 'stop', reason: 'idle for 60 minutes', lastActivityAt: T0, nextStopAt: deadline });
   });
 
@@ -82,7 +85,13 @@ describe('the verdict', () => {
   });
 
   it('the last activity is the latest of start, work seen, settings change and extend', () => {
-    const times = { lastStartAt: T0 - 300 * MIN, lastWorkSeenAt: T0 + 10 * MIN, settingsChangedAt: T0, lastExtendAt: T0 + 20 * MIN, extendUntil: T0 + 50 * MIN };
+    const times = {
+      lastStartAt: T0 - 300 * MIN,
+      lastWorkSeenAt: T0 + 10 * MIN,
+      settingsChangedAt: T0,
+      lastExtendAt: T0 + 20 * MIN,
+      extendUntil: T0 + 50 * MIN,
+    };
     const verdict = judge(input(T0 + 30 * MIN, { times }));
     expect(verdict.lastActivityAt).toBe(T0 + 20 * MIN);
     expect(verdict.nextStopAt).toBe(T0 + 70 * MIN); // work seen + 60; the extend ends before that
