@@ -2,6 +2,9 @@
 // factories. functions/index.ts registers the result with the Functions host; dev/ and the tests mount the same.
 import { AuditLog } from '../shared/audit/auditLog.js';
 import { auditRetention } from '../shared/audit/retention.js';
+import { createBusyCheck } from '../shared/autostop/busy.js';
+import { AutoStopService } from '../shared/autostop/service.js';
+import { AutoStopStore } from '../shared/autostop/store.js';
 import { createArmClientFactory, DEFAULT_ARM_RETRY_BOUNDS, getKubeconfig, resolveTrustedCa } from '../shared/azure/arm.js';
 import { createAzureCredential } from '../shared/azure/credentials.js';
 import { PriceBook } from '../shared/cost/prices.js';
@@ -23,6 +26,7 @@ import { ResourceGroups } from '../shared/monitor/resourceGroups.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
+import { autoStopFunctions, autoStopTimerFunctions } from './autostop.js';
 import { costFunctions } from './cost.js';
 import type { FunctionDefinition } from './definition.js';
 import { fleetFunctions } from './fleet.js';
@@ -41,12 +45,15 @@ import { storageFunctions } from './storage.js';
 import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
 import { RegistryService } from '../shared/registry/service.js';
 import { registryFunctions } from './registry.js';
+import type { NotificationEvent } from '../shared/wire/index.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
   now?: () => number;
   /** Where every line goes, request lines included; default: the console, and request lines to their invocation. */
   log?: (level: 'info' | 'warn' | 'error', line: string) => void;
+  /** Where auto-stop hands its warnings and stops (the notifications); default: nowhere. */
+  notify?: (event: NotificationEvent) => unknown;
 }
 
 export interface App {
@@ -64,6 +71,7 @@ export interface App {
     cost: CostService;
     storage: StorageService;
     registry: RegistryService;
+    autostop: AutoStopService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -195,6 +203,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
   const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });
+  const autostop = new AutoStopService({
+    store: new AutoStopStore(createTableClient(config.tables, config.tables.autostopTable, credential)),
+    monitor,
+    busy: createBusyCheck({
+      sessions,
+      selectors: config.autostop.busySelectors,
+      upstreamTimeoutMs: config.upstream.timeoutMs,
+      useAdminCredentials: config.k8s.useAdminCredentials,
+    }),
+    lifecycle,
+    audit,
+    now,
+    allowed: (scope) => {
+      try {
+        pipeline.auth.allowedScope(scope);
+        return true;
+      } catch {
+        return false; // no longer in ALLOWED_SCOPES: its rows are left alone
+      }
+    },
+    ...(options.notify ? { notify: options.notify } : {}),
+  });
 
   const definitions: FunctionDefinition[] = [
     ...healthFunctions({
@@ -227,6 +257,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
     ...scheduleFunctions({ pipeline, schedules: scheduleService }),
+    ...autoStopFunctions({ pipeline, autostop }),
+    ...autoStopTimerFunctions({ schedule: config.autostop.schedule, autostop }),
     ...schedulesTimerFunctions({
       schedules: scheduleService,
       retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
@@ -245,7 +277,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, autostop },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {

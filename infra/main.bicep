@@ -48,6 +48,9 @@ param refreshSchedule string = '*/15 * * * * *'
 @description('Label selector of the database warm-up jobs.')
 param warmupLabelSelector string = 'app=elb-db-warmup'
 
+@description('Comma-separated key=value label selectors of the work that keeps a cluster busy (idle auto-stop never stops it then).')
+param autostopBusySelectors string = 'app=blast,app=elb-db-warmup,app=elb-prepare-db'
+
 @description('Blob container of the monitored storage accounts whose top-level prefixes are the databases.')
 param storageDatabaseContainer string = 'blast-db'
 
@@ -107,6 +110,7 @@ var inspectorTableName = 'inspector'
 var auditTableName = 'audit'
 var schedulesTableName = 'schedules'
 var pricesTableName = 'prices'
+var autostopTableName = 'autostop'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -152,8 +156,12 @@ var appSettings = {
   AUDIT_TABLE_NAME: auditTableName
   SCHEDULES_TABLE_NAME: schedulesTableName
   PRICES_TABLE_NAME: pricesTableName
+  AUTOSTOP_TABLE_NAME: autostopTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
+  // Idle auto-stop: evaluated every minute on every instance (a stop is claimed first, so one instance acts)
+  AUTOSTOP_SCHEDULE: '0 * * * * *'
+  AUTOSTOP_BUSY_SELECTORS: autostopBusySelectors
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'
@@ -242,6 +250,7 @@ module storage 'modules/storage.bicep' = {
       auditTableName
       schedulesTableName
       pricesTableName
+      autostopTableName
     ]
   }
 }

@@ -29,8 +29,15 @@ export const SETTINGS = [
   { name: 'AUDIT_TABLE_NAME', description: 'Table of the audit trail (append-only).' },
   { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
   { name: 'PRICES_TABLE_NAME', description: 'Table of the VM prices read from the Azure Retail Prices API (at most daily), shared by every instance.' },
+  { name: 'AUTOSTOP_TABLE_NAME', description: "Table of the clusters' idle auto-stop settings, claims and last busy check." },
   // Audit trail
   { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
+  // Idle auto-stop
+  { name: 'AUTOSTOP_SCHEDULE', description: 'NCRONTAB (with seconds) of the idle auto-stop evaluation, on every instance.' },
+  {
+    name: 'AUTOSTOP_BUSY_SELECTORS',
+    description: 'Comma-separated key=value label selectors: a pod (or job pod) matching one that has not finished keeps its cluster busy.',
+  },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
@@ -135,8 +142,10 @@ export interface Config {
     auditTable: string;
     schedulesTable: string;
     pricesTable: string;
+    autostopTable: string;
   };
   audit: { retentionDays: number };
+  autostop: { schedule: string; busySelectors: BusySelector[] };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
@@ -256,6 +265,27 @@ export function parseExpectedImages(entries: readonly string[]): ExpectedImageRe
   });
 }
 
+/** One AUTOSTOP_BUSY_SELECTORS entry: pods whose label `key` is `value`. */
+export interface BusySelector {
+  key: string;
+  value: string;
+}
+
+export const DEFAULT_AUTOSTOP_BUSY_SELECTORS = 'app=blast,app=elb-db-warmup,app=elb-prepare-db';
+
+/** Label keys and values as Kubernetes allows them (an optional DNS prefix, then a name of ≤ 63). */
+const BUSY_SELECTOR =
+  /^((?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+export function parseBusySelectors(entries: readonly string[]): BusySelector[] {
+  if (!entries.length) throw new ConfigError('AUTOSTOP_BUSY_SELECTORS', 'expected at least one key=value label selector');
+  return entries.map((entry) => {
+    const m = BUSY_SELECTOR.exec(entry);
+    if (!m) throw new ConfigError('AUTOSTOP_BUSY_SELECTORS', `expected key=value (a Kubernetes label and value), got "${entry}"`);
+    return { key: m[1]!, value: m[5]! };
+  });
+}
+
 /** Blob container names: 3-63 lowercase letters, digits and single hyphens (Azure's rule). */
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -310,8 +340,13 @@ export function loadConfig(env: Env = process.env): Config {
       auditTable: r.string('AUDIT_TABLE_NAME', 'audit'),
       schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
       pricesTable: r.string('PRICES_TABLE_NAME', 'prices'),
+      autostopTable: r.string('AUTOSTOP_TABLE_NAME', 'autostop'),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
+    autostop: {
+      schedule: r.string('AUTOSTOP_SCHEDULE', '0 * * * * *'),
+      busySelectors: parseBusySelectors(r.list('AUTOSTOP_BUSY_SELECTORS', DEFAULT_AUTOSTOP_BUSY_SELECTORS.split(','))),
+    },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),

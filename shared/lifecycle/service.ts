@@ -51,8 +51,8 @@ export class LifecycleService {
     let result: LifecycleResult;
     try {
       const scheduled = actor.via === 'schedule';
-      // A scheduled run answers nobody who would poll next: it does not wait out the cache's reuse window.
-      result = await this.act(scope, cluster, action, scheduled ? `${actor.name} (schedule)` : actor.name, { waitOutReuse: !scheduled });
+      // A scheduled run or an auto-stop answers nobody who would poll next: it does not wait out the cache's reuse window.
+      result = await this.act(scope, cluster, action, scheduled ? `${actor.name} (schedule)` : actor.name, { waitOutReuse: actor.via === 'user' });
     } catch (error) {
       const refused = describeFailure(error);
       await this.deps.audit.tryAppend({ ...entry, outcome: outcomeOfStatus(refused.status), status: refused.status, reason: refused.message }, log);
