@@ -40,6 +40,8 @@ import { storageFunctions } from './storage.js';
 import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
 import { RegistryService } from '../shared/registry/service.js';
 import { registryFunctions } from './registry.js';
+import { NotificationService } from '../shared/notifications/service.js';
+import { notificationFunctions } from './notifications.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -63,6 +65,7 @@ export interface App {
     cost: CostService;
     storage: StorageService;
     registry: RegistryService;
+    notifications: NotificationService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -115,7 +118,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
-  const transitions = new TransitionStore(cacheTable, { deadlineSeconds: config.cache.transitionDeadlineSeconds, now, log: (line) => log('warn', line) });
+  // Notifications hear of what the audit trail and the transitions store (their observers), and auto-stop's warnings.
+  const notifications = new NotificationService({
+    table: createTableClient(config.tables, config.tables.notifyTable, credential),
+    settings: config.notify,
+    ca: resolveTrustedCa(config.azure.trustedCa),
+    now,
+    log,
+  });
+  const transitions = new TransitionStore(cacheTable, {
+    deadlineSeconds: config.cache.transitionDeadlineSeconds,
+    now,
+    log: (line) => log('warn', line),
+    onEnded: notifications.onTransitionEnded,
+  });
   const sessions = new SessionPool<KubeSession>({
     factory: createSessionFactory({
       getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
@@ -141,7 +157,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
-  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), {
+    now,
+    log: (line) => log('info', line),
+    observe: notifications.onAuditEntry,
+  });
   const lifecycle = new LifecycleService({
     cache,
     transitions,
@@ -216,6 +236,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
+    ...notificationFunctions({ pipeline, notifications, pseudonymKey: config.inspector.pseudonymKey, schedule: config.notify.schedule }),
     ...scheduleFunctions({ pipeline, schedules: scheduleService }),
     ...schedulesTimerFunctions({
       schedules: scheduleService,
@@ -235,11 +256,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, notifications },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
-        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle()]).then(() => true), deadline.passed]);
+        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle(), notifications.idle()]).then(() => true), deadline.passed]);
         const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
         void retailPrices.close().catch(() => {}); // idle keep-alive sockets only: nothing to wait for
         if (!idle || !drained) {
