@@ -16,6 +16,8 @@ const stack = await startLocalStack({
   simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
   // Request lines and timer lines go through each invocation's logger, as in Azure: print them.
   hostLog: (line) => console.log(line),
+  // Notifications go to the simulator's webhook receiver (one per format), so the demo shows deliveries.
+  webhookReceiver: true,
 });
 
 console.log(`Dashboard         ${stack.url}/`);
@@ -25,6 +27,7 @@ if (settings.ignored.length) {
   console.log(`Ignored           ${settings.ignored.join(' ')} from the shell (apply them with npm start -- ${USE_SHELL_ENV_FLAG})`);
 }
 console.log(`Demo scopes       ${stack.config.auth.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup}`).join('  ')}`);
+if (stack.receiver) console.log(`Webhooks          generic, slack and teams receivers at ${stack.receiver.url('/hooks/')}* (signed; loopback allowed: demo only)`);
 console.log(`kubectl           KUBECONFIG=${await writeDemoKubeconfig(stack.sim, stack.config)} kubectl get nodes`);
 console.log('Ctrl-C stops everything.');
 

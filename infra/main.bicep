@@ -68,6 +68,15 @@ param customWebOrigin string = ''
 @description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
 param inspectorPseudonymKey string = newGuid()
 
+@description('Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) holding NOTIFY_WEBHOOKS, the webhook receivers (their URLs are secrets). Empty: no webhooks. Grant the app\'s identity Key Vault Secrets User on the vault.')
+param notifyWebhooksSecretUri string = ''
+
+@description('Key Vault secret URI holding NOTIFY_WEBHOOK_SECRET, the key that signs every webhook delivery (at least 16 characters). Required with notifyWebhooksSecretUri.')
+param notifyWebhookSecretUri string = ''
+
+@description('Comma-separated host names (or *.suffix) webhook receivers may have, e.g. "*.logic.azure.com,hooks.slack.com". Empty: any public host.')
+param notifyWebhookAllowedHosts string = ''
+
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
 
@@ -107,6 +116,7 @@ var inspectorTableName = 'inspector'
 var auditTableName = 'audit'
 var schedulesTableName = 'schedules'
 var pricesTableName = 'prices'
+var notifyTableName = 'notifications'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -152,6 +162,7 @@ var appSettings = {
   AUDIT_TABLE_NAME: auditTableName
   SCHEDULES_TABLE_NAME: schedulesTableName
   PRICES_TABLE_NAME: pricesTableName
+  NOTIFY_TABLE_NAME: notifyTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
   // Monitor cache
@@ -196,8 +207,16 @@ var appSettings = {
   ROLE_ADMIN: appRoles.admin
   ALLOWED_SCOPES: join(map(monitoredScopes, s => '${s.subscriptionId}/${s.resourceGroup}'), ',')
   INSPECTOR_CAPACITY: '200'
-  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit,/api/cost'
+  INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit,/api/cost,/api/notifications'
   INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
+  // Notifications: receivers and the signing key as Key Vault references (resolved by the platform with the identity).
+  NOTIFY_FEED_RETENTION_DAYS: '30'
+  NOTIFY_WEBHOOKS: empty(notifyWebhooksSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhooksSecretUri})'
+  NOTIFY_WEBHOOK_SECRET: empty(notifyWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhookSecretUri})'
+  NOTIFY_WEBHOOK_ALLOWED_HOSTS: notifyWebhookAllowedHosts
+  NOTIFY_MAX_ATTEMPTS: '8'
+  NOTIFY_SCHEDULE: '*/30 * * * * *'
+  NOTIFY_ALLOW_LOOPBACK_FOR_TESTS: 'false'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -242,6 +261,7 @@ module storage 'modules/storage.bicep' = {
       auditTableName
       schedulesTableName
       pricesTableName
+      notifyTableName
     ]
   }
 }

@@ -368,7 +368,7 @@ export function parseWebhookReceivers(raw: string | undefined): WebhookReceiver[
     if (entry.kinds !== undefined) {
       if (!Array.isArray(entry.kinds) || entry.kinds.length === 0) fail(`${where}: kinds must be a non-empty list`);
       const bad = (entry.kinds as unknown[]).find((k) => typeof k !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(k));
-      if (bad !== undefined) fail(`${where}: unknown kind ${String(bad).slice(0, 40)}`);
+      if (bad !== undefined) fail(`${where}: unknown kind ${typeof bad === 'string' ? bad.slice(0, 40) : typeof bad}`);
       kinds = [...new Set(entry.kinds as NotificationKind[])];
     }
     return { name: name as string, url: entry.url, format: format as WebhookFormat, ...(kinds ? { kinds } : {}) };

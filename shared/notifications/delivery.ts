@@ -121,7 +121,7 @@ export class WebhookDelivery {
 
   /** Claims and sends the rows a publish just created, all at once (one per receiver). */
   async deliverNow(rows: readonly OutboxRow[]): Promise<void> {
-    await Promise.all(rows.map(async (row) => void (await this.claimAndSend(row))));
+    await Promise.all(rows.map((row) => this.claimAndSend(row)));
   }
 
   /** The due rows, each receiver in its own lane; a lane stops at its receiver's first failure (the rest wait). */

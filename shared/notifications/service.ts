@@ -61,7 +61,7 @@ export class NotificationService {
   /** Records the event in the feed and the outbox and sends it, in the background. Never throws, never waits. */
   publish(event: NotificationEvent): void {
     if (!EVENT_ID.test(event.id) || !NOTIFICATION_KINDS.includes(event.kind)) {
-      this.deps.log('error', `notification refused: id or kind not valid (${String(event.kind).slice(0, 40)})`);
+      this.deps.log('error', 'notification refused: its id or kind is not valid');
       return;
     }
     const work = this.record(event).catch((error: unknown) =>
