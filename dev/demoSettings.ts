@@ -32,9 +32,7 @@ export const DEMO_WEBHOOK_PATHS = { generic: '/hooks/generic', slack: '/hooks/sl
  */
 export function demoNotificationSettings(receiver: { url(path: string): string }): Env {
   return {
-    NOTIFY_WEBHOOKS: JSON.stringify(
-      Object.entries(DEMO_WEBHOOK_PATHS).map(([format, path]) => ({ name: `demo-${format}`, url: receiver.url(path), format })),
-    ),
+    NOTIFY_WEBHOOKS: JSON.stringify(Object.entries(DEMO_WEBHOOK_PATHS).map(([format, path]) => ({ name: `demo-${format}`, url: receiver.url(path), format }))),
     NOTIFY_WEBHOOK_SECRET: DEMO_WEBHOOK_SECRET,
     NOTIFY_ALLOW_LOOPBACK_FOR_TESTS: 'true',
   };

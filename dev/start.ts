@@ -27,7 +27,8 @@ if (settings.ignored.length) {
   console.log(`Ignored           ${settings.ignored.join(' ')} from the shell (apply them with npm start -- ${USE_SHELL_ENV_FLAG})`);
 }
 console.log(`Demo scopes       ${stack.config.auth.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup}`).join('  ')}`);
-if (stack.receiver) console.log(`Webhooks          generic, slack and teams receivers at ${stack.receiver.url('/hooks/')}* (signed; loopback allowed: demo only)`);
+if (stack.receiver)
+  console.log(`Webhooks          generic, slack and teams receivers at ${stack.receiver.url('/hooks/')}* (signed; loopback allowed: demo only)`);
 console.log(`kubectl           KUBECONFIG=${await writeDemoKubeconfig(stack.sim, stack.config)} kubectl get nodes`);
 console.log('Ctrl-C stops everything.');
 

@@ -116,7 +116,7 @@ export function hostAllowed(host: string, allowedHosts: readonly string[]): bool
   return allowedHosts.some((pattern) => (pattern.startsWith('*.') ? lower.endsWith(pattern.slice(1)) && lower.length > pattern.length - 1 : lower === pattern));
 }
 
-const systemResolver: Resolver = (host) => lookup(host, { all: true, order: 'verbatim' });
+const systemResolver: Resolver = (host) => lookup(host, { all: true, order: 'ipv4first' });
 
 /** Checks a receiver URL and resolves it to one address to connect to; ReceiverRefused when it must not be contacted. */
 export async function vetReceiver(rawUrl: string, options: AddressGuardOptions): Promise<VettedTarget> {
