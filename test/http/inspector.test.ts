@@ -91,7 +91,7 @@ describe('shouldCapture', () => {
     expect(shouldCapture('/api/me', 'GET', ['/api/reports'])).toBe(true);
     expect(shouldCapture('/api/anything', 'GET', ['', '/'])).toBe(true);
     expect(shouldCapture('/api/me', 'GET', [null, 3, '/api/me/'] as never)).toBe(false);
-    expect(DEFAULT_UNCAPTURED_PREFIXES).toEqual(['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit', '/api/cost']);
+    expect(DEFAULT_UNCAPTURED_PREFIXES).toEqual(['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit', '/api/cost', '/api/notifications']);
   });
 });
 
