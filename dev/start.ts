@@ -23,6 +23,8 @@ try {
     simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }) },
     // Request lines and timer lines go through each invocation's logger, as in Azure: print them.
     hostLog: (line) => console.log(line),
+    // Notifications go to the simulator's webhook receiver (one per format), so the demo shows deliveries.
+    webhookReceiver: true,
   });
 } catch (error) {
   // The stack has stopped what it had started; a busy port is the one failure a user fixes by hand.
@@ -60,5 +62,7 @@ if (settings.ignored.length) {
   console.log(`Ignored           ${settings.ignored.join(' ')} from the shell (apply them with npm start -- ${USE_SHELL_ENV_FLAG})`);
 }
 console.log(`Demo scopes       ${stack.config.auth.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup}`).join('  ')}`);
+if (stack.receiver)
+  console.log(`Webhooks          generic, slack and teams receivers at ${stack.receiver.url('/hooks/')}* (signed; loopback allowed: demo only)`);
 console.log(`kubectl           KUBECONFIG=${await writeDemoKubeconfig(stack.sim, stack.config, demoFolder)} kubectl get nodes`);
 console.log('Ctrl-C stops everything.');

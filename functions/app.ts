@@ -46,6 +46,9 @@ import { createRegistryArmFactory, createRegistryClientFactory } from '../shared
 import { RegistryService } from '../shared/registry/service.js';
 import { registryFunctions } from './registry.js';
 import type { NotificationEvent } from '../shared/wire/index.js';
+import { stableEventId } from '../shared/notifications/events.js';
+import { NotificationService } from '../shared/notifications/service.js';
+import { notificationFunctions } from './notifications.js';
 
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
@@ -72,6 +75,7 @@ export interface App {
     storage: StorageService;
     registry: RegistryService;
     autostop: AutoStopService;
+    notifications: NotificationService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -124,7 +128,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     log: (entry) => entry.level !== 'debug' && log(entry.level, `cache ${entry.event} ${entry.key ?? ''} ${entry.detail ?? ''}`),
   });
-  const transitions = new TransitionStore(cacheTable, { deadlineSeconds: config.cache.transitionDeadlineSeconds, now, log: (line) => log('warn', line) });
+  // Notifications hear of what the audit trail and the transitions store (their observers), and auto-stop's warnings.
+  const notifications = new NotificationService({
+    table: createTableClient(config.tables, config.tables.notifyTable, credential),
+    settings: config.notify,
+    ca: resolveTrustedCa(config.azure.trustedCa),
+    now,
+    log,
+  });
+  const transitions = new TransitionStore(cacheTable, {
+    deadlineSeconds: config.cache.transitionDeadlineSeconds,
+    now,
+    log: (line) => log('warn', line),
+    onEnded: notifications.onTransitionEnded,
+  });
   const sessions = new SessionPool<KubeSession>({
     factory: createSessionFactory({
       getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
@@ -159,7 +176,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useAdminCredentials: config.k8s.useAdminCredentials,
     },
   });
-  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), { now, log: (line) => log('info', line) });
+  const audit = new AuditLog(createTableClient(config.tables, config.tables.auditTable, credential), {
+    now,
+    log: (line) => log('info', line),
+    observe: notifications.onAuditEntry,
+  });
   const lifecycle = new LifecycleService({
     cache,
     transitions,
@@ -223,7 +244,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         return false; // no longer in ALLOWED_SCOPES: its rows are left alone
       }
     },
-    ...(options.notify ? { notify: options.notify } : {}),
+    // Its warning goes to the notifications here; its stop reaches them through the audit trail (autostop.stopped),
+    // so it is not published twice. Ids become the notifications' stable, key-safe form.
+    notify: (event: NotificationEvent) => {
+      options.notify?.(event);
+      if (event.kind === 'autostop.warning') notifications.publish({ ...event, id: stableEventId('autostop', event.id) });
+    },
   });
 
   const definitions: FunctionDefinition[] = [
@@ -256,6 +282,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
+    ...notificationFunctions({ pipeline, notifications, pseudonymKey: config.inspector.pseudonymKey, schedule: config.notify.schedule }),
     ...scheduleFunctions({ pipeline, schedules: scheduleService }),
     ...autoStopFunctions({ pipeline, autostop }),
     ...autoStopTimerFunctions({ schedule: config.autostop.schedule, autostop }),
@@ -277,11 +304,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, autostop },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, autostop, notifications },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
-        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle()]).then(() => true), deadline.passed]);
+        const idle = await Promise.race([Promise.all([storage.idle(), cache.idle(), notifications.idle()]).then(() => true), deadline.passed]);
         const drained = await Promise.race([sessions.drain().then(() => true), deadline.passed]);
         void retailPrices.close().catch(() => {}); // idle keep-alive sockets only: nothing to wait for
         if (!idle || !drained) {

@@ -71,6 +71,15 @@ param customWebOrigin string = ''
 @description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
 param inspectorPseudonymKey string = newGuid()
 
+@description('Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) holding NOTIFY_WEBHOOKS, the webhook receivers (their URLs are secrets). Empty: no webhooks. Grant the app\'s identity Key Vault Secrets User on the vault.')
+param notifyWebhooksSecretUri string = ''
+
+@description('Key Vault secret URI holding NOTIFY_WEBHOOK_SECRET, the key that signs every webhook delivery (at least 16 characters). Required with notifyWebhooksSecretUri.')
+param notifyWebhookSecretUri string = ''
+
+@description('Comma-separated host names (or *.suffix) webhook receivers may have, e.g. "*.logic.azure.com,hooks.slack.com". Empty: any public host.')
+param notifyWebhookAllowedHosts string = ''
+
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
 
@@ -111,6 +120,7 @@ var auditTableName = 'audit'
 var schedulesTableName = 'schedules'
 var pricesTableName = 'prices'
 var autostopTableName = 'autostop'
+var notifyTableName = 'notifications'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -157,6 +167,7 @@ var appSettings = {
   SCHEDULES_TABLE_NAME: schedulesTableName
   PRICES_TABLE_NAME: pricesTableName
   AUTOSTOP_TABLE_NAME: autostopTableName
+  NOTIFY_TABLE_NAME: notifyTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
   // Idle auto-stop: evaluated every minute on every instance (a stop is claimed first, so one instance acts)
@@ -206,6 +217,14 @@ var appSettings = {
   INSPECTOR_CAPACITY: '200'
   INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit,/api/cost,/api/schedules,/api/fleet,/api/autostop,/api/notifications'
   INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
+  // Notifications: receivers and the signing key as Key Vault references (resolved by the platform with the identity).
+  NOTIFY_FEED_RETENTION_DAYS: '30'
+  NOTIFY_WEBHOOKS: empty(notifyWebhooksSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhooksSecretUri})'
+  NOTIFY_WEBHOOK_SECRET: empty(notifyWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhookSecretUri})'
+  NOTIFY_WEBHOOK_ALLOWED_HOSTS: notifyWebhookAllowedHosts
+  NOTIFY_MAX_ATTEMPTS: '8'
+  NOTIFY_SCHEDULE: '*/30 * * * * *'
+  NOTIFY_ALLOW_LOOPBACK_FOR_TESTS: 'false'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -251,6 +270,7 @@ module storage 'modules/storage.bicep' = {
       schedulesTableName
       pricesTableName
       autostopTableName
+      notifyTableName
     ]
   }
 }

@@ -1,6 +1,7 @@
 // Every setting the app reads, read and validated here once. Nothing else touches process.env.
 // The SETTINGS table is also what infra/ and local.settings.sample.json are checked against.
 import type { Scope } from './scope.js';
+import { NOTIFICATION_KINDS, type NotificationKind } from './wire/notifications.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -30,6 +31,7 @@ export const SETTINGS = [
   { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
   { name: 'PRICES_TABLE_NAME', description: 'Table of the VM prices read from the Azure Retail Prices API (at most daily), shared by every instance.' },
   { name: 'AUTOSTOP_TABLE_NAME', description: "Table of the clusters' idle auto-stop settings, claims and last busy check." },
+  { name: 'NOTIFY_TABLE_NAME', description: 'Table of the notification feed, the per-user "seen until" rows and the webhook outbox.' },
   // Audit trail
   { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
   // Idle auto-stop
@@ -102,6 +104,27 @@ export const SETTINGS = [
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
   { name: 'INSPECTOR_PSEUDONYM_KEY', description: "Secret key of the callers' pseudonyms in captures (HMAC); empty: a random key per instance." },
+  // Notifications
+  { name: 'NOTIFY_FEED_RETENTION_DAYS', description: 'Feed rows and delivered or dead outbox rows older than this are removed by the notifications timer.' },
+  {
+    name: 'NOTIFY_WEBHOOKS',
+    description:
+      'Webhook receivers: a JSON list of { name?, url, format: generic|slack|teams, kinds? } or comma-separated format=url entries; https only. The URLs are secrets (a Key Vault reference in Azure).',
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_SECRET',
+    description: 'HMAC-SHA256 key of the X-Dashboard-Signature header on every delivery (≥ 16 characters); required with NOTIFY_WEBHOOKS.',
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_ALLOWED_HOSTS',
+    description: 'Comma-separated host names (or *.suffix) a receiver may have; empty: any public host. An IP literal host is refused unless named here.',
+  },
+  { name: 'NOTIFY_MAX_ATTEMPTS', description: 'Delivery attempts per event and receiver before the delivery is dead-lettered.' },
+  { name: 'NOTIFY_SCHEDULE', description: 'NCRONTAB (with seconds) of the webhook outbox sweep (retries) and the feed retention.' },
+  {
+    name: 'NOTIFY_ALLOW_LOOPBACK_FOR_TESTS',
+    description: 'true: receivers on loopback addresses are delivered to (tests and the local demo only); refused in Azure.',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -143,6 +166,7 @@ export interface Config {
     schedulesTable: string;
     pricesTable: string;
     autostopTable: string;
+    notifyTable: string;
   };
   audit: { retentionDays: number };
   autostop: { schedule: string; busySelectors: BusySelector[] };
@@ -182,6 +206,29 @@ export interface Config {
     allowedScopes: Scope[];
   };
   inspector: { capacity: number; uncapturedPrefixes: string[]; pseudonymKey?: string };
+  notify: {
+    feedRetentionDays: number;
+    webhooks: WebhookReceiver[];
+    /** Set whenever webhooks are: every delivery is signed. */
+    webhookSecret?: string;
+    /** Lower-case host names and `*.suffix` patterns; empty: any public host. */
+    allowedHosts: string[];
+    maxAttempts: number;
+    schedule: string;
+    allowLoopbackForTests: boolean;
+  };
+}
+
+export type WebhookFormat = 'generic' | 'slack' | 'teams';
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['generic', 'slack', 'teams'];
+
+/** One configured webhook receiver. Its URL is a secret: logs, rows and answers name the receiver by `name` only. */
+export interface WebhookReceiver {
+  name: string;
+  url: string;
+  format: WebhookFormat;
+  /** The kinds sent to it; undefined: every kind. */
+  kinds?: NotificationKind[];
 }
 
 class Reader {
@@ -300,6 +347,71 @@ export function clampPoolSize(raw: string | undefined, fallback = 32): number {
   return Math.min(4096, Math.max(1, Number(text)));
 }
 
+const RECEIVER_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+const ALLOWED_HOST = /^(\*\.)?[a-z0-9.:[\]-]{1,253}$/;
+
+/**
+ * NOTIFY_WEBHOOKS: a JSON list of { name?, url, format, kinds? }, or comma-separated `format=url` entries. Problems
+ * name the entry by position, never its URL (a secret). Only https URLs without credentials are accepted here; where
+ * they resolve to is checked at every delivery (shared/notifications/addressGuard.ts).
+ */
+export function parseWebhookReceivers(raw: string | undefined): WebhookReceiver[] {
+  if (!raw) return [];
+  const fail = (problem: string): never => {
+    throw new ConfigError('NOTIFY_WEBHOOKS', problem);
+  };
+  let entries: unknown[];
+  if (raw.startsWith('[')) {
+    try {
+      entries = JSON.parse(raw) as unknown[];
+    } catch {
+      return fail('not valid JSON');
+    }
+    if (!Array.isArray(entries)) fail('expected a JSON list');
+  } else {
+    entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf('=');
+        return at > 0 ? { format: entry.slice(0, at).trim(), url: entry.slice(at + 1).trim() } : { url: entry };
+      });
+  }
+  const names = new Set<string>();
+  return entries.map((value, index) => {
+    const where = `entry ${index + 1}`;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return fail(`${where}: expected an object`);
+    const entry = value as Record<string, unknown>;
+    const unknown = Object.keys(entry).filter((k) => !['name', 'url', 'format', 'kinds'].includes(k));
+    if (unknown.length) fail(`${where}: unknown field ${unknown[0]}`);
+    const format = entry.format ?? 'generic';
+    if (typeof format !== 'string' || !(WEBHOOK_FORMATS as readonly string[]).includes(format))
+      fail(`${where}: format must be one of ${WEBHOOK_FORMATS.join(', ')}`);
+    if (typeof entry.url !== 'string') return fail(`${where}: url missing`);
+    let url: URL | undefined;
+    try {
+      url = new URL(entry.url);
+    } catch {
+      fail(`${where}: url is not a URL`);
+    }
+    if (url!.protocol !== 'https:') fail(`${where}: only https:// receivers are allowed`);
+    if (url!.username || url!.password) fail(`${where}: credentials in the URL are not allowed`);
+    const name = entry.name ?? `${format as string}-${index + 1}`;
+    if (typeof name !== 'string' || !RECEIVER_NAME.test(name)) fail(`${where}: name must be 1-40 letters, digits, - or _`);
+    if (names.has(name as string)) fail(`${where}: name ${name as string} is used twice`);
+    names.add(name as string);
+    let kinds: NotificationKind[] | undefined;
+    if (entry.kinds !== undefined) {
+      if (!Array.isArray(entry.kinds) || entry.kinds.length === 0) fail(`${where}: kinds must be a non-empty list`);
+      const bad = (entry.kinds as unknown[]).find((k) => typeof k !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(k));
+      if (bad !== undefined) fail(`${where}: unknown kind ${typeof bad === 'string' ? bad.slice(0, 40) : typeof bad}`);
+      kinds = [...new Set(entry.kinds as NotificationKind[])];
+    }
+    return { name: name as string, url: entry.url, format: format as WebhookFormat, ...(kinds ? { kinds } : {}) };
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const r = new Reader(env);
   const connectionString = r.optional('TABLE_STORAGE_CONNECTION_STRING');
@@ -319,6 +431,21 @@ export function loadConfig(env: Env = process.env): Config {
   if (mode === 'development' && inAzure) {
     throw new ConfigError('AUTH_MODE', `development is refused in Azure (${inAzure} is set); use appService`);
   }
+
+  // The loopback escape lets a receiver on 127.0.0.1 be delivered to (tests, the demo): never in Azure.
+  const allowLoopbackForTests = r.bool('NOTIFY_ALLOW_LOOPBACK_FOR_TESTS', false);
+  if (allowLoopbackForTests && inAzure) {
+    throw new ConfigError('NOTIFY_ALLOW_LOOPBACK_FOR_TESTS', `refused in Azure (${inAzure} is set)`);
+  }
+  const webhooks = parseWebhookReceivers(r.optional('NOTIFY_WEBHOOKS'));
+  const webhookSecret = r.optional('NOTIFY_WEBHOOK_SECRET');
+  if (webhooks.length && !webhookSecret) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'required with NOTIFY_WEBHOOKS: every delivery is signed');
+  if (webhookSecret && webhookSecret.length < 16) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'expected at least 16 characters');
+  const allowedHosts = r.list('NOTIFY_WEBHOOK_ALLOWED_HOSTS', []).map((host) => {
+    const lower = host.toLowerCase();
+    if (!ALLOWED_HOST.test(lower)) throw new ConfigError('NOTIFY_WEBHOOK_ALLOWED_HOSTS', `not a host name: "${host.slice(0, 80)}"`);
+    return lower;
+  });
 
   const databaseContainer = r.string('STORAGE_DATABASE_CONTAINER', 'blast-db');
   if (!CONTAINER_NAME.test(databaseContainer)) throw new ConfigError('STORAGE_DATABASE_CONTAINER', `not a blob container name: "${databaseContainer}"`);
@@ -341,6 +468,7 @@ export function loadConfig(env: Env = process.env): Config {
       schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
       pricesTable: r.string('PRICES_TABLE_NAME', 'prices'),
       autostopTable: r.string('AUTOSTOP_TABLE_NAME', 'autostop'),
+      notifyTable: r.string('NOTIFY_TABLE_NAME', 'notifications'),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
     autostop: {
@@ -401,6 +529,15 @@ export function loadConfig(env: Env = process.env): Config {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
       uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
       pseudonymKey: r.optional('INSPECTOR_PSEUDONYM_KEY'),
+    },
+    notify: {
+      feedRetentionDays: r.int('NOTIFY_FEED_RETENTION_DAYS', 30, 1, 365),
+      webhooks,
+      ...(webhookSecret ? { webhookSecret } : {}),
+      allowedHosts,
+      maxAttempts: r.int('NOTIFY_MAX_ATTEMPTS', 8, 1, 20),
+      schedule: r.string('NOTIFY_SCHEDULE', '*/30 * * * * *'),
+      allowLoopbackForTests,
     },
   };
 }

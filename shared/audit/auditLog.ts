@@ -94,6 +94,8 @@ export interface AuditLogOptions {
   now?: () => number;
   /** Where the structured line goes (the app's log sink); it is redacted first. */
   log?: (line: string) => void;
+  /** Told of every entry once it is stored, with its row key (notifications); must not throw or wait. */
+  observe?: (entry: AuditEntry, rowKey: string) => void;
 }
 
 export class AuditLog {
@@ -117,6 +119,11 @@ export class AuditLog {
     this.options.log?.(`audit ${redactText(JSON.stringify(full))}`);
     const rowKey = `${invertedTime(atMs)}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     await this.withTable(() => this.table.createEntity(toRow(full, rowKey)));
+    try {
+      this.options.observe?.(full, rowKey);
+    } catch {
+      // an observer never changes what the audit trail did
+    }
     return full;
   }
 
