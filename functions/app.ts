@@ -180,11 +180,27 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log: (line) => log('warn', line),
   });
   const cost = new CostService({ monitor, fleet, audit, prices, now });
-  const scheduleService = new ScheduleService({ store: schedules, monitor, lifecycle, audit, now });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
   const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });
+  const scheduleService = new ScheduleService({
+    store: schedules,
+    monitor,
+    lifecycle,
+    audit,
+    now,
+    caps: { perCluster: config.schedules.maxPerCluster, perScope: config.schedules.maxPerScope },
+    // A run checks today's scopes, as the routes do: a schedule outside them does not act.
+    scopeAllowed: (scope) => {
+      try {
+        pipeline.auth.allowedScope(scope);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
 
   const definitions: FunctionDefinition[] = [
     ...healthFunctions({
@@ -216,9 +232,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...lifecycleFunctions({ pipeline, lifecycle }),
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
-    ...scheduleFunctions({ pipeline, schedules: scheduleService }),
+    ...scheduleFunctions({ pipeline, schedules: scheduleService, now }),
     ...schedulesTimerFunctions({
       schedules: scheduleService,
+      outbox: () => audit.flushOutbox(),
       retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
     }),
     ...refreshFunctions({

@@ -154,6 +154,9 @@ var appSettings = {
   PRICES_TABLE_NAME: pricesTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
+  // Schedules
+  SCHEDULES_MAX_PER_CLUSTER: '10'
+  SCHEDULES_MAX_PER_SCOPE: '100'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'

@@ -31,6 +31,9 @@ export const SETTINGS = [
   { name: 'PRICES_TABLE_NAME', description: 'Table of the VM prices read from the Azure Retail Prices API (at most daily), shared by every instance.' },
   // Audit trail
   { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
+  // Schedules
+  { name: 'SCHEDULES_MAX_PER_CLUSTER', description: 'Schedules one cluster may have; a create past it is refused (409 scheduleLimitReached).' },
+  { name: 'SCHEDULES_MAX_PER_SCOPE', description: 'Schedules one resource group may have; a create past it is refused (409 scheduleLimitReached).' },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
@@ -122,6 +125,7 @@ export interface Config {
     pricesTable: string;
   };
   audit: { retentionDays: number };
+  schedules: { maxPerCluster: number; maxPerScope: number };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
@@ -297,6 +301,10 @@ export function loadConfig(env: Env = process.env): Config {
       pricesTable: r.string('PRICES_TABLE_NAME', 'prices'),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
+    schedules: {
+      maxPerCluster: r.int('SCHEDULES_MAX_PER_CLUSTER', 10, 1, 100),
+      maxPerScope: r.int('SCHEDULES_MAX_PER_SCOPE', 100, 1, 1_000),
+    },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),

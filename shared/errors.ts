@@ -9,12 +9,21 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorKind =
-  'clusterNotFound' | 'scheduleNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
+  | 'clusterNotFound'
+  | 'scheduleNotFound'
+  | 'scheduleLimitReached'
+  | 'operationRefused'
+  | 'busy'
+  | 'throttled'
+  | 'upstreamUnavailable'
+  | 'upstreamTimeout'
+  | 'upstreamError';
 
 /** The status each failure is reported with (in error answers, degraded parts and audit entries). */
 export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   clusterNotFound: 404,
   scheduleNotFound: 404,
+  scheduleLimitReached: 409,
   operationRefused: 409,
   busy: 409,
   throttled: 429,
@@ -38,6 +47,15 @@ export class ScheduleNotFound extends DomainError {
   constructor() {
     super('No schedule with this id');
     this.name = 'ScheduleNotFound';
+  }
+}
+
+/** A new schedule would pass the cap of its cluster or its scope (SCHEDULES_MAX_PER_CLUSTER, SCHEDULES_MAX_PER_SCOPE). */
+export class ScheduleLimitReached extends DomainError {
+  readonly kind = 'scheduleLimitReached';
+  constructor(what: 'cluster' | 'scope', cap: number) {
+    super(`This ${what} has ${cap} schedules already, the most allowed; delete one first`);
+    this.name = 'ScheduleLimitReached';
   }
 }
 

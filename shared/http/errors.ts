@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   misdirectedRequest: 421,
   conflict: 409,
   operationNotAllowed: 409,
+  scheduleLimitReached: 409,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   throttled: 429,
@@ -87,6 +88,7 @@ export const internalError = (cause?: unknown) => new ApiError(500, 'internalErr
 const FAILURE_CODES: Readonly<Record<DomainErrorKind, ErrorCode>> = {
   clusterNotFound: 'clusterNotFound',
   scheduleNotFound: 'scheduleNotFound',
+  scheduleLimitReached: 'scheduleLimitReached',
   operationRefused: 'operationNotAllowed',
   busy: 'conflict',
   throttled: 'throttled',
