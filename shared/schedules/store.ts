@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
-import { isLostRace, statusOf } from '../errors.js';
+import { Busy, isLostRace, statusOf } from '../errors.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
 import type { Scope } from '../scope.js';
 import type { ScheduleAction, Schedule as ScheduleAnswerFields } from '../wire/index.js';
@@ -153,11 +153,9 @@ export class ScheduleStore {
       } catch (error) {
         // Another create (or the first scope row) landed between the count and the write: count again.
         const status = statusOf(error);
-        if ((status === 412 || status === 409) && attempt < CREATE_ATTEMPTS - 1) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
-          continue;
-        }
-        throw error;
+        if (status !== 412 && status !== 409) throw error;
+        if (attempt === CREATE_ATTEMPTS - 1) throw new Busy({ cause: error }); // 409 conflict: try again
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
       }
     }
   }
