@@ -1,7 +1,9 @@
 // Schedules in Table Storage: one partition per scope ({sub}:{rg}, encoded, lower case), RowKey = the schedule's id
-// (time-ordered, so a scope's partition reads in creation order), plus one `~scope` row per partition whose ETag
-// serialises creations: a create counts the partition and inserts in one transaction with that row If-Match, so two
-// creations that counted the same schedules cannot both pass a cap.
+// (time-ordered, so a scope's partition reads in creation order), plus one `~scope` row per partition that counts its
+// schedules (in all and per cluster). A create and a delete change the count and the schedule in one transaction
+// If-Match that row, so the caps are exact under any concurrency: of two creates that read the same count, one fails
+// (412) and reads again. A missing count row (a new scope, or one a move from the old layout invalidated) is rebuilt
+// from the partition.
 //
 // A run is claimed by writing `lastRun` and `lastOutcome: "claimed"` with a lease (`leaseUntil`) If-Match the ETag
 // listed: of two instances that saw the same row exactly one write succeeds. A claim whose outcome was not recorded
@@ -44,8 +46,16 @@ export const LEGACY_PARTITION = 'schedule';
 /** The RowKey of a partition's scope row; `~` sorts after every schedule id. */
 const SCOPE_ROW = '~scope';
 
-/** Attempts of a create whose count was overtaken by another create in the same scope (412). */
-const CREATE_ATTEMPTS = 8;
+/** Attempts of a create or delete whose count was overtaken by another change in the same scope (412). */
+const CHANGE_ATTEMPTS = 8;
+
+/** A partition's schedules: in all and by cluster (lower case). */
+interface Counts {
+  total: number;
+  clusters: Record<string, number>;
+}
+
+type TransactionAction = TableTransaction['actions'][number];
 
 export function schedulePartition(scope: Scope): string {
   return `${encodeComponent(scope.subscriptionId.toLowerCase())}:${encodeComponent(scope.resourceGroup.toLowerCase())}`;
@@ -129,35 +139,18 @@ export class ScheduleStore {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  /**
-   * Inserts the schedule unless its cluster or scope holds the cap already (ScheduleCapReached). Exact under
-   * concurrency: the count and the insert go together If-Match the scope row, so a create that counted before another
-   * one landed fails (412) and counts again.
-   */
+  /** Inserts the schedule unless its cluster or scope holds the cap already (ScheduleCapReached). */
   async create(schedule: Schedule, caps: ScheduleCaps): Promise<void> {
     const partitionKey = schedulePartition(schedule);
-    for (let attempt = 0; ; attempt++) {
-      const { items, scopeRowEtag } = await this.withTable(() => this.readPartition(partitionKey));
-      const cluster = schedule.cluster.toLowerCase();
-      if (items.length >= caps.perScope) throw new ScheduleCapReached('perScope');
-      if (items.filter((s) => s.schedule.cluster.toLowerCase() === cluster).length >= caps.perCluster) throw new ScheduleCapReached('perCluster');
-      const transaction: TableTransaction['actions'] = [
-        scopeRowEtag
-          ? ['update', { partitionKey, rowKey: SCOPE_ROW, count: items.length + 1 }, 'Replace', { etag: scopeRowEtag }]
-          : ['create', { partitionKey, rowKey: SCOPE_ROW, count: items.length + 1 }],
-        ['create', toRow(schedule, partitionKey)],
-      ];
-      try {
-        await this.table.submitTransaction(transaction);
-        return;
-      } catch (error) {
-        // Another create (or the first scope row) landed between the count and the write: count again.
-        const status = statusOf(error);
-        if (status !== 412 && status !== 409) throw error;
-        if (attempt === CREATE_ATTEMPTS - 1) throw new Busy({ cause: error }); // 409 conflict: try again
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
-      }
-    }
+    const cluster = schedule.cluster.toLowerCase();
+    await this.changeCounted(partitionKey, (counts) => {
+      if (counts.total >= caps.perScope) throw new ScheduleCapReached('perScope');
+      if ((counts.clusters[cluster] ?? 0) >= caps.perCluster) throw new ScheduleCapReached('perCluster');
+      return {
+        counts: { total: counts.total + 1, clusters: { ...counts.clusters, [cluster]: (counts.clusters[cluster] ?? 0) + 1 } },
+        action: ['create', toRow(schedule, partitionKey)],
+      };
+    });
   }
 
   /** The schedule with this id, in whichever scope's partition it is (a query by RowKey across partitions). */
@@ -177,8 +170,17 @@ export class ScheduleStore {
   }
 
   async delete(stored: StoredSchedule): Promise<boolean> {
-    try {
+    const deleteRow = async () => {
       await this.table.deleteEntity(stored.partitionKey, stored.schedule.id);
+      return true;
+    };
+    try {
+      if (stored.partitionKey === LEGACY_PARTITION) return await deleteRow(); // not counted
+      const cluster = stored.schedule.cluster.toLowerCase();
+      await this.changeCounted(stored.partitionKey, (counts) => ({
+        counts: { total: Math.max(0, counts.total - 1), clusters: { ...counts.clusters, [cluster]: Math.max(0, (counts.clusters[cluster] ?? 0) - 1) } },
+        action: ['delete', { partitionKey: stored.partitionKey, rowKey: stored.schedule.id }],
+      }));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -219,7 +221,7 @@ export class ScheduleStore {
 
   /**
    * Moves a schedule from the partition of the version before scopes had their own into its scope's (insert, then
-   * delete; an insert that finds it there already carries on with the delete). Not counted against the caps.
+   * delete; an insert that finds it there already carries on with the delete), and has the scope counted again.
    */
   async moveToScopePartition(stored: StoredSchedule): Promise<void> {
     const partitionKey = schedulePartition(stored.schedule);
@@ -228,6 +230,10 @@ export class ScheduleStore {
     });
     await this.table.deleteEntity(stored.partitionKey, stored.schedule.id, { etag: stored.etag }).catch((error: unknown) => {
       if (!isLostRace(error)) throw error;
+    });
+    // The scope's count no longer holds: removed, it is counted again from the partition by the next change.
+    await this.table.deleteEntity(partitionKey, SCOPE_ROW).catch((error: unknown) => {
+      if (statusOf(error) !== 404) throw error;
     });
   }
 
@@ -265,19 +271,50 @@ export class ScheduleStore {
       });
   }
 
-  /** Reads a partition's schedules and its scope row's ETag (undefined: no row yet). */
-  private async readPartition(partitionKey: string): Promise<{ items: StoredSchedule[]; scopeRowEtag?: string }> {
-    const items: StoredSchedule[] = [];
-    let scopeRowEtag: string | undefined;
+  /**
+   * Changes a partition's schedules and its count row together: `change` decides from the current counts (or throws),
+   * and the transaction lands If-Match the count row read (412: counted again, a few times, then Busy).
+   */
+  private async changeCounted(partitionKey: string, change: (counts: Counts) => { counts: Counts; action: TransactionAction }): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { counts, etag } = await this.counts(partitionKey);
+      const next = change(counts);
+      const countRow = { partitionKey, rowKey: SCOPE_ROW, total: next.counts.total, clusters: JSON.stringify(next.counts.clusters) };
+      try {
+        await this.table.submitTransaction([etag ? ['update', countRow, 'Replace', { etag }] : ['create', countRow], next.action]);
+        return;
+      } catch (error) {
+        // Another change (or the first count row) landed between the read and the write: count again.
+        const status = statusOf(error);
+        if (status !== 412 && !(status === 409 && !etag)) throw error;
+        if (attempt === CHANGE_ATTEMPTS - 1) throw new Busy({ cause: error }); // 409 conflict: try again
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+
+  /** A partition's counts and its count row's ETag; without a row, counted from the partition (no ETag: created by the change). */
+  private async counts(partitionKey: string): Promise<{ counts: Counts; etag?: string }> {
     try {
-      for await (const row of this.table.listEntities<ScheduleRow>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
-        if (row.rowKey === SCOPE_ROW) scopeRowEtag = row.etag;
-        else items.push(fromRow(row));
+      const row = await this.table.getEntity<{ total: number; clusters: string }>(partitionKey, SCOPE_ROW);
+      return { counts: { total: row.total, clusters: JSON.parse(row.clusters) as Record<string, number> }, etag: row.etag };
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    const counts: Counts = { total: 0, clusters: {} };
+    try {
+      for await (const row of this.table.listEntities<ScheduleRow>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey', 'cluster'] },
+      })) {
+        if (row.rowKey === SCOPE_ROW) continue;
+        const cluster = row.cluster.toLowerCase();
+        counts.total++;
+        counts.clusters[cluster] = (counts.clusters[cluster] ?? 0) + 1;
       }
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
       await this.table.createTable();
     }
-    return { items, ...(scopeRowEtag ? { scopeRowEtag } : {}) };
+    return { counts };
   }
 }

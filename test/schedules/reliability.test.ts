@@ -3,7 +3,6 @@
 // schedules due in one minute, and the input a schedule may not have.
 import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUDIT_CURSOR } from '../../shared/audit/auditLog.js';
 import { CLAIM_LEASE_MS } from '../../shared/schedules/runner.js';
 import { LEGACY_PARTITION } from '../../shared/schedules/store.js';
 import { manualClock } from '../setup/control.js';
@@ -278,7 +277,7 @@ describe('bounded schedules', () => {
     const table = TableClient.fromConnectionString(tablesConnectionString(), s.env.SCHEDULES_TABLE_NAME!, { allowInsecureConnection: true });
     const row = await table.getEntity(`${SUB}:${RG.resourceGroup}`, created.body.id);
     const { etag: _etag, timestamp: _timestamp, ...fields } = row as Record<string, unknown>;
-    await table.deleteEntity(row.partitionKey, row.rowKey);
+    await table.deleteEntity(`${SUB}:${RG.resourceGroup}`, created.body.id);
     await table.createEntity({ ...fields, partitionKey: LEGACY_PARTITION, rowKey: created.body.id });
     expect((await s.get(listPath())).body.data).toEqual([]);
     await s.host.runTimer('runSchedules');
@@ -318,6 +317,7 @@ describe('audit request ids', () => {
     const acted = await send(s, 'POST', '/api/aks/stop', { ...RG, cluster: 'elb-01-a' }, { 'x-request-id': worn });
     expect(acted.status).toBe(202);
     expect(acted.headers.get('x-request-id')).toBe(worn); // answered back, as before
+    s.clock.advance(1_000); // entries of one millisecond have no order among them
     const created = await send(s, 'POST', '/api/schedules', stopAt1900('elb-01-b'), { 'x-request-id': 'mine-1' });
     expect(created.body.createdBy).toEqual({ name: 'local-developer' }); // no object id for every reader
     const entries = (await s.get(`/api/audit?subscriptionId=${SUB}&resourceGroup=${RG.resourceGroup}`)).body.data;
@@ -325,10 +325,10 @@ describe('audit request ids', () => {
     expect(stop).toMatchObject({ action: 'stop', clientRequestId: worn });
     expect(change).toMatchObject({ action: 'schedule.create', clientRequestId: 'mine-1' });
     for (const entry of [stop, change]) expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    s.clock.advance(1_000);
     const plain = await send(s, 'POST', '/api/aks/start', { ...RG, cluster: 'elb-01-b' });
     const [started] = (await s.get(`/api/audit?subscriptionId=${SUB}&resourceGroup=${RG.resourceGroup}`)).body.data;
     expect(started.requestId).toBe(plain.headers.get('x-request-id'));
     expect(started.clientRequestId).toBeUndefined();
-    expect(AUDIT_CURSOR.test('x')).toBe(false);
   });
 });
