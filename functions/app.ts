@@ -24,6 +24,7 @@ import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { createMetricsReporter } from '../shared/monitor/metrics.js';
 import { ResourceGroups } from '../shared/monitor/resourceGroups.js';
 import { MonitorService } from '../shared/monitor/service.js';
+import type { Scope } from '../shared/scope.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
 import { autoStopFunctions, autoStopTimerFunctions } from './autostop.js';
@@ -219,11 +220,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log: (line) => log('warn', line),
   });
   const cost = new CostService({ monitor, fleet, audit, prices, now });
-  const scheduleService = new ScheduleService({ store: schedules, monitor, lifecycle, audit, now });
   const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
   const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });
+  // Timers check today's scopes when they act, as the routes do: a schedule or an auto-stop row outside them does nothing.
+  const scopeAllowed = (scope: Scope): boolean => {
+    try {
+      pipeline.auth.allowedScope(scope);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const scheduleService = new ScheduleService({
+    store: schedules,
+    monitor,
+    lifecycle,
+    audit,
+    now,
+    caps: { perCluster: config.schedules.maxPerCluster, perScope: config.schedules.maxPerScope },
+    scopeAllowed,
+  });
   const autostop = new AutoStopService({
     store: new AutoStopStore(createTableClient(config.tables, config.tables.autostopTable, credential)),
     monitor,
@@ -236,14 +254,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     lifecycle,
     audit,
     now,
-    allowed: (scope) => {
-      try {
-        pipeline.auth.allowedScope(scope);
-        return true;
-      } catch {
-        return false; // no longer in ALLOWED_SCOPES: its rows are left alone
-      }
-    },
+    allowed: scopeAllowed,
     // Its warning goes to the notifications here; its stop reaches them through the audit trail (autostop.stopped),
     // so it is not published twice. Ids become the notifications' stable, key-safe form.
     notify: (event: NotificationEvent) => {
@@ -283,11 +294,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...auditFunctions({ pipeline, audit }),
     ...costFunctions({ pipeline, cost }),
     ...notificationFunctions({ pipeline, notifications, pseudonymKey: config.inspector.pseudonymKey, schedule: config.notify.schedule }),
-    ...scheduleFunctions({ pipeline, schedules: scheduleService }),
+    ...scheduleFunctions({ pipeline, schedules: scheduleService, now }),
     ...autoStopFunctions({ pipeline, autostop }),
     ...autoStopTimerFunctions({ schedule: config.autostop.schedule, autostop }),
     ...schedulesTimerFunctions({
       schedules: scheduleService,
+      outbox: () => audit.flushOutbox(),
       retention: auditRetention(audit, { retentionDays: config.audit.retentionDays, now }),
     }),
     ...refreshFunctions({

@@ -173,6 +173,9 @@ var appSettings = {
   // Idle auto-stop: evaluated every minute on every instance (a stop is claimed first, so one instance acts)
   AUTOSTOP_SCHEDULE: '0 * * * * *'
   AUTOSTOP_BUSY_SELECTORS: autostopBusySelectors
+  // Schedules
+  SCHEDULES_MAX_PER_CLUSTER: '10'
+  SCHEDULES_MAX_PER_SCOPE: '100'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'

@@ -40,6 +40,9 @@ export const SETTINGS = [
     name: 'AUTOSTOP_BUSY_SELECTORS',
     description: 'Comma-separated key=value label selectors: a pod (or job pod) matching one that has not finished keeps its cluster busy.',
   },
+  // Schedules
+  { name: 'SCHEDULES_MAX_PER_CLUSTER', description: 'Schedules one cluster may have; a create past it is refused (409 scheduleLimitReached).' },
+  { name: 'SCHEDULES_MAX_PER_SCOPE', description: 'Schedules one resource group may have; a create past it is refused (409 scheduleLimitReached).' },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
@@ -170,6 +173,7 @@ export interface Config {
   };
   audit: { retentionDays: number };
   autostop: { schedule: string; busySelectors: BusySelector[] };
+  schedules: { maxPerCluster: number; maxPerScope: number };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
@@ -474,6 +478,10 @@ export function loadConfig(env: Env = process.env): Config {
     autostop: {
       schedule: r.string('AUTOSTOP_SCHEDULE', '0 * * * * *'),
       busySelectors: parseBusySelectors(r.list('AUTOSTOP_BUSY_SELECTORS', DEFAULT_AUTOSTOP_BUSY_SELECTORS.split(','))),
+    },
+    schedules: {
+      maxPerCluster: r.int('SCHEDULES_MAX_PER_CLUSTER', 10, 1, 100),
+      maxPerScope: r.int('SCHEDULES_MAX_PER_SCOPE', 100, 1, 1_000),
     },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
