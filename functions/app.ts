@@ -36,6 +36,8 @@ import { ScheduleService } from '../shared/schedules/service.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
 import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
 import { StorageService } from '../shared/storage/service.js';
+import { createSubscriptionClient, SubscriptionService } from '../shared/subscriptions/service.js';
+import { subscriptionFunctions } from './subscriptions.js';
 import { storageFunctions } from './storage.js';
 import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
 import { RegistryService } from '../shared/registry/service.js';
@@ -63,6 +65,7 @@ export interface App {
     cost: CostService;
     storage: StorageService;
     registry: RegistryService;
+    subscriptions: SubscriptionService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -165,7 +168,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     registries: createRegistryClientFactory(config, credential, logCall),
     settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.registry },
   });
-  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
+  const subscriptions = new SubscriptionService({
+    cache,
+    client: createSubscriptionClient(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    settings: { ttlSeconds: config.cache.subscriptionNamesTtlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs },
+  });
+  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs, subscriptions });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const retailPrices = createRetailPricesClient({
     endpoint: config.azure.retailPricesEndpoint,
@@ -211,6 +219,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
+    ...subscriptionFunctions({ pipeline, subscriptions, cache: config.cache, ttlSeconds: config.cache.subscriptionNamesTtlSeconds }),
     ...storageFunctions({ pipeline, storage, cache: config.cache }),
     ...registryFunctions({ pipeline, registry, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle }),
@@ -225,7 +234,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
-      resources: [storage, registry],
+      resources: [storage, registry, subscriptions],
       transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
@@ -235,7 +244,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, subscriptions },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {
