@@ -81,7 +81,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTableClient(config.tables, config.tables.cacheTable)
       .createTable()
       .catch(() => {});
-    app = createApp(config, { now: options.now, log: options.log });
+    app = createApp(config, { now: options.now, log: options.log, outsideLog: options.outsideLog });
     host = await startLocalHost({
       definitions: app.definitions,
       port: options.port ?? 0,

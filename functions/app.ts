@@ -43,11 +43,30 @@ import { createRegistryArmFactory, createRegistryClientFactory } from '../shared
 import { RegistryService } from '../shared/registry/service.js';
 import { registryFunctions } from './registry.js';
 
+export type LogSink = (level: 'info' | 'warn' | 'error', line: string) => void;
+
+const consoleSink: LogSink = (level, line) => (level === 'info' ? console.log(line) : console[level](line));
+
+/**
+ * The default sink: a line written while a request or timer runs goes to that invocation's logger (correlated in
+ * Azure; the local host prints it), any other line to `outside` (default: the console).
+ */
+export function invocationLogSink(outside: LogSink = consoleSink): LogSink {
+  return (level, line) => {
+    const invocation = currentInvocation();
+    if (!invocation) outside(level, line);
+    else if (level === 'info') invocation.log(line);
+    else invocation[level](line);
+  };
+}
+
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
   now?: () => number;
   /** Where every line goes, request lines included; default: the console, and request lines to their invocation. */
-  log?: (level: 'info' | 'warn' | 'error', line: string) => void;
+  log?: LogSink;
+  /** Where lines written outside any invocation go when `log` is not given (default: the console; `npm start` quiets it). */
+  outsideLog?: LogSink;
 }
 
 export interface App {
@@ -89,17 +108,7 @@ function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void 
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
-  // By default a line written while a request runs goes to that invocation's logger (correlated in Azure), else the console.
-  const sink =
-    options.log ??
-    ((level, line) => {
-      const invocation = currentInvocation();
-      if (invocation) {
-        if (level === 'info') invocation.log(line);
-        else invocation[level](line);
-      } else if (level === 'info') console.log(line);
-      else console[level](line);
-    });
+  const sink = options.log ?? invocationLogSink(options.outsideLog);
   // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
   const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);
