@@ -33,15 +33,18 @@ export function createTerminalLog(options: TerminalLogOptions): (line: string, l
   const now = options.now ?? Date.now;
   const every = options.timerLinesEveryMs ?? TIMER_LINES_EVERY_MS;
   const lastPrinted = new Map<string, number>();
-  return (line, level = 'info') => {
-    if (options.verbose) return write(line, level);
-    if (UPSTREAM.test(line)) return;
+  /** Whether the terminal prints this line now. */
+  const keep = (line: string): boolean => {
+    if (options.verbose) return true;
+    if (UPSTREAM.test(line)) return false;
     const limited = RATE_LIMITED.find(({ pattern }) => pattern.test(line));
-    if (limited) {
-      const last = lastPrinted.get(limited.kind);
-      if (last !== undefined && now() - last < every) return;
-      lastPrinted.set(limited.kind, now());
-    }
-    write(line, level);
+    if (!limited) return true;
+    const last = lastPrinted.get(limited.kind);
+    if (last !== undefined && now() - last < every) return false;
+    lastPrinted.set(limited.kind, now());
+    return true;
+  };
+  return (line, level = 'info') => {
+    if (keep(line)) write(line, level);
   };
 }
