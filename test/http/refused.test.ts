@@ -37,7 +37,7 @@ describe('refused requests in the inspector', () => {
       body,
     });
     expect(refused.status).toBe(400);
-    const { requestId, code } = (refused.json).error;
+    const { requestId, code } = refused.json.error;
     const forbidden = await send(host.url, {
       path: `/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=rg-not-allowed`,
       headers: { 'x-ms-client-principal': PRINCIPALS.reader },
@@ -47,7 +47,7 @@ describe('refused requests in the inspector', () => {
     const page = await inspector();
     expect(page.refused[1]).toEqual({ at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), requestId, method: 'POST', path: '/api/aks/start', status: 400, code });
     expect(page.refused[0]).toMatchObject({
-      requestId: (forbidden.json).error.requestId,
+      requestId: forbidden.json.error.requestId,
       method: 'GET',
       path: '/api/monitor/aks',
       status: 403,
