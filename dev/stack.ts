@@ -88,7 +88,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTableClient(config.tables, config.tables.cacheTable)
       .createTable()
       .catch(() => {});
-    app = createApp(config, { now: options.now, log: options.log, ...(options.notify ? { notify: options.notify } : {}) });
+    app = createApp(config, {
+      now: options.now,
+      log: options.log,
+      outsideLog: options.outsideLog,
+      ...(options.notify ? { notify: options.notify } : {}),
+    });
     host = await startLocalHost({
       definitions: app.definitions,
       port: options.port ?? 0,

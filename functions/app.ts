@@ -42,6 +42,8 @@ import { ScheduleService } from '../shared/schedules/service.js';
 import { ScheduleStore } from '../shared/schedules/store.js';
 import { createBlobClientFactory, createStorageArmFactory } from '../shared/storage/clients.js';
 import { StorageService } from '../shared/storage/service.js';
+import { createSubscriptionClient, SubscriptionService } from '../shared/subscriptions/service.js';
+import { subscriptionFunctions } from './subscriptions.js';
 import { storageFunctions } from './storage.js';
 import { createRegistryArmFactory, createRegistryClientFactory } from '../shared/registry/clients.js';
 import { RegistryService } from '../shared/registry/service.js';
@@ -51,11 +53,30 @@ import { stableEventId } from '../shared/notifications/events.js';
 import { NotificationService } from '../shared/notifications/service.js';
 import { notificationFunctions } from './notifications.js';
 
+export type LogSink = (level: 'info' | 'warn' | 'error', line: string) => void;
+
+const consoleSink: LogSink = (level, line) => (level === 'info' ? console.log(line) : console[level](line));
+
+/**
+ * The default sink: a line written while a request or timer runs goes to that invocation's logger (correlated in
+ * Azure; the local host prints it), any other line to `outside` (default: the console).
+ */
+export function invocationLogSink(outside: LogSink = consoleSink): LogSink {
+  return (level, line) => {
+    const invocation = currentInvocation();
+    if (!invocation) outside(level, line);
+    else if (level === 'info') invocation.log(line);
+    else invocation[level](line);
+  };
+}
+
 export interface AppOptions {
   /** The clock of the cache, transitions and sessions (tests move it). */
   now?: () => number;
   /** Where every line goes, request lines included; default: the console, and request lines to their invocation. */
-  log?: (level: 'info' | 'warn' | 'error', line: string) => void;
+  log?: LogSink;
+  /** Where lines written outside any invocation go when `log` is not given (default: the console; `npm start` quiets it). */
+  outsideLog?: LogSink;
   /** Where auto-stop hands its warnings and stops (the notifications); default: nowhere. */
   notify?: (event: NotificationEvent) => unknown;
 }
@@ -77,6 +98,7 @@ export interface App {
     registry: RegistryService;
     autostop: AutoStopService;
     notifications: NotificationService;
+    subscriptions: SubscriptionService;
   };
   /**
    * Waits for background cache work, then releases pooled connections (process exit, tests), all within a deadline
@@ -100,17 +122,7 @@ function deadlineAfter(ms: number): { passed: Promise<false>; clear: () => void 
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
-  // By default a line written while a request runs goes to that invocation's logger (correlated in Azure), else the console.
-  const sink =
-    options.log ??
-    ((level, line) => {
-      const invocation = currentInvocation();
-      if (invocation) {
-        if (level === 'info') invocation.log(line);
-        else invocation[level](line);
-      } else if (level === 'info') console.log(line);
-      else console[level](line);
-    });
+  const sink = options.log ?? invocationLogSink(options.outsideLog);
   // Every line the services write (cache, transitions, sessions, lifecycle, upstream calls) is redacted once, here.
   const log: NonNullable<AppOptions['log']> = (level, line) => sink(level, redactText(line));
   const credential = createAzureCredential(config.azure, now);
@@ -205,7 +217,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     registries: createRegistryClientFactory(config, credential, logCall),
     settings: { ttlSeconds: config.cache.ttlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs, ...config.registry },
   });
-  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs });
+  const subscriptions = new SubscriptionService({
+    cache,
+    client: createSubscriptionClient(config, credential, DEFAULT_ARM_RETRY_BOUNDS, logCall),
+    settings: { ttlSeconds: config.cache.subscriptionNamesTtlSeconds, upstreamTimeoutMs: config.upstream.timeoutMs },
+  });
+  const fleet = new FleetService({ cache, monitor, arm, upstreamTimeoutMs: config.upstream.timeoutMs, subscriptions });
   const schedules = new ScheduleStore(createTableClient(config.tables, config.tables.schedulesTable, credential));
   const retailPrices = createRetailPricesClient({
     endpoint: config.azure.retailPricesEndpoint,
@@ -288,6 +305,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...inspectorFunctions({ pipeline, captures }),
     ...monitorFunctions({ pipeline, monitor, cache: config.cache }),
     ...fleetFunctions({ pipeline, fleet, cache: config.cache }),
+    ...subscriptionFunctions({ pipeline, subscriptions, cache: config.cache, ttlSeconds: config.cache.subscriptionNamesTtlSeconds }),
     ...storageFunctions({ pipeline, storage, cache: config.cache }),
     ...registryFunctions({ pipeline, registry, cache: config.cache }),
     ...lifecycleFunctions({ pipeline, lifecycle }),
@@ -306,7 +324,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       schedule: config.refresh.schedule,
       cache,
       monitor,
-      resources: [storage, registry],
+      resources: [storage, registry, subscriptions],
       transitions,
       concurrency: config.refresh.concurrency,
       budgetMs: config.refresh.budgetSeconds * 1000,
@@ -316,7 +334,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   return {
     definitions,
-    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, autostop, notifications },
+    services: { cache, sessions, monitor, transitions, lifecycle, audit, fleet, schedules, cost, storage, registry, autostop, notifications, subscriptions },
     close: async ({ deadlineMs = DRAIN_DEADLINE_MS } = {}) => {
       const deadline = deadlineAfter(deadlineMs);
       try {

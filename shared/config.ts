@@ -57,6 +57,10 @@ export const SETTINGS = [
   },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
+  {
+    name: 'SUBSCRIPTION_NAMES_TTL_SECONDS',
+    description: "ARM's subscription list (display names of the allowed subscriptions) is fresh for this long: one ARM call per TTL.",
+  },
   // Timer refresh
   { name: 'REFRESH_SCHEDULE', description: 'NCRONTAB (with seconds) of the background refresh timer.' },
   { name: 'REFRESH_CONCURRENCY', description: 'Refreshes running at once in one timer run.' },
@@ -181,6 +185,7 @@ export interface Config {
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
     reuseMs: number;
+    subscriptionNamesTtlSeconds: number;
   };
   refresh: { schedule: string; concurrency: number; budgetSeconds: number };
   upstream: { timeoutMs: number };
@@ -490,6 +495,7 @@ export function loadConfig(env: Env = process.env): Config {
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
       reuseMs: r.int('MONITOR_CACHE_REUSE_MS', 500, 0, 5_000),
+      subscriptionNamesTtlSeconds: r.int('SUBSCRIPTION_NAMES_TTL_SECONDS', 3_600, 1, 86_400),
     },
     refresh: {
       schedule: r.string('REFRESH_SCHEDULE', '*/15 * * * * *'),

@@ -118,6 +118,7 @@ export {
   demoFleet,
   DEMO_SUBSCRIPTION_ID,
   DEMO_SECOND_SUBSCRIPTION_ID,
+  DEMO_SUBSCRIPTION_NAMES,
   DEMO_TENANT_ID,
   DEMO_LOCATION,
   DEMO_DB_NAMESPACE,
@@ -270,7 +271,12 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   let clusters: SimCluster[] = [];
   for (const sub of fleet.subscriptions) {
     const resourceGroups = new Map(sub.resourceGroups.map((rg) => [rg.name.toLowerCase(), { name: rg.name, location: rg.location }]));
-    subscriptions.set(sub.subscriptionId.toLowerCase(), { subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, resourceGroups });
+    subscriptions.set(sub.subscriptionId.toLowerCase(), {
+      subscriptionId: sub.subscriptionId,
+      tenantId: sub.tenantId,
+      displayName: sub.displayName ?? 'Simulated subscription',
+      resourceGroups,
+    });
   }
   const created = await Promise.allSettled(
     fleet.subscriptions.flatMap((sub) =>

@@ -16,8 +16,9 @@ import { describeErrorChain, redactText } from '../observability/redaction.js';
 import { isSafeRequestId, REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
 import { pathOnly } from '../observability/upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, sentBody, type Parsed, type Schema } from './validation.js';
-import type { RejectedCount } from '../wire/index.js';
-export type { RejectedCount };
+import type { RefusedRequest, RejectedCount } from '../wire/index.js';
+import { createRefusedRequests } from './refused.js';
+export type { RefusedRequest, RejectedCount };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -84,6 +85,8 @@ export interface HttpPipeline {
   shouldCapture(path: unknown, method: unknown): boolean;
   /** Requests this instance refused before any handler (never captured), so a flood of them is still seen. */
   rejected(): RejectedCount;
+  /** The last requests this instance refused before any handler (shared/http/refused.ts), newest first. */
+  refused(): RefusedRequest[];
 }
 
 export interface PipelineDeps {
@@ -135,7 +138,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   const auth = createAuth(deps.config.auth);
   const now = deps.now ?? (() => performance.now());
   const capture = createCapture(deps.captures, deps.config.inspector);
-  const rejected: RejectedCount = { total: 0, byStatus: {}, since: new Date().toISOString() };
+  const refused = createRefusedRequests();
 
   function loggerFor(requestId: string, invocation: InvocationContext): RequestLogger {
     const sink = deps.log ?? invocationSink(invocation);
@@ -159,9 +162,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     }
   }
 
-  function countRejected(status: number): void {
-    rejected.total += 1;
-    rejected.byStatus[status] = (rejected.byStatus[status] ?? 0) + 1;
+  function countRejected({ requestId, method, path }: Exchange, { status, code }: ApiError): void {
+    refused.note({ requestId, method, path, status, code });
   }
 
   /** respond: the handler's result as JSON with x-request-id, or the error envelope. Captured answers are serialised here. */
@@ -265,7 +267,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       } catch (error) {
         fail(exchange, error);
       }
-      if (!exchange.reachedHandler && exchange.failure) countRejected(exchange.failure.status);
+      if (!exchange.reachedHandler && exchange.failure) countRejected(exchange, exchange.failure);
     }
 
     async function handle(
@@ -312,7 +314,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     return Object.assign(guarded, { auth: options.auth });
   }
 
-  return { wrap, auth, shouldCapture: capture.wanted, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };
+  return { wrap, auth, shouldCapture: capture.wanted, rejected: () => refused.count(), refused: () => refused.recent() };
 }
 
 /** The error envelope as a response: status, JSON body, x-request-id, Retry-After when there is one. */

@@ -114,10 +114,24 @@ export interface RejectedCount {
   since: string;
 }
 
+/** A request this instance refused before any handler ran: enough to find an error's request id, nothing more. */
+export interface RefusedRequest {
+  at: string;
+  requestId: string;
+  method: string;
+  /** Without the query. */
+  path: string;
+  status: number;
+  /** The error envelope's code (invalidParameter, forbidden, scopeNotAllowed, …). */
+  code: string;
+}
+
 /** GET /api/inspector. */
 export interface InspectorPage {
   items: Capture[];
   rejected: RejectedCount;
+  /** This instance's last refused requests (at most 100), newest first. */
+  refused: RefusedRequest[];
 }
 
 /** GET /api/health: each probe's verdict. */

@@ -66,6 +66,8 @@ export interface NodePool {
 
 export interface Cluster {
   name: string;
+  /** ARM's resource id, for the portal link (portalUrlOf). */
+  id?: string;
   location?: string;
   kubernetesVersion?: string;
   powerState?: string;
@@ -143,6 +145,7 @@ export function normalizeCluster(v: unknown): Cluster | undefined {
   if (!name) return undefined;
   return {
     name,
+    id: str(v.id),
     location: str(v.location),
     kubernetesVersion: str(v.kubernetesVersion),
     powerState: str(v.powerState),
