@@ -87,3 +87,28 @@ export function availableActions(cluster: ObservedState, chip: StateChip, permis
     delete: decide('delete', true, ''),
   };
 }
+
+/** The Azure portal page of a cluster: from its ARM id when the API sends one, else built from the scope and name. */
+export function portalUrl(scope: { subscriptionId: string; resourceGroup: string }, cluster: { name: string; id?: string }): string {
+  const armId =
+    cluster.id ??
+    `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`;
+  return `https://portal.azure.com/#resource${armId}`;
+}
+
+const PROGRESSIVE: Record<LifecycleAction, string> = { start: 'starting', stop: 'stopping', delete: 'deleting' };
+
+/**
+ * An operation under way in plain words: "starting · by alice · 12 s" (open), "stop timed out · by alice · 11 min"
+ * (past its deadline), "start failed · by alice".
+ */
+export function transitionText(
+  t: { action: LifecycleAction; status: 'open' | 'timedOut' | 'failed'; startedBy?: string; startedAt?: number },
+  now: number,
+  formatAge: (seconds: number | undefined) => string,
+): string {
+  const what = t.status === 'open' ? PROGRESSIVE[t.action] : t.status === 'timedOut' ? `${t.action} timed out` : `${t.action} failed`;
+  const by = t.startedBy ? ` · by ${t.startedBy}` : '';
+  const age = t.startedAt !== undefined && t.status !== 'failed' ? ` · ${formatAge(Math.max(0, (now - t.startedAt) / 1000))}` : '';
+  return `${what}${by}${age}`;
+}

@@ -66,6 +66,8 @@ export interface NodePool {
 
 export interface Cluster {
   name: string;
+  /** The ARM id, when the API sends one (the portal link falls back to building it). */
+  id?: string;
   location?: string;
   kubernetesVersion?: string;
   powerState?: string;

@@ -2,8 +2,9 @@
 // warm database chips, start / stop / delete, schedules, details), Jobs, Container Registry, Storage — with the
 // transition banners and fast-poll of the cluster list, and the lifecycle actions.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, type Category, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
+import { type Category, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
 import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../lib/banners.js';
+import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, clusterChip, isReadable, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
 import { clusterListKey, scopeKey } from '../lib/keys.js';
@@ -21,6 +22,7 @@ import { JobsCard } from './JobsCard.js';
 import { RegistryCard } from './RegistryCard.js';
 import { StorageCard } from './StorageCard.js';
 import { useLocalTransitions, useNow, usePoll, useServices } from './services.js';
+import { useLifecycle } from './useLifecycle.js';
 
 const EMPTY_TRANSITIONS = {};
 
@@ -36,12 +38,10 @@ interface ScopeViewProps {
 
 export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions, focusCluster }: ScopeViewProps) {
   const { api, poller, transitions } = useServices();
-  const errors = useErrors();
   const now = useNow(1000);
   const listKey = clusterListKey(scope);
   const local = useLocalTransitions(scope);
   const [stuck, setStuck] = useState<LocalTransition[]>([]);
-  const [pending, setPending] = useState<Record<string, LifecycleAction>>({});
   // clusters whose details are open, on which tab (a chip opens the warm-up tab)
   const [drills, setDrills] = useState<Readonly<Record<string, { category: Category; request: number }>>>(() =>
     focusCluster ? { [focusCluster]: { category: 'nodes', request: 0 } } : {},
@@ -57,6 +57,11 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const list = usePoll<Envelope<Cluster[]>>(listKey, load, listIntervalSeconds(pollSeconds, fast, fastPollSeconds) * 1000);
   const envelope = list.data;
   const clusters = envelope?.data ?? null;
+
+  // Whatever the answer, the list is read again at once: a refusal usually means the page's reading is behind
+  // (someone else stopped the cluster), so the card shows the real state, and the error stays on the card.
+  const reread = useCallback(() => poller.refresh(listKey), [poller, listKey]);
+  const { pending, errorOf, act: send, dismiss, settle } = useLifecycle(reread);
 
   const banners = deriveBanners({ local, stuck, server: envelope?.transitions ?? EMPTY_TRANSITIONS, clusters, now });
   const fastNow = needsFastPoll(banners);
@@ -77,7 +82,12 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     if (said.length) setAnnouncement(said.join(' '));
   }, []);
 
-  // Each successful list reading settles what it can: transitions that arrived, stuck notices that resolved.
+  // Each successful list reading settles what it can: transitions that arrived, stuck notices that resolved, errors
+  // about a state the cluster has left.
+  const readAt = list.updatedAt;
+  useEffect(() => {
+    if (clusters && readAt !== undefined) settle((e) => (e.key.startsWith(`${scopeKey(scope)}:`) ? clusters.find((c) => c.name === e.cluster) : null), readAt);
+  }, [clusters, readAt, settle, scope]);
   useEffect(() => {
     if (!clusters) return;
     applyReconcile(transitions.reconcile(scope, clusters));
@@ -92,32 +102,16 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     if (local.some((t) => isExpired(t, now))) applyReconcile(transitions.reconcile(scope, null));
   }, [now, local, transitions, scope, applyReconcile]);
 
-  // Never rejects (a failure goes to the error list), so the card starts it with `void`.
   const act = useCallback(
     async (cluster: string, action: LifecycleAction) => {
-      const source = `action:${cluster}:${++actionCounter.current}`;
-      const what = `${action.charAt(0).toUpperCase()}${action.slice(1)} of ${cluster}`;
-      setPending((p) => ({ ...p, [cluster]: action }));
-      try {
-        const result = await api.lifecycle(action, scope, cluster);
-        transitions.record(scope, cluster, action);
-        if (result.degraded.length) {
-          // ARM accepted; what the backend could not record (e.g. the transition row) is said, not hidden
-          const missed = result.degraded.map((d) => `${d.source}: ${d.message ?? 'failed'}`).join('; ');
-          errors.report(source, `${what} accepted, but`, new ApiError(missed, 202, 'degraded', result.requestId));
-        }
-        setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
-        setAnnouncement(`${what} accepted.`);
-        poller.refresh(listKey);
-      } catch (error) {
-        errors.report(source, `Could not ${action} ${cluster}`, error);
-      } finally {
-        setPending(({ [cluster]: _done, ...rest }) => rest);
-      }
+      const { accepted, said } = await send(scope, cluster, action);
+      if (accepted) setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
+      setAnnouncement(said);
     },
-    [api, scope, transitions, poller, listKey, errors],
+    [send, scope],
   );
 
+  const errors = useErrors();
   // Schedules change rarely: read once for the scope and again after a change made here, never polled.
   const loadSchedules = useCallback(() => {
     api.schedules(scope).then(
@@ -203,9 +197,12 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
                     cluster={cluster}
                     chip={chip}
                     actions={availableActions(cluster, chip, permissions)}
-                    sending={pending[cluster.name]}
+                    sending={pending[cardKey(scope, cluster.name)]}
+                    error={errorOf(scope, cluster.name)}
+                    onDismissError={(name) => dismiss(cardKey(scope, name))}
                     drill={drills[cluster.name]}
                     pollSeconds={pollSeconds}
+                    now={now}
                     onToggle={toggle}
                     onAction={(name, action) => void act(name, action)}
                     onDelete={setDeleteTarget}
