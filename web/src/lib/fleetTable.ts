@@ -68,13 +68,17 @@ export function sortRows(rows: readonly FleetRow[], key: FleetSortKey, descendin
   return descending ? sorted.reverse() : sorted;
 }
 
-/** "stops today 19:00 CET", "starts Mon 07:00 CET", "paused": the schedule's next action in its own time zone. */
+/**
+ * A schedule's state in the list: "paused", or its next action in its own time zone, named by its IANA name
+ * everywhere ("stops today 19:00 (Europe/Berlin)"), never an abbreviation that differs by zone (CET beside GMT-5).
+ */
 export function describeNextAction(schedule: Schedule, now: number): string {
   const verb = schedule.action === 'stop' ? 'stops' : 'starts';
-  if (!schedule.enabled || schedule.nextRun === undefined) return `${verb} – paused`;
+  if (!schedule.enabled) return 'paused';
+  if (schedule.nextRun === undefined) return 'no next run';
   const tz = schedule.timeZone;
   const dayOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(schedule.nextRun);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(schedule.nextRun);
   const day = dayOf(schedule.nextRun);
   const when =
     day === dayOf(now)
@@ -84,7 +88,7 @@ export function describeNextAction(schedule: Schedule, now: number): string {
         : new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(schedule.nextRun);
   const kept =
     schedule.action === 'stop' && schedule.keepRunningUntil !== undefined && schedule.keepRunningUntil > schedule.nextRun ? ' (skipped: kept running)' : '';
-  return `${verb} ${when} ${time}${kept}`;
+  return `${verb} ${when} ${time} (${tz})${kept}`;
 }
 
 export const FLEET_KEY = 'fleet';
