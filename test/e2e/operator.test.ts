@@ -203,4 +203,193 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
       }
     }
   });
+
+  it('4. tables: sort by column, a text filter, a namespace filter; readable at 420 px (no clipped CrashLoopBackOff)', async () => {
+    for (const width of [WIDE, NARROW]) {
+      const page = await openPage(`${SCOPE}&pollSeconds=5`, width);
+      await chip(page, 'elb-01-a', 'running');
+      await page.getByTestId('details-toggle-elb-01-a').click();
+      await page.getByTestId('tab-pods-elb-01-a').click();
+      const table = page.getByTestId('table-pods-elb-01-a');
+      await table.waitFor();
+      const rows = table.locator('tbody tr');
+      const total = await rows.count();
+      expect(total).toBeGreaterThan(3);
+
+      // sort by restarts, most first (a header at 1,400 px, the "Sort by" select where rows are blocks): the crashing pod leads
+      const sortByRestarts = async () => {
+        if (width === WIDE) {
+          await page.getByTestId('table-sort-pods-elb-01-a-restarts').click();
+          await page.getByTestId('table-sort-pods-elb-01-a-restarts').click();
+          expect(await table.locator('th[aria-sort="descending"]').count()).toBe(1);
+        } else await page.getByTestId('table-sortby-pods-elb-01-a').selectOption('restarts:desc');
+      };
+      await sortByRestarts();
+      expect(await rows.first().textContent()).toContain('CrashLoopBackOff');
+
+      // the text filter and the namespace filter
+      await page.getByTestId('table-filter-pods-elb-01-a').fill('crashloop');
+      expect(await rows.count()).toBe(1);
+      await page.getByTestId('table-filter-pods-elb-01-a').fill('');
+      await page.getByTestId('table-namespace-pods-elb-01-a').selectOption('default');
+      const inDefault = await rows.count();
+      expect(inDefault).toBeGreaterThan(0);
+      expect(inDefault).toBeLessThan(total);
+      await page.getByTestId('table-namespace-pods-elb-01-a').selectOption('');
+
+      // every value of the crashing pod is on screen, none clipped or scrolled away
+      expect(await rows.first().textContent()).toContain('CrashLoopBackOff');
+      const status = rows.first().locator('td[data-label="Status"]');
+      const clipped = await status.evaluate((el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth > el.clientWidth);
+      expect(clipped).toBe(false);
+      const b = await box(status);
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width).toBeLessThanOrEqual(width);
+      for (const label of ['Name', 'Ready', 'Restarts', 'Age', 'Namespace', 'Node']) {
+        const cell = await box(rows.first().locator(`td[data-label="${label}"]`));
+        expect(cell.x + cell.width, label).toBeLessThanOrEqual(width);
+      }
+      if (width === WIDE) await shot(page, '04-pods-1400');
+      else {
+        const top = await box(table);
+        await page.screenshot({ path: join(artifacts, 'operator-04-pods-420.png'), clip: { x: 0, y: top.y - 120, width: NARROW, height: 1000 } });
+      }
+
+      // the same tools on nodes, events and jobs
+      for (const category of ['nodes', 'events', 'jobs']) {
+        await page.getByTestId(`tab-${category}-elb-01-a`).click();
+        await page.getByTestId(`table-filter-${category}-elb-01-a`).waitFor();
+        expect(await page.getByTestId(`table-sortby-${category}-elb-01-a`).locator('option').count()).toBeGreaterThan(6);
+      }
+      if (width === NARROW) await shot(page, '04-jobs-420');
+    }
+  });
+
+  it('5. one age per card in plain words, the cache state as a marker, ARM state and transitions in plain words', async () => {
+    const page = await openPage(`${SCOPE}&pollSeconds=1&fastPollSeconds=1`, WIDE);
+    await chip(page, 'elb-01-a', 'running');
+    await page.getByTestId('details-toggle-elb-01-a').click();
+    await page.getByTestId('panel-nodes-elb-01-a').locator('tbody tr').first().waitFor();
+    // every age on the page reads "updated …"; no "fresh · 15 s old" beside it
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).not.toMatch(/\b(fresh|stale|refreshed|uncached) · /);
+    expect(text).not.toMatch(/\d+ (s|min) old\b/);
+    for (const card of ['aks', 'jobs', 'registry', 'storage']) {
+      const head = page.getByTestId(`${card}-card`).locator('.board-card-head');
+      expect((await head.textContent())?.match(/updated/g)?.length, card).toBe(1);
+      expect(await head.locator('.marker').getAttribute('title')).toMatch(/^(Fresh|Stale|Refreshed|Uncached):/);
+    }
+    expect(await page.getByTestId('panel-freshness-nodes-elb-01-a').textContent()).toMatch(/^updated (just now|\d+ s ago)$/);
+    // ARM's two fields in words on the card, not only in a tooltip
+    expect(await page.getByTestId('arm-state-elb-01-a').textContent()).toBe('power Running · provisioning Succeeded');
+    // an operation under way: who and how long, in words
+    expect((await api('POST', '/api/aks/start', { subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, cluster: 'elb-01-b' })).status).toBe(202);
+    const transition = page.getByTestId('transition-text-elb-01-b');
+    await transition.waitFor();
+    expect(await transition.textContent()).toMatch(/^starting · by local-developer · \d+ s$/);
+    await shot(page, '05-words-1400');
+    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-b' });
+    await chip(page, 'elb-01-b', 'running');
+  });
+
+  it('6. names, links and actions in the fleet: location, portal link, start / stop on a row', async () => {
+    const page = await openPage('?pollSeconds=30&fastPollSeconds=1', WIDE);
+    const row = page.getByTestId('fleet-row-pay-dev-b');
+    await row.waitFor();
+    expect(await page.getByTestId('fleet-location-pay-dev-b').textContent()).toBe('westeurope');
+    expect(await page.getByTestId('fleet-portal-pay-dev-b').getAttribute('href')).toBe(
+      `https://portal.azure.com/#resource/subscriptions/${PAY.subscriptionId}/resourceGroups/${PAY.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/pay-dev-b`,
+    );
+    await page.getByTestId('fleet-sort-location').click();
+    // a row starts its cluster through the same path as a card; delete stays on the card
+    expect(await row.getByRole('button', { name: /delete/i }).count()).toBe(0);
+    await page.getByTestId('fleet-start-pay-dev-b').click();
+    await page.locator('[data-testid="fleet-row-pay-dev-b"][data-state="transitioning"]').waitFor();
+    expect(await page.getByTestId('fleet-transition-pay-dev-b').textContent()).toMatch(/^starting · by local-developer · \d+ s$/);
+    // the whole table fits the window at 1,400 px: the row's actions are on screen
+    const start = await box(page.getByTestId('fleet-row-pay-dev-b').locator('td').last());
+    expect(start.x + start.width).toBeLessThanOrEqual(WIDE);
+    await shot(page, '06-fleet-1400');
+    await stack.sim.completeOperation({ ...PAY, name: 'pay-dev-b' });
+    await page.locator('[data-testid="fleet-row-pay-dev-b"][data-state="running"]').waitFor();
+    await page.getByTestId('fleet-stop-pay-dev-b').waitFor();
+
+    const narrow = await openPage('', NARROW);
+    await narrow.getByTestId('fleet-row-pay-dev-b').waitFor();
+    await shot(narrow, '06-fleet-420');
+  });
+
+  it('7. layout: cards keep their own height, expanding one moves no other, sending keeps the buttons in a row, the filter and refresh hold still', async () => {
+    for (const width of [WIDE, NARROW]) {
+      const page = await openPage(`${SCOPE}&pollSeconds=1`, width);
+      await chip(page, 'elb-01-a', 'running');
+      await page.getByTestId('registry-card').locator('[data-testid="images-built"]').waitFor();
+      const refresh = page.getByTestId('refresh-button');
+      // "Refresh now" over a few ticks (ages and "loading…" come and go): it never moves
+      const spots = new Set<string>();
+      for (let i = 0; i < 4; i++) {
+        await page.waitForRequest((r) => new URL(r.url()).pathname === '/api/monitor/aks');
+        const b = await box(refresh);
+        spots.add(`${Math.round(b.x)},${Math.round(b.y)}`);
+      }
+      expect([...spots]).toHaveLength(1);
+
+      if (width === WIDE) {
+        // side by side: the registry card is as tall as its content, not as the AKS column
+        const registry = await box(page.getByTestId('registry-card'));
+        const aks = await box(page.getByTestId('aks-card'));
+        expect(registry.height).toBeLessThan(aks.height);
+        const last = await box(page.getByTestId('registry-card').locator(':scope > *').last());
+        expect(registry.y + registry.height - (last.y + last.height)).toBeLessThan(30);
+      }
+      // expanding a cluster moves no card of the other column and no other cluster's width
+      const before = { registry: await box(page.getByTestId('registry-card')), other: await box(page.getByTestId('cluster-card-elb-01-c')) };
+      await page.getByTestId('details-toggle-elb-01-a').click();
+      await page.getByTestId('panel-nodes-elb-01-a').locator('tbody tr').first().waitFor();
+      const after = { registry: await box(page.getByTestId('registry-card')), other: await box(page.getByTestId('cluster-card-elb-01-c')) };
+      expect(after.other.width).toBe(before.other.width);
+      expect(after.other.x).toBe(before.other.x);
+      if (width === WIDE) expect(after.registry).toEqual(before.registry);
+      await page.getByTestId('details-toggle-elb-01-a').click();
+
+      // "sending stop…": the buttons keep one row and their places (the request is held until the test lets it go)
+      const actions = page.getByRole('group', { name: 'Actions for elb-01-a' });
+      const rowBefore = await box(actions);
+      const stopBefore = await box(page.getByTestId('stop-button-elb-01-a'));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/aks/stop', async (route) => {
+        await held;
+        await route.fulfill({
+          status: 409,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'conflict', message: 'held by the test', requestId: `e2e-held-${width}` } }),
+        });
+      });
+      await page.getByTestId('stop-button-elb-01-a').click();
+      await page.getByTestId('sending-elb-01-a').waitFor();
+      const rowSending = await box(actions);
+      expect(rowSending.height).toBe(rowBefore.height);
+      expect(await box(page.getByTestId('stop-button-elb-01-a'))).toEqual(stopBefore);
+      await shot(page, `07-sending-${width}`);
+      release();
+      await page.locator('[data-testid="card-error-elb-01-a"][data-request-id^="e2e-held"]').waitFor();
+      await page.unroute('**/api/aks/stop');
+
+      // the fleet filter shows its whole placeholder
+      await page.getByTestId('fleet-link').click();
+      const filter = page.getByTestId('fleet-filter');
+      await filter.waitFor();
+      const fits = await filter.evaluate((el: unknown) => {
+        const input = el as { placeholder: string; clientWidth: number; ownerDocument: { createElement(t: string): unknown; defaultView: unknown } };
+        const view = input.ownerDocument.defaultView as { getComputedStyle(e: unknown): { font: string; paddingLeft: string; paddingRight: string } };
+        const style = view.getComputedStyle(input);
+        const canvas = input.ownerDocument.createElement('canvas') as { getContext(k: '2d'): { font: string; measureText(t: string): { width: number } } };
+        const ctx = canvas.getContext('2d');
+        ctx.font = style.font;
+        return ctx.measureText(input.placeholder).width <= input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      });
+      expect(fits).toBe(true);
+    }
+  });
 });

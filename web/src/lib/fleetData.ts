@@ -17,6 +17,8 @@ import { normalizeClusters, normalizeDegraded, normalizeScope, type Cluster, typ
 export { FLEET_STATES, type FleetState } from '../../../shared/wire/index.js';
 
 export interface FleetScope extends Scope {
+  /** The subscription's display name, once the fleet answer carries it (shown instead of the id). */
+  subscriptionName?: string;
   clusters: Cluster[];
   degraded: DegradedSource[];
   transitionCount: number;

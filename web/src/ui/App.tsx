@@ -189,7 +189,15 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
           )}
           {!me && !meFailed && <p className="empty">Loading…</p>}
           {me && me.scopes.length === 0 && <p className="empty">You have no scope to look at. Ask for access to a resource group.</p>}
-          {me && me.scopes.length > 0 && !scope && <FleetView pollSeconds={pollSeconds} onOpen={openScope} onScopes={setFleetScopes} />}
+          {me && me.scopes.length > 0 && !scope && (
+            <FleetView
+              pollSeconds={pollSeconds}
+              fastPollSeconds={overrides.fastPollSeconds ?? FAST_POLL_SECONDS}
+              permissions={permissionsOf(me)}
+              onOpen={openScope}
+              onScopes={setFleetScopes}
+            />
+          )}
           {me && scope && (
             <>
               <p className="breadcrumb">

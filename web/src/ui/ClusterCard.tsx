@@ -56,7 +56,7 @@ export function ClusterCard(props: Props) {
   const button = (action: LifecycleAction) => (
     <button
       type="button"
-      className={`small${action === 'delete' ? ' danger' : ''}`}
+      className={`small${action === 'delete' ? ' danger' : ''}${sending === action ? ' is-sending' : ''}`}
       data-testid={`${action}-button-${name}`}
       aria-label={`${LABEL[action]} ${name}`}
       title={actions[action].reason}

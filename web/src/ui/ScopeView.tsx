@@ -157,7 +157,11 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
         <p className="pollstatus" data-testid="poll-status" data-mode={fastNow ? 'fast' : 'normal'} data-interval-seconds={intervalSeconds}>
           {fastNow ? `Fast-polling every ${intervalSeconds} s while an operation is in progress` : `Refreshing every ${intervalSeconds} s`}
           {lastUpdate !== undefined && ` · clusters changed ${formatAge(lastUpdate)} ago`}
-          {list.loading && <span className="loading"> · loading…</span>}
+          {/* always there, shown only while loading: the bar never changes width, so "Refresh now" stays put */}
+          <span className="loading" aria-hidden={!list.loading} style={{ visibility: list.loading ? 'visible' : 'hidden' }}>
+            {' '}
+            · loading…
+          </span>
         </p>
         <div className="scopebar-actions">
           <button type="button" data-testid="refresh-button" onClick={refreshAll} disabled={list.loading}>
