@@ -18,8 +18,11 @@ interface Kubeconfig {
   'current-context': string;
 }
 
-/** Writes the merged admin kubeconfig of the simulator's clusters; returns its path. */
-export async function writeDemoKubeconfig(sim: SimulatedAzure, config: Config): Promise<string> {
+/**
+ * Writes the merged admin kubeconfig of the simulator's clusters into `folder` (default: a new private temp folder,
+ * which the caller removes); returns its path.
+ */
+export async function writeDemoKubeconfig(sim: SimulatedAzure, config: Config, folder?: string): Promise<string> {
   const credential = createAzureCredential(config.azure);
   const merged: Kubeconfig & Record<string, unknown> = {
     apiVersion: 'v1',
@@ -38,7 +41,7 @@ export async function writeDemoKubeconfig(sim: SimulatedAzure, config: Config): 
     merged.users.push(...one.users);
     merged['current-context'] ||= one['current-context'];
   }
-  const path = join(await mkdtemp(join(tmpdir(), 'aks-dashboard-demo-')), 'kubeconfig');
+  const path = join(folder ?? (await mkdtemp(join(tmpdir(), 'aks-dashboard-demo-'))), 'kubeconfig');
   await writeFile(path, dump(merged), { mode: 0o600 });
   return path;
 }

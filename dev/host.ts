@@ -252,7 +252,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       method,
       url: url.toString(),
       headers: headersOf(req),
-      query: Object.fromEntries(url.searchParams),
+      // No `query`: the request reads it from its URL as the Functions host's does, every value of a repeated
+      // parameter kept, so validation refuses one given twice (a record would keep only the last).
       params,
       body: body.length > 0 ? { bytes: body } : undefined,
     });

@@ -19,6 +19,7 @@ import { createSessionFactory, SessionPool, type KubeSession } from '../shared/k
 import { LifecycleService } from '../shared/lifecycle/service.js';
 import { TransitionStore } from '../shared/lifecycle/transitions.js';
 import { createMetricsReporter } from '../shared/monitor/metrics.js';
+import { ResourceGroups } from '../shared/monitor/resourceGroups.js';
 import { MonitorService } from '../shared/monitor/service.js';
 import { createTableClient } from '../shared/tables.js';
 import { auditFunctions } from './audit.js';
@@ -128,11 +129,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     log: (message) => log('warn', `sessions ${message}`),
   });
+  const resourceGroups = new ResourceGroups({
+    cache,
+    arm,
+    armEndpoint: config.azure.armEndpoint,
+    allowedScopes: config.auth.allowedScopes,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
+    log: (line) => log('warn', line),
+  });
   const monitor = new MonitorService({
     cache,
     transitions,
     arm,
     sessions,
+    resourceGroups,
     now,
     settings: {
       transitionTtlSeconds: config.cache.transitionTtlSeconds,
@@ -181,7 +191,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const cost = new CostService({ monitor, fleet, audit, prices, now });
   const scheduleService = new ScheduleService({ store: schedules, monitor, lifecycle, audit, now });
-  const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity, now });
+  const captures = createTableCaptureStore(inspectorTable, { capacity: config.inspector.capacity });
   // Without a sink of the caller's (Azure), request lines go through each invocation's own logger, so Application
   // Insights ties them to their invocation; the pipeline redacts them either way, so they skip `log`'s second pass.
   const pipeline = createHttpPipeline({ config, captures, now, ...(options.log ? { log: options.log } : {}) });

@@ -99,8 +99,23 @@ export const SETTINGS = [
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
-/** Polling GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise. */
-export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = ['/api/monitor', '/api/me', '/api/inspector', '/api/health', '/api/audit', '/api/cost'];
+/**
+ * The one list of GETs the inspector never captures, unless INSPECTOR_UNCAPTURED_PREFIXES says otherwise: everything
+ * the dashboard polls (the monitor reads and the fleet, its own panels' reads, audit, cost, schedules, auto-stop and
+ * notifications), so its polling neither fills the ring nor pushes real calls out of it. Writes are always captured.
+ */
+export const DEFAULT_UNCAPTURED_PREFIXES: readonly string[] = [
+  '/api/monitor',
+  '/api/me',
+  '/api/inspector',
+  '/api/health',
+  '/api/audit',
+  '/api/cost',
+  '/api/schedules',
+  '/api/fleet',
+  '/api/autostop',
+  '/api/notifications',
+];
 
 /** Settings the platform sets itself; infra/ does not set them. */
 export const PLATFORM_SETTINGS: readonly SettingName[] = ['WEBSITE_AUTH_ENABLED', 'WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'];

@@ -9,12 +9,21 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorKind =
-  'clusterNotFound' | 'scheduleNotFound' | 'operationRefused' | 'busy' | 'throttled' | 'upstreamUnavailable' | 'upstreamTimeout' | 'upstreamError';
+  | 'clusterNotFound'
+  | 'scheduleNotFound'
+  | 'resourceGroupNotFound'
+  | 'operationRefused'
+  | 'busy'
+  | 'throttled'
+  | 'upstreamUnavailable'
+  | 'upstreamTimeout'
+  | 'upstreamError';
 
 /** The status each failure is reported with (in error answers, degraded parts and audit entries). */
 export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   clusterNotFound: 404,
   scheduleNotFound: 404,
+  resourceGroupNotFound: 404,
   operationRefused: 409,
   busy: 409,
   throttled: 429,
@@ -38,6 +47,15 @@ export class ScheduleNotFound extends DomainError {
   constructor() {
     super('No schedule with this id');
     this.name = 'ScheduleNotFound';
+  }
+}
+
+/** The subscription has no such resource group (its resource group list does not show it, or ARM answered 404). */
+export class ResourceGroupNotFound extends DomainError {
+  readonly kind = 'resourceGroupNotFound';
+  constructor(resourceGroup: string) {
+    super(`No resource group ${resourceGroup} in this subscription`);
+    this.name = 'ResourceGroupNotFound';
   }
 }
 

@@ -196,6 +196,16 @@ function subscriptionBody(sub: ArmSubscription) {
   };
 }
 
+function resourceGroupBody(sub: ArmSubscription, rg: { name: string; location: string }) {
+  return {
+    id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}`,
+    name: rg.name,
+    type: 'Microsoft.Resources/resourceGroups',
+    location: rg.location,
+    properties: { provisioningState: 'Succeeded' },
+  };
+}
+
 function operationUrls(backend: ArmBackend, record: OperationRecord) {
   const base = `${backend.endpoint()}/subscriptions/${record.cluster.subscriptionId}/providers/Microsoft.ContainerService/locations/${record.cluster.location}`;
   return {
@@ -328,23 +338,20 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
     );
   }
 
+  // GET /subscriptions/{sub}/resourcegroups: every resource group of the subscription, paged like ARM's lists.
+  if (lower.length === 3 && lower[2] === 'resourcegroups' && req.method === 'GET') {
+    return page(
+      backend,
+      req,
+      [...sub.resourceGroups.values()].map((rg) => resourceGroupBody(sub, rg)),
+    );
+  }
   if (lower[2] !== 'resourcegroups' || lower.length < 4) return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
   const rg = sub.resourceGroups.get(lower[3]!);
   if (!rg) return armError(404, 'ResourceGroupNotFound', `Resource group '${segments[3]}' could not be found.`);
 
   // GET /subscriptions/{sub}/resourceGroups/{rg}
-  if (lower.length === 4 && req.method === 'GET') {
-    return {
-      status: 200,
-      body: {
-        id: `/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}`,
-        name: rg.name,
-        type: 'Microsoft.Resources/resourceGroups',
-        location: rg.location,
-        properties: { provisioningState: 'Succeeded' },
-      },
-    };
-  }
+  if (lower.length === 4 && req.method === 'GET') return { status: 200, body: resourceGroupBody(sub, rg) };
   if (otherProvider && lower.length > 6) return otherProvider(req, { subscriptionId: sub.subscriptionId, resourceGroup: rg.name }, segments.slice(6));
   if (lower[4] !== 'providers' || lower[5] !== PROVIDER || lower[6] !== 'managedclusters') {
     return armError(404, 'InvalidResourceType', 'The resource type could not be found.');

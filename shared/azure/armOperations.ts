@@ -15,6 +15,8 @@ export const ARM_OPERATIONS = {
   listUserCredential: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
   /** managedClusters.listClusterAdminCredentials (K8S_USE_ADMIN_CREDENTIALS=true) */
   listAdminCredential: 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+  /** The subscription's resource group list ({sub}/* scopes admit only resource groups it shows; shared/azure/resourceGroups.ts) */
+  listResourceGroups: 'Microsoft.Resources/subscriptions/resourceGroups/read',
   /** storageAccounts.listByResourceGroup (the storage card) */
   readStorageAccount: 'Microsoft.Storage/storageAccounts/read',
   /** blobContainers.list (the storage card; the blobs themselves are data actions: Storage Blob Data Reader) */

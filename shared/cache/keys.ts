@@ -6,8 +6,10 @@
 //   monitor:storage:{sub}:{rg}                          the scope's storage accounts and containers (ARM)
 //   monitor:storage:{sub}:{rg}:{account}:{container}    one container's usage (blob data plane; its own, longer TTL)
 //   monitor:acr:{sub}:{rg}                              the scope's container registries (ARM + registry data plane)
-// Every kind has the same shape (scope, then a unit below it, then a reading), so the layout, purges and the
-// boundary-safe prefixes below work alike for all of them.
+//   monitor:rgs:{sub}                                   resource groups of a subscription (admits {sub}/* scopes)
+// Every kind but `rgs` has the same shape (scope, then a unit below it, then a reading), so the layout, purges and the
+// boundary-safe prefixes below work alike for all of them; `rgs` is one reading per subscription, in a partition of
+// its own that no scope or cluster purge reaches.
 //
 // Partitions follow the purge units (docs/architecture.md §3); PartitionKey = the encoded logical prefix of the unit,
 // and the rows inside a partition are laid out by ./layout.ts. Components are encoded one by one and joined with ':'.
@@ -55,6 +57,21 @@ export function scopePrefix(scope: MonitorScope, kind: KeyNamespaceKind = 'aks')
 
 export function subscriptionPrefix(subscriptionId: string): string {
   return [...KEY_NAMESPACE, component(subscriptionId, 'subscriptionId')].join(SEPARATOR);
+}
+
+/**
+ * A subscription's resource groups (ARM's resource group list): one reading per subscription, in a partition of its
+ * own, `monitor:rgs:{sub}`, outside `monitor:aks`, so no scope or cluster purge touches it and no resource group name
+ * can make its key. Its generation row has one `counter`, removed when idle like a cluster's.
+ */
+export const RESOURCE_GROUPS_NAMESPACE = ['monitor', 'rgs'] as const;
+
+export function resourceGroupListKey(subscriptionId: string): string {
+  return [...RESOURCE_GROUPS_NAMESPACE, component(subscriptionId, 'subscriptionId')].join(SEPARATOR);
+}
+
+function isResourceGroupList(parts: readonly string[]): boolean {
+  return parts.length === 3 && parts[0] === RESOURCE_GROUPS_NAMESPACE[0] && parts[1] === RESOURCE_GROUPS_NAMESPACE[1] && parts[2] !== '';
 }
 
 /** The cluster list of a scope; it is also the scope's prefix. */
@@ -177,6 +194,10 @@ function isNamespace(parts: readonly string[]): boolean {
 /** Maps a logical key to its row and covering counters; CacheKeyError if it is not a monitor key or cannot be stored. */
 export function locateKey(key: string): KeyLocation {
   const parts = splitKey(key);
+  if (isResourceGroupList(parts)) {
+    const partitionKey = checkStorable(key, encodePath(parts), 'PartitionKey');
+    return { key, kind: 'list', partitionKey, rowKey: READING_ROW_PREFIX, own: { partitionKey, name: 'counter' }, ancestors: [] };
+  }
   if (!isNamespace(parts) || (parts.length !== 4 && parts.length !== 6)) {
     throw new CacheKeyError(key, `expected monitor:{${KEY_KINDS.join('|')}}:{sub}:{rg} or monitor:{kind}:{sub}:{rg}:{unit}:{reading}`);
   }
@@ -207,6 +228,7 @@ export function keyOfRow(partitionKey: string, rowKey: string): string {
 
 /** The counters of a unit's generation row, by the number of components of its PartitionKey (scope 4, cluster 5). */
 export function countersOfPartition(partitionKey: string): CounterName[] {
+  if (isResourceGroupList(partitionKey.split(SEPARATOR))) return ['counter'];
   const depth = partitionKey.split(SEPARATOR).length;
   if (depth === 4) return ['list', 'tree'];
   if (depth === 5) return ['counter'];

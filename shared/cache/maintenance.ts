@@ -120,26 +120,37 @@ export class Maintenance {
   }
 
   /**
-   * Removes the generation rows of clusters nothing needs any more: no reading under them and no transition in the
-   * scan, and idle (not stamped by a fill or a purge) for at least TTL + SWR and 10 min. So the table's size follows
-   * the fleet, not the traffic. Scope rows stay (their number is bounded by ALLOWED_SCOPES). Deletes If-Match the
-   * ETag the scan saw: a row a fill or a purge touched meanwhile stays. A row written before rows were stamped is
-   * stamped now and judged by a later run. Returns the number removed.
+   * Removes the generation rows nothing needs any more, so the table's size follows the fleet, not the traffic: a
+   * unit's (a cluster's, a storage account's, a subscription's resource group list's) with no reading under it and no
+   * transition in the scan, and a scope's with no reading, no transition and no unit row below it (a scope ARM does not
+   * have, read before its admission existed, or one nobody has read for long); each idle (not stamped by a fill or a
+   * purge) for at least TTL + SWR and 10 min. Deletes If-Match the ETag the scan saw: a row a fill or a purge touched
+   * meanwhile stays. A row written before rows were stamped is stamped now and judged by a later run. Returns the
+   * number removed.
    */
   async removeUnneededGenerations(now = this.context.now(), scan?: TableScan): Promise<number> {
     const rows = scan ?? (await this.scanTable());
+    const parentOf = (partitionKey: string) => partitionKey.slice(0, partitionKey.lastIndexOf(':'));
     const withReadings = new Set(rows.readings.map((row) => row.partitionKey));
     const withTransition = new Set(rows.transitions.map((row) => `${row.partitionKey}:${row.rowKey.slice(TRANSITION_ROW_PREFIX.length)}`));
-    const clusterRows = rows.generations.filter((row) => {
+    const scopesWithTransitions = new Set(rows.transitions.map((row) => row.partitionKey));
+    const countersOf = (partitionKey: string) => {
       try {
-        return countersOfPartition(row.partitionKey).includes('counter');
+        return countersOfPartition(partitionKey);
       } catch {
-        return false;
+        return [];
       }
-    });
+    };
+    const unitRows = rows.generations.filter((row) => countersOf(row.partitionKey).includes('counter'));
+    const scopeRows = rows.generations.filter((row) => countersOf(row.partitionKey).includes('list'));
+    // A scope with a unit row (or a reading) below it is in use: its unit rows go first, the scope row later.
+    const scopesInUse = new Set([...unitRows.map((row) => parentOf(row.partitionKey)), ...rows.readings.map((row) => parentOf(row.partitionKey))]);
+    const unneeded = [
+      ...unitRows.filter((row) => !withReadings.has(row.partitionKey) && !withTransition.has(row.partitionKey)),
+      ...scopeRows.filter((row) => !withReadings.has(row.partitionKey) && !scopesWithTransitions.has(row.partitionKey) && !scopesInUse.has(row.partitionKey)),
+    ];
     let removed = 0;
-    await forEachLimited(clusterRows, PARALLEL, async (row) => {
-      if (withReadings.has(row.partitionKey) || withTransition.has(row.partitionKey)) return;
+    await forEachLimited(unneeded, PARALLEL, async (row) => {
       try {
         if (row.touchedAtMs === undefined) {
           await this.context.table.updateEntity({ partitionKey: row.partitionKey, rowKey: GENERATION_ROW_KEY, touchedAt: now }, 'Merge', { etag: row.etag });

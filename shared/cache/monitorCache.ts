@@ -86,7 +86,7 @@ export class MonitorCache {
     return this.maintenance.removeExpired(now, scan);
   }
 
-  /** Removes the generation rows of clusters nothing needs any more; returns the number removed (maintenance.ts). */
+  /** Removes the generation rows nothing needs any more (clusters, empty scopes); returns the number removed (maintenance.ts). */
   removeUnneededGenerations(now?: number, scan?: TableScan): Promise<number> {
     return this.maintenance.removeUnneededGenerations(now, scan);
   }

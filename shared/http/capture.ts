@@ -5,7 +5,16 @@ import { HttpResponse, type HttpRequest } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Caller } from './auth.js';
 import type { ApiError } from './errors.js';
-import { callerPseudonym, capturedHeaders, MAX_CAPTURED_BODY_BYTES, shouldCapture, truncateUtf8, type CaptureInput, type CaptureStore } from './inspector.js';
+import {
+  callerPseudonym,
+  capturedHeaders,
+  MAX_CAPTURED_BODY_BYTES,
+  pseudonymiseBody,
+  shouldCapture,
+  truncateUtf8,
+  type CaptureInput,
+  type CaptureStore,
+} from './inspector.js';
 import { describeErrorChain, redactJson, redactQuery, redactText } from '../observability/redaction.js';
 
 const MAX_CAPTURED_FIELD_CHARS = 1024;
@@ -21,15 +30,18 @@ export interface CapturedExchange {
   /** The request body as sent (a route that reads one). */
   requestText?: string;
   failure?: ApiError;
-  /** The answer's body, serialised for capture (capturedText) when the pipeline built it. */
+  /** The answer's body, serialised for capture (Capture.body) when the pipeline built it. */
   capturedResponse?: string;
 }
 
-/** A body as it is captured: JSON redacted field by field (else as text), at most MAX_CAPTURED_BODY_BYTES. */
-export function capturedText(text: string): string {
+/**
+ * A body as it is captured: JSON redacted field by field and every person it names as a keyed pseudonym (else
+ * redacted as text), at most MAX_CAPTURED_BODY_BYTES.
+ */
+export function capturedText(text: string, pseudonymKey: string | Buffer): string {
   let redacted: string;
   try {
-    redacted = JSON.stringify(redactJson(JSON.parse(text)));
+    redacted = JSON.stringify(pseudonymiseBody(redactJson(JSON.parse(text)), pseudonymKey));
   } catch {
     redacted = redactText(text);
   }
@@ -43,6 +55,8 @@ function bounded(record: Record<string, string>): Record<string, string> {
 export interface Capture {
   /** shouldCapture with the configured uncaptured prefixes. */
   wanted: (path: unknown, method: unknown) => boolean;
+  /** A body as it is captured (capturedText, with this instance's pseudonym key). */
+  body: (text: string) => string;
   /** The exchange into the inspector's ring; never throws. */
   record: (exchange: CapturedExchange, result: unknown, status: number, durationMs: number) => Promise<void>;
 }
@@ -51,6 +65,7 @@ export function createCapture(captures: CaptureStore, settings: Pick<Config['ins
   const pseudonymKey = settings.pseudonymKey ?? randomBytes(32);
   return {
     wanted: (path, method) => shouldCapture(path, method, settings.uncapturedPrefixes),
+    body: (text) => capturedText(text, pseudonymKey),
     record: async (exchange, result, status, durationMs) => {
       const { request, caller, failure } = exchange;
       try {
@@ -67,7 +82,7 @@ export function createCapture(captures: CaptureStore, settings: Pick<Config['ins
         };
         if (caller) input.caller = callerPseudonym(pseudonymKey, caller);
         if (failure) input.errorCode = failure.code;
-        if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText);
+        if (exchange.requestText !== undefined) input.requestBody = capturedText(exchange.requestText, pseudonymKey);
         if (result instanceof HttpResponse && !failure) input.responseBody = '[HttpResponse: body not captured]';
         else if (exchange.capturedResponse !== undefined) input.responseBody = exchange.capturedResponse;
         await captures.record(input);

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   routeNotFound: 404,
   clusterNotFound: 404,
   scheduleNotFound: 404,
+  resourceGroupNotFound: 404,
   notFound: 404,
   methodNotAllowed: 405,
   misdirectedRequest: 421,
@@ -87,6 +88,7 @@ export const internalError = (cause?: unknown) => new ApiError(500, 'internalErr
 const FAILURE_CODES: Readonly<Record<DomainErrorKind, ErrorCode>> = {
   clusterNotFound: 'clusterNotFound',
   scheduleNotFound: 'scheduleNotFound',
+  resourceGroupNotFound: 'resourceGroupNotFound',
   operationRefused: 'operationNotAllowed',
   busy: 'conflict',
   throttled: 'throttled',

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
 import { createAuth, type Auth, type AuthLevel, type Caller, type GuardedHandler } from './auth.js';
 import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, toApiError } from './errors.js';
-import { capturedText, createCapture, type CapturedExchange } from './capture.js';
+import { createCapture, type CapturedExchange } from './capture.js';
 import type { CaptureStore } from './inspector.js';
 import { describeErrorChain, redactText } from '../observability/redaction.js';
 import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
@@ -155,7 +155,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   }
 
   /** respond: the handler's result as JSON with x-request-id, or the error envelope. Captured answers are serialised here. */
-  function respond(exchange: Exchange, capture: boolean): HttpResponseInit | HttpResponse {
+  function respond(exchange: Exchange, captured: boolean): HttpResponseInit | HttpResponse {
     const { requestId, result } = exchange;
     try {
       if (exchange.failure) return errorResponse(exchange.failure, requestId);
@@ -164,11 +164,11 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         return result;
       }
       const plain = result ?? { status: 204 };
-      if (capture && plain.body !== undefined) {
+      if (captured && plain.body !== undefined) {
         // Only captured calls are serialised here; polling responses go to the host untouched.
         // undefined at run time for a body JSON cannot express (a function, a symbol), whatever the declared type says.
         const json = JSON.stringify(plain.body) as string | undefined;
-        exchange.capturedResponse = json === undefined ? undefined : capturedText(json);
+        exchange.capturedResponse = json === undefined ? undefined : capture.body(json);
       }
       const status = plain.status ?? 200;
       const headers = responseHeaders(status, plain.headers, requestId);

@@ -6,7 +6,7 @@
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { AuditActor, AuditLog } from '../audit/auditLog.js';
 import { outcomeOfStatus } from '../audit/auditLog.js';
-import type { MonitorCache } from '../cache/index.js';
+import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ClusterNotFound, describeFailure } from '../errors.js';
 import { oneLineError } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
@@ -78,9 +78,11 @@ export class LifecycleService {
       ({ armOperationId } = await submitAction(arm(scope.subscriptionId), scope.resourceGroup, cluster, action, AbortSignal.timeout(upstreamTimeoutMs)));
     } catch (error) {
       if (error instanceof ClusterNotFound) {
-        // Gone: nothing of it may be served again (its list entry included). A name that never existed has nothing
-        // stored, and nothing is created for it.
-        await cache.forgetCluster(scope, cluster, { list: true }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
+        // Gone: nothing of it may be served again. A name that never existed has nothing stored, and nothing is
+        // created for it. The scope's cached list is purged only when it shows the cluster (ARM's 404 is the fresh
+        // word on it): a name the list does not show leaves it as it is, so junk names cost no ARM list reads.
+        const listed = await this.cachedListShows(scope, cluster);
+        await cache.forgetCluster(scope, cluster, { list: listed }).catch((e: unknown) => this.deps.log?.(`purge after 404 failed: ${oneLineError(e)}`));
         if (waitOutReuse) await cache.outlastReuse();
       }
       throw error;
@@ -113,5 +115,11 @@ export class LifecycleService {
       ...(degraded.length ? { degraded } : {}),
       ...(armOperationId ? { armOperationId } : {}),
     };
+  }
+
+  /** Whether the scope's stored cluster list (whatever its age) names the cluster; false when none is stored. */
+  private async cachedListShows(scope: Scope, cluster: string): Promise<boolean> {
+    const list = await this.deps.cache.peek<Array<{ name: string }>>(clusterListKey(scope));
+    return list?.value.some((c) => c.name.toLowerCase() === cluster.toLowerCase()) ?? false;
   }
 }

@@ -25,7 +25,7 @@ export interface RefreshRunResult {
   /** Clusters whose rows were removed because the scope's list no longer shows them. */
   removedGone: number;
   expired: number;
-  /** Generation rows of clusters with nothing stored, idle past TTL + SWR (and 10 min). */
+  /** Generation rows with nothing stored under them (clusters, empty scopes), idle past TTL + SWR (and 10 min). */
   generationsRemoved: number;
   /** Scopes nobody polls whose transitions were reconciled with a fresh ARM listing (not stored). */
   transitionScopes: number;

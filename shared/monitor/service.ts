@@ -2,7 +2,7 @@
 // The routes and the refresh timer both go through here, so a key is always filled the same way.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { cacheInfo, categoryKey, clusterListKey, type CacheRead, type MonitorCache, type MonitorCategory } from '../cache/index.js';
-import { ClusterNotFound, FAILURE_STATUS, isArmNotFound, isUpstreamFault, Throttled, upstreamFailure } from '../errors.js';
+import { ClusterNotFound, FAILURE_STATUS, isArmNotFound, isUpstreamFault, ResourceGroupNotFound, Throttled, upstreamFailure } from '../errors.js';
 import { withReadingVersion } from '../readingVersion.js';
 import {
   explainForbidden,
@@ -27,6 +27,8 @@ export interface MonitorDeps {
   transitions: TransitionStore;
   arm: (subscriptionId: string) => ContainerServiceClient;
   sessions: SessionPool<KubeSession>;
+  /** Refuses a scope's first read (nothing stored) when it names no real resource group (`{sub}/*` scopes). */
+  resourceGroups?: { admit(scope: Scope): Promise<void> };
   settings: {
     transitionTtlSeconds: number;
     upstreamTimeoutMs: number;
@@ -100,7 +102,14 @@ export class MonitorService {
   async fetchClusterList(scope: Scope): Promise<ClusterSummary[]> {
     const { arm, transitions, settings } = this.deps;
     const observedAt = this.now(); // a listing taken before a transition began never ends it
-    const clusters = await listClusters(arm(scope.subscriptionId), scope.resourceGroup, AbortSignal.timeout(settings.upstreamTimeoutMs));
+    let clusters: ClusterSummary[];
+    try {
+      clusters = await listClusters(arm(scope.subscriptionId), scope.resourceGroup, AbortSignal.timeout(settings.upstreamTimeoutMs));
+    } catch (error) {
+      // ARM's 404 to a list is the resource group's (ResourceGroupNotFound): not an upstream fault.
+      if (isArmNotFound(error)) throw new ResourceGroupNotFound(scope.resourceGroup);
+      throw error;
+    }
     const shown = await transitions.reconcile(scope, clusters, { observedAt });
     return clusters.map((cluster) => {
       const transition = shown.get(cluster.name);
@@ -115,7 +124,11 @@ export class MonitorService {
       const part = faultPart(error, 'arm:managedClusters');
       return part ? [part] : undefined;
     };
-    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true });
+    // Nothing stored for the scope: it is admitted first, so a resource group ARM does not have leaves no row.
+    const admit = async () => {
+      await this.deps.resourceGroups?.admit(scope);
+    };
+    let read = await this.deps.cache.read(key, fetcher, { serveStaleOnError: isUpstreamFault, failureParts, writeBehind: true, admit });
     // While a transition is open the list lives only briefly, and is re-read at once past that: the moment ARM
     // flips, the next fast-poll sees it (no stale-while-revalidate round in between).
     const { transitionTtlSeconds } = this.deps.settings;
@@ -126,6 +139,7 @@ export class MonitorService {
         serveStaleOnError: isUpstreamFault,
         failureParts,
         writeBehind: true,
+        admit,
       });
     }
     const degraded = degradedOf(read, 'arm:managedClusters');

@@ -54,6 +54,7 @@ describe('parseKey round trips', () => {
     ['monitor:aks:sub:rg:cluster:nodes:extra', 'too deep'],
     ['monitor:blobs:sub:rg', 'an unknown namespace'],
     ['monitor:acr:sub:rg:extra', 'a registry key too deep'],
+    ['monitor:rgs:sub', "a subscription's resource group list (left to its readers)"],
   ])('%j (%s) is no key', (key) => {
     expect(parseKey(key)).toBeUndefined();
   });

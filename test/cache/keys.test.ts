@@ -5,6 +5,7 @@ import {
   categoryKey,
   clusterListKey,
   clusterPrefix,
+  countersOfPartition,
   decodeComponent,
   encodeComponent,
   keyMatchesPrefix,
@@ -16,6 +17,7 @@ import {
   containerUsageKey,
   registryOverviewKey,
   storageOverviewKey,
+  resourceGroupListKey,
   scopePrefix,
   targetOfPrefix,
   transitionRowLocation,
@@ -126,6 +128,19 @@ describe('storage mapping', () => {
     });
     const transition = transitionRowLocation(scope, 'aks-1');
     expect(transition).toEqual({ partitionKey: clusterListKey(scope), rowKey: 't:aks-1' });
+  });
+
+  it("keeps a subscription's resource group list in a partition of its own, outside every scope and purge", () => {
+    const key = resourceGroupListKey('00000000-0000-0000-0000-0000000000D1');
+    expect(key).toBe('monitor:rgs:00000000-0000-0000-0000-0000000000d1');
+    const location = locateKey(key);
+    expect(location).toEqual({ key, kind: 'list', partitionKey: key, rowKey: 'v:', own: { partitionKey: key, name: 'counter' }, ancestors: [] });
+    expect(countersOfPartition(location.partitionKey)).toEqual(['counter']);
+    expect(keyOfRow(location.partitionKey, location.rowKey)).toBe(key);
+    expect(parseKey(key)).toBeUndefined(); // the refresh timer leaves it to its readers
+    // No resource group name makes it, and no monitor:aks purge reaches it.
+    expect(keyMatchesPrefix(key, 'monitor:aks')).toBe(false);
+    expect(targetOfPrefix(key)).toEqual({ level: 'none', prefix: key });
   });
 
   const awkward = ['rg/with/slash', 'rg\\back', 'rg#hash', 'rg?q', 'rg%25pct', 'rg\u0001ctl\u007f\u009f', "rg'quote", 'rg;semi', 'rg é ü 日本', 'rg😀'];

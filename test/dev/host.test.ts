@@ -7,6 +7,8 @@ import { compileRoute, startLocalHost, type LocalHost } from '../../dev/host.js'
 import { HttpResponse, type HttpHandler } from '@azure/functions';
 import type { FunctionDefinition } from '../../functions/definition.js';
 import type { GuardedHandler } from '../../shared/http/auth.js';
+import { freshTable } from '../setup/tables.js';
+import { countingStore, pipelineFor, PRINCIPALS, RG, RG_BLUE, standInRoutes, SUB, testConfig } from '../http/support.js';
 
 /** A bare handler (no request pipeline), open to every caller: the host is what these tests look at. */
 const open = (handler: HttpHandler): GuardedHandler => Object.assign(handler, { auth: 'none' as const });
@@ -76,6 +78,17 @@ describe('local function host', () => {
     expect(body.error.requestId).toBe(unknown.headers.get('x-request-id'));
     const traced = await fetch(`${host.url}/api/nothing-here`, { headers: { 'x-request-id': 'trace-42' } });
     expect(traced.headers.get('x-request-id')).toBe('trace-42');
+  });
+
+  it('hands a handler every value of a repeated query parameter, so the pipeline refuses it with 400', async () => {
+    const pipeline = pipelineFor(testConfig(), countingStore(await freshTable('hostquery')));
+    host = await startLocalHost({ definitions: standInRoutes(pipeline, { calls: 0 }), port: 0, timers: false });
+    const headers = { 'x-ms-client-principal': PRINCIPALS.reader };
+    const once = await fetch(`${host.url}/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=${RG}`, { headers });
+    expect(once.status).toBe(200);
+    const twice = await fetch(`${host.url}/api/monitor/aks?subscriptionId=${SUB}&resourceGroup=${RG}&resourceGroup=${RG_BLUE}`, { headers });
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as { error: { code: string; field: string } }).error).toMatchObject({ code: 'invalidParameter', field: 'resourceGroup' });
   });
 
   it('turns a handler crash into a 500 envelope without internals and keeps serving', async () => {

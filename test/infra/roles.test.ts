@@ -80,12 +80,14 @@ describe('custom role: cluster operator (ARM)', () => {
     expect(main.code).toMatch(/^\s*K8S_USE_ADMIN_CREDENTIALS: useAdminCredentials \? 'true' : 'false'$/m);
   });
 
-  it('uses no wildcard and stays on managed clusters; storage and registries are only read', () => {
+  it('uses no wildcard and stays on managed clusters; storage and registries are only read (and resource groups, for {subscriptionId}/* scopes)', () => {
     for (const action of ARM_ACTIONS) {
+      if (action === ARM_OPERATIONS.listResourceGroups) continue;
       expect(action).toMatch(
         /^(Microsoft\.ContainerService\/managedClusters(\/[A-Za-z]+)*\/(read|delete|action)|Microsoft\.(Storage\/storageAccounts|ContainerRegistry\/registries)(\/[A-Za-z]+)*\/read)$/,
       );
     }
+    expect(ARM_OPERATIONS.listResourceGroups).toBe('Microsoft.Resources/subscriptions/resourceGroups/read');
   });
 
   it('is loaded from the checked file and assigned only on the monitored resource groups', () => {

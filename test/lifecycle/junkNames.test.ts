@@ -8,7 +8,7 @@ import { clusterPrefix, createMonitorCache, GENERATION_ROW_KEY, locateKey, MONIT
 import { TransitionStore } from '../../shared/lifecycle/transitions.js';
 import { runRefresh } from '../../shared/monitor/refresh.js';
 import { tablesConnectionString } from '../setup/tables.js';
-import { allRows, categoryPath, RG, testStacks, type RawRow, type TestStack } from './support.js';
+import { allRows, armListReads, categoryPath, RG, testStacks, type RawRow, type TestStack } from './support.js';
 
 const stack = testStacks();
 const MIN = 60_000;
@@ -72,6 +72,21 @@ describe('junk cluster names', () => {
     s.sim.inject({ target: 'arm', method: 'POST', path: (p) => p.endsWith('/managedClusters/elb-01-a/stop'), status: 404, times: 1 });
     expect((await s.act('stop', 'elb-01-a')).status).toBe(404);
     expect(await stored()).toBe(0);
+  });
+
+  it("start, stop or delete of a cluster ARM does not have leaves the scope's cached list: no ARM list reads follow", async () => {
+    const s = await stack();
+    await poll(s);
+    const listsBefore = armListReads(s.sim);
+    for (let i = 0; i < 5; i++) {
+      const res = await s.act((['stop', 'start', 'delete'] as const)[i % 3]!, `phantom-${i}`);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('clusterNotFound');
+      await s.list(); // the dashboard's next poll
+    }
+    const junkLists = armListReads(s.sim) - listsBefore;
+    console.log(`[junk actions] ARM list reads after 5 junk actions: ${junkLists}`);
+    expect(junkLists).toBe(0);
   });
 
   it('after a flood of junk names the table is back at its baseline row count once the timer has run', async () => {

@@ -100,7 +100,8 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
   const hosts = [a, b];
   /**
    * Clock time of the step in which the last purge of a prefix started (an action ARM accepted, or a 404: both purge
-   * the scope's list key and the cluster's prefix). The clock moves only between steps, at least 1 ms.
+   * the cluster's prefix; the scope's list key too, a 404 only when the stored list showed the cluster). The clock
+   * moves only between steps, at least 1 ms.
    */
   const lastPurge = new Map<string, number>();
   /** The same, for actions that have answered: a read that starts after the answer must not show what came before. */
@@ -151,6 +152,10 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
     act: async (host: TestStack, action: 'start' | 'stop' | 'delete') => {
       const { scope, name } = pickCluster();
       const at = clock.now();
+      // A 404 leaves a stored list that does not show the cluster as it is (a list fetched in this step, whatever it
+      // shows, is not older than `at`).
+      const stored = await host.app.services.cache.peek<Array<{ name: string }>>(clusterListKey(scope));
+      const listed = stored?.value.some((c) => c.name.toLowerCase() === name) ?? false;
       let status = 202;
       try {
         await host.app.services.lifecycle.act(scope, name, action, 'resurrection-test');
@@ -160,7 +165,7 @@ async function runSeed(seed: number, a: TestStack, b: TestStack): Promise<void> 
       }
       count(`${action}:${status}`);
       if (status === 202 || status === 404) {
-        for (const prefix of [clusterListKey(scope), clusterPrefix(scope, name)]) {
+        for (const prefix of status === 202 || listed ? [clusterListKey(scope), clusterPrefix(scope, name)] : [clusterPrefix(scope, name)]) {
           lastPurge.set(prefix, Math.max(lastPurge.get(prefix) ?? 0, at));
           answeredPurge.set(prefix, Math.max(answeredPurge.get(prefix) ?? 0, at));
         }
