@@ -392,4 +392,52 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
       expect(fits).toBe(true);
     }
   });
+
+  it("8. the inspector lists real calls, not the page's own polling", async () => {
+    const page = await openPage(`${SCOPE}&pollSeconds=1`, WIDE);
+    await chip(page, 'elb-01-a', 'running');
+    await page.getByTestId('activity-toggle').click(); // the audit is polled while open
+    await page.getByTestId('activity-scope').waitFor();
+    // a call that is not polling: a refused stop of a stopped cluster
+    const refused = await api('POST', '/api/aks/stop', { subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, cluster: 'elb-01-c' });
+    expect(refused.status).toBe(409);
+    await page.getByTestId('inspector-toggle').click();
+    const rows = page.getByTestId('inspector-row');
+    await page.locator('[data-testid="inspector-row"]', { hasText: '/api/aks/stop' }).first().waitFor();
+    const lines = await rows.evaluateAll((items) => items.map((li) => (li.textContent ?? '').replace(/\s+/g, ' ')));
+    expect(lines.filter((l) => /^GET \/api\/(schedules|audit|monitor|inspector|me)\b/.test(l))).toEqual([]);
+    await shot(page, '08-inspector-1400');
+  });
+
+  it('9. activity: absolute time on hover, pause and resume by name, the time an accepted action took to reach its state', async () => {
+    const page = await openPage(`${SCOPE}&pollSeconds=1&fastPollSeconds=1`, WIDE);
+    await chip(page, 'elb-01-c', 'stopped');
+    await page.getByTestId('start-button-elb-01-c').click();
+    await chip(page, 'elb-01-c', 'starting');
+    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-c' });
+    await chip(page, 'elb-01-c', 'running');
+    await page.getByTestId('activity-toggle-elb-01-c').click();
+    const activity = page.getByTestId('activity-elb-01-c');
+    const start = activity.locator('[data-testid="activity-row"][data-action="start"][data-outcome="accepted"]').first();
+    await start.waitFor();
+    expect(await start.getByTestId('activity-reached').textContent()).toMatch(/^ · reached Running after \d+s$/);
+    expect(await start.getByTestId('activity-time').getAttribute('title')).toMatch(/^\w{3},? \d{1,2} \w{3},? \d{4},? \d\d:\d\d:\d\d$/);
+    // the refused stop of item 1 is there too, without a duration
+    expect(await activity.locator('[data-testid="activity-row"][data-outcome="refused"]').count()).toBeGreaterThan(0);
+    await shot(page, '09-activity-1400');
+
+    // a pause and a resume are named as such
+    const pay = await openPage(`?scope=${PAY.subscriptionId}/${PAY.resourceGroup}&pollSeconds=1`, NARROW);
+    const toggle = pay.getByTestId('schedule-toggle-pay-dev-a').first();
+    await toggle.click();
+    await pay.locator('[data-testid="schedule-pay-dev-a"][data-enabled="false"]').first().waitFor();
+    await pay.getByTestId('schedule-toggle-pay-dev-a').first().click();
+    await pay.locator('[data-testid="schedule-pay-dev-a"][data-enabled="true"]').nth(1).waitFor();
+    await pay.getByTestId('activity-toggle-pay-dev-a').click();
+    const payActivity = pay.getByTestId('activity-pay-dev-a');
+    await payActivity.locator('[data-action="schedule.resume"]').waitFor();
+    expect(await payActivity.locator('[data-action="schedule.pause"]').textContent()).toContain('schedule paused by local-developer');
+    expect(await payActivity.locator('[data-action="schedule.resume"]').textContent()).toContain('schedule resumed by local-developer');
+    await shot(pay, '09-activity-420');
+  });
 });

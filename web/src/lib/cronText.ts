@@ -127,14 +127,14 @@ export function formatRun(ms: number, timeZone: string): string {
 
 /** The IANA zones this browser knows, UTC included; the browser's own zone (or UTC) first as the default. */
 export function timeZoneChoices(): { zones: string[]; browserZone: string } {
-  let zones: string[] = [];
+  let zones: string[];
   try {
     zones = Intl.supportedValuesOf('timeZone');
   } catch {
     zones = [];
   }
   if (!zones.includes('UTC')) zones = [...zones, 'UTC'];
-  let browserZone = 'UTC';
+  let browserZone: string;
   try {
     browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   } catch {

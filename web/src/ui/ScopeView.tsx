@@ -9,7 +9,9 @@ import { availableActions, clusterChip, isReadable, type Permissions } from '../
 import { formatAge } from '../lib/format.js';
 import { clusterListKey, scopeKey } from '../lib/keys.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
+import { recordReached, type Reached } from '../lib/reachLog.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
+import { EXPECTED_POWER_STATE, type ServerTransition } from '../lib/api.js';
 import type { Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { BoardCard, Freshness } from './bits.js';
@@ -37,7 +39,7 @@ interface ScopeViewProps {
 }
 
 export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions, focusCluster }: ScopeViewProps) {
-  const { api, poller, transitions } = useServices();
+  const { api, poller, transitions, storage } = useServices();
   const now = useNow(1000);
   const listKey = clusterListKey(scope);
   const local = useLocalTransitions(scope);
@@ -51,7 +53,6 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const [deleteTarget, setDeleteTarget] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [fast, setFast] = useState(() => local.length > 0);
-  const actionCounter = useRef(0);
 
   const load = useCallback(() => api.clusters(scope), [api, scope]);
   const list = usePoll<Envelope<Cluster[]>>(listKey, load, listIntervalSeconds(pollSeconds, fast, fastPollSeconds) * 1000);
@@ -88,14 +89,29 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   useEffect(() => {
     if (clusters && readAt !== undefined) settle((e) => (e.key.startsWith(`${scopeKey(scope)}:`) ? clusters.find((c) => c.name === e.cluster) : null), readAt);
   }, [clusters, readAt, settle, scope]);
+  // what the last reading showed open, to note when an operation is seen done (the activity's "reached … after")
+  const openBefore = useRef<Readonly<Record<string, ServerTransition>>>({});
   useEffect(() => {
     if (!clusters) return;
-    applyReconcile(transitions.reconcile(scope, clusters));
+    const seenAt = readAt ?? Date.now();
+    const result = transitions.reconcile(scope, clusters);
+    const done: Reached[] = result.reached.map((t) => ({ cluster: t.cluster, action: t.action, startedAt: t.startedAt, reachedAt: seenAt }));
+    for (const [cluster, t] of Object.entries(openBefore.current)) {
+      const now = envelope?.transitions[cluster];
+      const reached = hasReachedExpectedState(
+        { cluster, action: t.action, expectedPowerState: EXPECTED_POWER_STATE[t.action], startedAt: 0, deadline: 0 },
+        clusters,
+      );
+      if (!now && reached && t.startedAt !== undefined) done.push({ cluster, action: t.action, startedAt: t.startedAt, reachedAt: seenAt });
+    }
+    openBefore.current = envelope?.transitions ?? EMPTY_TRANSITIONS;
+    recordReached(storage, scope, done);
+    applyReconcile(result);
     setStuck((prev) => {
       const still = prev.filter((t) => !hasReachedExpectedState(t, clusters));
       return still.length === prev.length ? prev : still;
     });
-  }, [clusters, transitions, scope, applyReconcile]);
+  }, [clusters, transitions, scope, applyReconcile, storage]);
 
   // Deadlines pass even when no reading arrives (API down, tab just shown).
   useEffect(() => {

@@ -12,12 +12,12 @@ export interface Lifecycle {
   /** The action on its way, by card key. */
   pending: Readonly<Record<string, LifecycleAction>>;
   errors: readonly CardError[];
-  errorOf(scope: Scope, cluster: string): CardError | undefined;
+  errorOf: (scope: Scope, cluster: string) => CardError | undefined;
   /** Never rejects: a failure goes on the card. Resolves with what was said, for a polite announcement. */
-  act(scope: Scope, cluster: string, action: LifecycleAction): Promise<{ accepted: boolean; said: string }>;
-  dismiss(key: string): void;
+  act: (scope: Scope, cluster: string, action: LifecycleAction) => Promise<{ accepted: boolean; said: string }>;
+  dismiss: (key: string) => void;
   /** A list reading arrived: errors about a state the cluster has left go away. */
-  settle(clusterOf: (error: CardError) => Cluster | undefined | null, readAt: number): void;
+  settle: (clusterOf: (error: CardError) => Cluster | undefined | null, readAt: number) => void;
 }
 
 export function useLifecycle(reread: (scope: Scope) => void): Lifecycle {
