@@ -4,7 +4,10 @@
 import type { ErrorEnvelope, LifecycleAccepted } from '../../../shared/wire/index.js';
 import { CATEGORY_NORMALIZERS, type Category, type CategoryData } from './categoryData.js';
 import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
+import { normalizeAutoStop, normalizeAutoStopScope, type AutoStop, type AutoStopScope, type IdleMinutes } from './autostopData.js';
+import { normalizeCost, normalizeCostFleet, type CostFleetView, type CostView } from './costData.js';
 import { normalizeInspector, type InspectorView } from './inspectorData.js';
+import { normalizeNotifications, type NotificationFeed } from './notificationsData.js';
 import { isObject, str } from './json.js';
 import { normalizeRegistries, type RegistryView } from './registryData.js';
 import { normalizeStorage, type StorageView } from './storageData.js';
@@ -24,9 +27,12 @@ import {
 } from './monitorData.js';
 
 // The views import the dashboard's shapes from here, whichever concept they belong to.
+export * from './autostopData.js';
 export * from './categoryData.js';
+export * from './costData.js';
 export * from './inspectorData.js';
 export * from './monitorData.js';
+export * from './notificationsData.js';
 export * from './registryData.js';
 export * from './storageData.js';
 
@@ -89,6 +95,13 @@ export interface ApiClient {
   /** keepRunningUntil: an ISO time, or null to clear it. */
   updateSchedule(id: string, changes: { enabled?: boolean; keepRunningUntil?: string | null }): Promise<Schedule | undefined>;
   deleteSchedule(id: string): Promise<void>;
+  cost(scope: Scope): Promise<CostView>;
+  costFleet(): Promise<CostFleetView>;
+  autoStops(scope: Scope): Promise<AutoStopScope>;
+  updateAutoStop(scope: Scope, cluster: string, changes: { enabled?: boolean; idleMinutes?: IdleMinutes }): Promise<AutoStop | undefined>;
+  extendAutoStop(scope: Scope, cluster: string): Promise<AutoStop | undefined>;
+  notifications(): Promise<NotificationFeed>;
+  markNotificationsRead(): Promise<void>;
 }
 
 const scopeQuery = (scope: Scope) => `subscriptionId=${encodeURIComponent(scope.subscriptionId)}&resourceGroup=${encodeURIComponent(scope.resourceGroup)}`;
@@ -204,6 +217,29 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async deleteSchedule(id) {
       await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    },
+    async cost(scope) {
+      return normalizeCost((await call(`/api/cost?${scopeQuery(scope)}`)).body);
+    },
+    async costFleet() {
+      return normalizeCostFleet((await call('/api/cost/fleet')).body);
+    },
+    async autoStops(scope) {
+      return normalizeAutoStopScope((await call(`/api/autostop?${scopeQuery(scope)}`)).body);
+    },
+    async updateAutoStop(scope, cluster, changes) {
+      return normalizeAutoStop(
+        (await call(`/api/autostop?${scopeQuery(scope)}&cluster=${encodeURIComponent(cluster)}`, { method: 'PUT', json: changes })).body,
+      );
+    },
+    async extendAutoStop(scope, cluster) {
+      return normalizeAutoStop((await call('/api/autostop/extend', { method: 'POST', json: { ...scope, cluster } })).body);
+    },
+    async notifications() {
+      return normalizeNotifications((await call('/api/notifications')).body);
+    },
+    async markNotificationsRead() {
+      await call('/api/notifications/read', { method: 'POST' });
     },
   };
 }

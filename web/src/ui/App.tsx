@@ -14,6 +14,7 @@ import {
 import { ErrorList, ErrorProvider, useErrors } from './errors.js';
 import { FleetView } from './FleetView.js';
 import { InspectorPanel } from './InspectorPanel.js';
+import { NotificationsBell } from './NotificationsBell.js';
 import { ScopeView } from './ScopeView.js';
 import { useServices } from './services.js';
 
@@ -158,6 +159,7 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
               ))}
             </select>
           </span>
+          {me && <NotificationsBell pollSeconds={Math.max(pollSeconds, 10)} />}
           <button
             type="button"
             data-testid="inspector-toggle"

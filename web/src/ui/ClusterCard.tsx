@@ -1,7 +1,7 @@
 // One cluster in the AKS card: its state, what it runs on, start / stop / delete, its live load and warm databases
 // (running clusters), its schedules, and the per-cluster details as the drill-down.
 import { useId, type ReactNode } from 'react';
-import type { Category, Cluster, LifecycleAction, Scope } from '../lib/api.js';
+import { clusterCostLine, estimateNote, type Category, type Cluster, type ClusterCost, type LifecycleAction, type Scope } from '../lib/api.js';
 import type { CardError } from '../lib/cardErrors.js';
 import { portalUrl, transitionText, type ActionAvailability, type StateChip } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
@@ -25,6 +25,10 @@ interface Props {
   onToggle(cluster: string): void;
   onAction(cluster: string, action: LifecycleAction): void;
   onDelete(cluster: string): void;
+  /** What it costs while running (an estimate), with the date of the prices. */
+  cost?: { cluster: ClusterCost; currency: string; pricesAsOf?: string };
+  /** The idle auto-stop control (running clusters, when the API has auto-stop). */
+  autoStop?: ReactNode;
   /** The live part: node load and warm database chips (running clusters only). */
   live?: ReactNode;
   /** Shown under the actions: the cluster's schedules and activity. */
@@ -129,6 +133,8 @@ export function ClusterCard(props: Props) {
         </span>
       </p>
 
+      {props.cost && <CostLine {...props.cost} />}
+      {props.autoStop}
       {props.live}
       {props.extra}
 
@@ -139,4 +145,24 @@ export function ClusterCard(props: Props) {
       )}
     </article>
   );
+}
+
+/** "≈ $2.89/h · $2,111/mo · $10.12 since start", always an estimate, the prices' date on hover. */
+function CostLine({ cluster, currency, pricesAsOf }: { cluster: ClusterCost; currency: string; pricesAsOf?: string }) {
+  const line = clusterCostLine(cluster, currency);
+  if (line) {
+    return (
+      <p className="cost-line" data-testid={`cost-${cluster.cluster}`} title={estimateNote(pricesAsOf)}>
+        {line} <span className="estimate">estimate</span>
+      </p>
+    );
+  }
+  if (!cluster.priced && cluster.powerState === 'Running') {
+    return (
+      <p className="cost-line quiet" data-testid={`cost-${cluster.cluster}`} title={cluster.unpricedPools.join(', ')}>
+        Cost unknown: no list price for {cluster.unpricedPools.join(', ') || 'a node pool'}
+      </p>
+    );
+  }
+  return null;
 }

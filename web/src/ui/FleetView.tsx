@@ -8,7 +8,8 @@ import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, isReadable, portalUrl, transitionText, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
 import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
-import { categoryKey } from '../lib/keys.js';
+import { categoryKey, COST_FLEET_KEY } from '../lib/keys.js';
+import { estimateNote, formatMoney, type CostFleetView } from '../lib/api.js';
 import { WARM_CHIPS_IDLE_MS } from '../lib/warmChips.js';
 import { DegradedLine } from './bits.js';
 import { CardErrorLine, usePollErrors } from './errors.js';
@@ -44,6 +45,9 @@ export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, o
   const snapshot = usePoll<Fleet>(FLEET_KEY, load, (transitioning ? Math.min(pollSeconds, fastPollSeconds) : pollSeconds) * 1000);
   usePollErrors(FLEET_KEY, 'Could not refresh the fleet', snapshot);
   const fleet = snapshot.data;
+  // the fleet's running cost and savings, an estimate read once a minute
+  const loadCost = useCallback(() => api.costFleet(), [api]);
+  const cost = usePoll<CostFleetView>(COST_FLEET_KEY, loadCost, Math.max(pollSeconds, 60) * 1000).data;
   const [text, setText] = useState('');
   const [state, setState] = useState<FleetState | 'all'>('all');
   const [sort, setSort] = useState<{ key: FleetSortKey; descending: boolean }>({ key: 'name', descending: false });
@@ -126,6 +130,15 @@ export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, o
           </button>
         </div>
       </div>
+      {cost && (
+        <p className="fleet-cost" data-testid="fleet-cost" title={estimateNote(cost.pricesAsOf)}>
+          ≈ {formatMoney(cost.totals.hourly, cost.currency)}/h for the running clusters ({formatMoney(cost.totals.projectedMonthly, cost.currency)}/mo)
+          {cost.totals.savingsThisMonth > 0 && (
+            <span className="saved"> · saved ≈ {formatMoney(cost.totals.savingsThisMonth, cost.currency)} this month by schedules and auto-stop</span>
+          )}
+          {cost.totals.unpriced > 0 && ` · ${cost.totals.unpriced} without a price`} <span className="estimate">estimate</span>
+        </p>
+      )}
       {fleet && (
         <DegradedLine
           degraded={[...fleet.degraded, ...degradedScopes.flatMap((s) => s.degraded.map((d) => ({ ...d, source: `${s.resourceGroup}: ${d.source}` })))]}

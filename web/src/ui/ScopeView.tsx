@@ -7,7 +7,9 @@ import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../l
 import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, clusterChip, isReadable, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
-import { clusterListKey, scopeKey } from '../lib/keys.js';
+import { autoStopKey, clusterListKey, costKey, scopeKey } from '../lib/keys.js';
+import { estimateNote, formatMoney, type AutoStopScope, type CostView } from '../lib/api.js';
+import { AutoStopControl } from './AutoStopControl.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
 import { recordReached, type Reached } from '../lib/reachLog.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
@@ -27,6 +29,8 @@ import { useLocalTransitions, useNow, usePoll, useServices } from './services.js
 import { useLifecycle } from './useLifecycle.js';
 
 const EMPTY_TRANSITIONS = {};
+/** Cost figures are hourly rates and monthly sums: a minute between readings is plenty. */
+const COST_POLL_SECONDS = 60;
 
 interface ScopeViewProps {
   scope: Scope;
@@ -63,6 +67,13 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   // (someone else stopped the cluster), so the card shows the real state, and the error stays on the card.
   const reread = useCallback(() => poller.refresh(listKey), [poller, listKey]);
   const { pending, errorOf, act: send, dismiss, settle } = useLifecycle(reread);
+
+  // Cost (an estimate that moves slowly: once a minute) and auto-stop (each tick): one request each for the scope.
+  const loadCost = useCallback(() => api.cost(scope), [api, scope]);
+  const cost = usePoll<CostView>(costKey(scope), loadCost, Math.max(pollSeconds, COST_POLL_SECONDS) * 1000).data;
+  const loadAutoStop = useCallback(() => api.autoStops(scope), [api, scope]);
+  const autoStops = usePoll<AutoStopScope>(autoStopKey(scope), loadAutoStop, pollSeconds * 1000).data;
+  const rereadAutoStop = useCallback(() => poller.refresh(autoStopKey(scope)), [poller, scope]);
 
   const banners = deriveBanners({ local, stuck, server: envelope?.transitions ?? EMPTY_TRANSITIONS, clusters, now });
   const fastNow = needsFastPoll(banners);
@@ -200,7 +211,14 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
           <BoardCard
             id="aks"
             title="AKS"
-            summary={sorted ? `${sorted.length} ${sorted.length === 1 ? 'cluster' : 'clusters'} · ${running} running` : undefined}
+            summary={
+              sorted ? (
+                <>
+                  {`${sorted.length} ${sorted.length === 1 ? 'cluster' : 'clusters'} · ${running} running`}
+                  {cost && <CostSummary cost={cost} />}
+                </>
+              ) : undefined
+            }
             freshness={<Freshness envelopes={[envelope]} now={now} testId="aks-freshness" />}
             degraded={envelope?.degraded}
           >
@@ -229,6 +247,22 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
                     live={
                       isReadable(cluster) ? <ClusterLive scope={scope} cluster={cluster.name} pollSeconds={pollSeconds} now={now} onDrill={drill} /> : undefined
                     }
+                    cost={(() => {
+                      const c = cost?.clusters.find((x) => x.cluster === cluster.name);
+                      return c && cost ? { cluster: c, currency: cost.currency, pricesAsOf: cost.pricesAsOf } : undefined;
+                    })()}
+                    autoStop={(() => {
+                      const status = autoStops?.clusters.find((x) => x.cluster === cluster.name);
+                      return status && cluster.powerState === 'Running' ? (
+                        <AutoStopControl
+                          scope={scope}
+                          status={status}
+                          canOperate={permissions.start || permissions.stop}
+                          now={now}
+                          onChanged={rereadAutoStop}
+                        />
+                      ) : undefined;
+                    })()}
                     extra={
                       <ClusterOps
                         scope={scope}
@@ -296,5 +330,21 @@ function TransitionBanners({ banners, onDismissStuck }: { banners: Banner[]; onD
         </div>
       ))}
     </div>
+  );
+}
+
+/** The scope's running cost and what stops saved this month, marked as an estimate. */
+function CostSummary({ cost }: { cost: CostView }) {
+  const { totals, currency } = cost;
+  return (
+    <span className="cost-summary" data-testid="scope-cost" title={estimateNote(cost.pricesAsOf)}>
+      {totals.hourly > 0 && ` · ≈ ${formatMoney(totals.hourly, currency)}/h (${formatMoney(totals.projectedMonthly, currency)}/mo)`}
+      {totals.savingsThisMonth > 0 && (
+        <span className="saved" data-testid="scope-savings">
+          {` · saved ≈ ${formatMoney(totals.savingsThisMonth, currency)} this month by schedules and auto-stop`}
+        </span>
+      )}
+      {totals.unpriced > 0 && ` · ${totals.unpriced} without a price`}
+    </span>
   );
 }
