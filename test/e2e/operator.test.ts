@@ -440,4 +440,25 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     expect(await payActivity.locator('[data-action="schedule.resume"]').textContent()).toContain('schedule resumed by local-developer');
     await shot(pay, '09-activity-420');
   });
+
+  it('26. cost: each running card, the scope and the fleet, always marked as an estimate with the prices date', async () => {
+    for (const width of [WIDE, NARROW]) {
+      const page = await openPage(SCOPE, width);
+      const line = page.getByTestId('cost-elb-01-a');
+      await line.waitFor();
+      expect(await line.textContent()).toMatch(/^≈ \$[\d.]+\/h · \$[\d,]+\/mo( · \$[\d.,]+ since start)? estimate$/);
+      expect(await line.getAttribute('title')).toMatch(/^Estimate from Azure list prices as of \d{4}-\d{2}/);
+      // one line per running cluster, none for a stopped one (its disks are not estimated)
+      const running = await page.locator('[data-testid^="state-chip-"][data-state="running"]').count();
+      expect(await page.locator('[data-testid^="cost-"]').count()).toBe(running);
+      const scope = page.getByTestId('scope-cost');
+      expect(await scope.textContent()).toMatch(/≈ \$[\d.,]+\/h \(\$[\d,]+\/mo\)/);
+      await shot(page, `26-cost-${width}`);
+    }
+    const fleet = await openPage('', WIDE);
+    const totals = fleet.getByTestId('fleet-cost');
+    await totals.waitFor();
+    expect(await totals.textContent()).toMatch(/^≈ \$[\d.,]+\/h for the running clusters \(\$[\d,]+\/mo\)/);
+    expect(await totals.getAttribute('title')).toContain('Not a bill');
+  });
 });
