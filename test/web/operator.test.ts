@@ -9,6 +9,7 @@ import { clusterCostLine, estimateNote, formatMoney, normalizeCost, normalizeCos
 import { describeCron, formatRun, nextRuns, scheduleProblems, timeZoneChoices } from '../../web/src/lib/cronText.js';
 import { formatAge } from '../../web/src/lib/format.js';
 import type { Cluster } from '../../web/src/lib/monitorData.js';
+import { normalizeInspector } from '../../web/src/lib/inspectorData.js';
 import { isUnread, normalizeNotifications } from '../../web/src/lib/notificationsData.js';
 import { loadReached, reachedFor, recordReached } from '../../web/src/lib/reachLog.js';
 import { namespacesOf, viewRows, type ColumnDef } from '../../web/src/lib/tableView.js';
@@ -309,5 +310,23 @@ describe('notification feed', () => {
     expect(feed.items.map((n) => isUnread(n, feed.seenUntil))).toEqual([true, false]);
     expect(feed.items[1]!.actor).toBe('alice');
     expect(normalizeNotifications({ data: 'x', unread: -3 })).toEqual({ items: [], unread: 0, seenUntil: undefined });
+  });
+});
+
+describe('inspector: refused requests', () => {
+  it('lists them by id, method, path, status and code, skipping what does not check out', () => {
+    const view = normalizeInspector({
+      items: [],
+      rejected: { total: 2, byStatus: { '400': 2 }, since: '2026-12-07T18:00:00Z' },
+      refused: [
+        { at: '2026-12-07T18:01:00Z', requestId: 'r-1', method: 'POST', path: '/api/aks/start', status: 400, code: 'invalidParameter' },
+        { requestId: 'r-2', status: 'x' },
+        'junk',
+      ],
+    });
+    expect(view.refusedRequests).toEqual([
+      { at: Date.parse('2026-12-07T18:01:00Z'), requestId: 'r-1', method: 'POST', path: '/api/aks/start', status: 400, code: 'invalidParameter' },
+    ]);
+    expect(normalizeInspector({ items: [] }).refusedRequests).toEqual([]);
   });
 });

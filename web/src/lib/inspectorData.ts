@@ -60,9 +60,29 @@ export interface Refused {
   since?: number;
 }
 
+/** A request refused before any handler ran, listed by the server so an error's request id can be found. */
+export interface RefusedRequest {
+  at?: number;
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string;
+}
+
 export interface InspectorView {
   items: InspectorItem[];
   refused?: Refused;
+  /** The last refused requests, newest first (servers that list them). */
+  refusedRequests: RefusedRequest[];
+}
+
+function normalizeRefusedRequest(v: unknown): RefusedRequest | undefined {
+  if (!isObject<RefusedRequest>(v)) return undefined;
+  const requestId = str(v.requestId);
+  const status = num(v.status);
+  if (!requestId || status === undefined) return undefined;
+  return { at: toEpochMs(v.at), requestId, method: str(v.method) ?? '?', path: str(v.path) ?? '?', status, code: str(v.code) ?? '' };
 }
 
 function normalizeRefused(v: unknown): Refused | undefined {
@@ -83,7 +103,7 @@ export function refusedByStatus(refused: Refused): string {
 }
 
 export function normalizeInspector(v: unknown): InspectorView {
-  const page = isObject<InspectorPage>(v) ? v : undefined;
+  const page = isObject<InspectorPage & { refused: unknown }>(v) ? v : undefined;
   const refused = normalizeRefused(page?.rejected);
-  return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}) };
+  return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}), refusedRequests: listOf(page?.refused, normalizeRefusedRequest) };
 }
