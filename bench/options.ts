@@ -4,7 +4,7 @@
 //   --k8s-latency-ms=20     latency injected into every Kubernetes call  (env BENCH_K8S_LATENCY_MS)
 //   --only=P1,P4            run only these measures (P6 comes with P4)   (env BENCH_ONLY)
 //   --out=bench/results.json
-export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11'] as const;
+export const MEASURE_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13'] as const;
 export type MeasureId = (typeof MEASURE_IDS)[number];
 
 export interface BenchOptions {
@@ -39,6 +39,8 @@ export interface BenchOptions {
   /** A viewer-hour, time scaled down by timeScale: TTL 30 s → ttlSeconds, poll 10 s → pollMs. */
   p8: { timeScale: number; ttlSeconds: number; swrSeconds: number; pollMs: number; settleSeconds: number; windowSeconds: number };
   p9: { trials: number };
+  /** Webhook fan-out: trials per condition (stall, no stall), receivers besides the stalled one. */
+  p13: { trials: number; receivers: number };
   /** The fleet: scopes × clusters, uncached/cached tick samples, and P4's scaled clock for the viewer windows. */
   p10: {
     scopes: number;
@@ -51,6 +53,8 @@ export interface BenchOptions {
     settleSeconds: number;
     windowSeconds: number;
   };
+  /** Idle auto-stop: scopes × (running + stopped) clusters with auto-stop on, steady runs (one a minute). */
+  p12: { scopes: number; running: number; stopped: number; minutes: number };
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -129,8 +133,10 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     p7: { connections: 50, seconds: quick ? 1 : 8, warmupSeconds: quick ? 0 : 1 },
     p8: { timeScale: 10, ttlSeconds: 3, swrSeconds: 30, pollMs: 1_000, settleSeconds: quick ? 1 : 3, windowSeconds: quick ? 3 : 30 },
     p9: { trials: quick ? 1 : 5 },
+    p13: { trials: quick ? 3 : 30, receivers: 4 },
     p10: quick
       ? { scopes: 20, clustersPerScope: 5, samples: 10, viewers: [1, 10], ttlSeconds: 1, swrSeconds: 10, pollMs: 250, settleSeconds: 0.5, windowSeconds: 3 }
       : { scopes: 20, clustersPerScope: 5, samples: 60, viewers: [1, 100], ttlSeconds: 3, swrSeconds: 30, pollMs: 500, settleSeconds: 3, windowSeconds: 24 },
+    p12: { scopes: 20, running: 4, stopped: 1, minutes: quick ? 2 : 10 },
   };
 }

@@ -14,6 +14,8 @@ import { measureConditional } from './measures/p8Conditional.js';
 import { measureColdStart } from './measures/p9ColdStart.js';
 import { measureFleet } from './measures/p10Fleet.js';
 import { measureCards } from './measures/p11Cards.js';
+import { measureAutoStop } from './measures/p12AutoStop.js';
+import { measureWebhookFanout } from './measures/p13WebhookFanout.js';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -43,6 +45,8 @@ const steps: { ids: MeasureId[]; run: (env: BenchEnvironment) => Promise<Measure
   { ids: ['P9'], run: measureColdStart },
   { ids: ['P10'], run: measureFleet },
   { ids: ['P11'], run: measureCards },
+  { ids: ['P12'], run: measureAutoStop },
+  { ids: ['P13'], run: measureWebhookFanout },
 ];
 
 const outcomes: MeasureOutcome[] = [];

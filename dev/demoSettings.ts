@@ -22,6 +22,25 @@ export function demoSettings(shell: Env, argv: readonly string[]): DemoSettings 
   return { env: {}, ignored: inShell };
 }
 
+/** The paths of the demo's webhook receivers on the simulator's receiver, one per payload format. */
+export const DEMO_WEBHOOK_PATHS = { generic: '/hooks/generic', slack: '/hooks/slack', teams: '/hooks/teams' } as const;
+
+/**
+ * Notification settings that deliver to the simulator's webhook receiver (https://localhost:{port}): one receiver per
+ * format, a signing key that is no secret (it is printed here), and the loopback escape the receiver needs. The
+ * escape is refused in Azure (shared/config.ts), so these settings cannot leak into a deployment.
+ */
+export function demoNotificationSettings(receiver: { url(path: string): string }): Env {
+  return {
+    NOTIFY_WEBHOOKS: JSON.stringify(Object.entries(DEMO_WEBHOOK_PATHS).map(([format, path]) => ({ name: `demo-${format}`, url: receiver.url(path), format }))),
+    NOTIFY_WEBHOOK_SECRET: DEMO_WEBHOOK_SECRET,
+    NOTIFY_ALLOW_LOOPBACK_FOR_TESTS: 'true',
+  };
+}
+
+/** The demo's signing key: local only, so it may be known. */
+export const DEMO_WEBHOOK_SECRET = 'local-demo-signing-key';
+
 /** Where a Table Storage connection points, without its key. */
 function tablesTarget(tables: Config['tables']): string {
   const endpoint = /(?:^|;)\s*TableEndpoint=([^;]+)/i.exec(tables.connectionString ?? '')?.[1];

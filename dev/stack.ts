@@ -5,7 +5,8 @@ import { createApp, type App, type AppOptions } from '../functions/app.js';
 import { createTableClient } from '../shared/tables.js';
 import { startAzurite, type AzuriteTables } from './azurite.js';
 import { startLocalHost, type LocalHost } from './host.js';
-import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from './sim/index.js';
+import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions, type SimWebhookReceiver } from './sim/index.js';
+import { demoNotificationSettings } from './demoSettings.js';
 
 export interface LocalStackOptions extends AppOptions {
   /** Function host port; 0 picks a free one. */
@@ -23,6 +24,8 @@ export interface LocalStackOptions extends AppOptions {
   timers?: boolean;
   staticDir?: string;
   hostLog?: (line: string) => void;
+  /** Start the simulator's webhook receiver and deliver notifications to it (demoNotificationSettings; env still wins). */
+  webhookReceiver?: boolean;
 }
 
 export interface LocalStack {
@@ -31,6 +34,8 @@ export interface LocalStack {
   /** The Table Storage connection string the stack started or was given (what the config uses unless env overrides it). */
   ownTables: string;
   sim: SimulatedAzure;
+  /** With webhookReceiver: the receiver the app delivers to. */
+  receiver?: SimWebhookReceiver;
   app: App;
   host: LocalHost;
   close(): Promise<void>;
@@ -67,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = options.tablesConnectionString ?? (azurite = await startAzurite()).connectionString;
     const blobStore = options.blobEndpoint ?? azurite?.blobEndpoint;
     const sim = options.sim ?? (ownSim = await startSimulatedAzure({ ...(blobStore ? { blobStore } : {}), ...options.simulator }));
+    const receiver = options.webhookReceiver ? await sim.startWebhookReceiver() : undefined;
     const config = loadConfig({
       AUTH_MODE: 'development',
       DEV_PRINCIPAL_NAME: 'local-developer',
@@ -74,6 +80,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ALLOWED_SCOPES: allowedScopesOf(sim),
       ...sim.appSettings(),
       TABLE_STORAGE_CONNECTION_STRING: tables,
+      ...(receiver ? demoNotificationSettings(receiver) : {}),
       ...options.env,
     });
     // In Azure the Bicep template creates the tables; here the stack does (the inspector ring creates its own).
@@ -81,7 +88,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTableClient(config.tables, config.tables.cacheTable)
       .createTable()
       .catch(() => {});
-    app = createApp(config, { now: options.now, log: options.log });
+    app = createApp(config, {
+      now: options.now,
+      log: options.log,
+      outsideLog: options.outsideLog,
+      ...(options.notify ? { notify: options.notify } : {}),
+    });
     host = await startLocalHost({
       definitions: app.definitions,
       port: options.port ?? 0,
@@ -89,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       staticDir: options.staticDir,
       log: options.hostLog,
     });
-    return { url: host.url, config, ownTables: tables, sim, app, host, close: stop };
+    return { url: host.url, config, ownTables: tables, sim, ...(receiver ? { receiver } : {}), app, host, close: stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

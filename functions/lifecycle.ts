@@ -19,9 +19,9 @@ export function lifecycleFunctions(deps: { pipeline: HttpPipeline; lifecycle: Li
     methods: ['POST'],
     handler: pipeline.wrap(
       { auth: PERMISSION_OF[action], scopeFrom: 'body', body: { cluster: clusterName } },
-      async ({ scope, body, caller, log, requestId }) => {
+      async ({ scope, body, caller, log, requestId, clientRequestId }) => {
         const { armOperationId: _id, ...result } = await lifecycle.perform(
-          { scope, cluster: body.cluster, action, actor: actorOf(caller), requestId },
+          { scope, cluster: body.cluster, action, actor: actorOf(caller), requestId, ...(clientRequestId ? { clientRequestId } : {}) },
           log.error,
         );
         log.info(`${action} ${scope.resourceGroup}/${body.cluster} accepted by ARM`);

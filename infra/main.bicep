@@ -48,6 +48,9 @@ param refreshSchedule string = '*/15 * * * * *'
 @description('Label selector of the database warm-up jobs.')
 param warmupLabelSelector string = 'app=elb-db-warmup'
 
+@description('Comma-separated key=value label selectors of the work that keeps a cluster busy (idle auto-stop never stops it then).')
+param autostopBusySelectors string = 'app=blast,app=elb-db-warmup,app=elb-prepare-db'
+
 @description('Blob container of the monitored storage accounts whose top-level prefixes are the databases.')
 param storageDatabaseContainer string = 'blast-db'
 
@@ -67,6 +70,15 @@ param customWebOrigin string = ''
 @secure()
 @description('Key of the callers\' pseudonyms in inspector captures (HMAC). A new one per deployment by default: pseudonyms change then.')
 param inspectorPseudonymKey string = newGuid()
+
+@description('Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) holding NOTIFY_WEBHOOKS, the webhook receivers (their URLs are secrets). Empty: no webhooks. Grant the app\'s identity Key Vault Secrets User on the vault.')
+param notifyWebhooksSecretUri string = ''
+
+@description('Key Vault secret URI holding NOTIFY_WEBHOOK_SECRET, the key that signs every webhook delivery (at least 16 characters). Required with notifyWebhooksSecretUri.')
+param notifyWebhookSecretUri string = ''
+
+@description('Comma-separated host names (or *.suffix) webhook receivers may have, e.g. "*.logic.azure.com,hooks.slack.com". Empty: any public host.')
+param notifyWebhookAllowedHosts string = ''
 
 @description('Object id of the principal running azd (set by azd). It receives deployerAppRole on the dashboard.')
 param principalId string = ''
@@ -107,6 +119,8 @@ var inspectorTableName = 'inspector'
 var auditTableName = 'audit'
 var schedulesTableName = 'schedules'
 var pricesTableName = 'prices'
+var autostopTableName = 'autostop'
+var notifyTableName = 'notifications'
 
 // The dashboard's app roles; the same names go to ROLE_READ / ROLE_OPERATE / ROLE_ADMIN.
 var appRoles = {
@@ -152,8 +166,16 @@ var appSettings = {
   AUDIT_TABLE_NAME: auditTableName
   SCHEDULES_TABLE_NAME: schedulesTableName
   PRICES_TABLE_NAME: pricesTableName
+  AUTOSTOP_TABLE_NAME: autostopTableName
+  NOTIFY_TABLE_NAME: notifyTableName
   // Audit trail
   AUDIT_RETENTION_DAYS: '400'
+  // Idle auto-stop: evaluated every minute on every instance (a stop is claimed first, so one instance acts)
+  AUTOSTOP_SCHEDULE: '0 * * * * *'
+  AUTOSTOP_BUSY_SELECTORS: autostopBusySelectors
+  // Schedules
+  SCHEDULES_MAX_PER_CLUSTER: '10'
+  SCHEDULES_MAX_PER_SCOPE: '100'
   // Monitor cache
   MONITOR_CACHE_TTL_SECONDS: '30'
   MONITOR_CACHE_SWR_SECONDS: '300'
@@ -161,6 +183,7 @@ var appSettings = {
   MONITOR_CACHE_REUSE_MS: '500'
   MONITOR_CACHE_TRANSITION_TTL_SECONDS: '5'
   TRANSITION_DEADLINE_SECONDS: '600'
+  SUBSCRIPTION_NAMES_TTL_SECONDS: '3600'
   // Timer refresh
   REFRESH_SCHEDULE: refreshSchedule
   REFRESH_CONCURRENCY: '4'
@@ -198,6 +221,14 @@ var appSettings = {
   INSPECTOR_CAPACITY: '200'
   INSPECTOR_UNCAPTURED_PREFIXES: '/api/monitor,/api/me,/api/inspector,/api/health,/api/audit,/api/cost,/api/schedules,/api/fleet,/api/autostop,/api/notifications'
   INSPECTOR_PSEUDONYM_KEY: inspectorPseudonymKey
+  // Notifications: receivers and the signing key as Key Vault references (resolved by the platform with the identity).
+  NOTIFY_FEED_RETENTION_DAYS: '30'
+  NOTIFY_WEBHOOKS: empty(notifyWebhooksSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhooksSecretUri})'
+  NOTIFY_WEBHOOK_SECRET: empty(notifyWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhookSecretUri})'
+  NOTIFY_WEBHOOK_ALLOWED_HOSTS: notifyWebhookAllowedHosts
+  NOTIFY_MAX_ATTEMPTS: '8'
+  NOTIFY_SCHEDULE: '*/30 * * * * *'
+  NOTIFY_ALLOW_LOOPBACK_FOR_TESTS: 'false'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -242,6 +273,8 @@ module storage 'modules/storage.bicep' = {
       auditTableName
       schedulesTableName
       pricesTableName
+      autostopTableName
+      notifyTableName
     ]
   }
 }

@@ -1,6 +1,7 @@
 // Every setting the app reads, read and validated here once. Nothing else touches process.env.
 // The SETTINGS table is also what infra/ and local.settings.sample.json are checked against.
 import type { Scope } from './scope.js';
+import { NOTIFICATION_KINDS, type NotificationKind } from './wire/notifications.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,8 +30,19 @@ export const SETTINGS = [
   { name: 'AUDIT_TABLE_NAME', description: 'Table of the audit trail (append-only).' },
   { name: 'SCHEDULES_TABLE_NAME', description: 'Table of the start/stop schedules.' },
   { name: 'PRICES_TABLE_NAME', description: 'Table of the VM prices read from the Azure Retail Prices API (at most daily), shared by every instance.' },
+  { name: 'AUTOSTOP_TABLE_NAME', description: "Table of the clusters' idle auto-stop settings, claims and last busy check." },
+  { name: 'NOTIFY_TABLE_NAME', description: 'Table of the notification feed, the per-user "seen until" rows and the webhook outbox.' },
   // Audit trail
   { name: 'AUDIT_RETENTION_DAYS', description: 'Audit entries older than this are removed by the schedules timer.' },
+  // Idle auto-stop
+  { name: 'AUTOSTOP_SCHEDULE', description: 'NCRONTAB (with seconds) of the idle auto-stop evaluation, on every instance.' },
+  {
+    name: 'AUTOSTOP_BUSY_SELECTORS',
+    description: 'Comma-separated key=value label selectors: a pod (or job pod) matching one that has not finished keeps its cluster busy.',
+  },
+  // Schedules
+  { name: 'SCHEDULES_MAX_PER_CLUSTER', description: 'Schedules one cluster may have; a create past it is refused (409 scheduleLimitReached).' },
+  { name: 'SCHEDULES_MAX_PER_SCOPE', description: 'Schedules one resource group may have; a create past it is refused (409 scheduleLimitReached).' },
   // Monitor cache
   { name: 'MONITOR_CACHE_TTL_SECONDS', description: 'A reading is fresh for this long.' },
   { name: 'MONITOR_CACHE_SWR_SECONDS', description: 'After TTL, served stale (and refreshed in the background) for this long.' },
@@ -45,6 +57,10 @@ export const SETTINGS = [
   },
   { name: 'MONITOR_CACHE_TRANSITION_TTL_SECONDS', description: 'TTL of a scope cluster list while a transition is open.' },
   { name: 'TRANSITION_DEADLINE_SECONDS', description: 'A lifecycle transition is reported timedOut after this long.' },
+  {
+    name: 'SUBSCRIPTION_NAMES_TTL_SECONDS',
+    description: "ARM's subscription list (display names of the allowed subscriptions) is fresh for this long: one ARM call per TTL.",
+  },
   // Timer refresh
   { name: 'REFRESH_SCHEDULE', description: 'NCRONTAB (with seconds) of the background refresh timer.' },
   { name: 'REFRESH_CONCURRENCY', description: 'Refreshes running at once in one timer run.' },
@@ -95,6 +111,27 @@ export const SETTINGS = [
   { name: 'INSPECTOR_CAPACITY', description: 'Captured calls kept (newest).' },
   { name: 'INSPECTOR_UNCAPTURED_PREFIXES', description: 'Comma-separated path prefixes of polling GETs that are never captured.' },
   { name: 'INSPECTOR_PSEUDONYM_KEY', description: "Secret key of the callers' pseudonyms in captures (HMAC); empty: a random key per instance." },
+  // Notifications
+  { name: 'NOTIFY_FEED_RETENTION_DAYS', description: 'Feed rows and delivered or dead outbox rows older than this are removed by the notifications timer.' },
+  {
+    name: 'NOTIFY_WEBHOOKS',
+    description:
+      'Webhook receivers: a JSON list of { name?, url, format: generic|slack|teams, kinds? } or comma-separated format=url entries; https only. The URLs are secrets (a Key Vault reference in Azure).',
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_SECRET',
+    description: 'HMAC-SHA256 key of the X-Dashboard-Signature header on every delivery (≥ 16 characters); required with NOTIFY_WEBHOOKS.',
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_ALLOWED_HOSTS',
+    description: 'Comma-separated host names (or *.suffix) a receiver may have; empty: any public host. An IP literal host is refused unless named here.',
+  },
+  { name: 'NOTIFY_MAX_ATTEMPTS', description: 'Delivery attempts per event and receiver before the delivery is dead-lettered.' },
+  { name: 'NOTIFY_SCHEDULE', description: 'NCRONTAB (with seconds) of the webhook outbox sweep (retries) and the feed retention.' },
+  {
+    name: 'NOTIFY_ALLOW_LOOPBACK_FOR_TESTS',
+    description: 'true: receivers on loopback addresses are delivered to (tests and the local demo only); refused in Azure.',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -135,8 +172,12 @@ export interface Config {
     auditTable: string;
     schedulesTable: string;
     pricesTable: string;
+    autostopTable: string;
+    notifyTable: string;
   };
   audit: { retentionDays: number };
+  autostop: { schedule: string; busySelectors: BusySelector[] };
+  schedules: { maxPerCluster: number; maxPerScope: number };
   cache: {
     ttlSeconds: number;
     swrSeconds: number;
@@ -144,6 +185,7 @@ export interface Config {
     transitionTtlSeconds: number;
     transitionDeadlineSeconds: number;
     reuseMs: number;
+    subscriptionNamesTtlSeconds: number;
   };
   refresh: { schedule: string; concurrency: number; budgetSeconds: number };
   upstream: { timeoutMs: number };
@@ -173,6 +215,29 @@ export interface Config {
     allowedScopes: Scope[];
   };
   inspector: { capacity: number; uncapturedPrefixes: string[]; pseudonymKey?: string };
+  notify: {
+    feedRetentionDays: number;
+    webhooks: WebhookReceiver[];
+    /** Set whenever webhooks are: every delivery is signed. */
+    webhookSecret?: string;
+    /** Lower-case host names and `*.suffix` patterns; empty: any public host. */
+    allowedHosts: string[];
+    maxAttempts: number;
+    schedule: string;
+    allowLoopbackForTests: boolean;
+  };
+}
+
+export type WebhookFormat = 'generic' | 'slack' | 'teams';
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['generic', 'slack', 'teams'];
+
+/** One configured webhook receiver. Its URL is a secret: logs, rows and answers name the receiver by `name` only. */
+export interface WebhookReceiver {
+  name: string;
+  url: string;
+  format: WebhookFormat;
+  /** The kinds sent to it; undefined: every kind. */
+  kinds?: NotificationKind[];
 }
 
 class Reader {
@@ -256,6 +321,27 @@ export function parseExpectedImages(entries: readonly string[]): ExpectedImageRe
   });
 }
 
+/** One AUTOSTOP_BUSY_SELECTORS entry: pods whose label `key` is `value`. */
+export interface BusySelector {
+  key: string;
+  value: string;
+}
+
+export const DEFAULT_AUTOSTOP_BUSY_SELECTORS = 'app=blast,app=elb-db-warmup,app=elb-prepare-db';
+
+/** Label keys and values as Kubernetes allows them (an optional DNS prefix, then a name of ≤ 63). */
+const BUSY_SELECTOR =
+  /^((?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+export function parseBusySelectors(entries: readonly string[]): BusySelector[] {
+  if (!entries.length) throw new ConfigError('AUTOSTOP_BUSY_SELECTORS', 'expected at least one key=value label selector');
+  return entries.map((entry) => {
+    const m = BUSY_SELECTOR.exec(entry);
+    if (!m) throw new ConfigError('AUTOSTOP_BUSY_SELECTORS', `expected key=value (a Kubernetes label and value), got "${entry}"`);
+    return { key: m[1]!, value: m[5]! };
+  });
+}
+
 /** Blob container names: 3-63 lowercase letters, digits and single hyphens (Azure's rule). */
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -268,6 +354,71 @@ export function clampPoolSize(raw: string | undefined, fallback = 32): number {
   if (!text) return fallback;
   if (!/^[+-]?\d+$/.test(text)) throw new ConfigError('K8S_SESSION_POOL_MAX_ENTRIES', `expected a whole number, got "${text}"`);
   return Math.min(4096, Math.max(1, Number(text)));
+}
+
+const RECEIVER_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+const ALLOWED_HOST = /^(\*\.)?[a-z0-9.:[\]-]{1,253}$/;
+
+/**
+ * NOTIFY_WEBHOOKS: a JSON list of { name?, url, format, kinds? }, or comma-separated `format=url` entries. Problems
+ * name the entry by position, never its URL (a secret). Only https URLs without credentials are accepted here; where
+ * they resolve to is checked at every delivery (shared/notifications/addressGuard.ts).
+ */
+export function parseWebhookReceivers(raw: string | undefined): WebhookReceiver[] {
+  if (!raw) return [];
+  const fail = (problem: string): never => {
+    throw new ConfigError('NOTIFY_WEBHOOKS', problem);
+  };
+  let entries: unknown[];
+  if (raw.startsWith('[')) {
+    try {
+      entries = JSON.parse(raw) as unknown[];
+    } catch {
+      return fail('not valid JSON');
+    }
+    if (!Array.isArray(entries)) fail('expected a JSON list');
+  } else {
+    entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf('=');
+        return at > 0 ? { format: entry.slice(0, at).trim(), url: entry.slice(at + 1).trim() } : { url: entry };
+      });
+  }
+  const names = new Set<string>();
+  return entries.map((value, index) => {
+    const where = `entry ${index + 1}`;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return fail(`${where}: expected an object`);
+    const entry = value as Record<string, unknown>;
+    const unknown = Object.keys(entry).filter((k) => !['name', 'url', 'format', 'kinds'].includes(k));
+    if (unknown.length) fail(`${where}: unknown field ${unknown[0]}`);
+    const format = entry.format ?? 'generic';
+    if (typeof format !== 'string' || !(WEBHOOK_FORMATS as readonly string[]).includes(format))
+      fail(`${where}: format must be one of ${WEBHOOK_FORMATS.join(', ')}`);
+    if (typeof entry.url !== 'string') return fail(`${where}: url missing`);
+    let url: URL | undefined;
+    try {
+      url = new URL(entry.url);
+    } catch {
+      fail(`${where}: url is not a URL`);
+    }
+    if (url!.protocol !== 'https:') fail(`${where}: only https:// receivers are allowed`);
+    if (url!.username || url!.password) fail(`${where}: credentials in the URL are not allowed`);
+    const name = entry.name ?? `${format as string}-${index + 1}`;
+    if (typeof name !== 'string' || !RECEIVER_NAME.test(name)) fail(`${where}: name must be 1-40 letters, digits, - or _`);
+    if (names.has(name as string)) fail(`${where}: name ${name as string} is used twice`);
+    names.add(name as string);
+    let kinds: NotificationKind[] | undefined;
+    if (entry.kinds !== undefined) {
+      if (!Array.isArray(entry.kinds) || entry.kinds.length === 0) fail(`${where}: kinds must be a non-empty list`);
+      const bad = (entry.kinds as unknown[]).find((k) => typeof k !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(k));
+      if (bad !== undefined) fail(`${where}: unknown kind ${typeof bad === 'string' ? bad.slice(0, 40) : typeof bad}`);
+      kinds = [...new Set(entry.kinds as NotificationKind[])];
+    }
+    return { name: name as string, url: entry.url, format: format as WebhookFormat, ...(kinds ? { kinds } : {}) };
+  });
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -290,6 +441,21 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AUTH_MODE', `development is refused in Azure (${inAzure} is set); use appService`);
   }
 
+  // The loopback escape lets a receiver on 127.0.0.1 be delivered to (tests, the demo): never in Azure.
+  const allowLoopbackForTests = r.bool('NOTIFY_ALLOW_LOOPBACK_FOR_TESTS', false);
+  if (allowLoopbackForTests && inAzure) {
+    throw new ConfigError('NOTIFY_ALLOW_LOOPBACK_FOR_TESTS', `refused in Azure (${inAzure} is set)`);
+  }
+  const webhooks = parseWebhookReceivers(r.optional('NOTIFY_WEBHOOKS'));
+  const webhookSecret = r.optional('NOTIFY_WEBHOOK_SECRET');
+  if (webhooks.length && !webhookSecret) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'required with NOTIFY_WEBHOOKS: every delivery is signed');
+  if (webhookSecret && webhookSecret.length < 16) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'expected at least 16 characters');
+  const allowedHosts = r.list('NOTIFY_WEBHOOK_ALLOWED_HOSTS', []).map((host) => {
+    const lower = host.toLowerCase();
+    if (!ALLOWED_HOST.test(lower)) throw new ConfigError('NOTIFY_WEBHOOK_ALLOWED_HOSTS', `not a host name: "${host.slice(0, 80)}"`);
+    return lower;
+  });
+
   const databaseContainer = r.string('STORAGE_DATABASE_CONTAINER', 'blast-db');
   if (!CONTAINER_NAME.test(databaseContainer)) throw new ConfigError('STORAGE_DATABASE_CONTAINER', `not a blob container name: "${databaseContainer}"`);
 
@@ -310,8 +476,18 @@ export function loadConfig(env: Env = process.env): Config {
       auditTable: r.string('AUDIT_TABLE_NAME', 'audit'),
       schedulesTable: r.string('SCHEDULES_TABLE_NAME', 'schedules'),
       pricesTable: r.string('PRICES_TABLE_NAME', 'prices'),
+      autostopTable: r.string('AUTOSTOP_TABLE_NAME', 'autostop'),
+      notifyTable: r.string('NOTIFY_TABLE_NAME', 'notifications'),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 400, 1, 3_650) },
+    autostop: {
+      schedule: r.string('AUTOSTOP_SCHEDULE', '0 * * * * *'),
+      busySelectors: parseBusySelectors(r.list('AUTOSTOP_BUSY_SELECTORS', DEFAULT_AUTOSTOP_BUSY_SELECTORS.split(','))),
+    },
+    schedules: {
+      maxPerCluster: r.int('SCHEDULES_MAX_PER_CLUSTER', 10, 1, 100),
+      maxPerScope: r.int('SCHEDULES_MAX_PER_SCOPE', 100, 1, 1_000),
+    },
     cache: {
       ttlSeconds: r.int('MONITOR_CACHE_TTL_SECONDS', 30, 1, 86_400),
       swrSeconds: r.int('MONITOR_CACHE_SWR_SECONDS', 300, 0, 86_400),
@@ -319,6 +495,7 @@ export function loadConfig(env: Env = process.env): Config {
       transitionTtlSeconds: r.int('MONITOR_CACHE_TRANSITION_TTL_SECONDS', 5, 1, 3_600),
       transitionDeadlineSeconds: r.int('TRANSITION_DEADLINE_SECONDS', 600, 1, 86_400),
       reuseMs: r.int('MONITOR_CACHE_REUSE_MS', 500, 0, 5_000),
+      subscriptionNamesTtlSeconds: r.int('SUBSCRIPTION_NAMES_TTL_SECONDS', 3_600, 1, 86_400),
     },
     refresh: {
       schedule: r.string('REFRESH_SCHEDULE', '*/15 * * * * *'),
@@ -366,6 +543,15 @@ export function loadConfig(env: Env = process.env): Config {
       capacity: r.int('INSPECTOR_CAPACITY', 200, 1, 10_000),
       uncapturedPrefixes: r.list('INSPECTOR_UNCAPTURED_PREFIXES', [...DEFAULT_UNCAPTURED_PREFIXES]),
       pseudonymKey: r.optional('INSPECTOR_PSEUDONYM_KEY'),
+    },
+    notify: {
+      feedRetentionDays: r.int('NOTIFY_FEED_RETENTION_DAYS', 30, 1, 365),
+      webhooks,
+      ...(webhookSecret ? { webhookSecret } : {}),
+      allowedHosts,
+      maxAttempts: r.int('NOTIFY_MAX_ATTEMPTS', 8, 1, 20),
+      schedule: r.string('NOTIFY_SCHEDULE', '*/30 * * * * *'),
+      allowLoopbackForTests,
     },
   };
 }

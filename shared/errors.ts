@@ -12,6 +12,7 @@ export type DomainErrorKind =
   | 'clusterNotFound'
   | 'scheduleNotFound'
   | 'resourceGroupNotFound'
+  | 'scheduleLimitReached'
   | 'operationRefused'
   | 'busy'
   | 'throttled'
@@ -24,6 +25,7 @@ export const FAILURE_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   clusterNotFound: 404,
   scheduleNotFound: 404,
   resourceGroupNotFound: 404,
+  scheduleLimitReached: 409,
   operationRefused: 409,
   busy: 409,
   throttled: 429,
@@ -56,6 +58,15 @@ export class ResourceGroupNotFound extends DomainError {
   constructor(resourceGroup: string) {
     super(`No resource group ${resourceGroup} in this subscription`);
     this.name = 'ResourceGroupNotFound';
+  }
+}
+
+/** A new schedule would pass the cap of its cluster or its scope (SCHEDULES_MAX_PER_CLUSTER, SCHEDULES_MAX_PER_SCOPE). */
+export class ScheduleLimitReached extends DomainError {
+  readonly kind = 'scheduleLimitReached';
+  constructor(what: 'cluster' | 'scope', cap: number) {
+    super(`This ${what} has ${cap} schedules already, the most allowed; delete one first`);
+    this.name = 'ScheduleLimitReached';
   }
 }
 

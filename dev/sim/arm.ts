@@ -14,6 +14,7 @@ import type { SimRequest, SimResponse } from './server.js';
 export interface ArmSubscription {
   subscriptionId: string;
   tenantId: string;
+  displayName: string;
   /** Keyed by lower-cased name (ARM names are case-insensitive). */
   resourceGroups: Map<string, { name: string; location: string }>;
 }
@@ -191,7 +192,7 @@ function subscriptionBody(sub: ArmSubscription) {
     id: `/subscriptions/${sub.subscriptionId}`,
     subscriptionId: sub.subscriptionId,
     tenantId: sub.tenantId,
-    displayName: 'Simulated subscription',
+    displayName: sub.displayName,
     state: 'Enabled',
   };
 }
@@ -298,9 +299,9 @@ function route(req: SimRequest, backend: ArmBackend): SimResponse {
   const unsupported = otherProvider ? undefined : unsupportedApiVersion(lower, apiVersion, sub?.resourceGroups.get(lower[3] ?? '')?.location);
   if (unsupported) return unsupported;
 
-  // GET /subscriptions
+  // GET /subscriptions: every subscription the identity may see, paged like ARM's other lists.
   if (lower.length === 1 && lower[0] === 'subscriptions' && req.method === 'GET') {
-    return { status: 200, body: { value: backend.subscriptions().map(subscriptionBody) } };
+    return page(backend, req, backend.subscriptions().map(subscriptionBody));
   }
   if (!subscriptionId || lower[0] !== 'subscriptions') return armError(404, 'InvalidResourceType', 'The resource type could not be found.');
   if (!sub) return armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);

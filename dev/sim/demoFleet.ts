@@ -10,6 +10,8 @@ import { demoRegistries, demoStorageAccounts } from './demoResources.js';
 export const DEMO_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000001';
 /** The second demo subscription (demoFleet(now, { secondSubscription: true })): a few small resource groups. */
 export const DEMO_SECOND_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000002';
+/** The display names ARM's subscription list gives the two demo subscriptions. */
+export const DEMO_SUBSCRIPTION_NAMES = ['ELB Research', 'ELB Production'] as const;
 export const DEMO_TENANT_ID = '00000000-0000-0000-0000-0000000000aa';
 export const DEMO_LOCATION = 'westeurope';
 /** Namespace of the database and its warm-up jobs in the demo clusters. */
@@ -130,9 +132,10 @@ export function demoFleet(now: Date = new Date(), options: { secondSubscription?
     'rg-payments-test': [{ name: 'pay-test-a', powerState: 'Running', kubernetesVersion: '1.31.2', id: '30102999', systemNodes: 2, dbNodes: 0 }],
     'rg-data-dev': [{ name: 'data-dev-a', powerState: 'Stopped', kubernetesVersion: '1.29.9', id: '43429448', systemNodes: 1, dbNodes: 2 }],
   };
-  const subscription = (subscriptionId: string, groups: Record<string, ClusterPlan[]>) => ({
+  const subscription = (subscriptionId: string, displayName: string, groups: Record<string, ClusterPlan[]>) => ({
     subscriptionId,
     tenantId: DEMO_TENANT_ID,
+    displayName,
     resourceGroups: Object.entries(groups).map(([name, clusters]) => ({
       name,
       location: DEMO_LOCATION,
@@ -143,7 +146,10 @@ export function demoFleet(now: Date = new Date(), options: { secondSubscription?
   });
   return {
     stateOrdering: 'target',
-    subscriptions: [subscription(DEMO_SUBSCRIPTION_ID, plans), ...(options.secondSubscription ? [subscription(DEMO_SECOND_SUBSCRIPTION_ID, second)] : [])],
+    subscriptions: [
+      subscription(DEMO_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_NAMES[0], plans),
+      ...(options.secondSubscription ? [subscription(DEMO_SECOND_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_NAMES[1], second)] : []),
+    ],
   };
 }
 

@@ -33,6 +33,8 @@ export interface SubscriptionSpec {
   subscriptionId: string;
   /** Entra tenant (a GUID); shows in aadProfile and in kubeconfigs. */
   tenantId: string;
+  /** What ARM's subscription list calls it (default "Simulated subscription"). */
+  displayName?: string;
   resourceGroups: ResourceGroupSpec[];
 }
 

@@ -55,6 +55,8 @@
  *   counters('registry')                every registry data-plane server's requests together
  *   resetCounters()
  *   requestLog(filter?), clearRequestLog()   method, path+query, status, time, duration, injection id
+ *   startWebhookReceiver()              a webhook receiver (webhookReceiver.ts) with this simulator's certificate:
+ *                                       records deliveries, answers ok / fail (500) / gone (410) / stall per path
  *   close()
  *
  * ARM: list (subscription, resource group; nextLink paging), get, start, stop, delete (LROs: 202 +
@@ -109,12 +111,14 @@ import { SimServer } from './server.js';
 import { createRetailPricesHandler, DEFAULT_RETAIL_PRICES, retailPricesInjectedAnswer, type SimRetailPrice } from './retailPrices.js';
 import { blobInjectedAnswer, createBlobFrontEnd, STORAGE_AUDIENCE, storageArmRoute, type BlobAccess, type StorageBackend } from './storage.js';
 import { AZURITE_ACCOUNT_KEY } from '../azurite.js';
+import { startWebhookReceiver, type SimWebhookReceiver } from './webhookReceiver.js';
 import { createRegistryDataPlane, registryArmRoute, registryInjectedAnswer, type RegistryBackendEntry, type RegistrySpec } from './registry.js';
 
 export {
   demoFleet,
   DEMO_SUBSCRIPTION_ID,
   DEMO_SECOND_SUBSCRIPTION_ID,
+  DEMO_SUBSCRIPTION_NAMES,
   DEMO_TENANT_ID,
   DEMO_LOCATION,
   DEMO_DB_NAMESPACE,
@@ -126,6 +130,7 @@ export type { CountersSnapshot, RequestLogEntry } from './counters.js';
 export type { Injection, InjectionSpec, InjectionTarget } from './injection.js';
 export type { OperationDuration, OperationKind, OperationOutcome } from './lifecycle.js';
 export { DEFAULT_RETAIL_PRICES, type SimRetailPrice } from './retailPrices.js';
+export type { ReceivedDelivery, ReceiverBehaviour, SimWebhookReceiver } from './webhookReceiver.js';
 
 export interface SimulatedAzureOptions {
   fleet?: FleetSpec;
@@ -226,6 +231,8 @@ export interface SimulatedAzure {
   resetCounters(): void;
   requestLog(filter?: (entry: RequestLogEntry) => boolean): RequestLogEntry[];
   clearRequestLog(): void;
+  /** A webhook receiver on loopback, trusted through TRUSTED_CA like ARM (reach it as https://localhost:{port}); closed with the simulator. */
+  startWebhookReceiver(): Promise<SimWebhookReceiver>;
   close(): Promise<void>;
 }
 
@@ -264,7 +271,12 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   let clusters: SimCluster[] = [];
   for (const sub of fleet.subscriptions) {
     const resourceGroups = new Map(sub.resourceGroups.map((rg) => [rg.name.toLowerCase(), { name: rg.name, location: rg.location }]));
-    subscriptions.set(sub.subscriptionId.toLowerCase(), { subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, resourceGroups });
+    subscriptions.set(sub.subscriptionId.toLowerCase(), {
+      subscriptionId: sub.subscriptionId,
+      tenantId: sub.tenantId,
+      displayName: sub.displayName ?? 'Simulated subscription',
+      resourceGroups,
+    });
   }
   const created = await Promise.allSettled(
     fleet.subscriptions.flatMap((sub) =>
@@ -443,6 +455,8 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     throw err;
   }
 
+  const receivers: SimWebhookReceiver[] = [];
+
   function find(ref: ClusterRef): SimCluster {
     const matches = clusters.filter(
       (c) =>
@@ -566,12 +580,18 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     },
     requestLog: (filter) => log.list(filter),
     clearRequestLog: () => log.clear(),
+    async startWebhookReceiver() {
+      const receiver = await startWebhookReceiver({ key: armCert.keyPem, cert: armCert.certPem });
+      receivers.push(receiver);
+      return receiver;
+    },
     async close() {
       if (closed) return;
       closed = true;
       lifecycle.dispose();
       injections.clear();
       await Promise.all([
+        ...receivers.map((r) => r.close()),
         arm.close(),
         retailPricesServer.close(),
         blob.close(),

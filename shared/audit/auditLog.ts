@@ -3,8 +3,15 @@
 // structured log line, so Application Insights has it even if Table Storage lost it.
 //
 // Rows: PartitionKey = the scope ({sub}:{rg}, encoded and lower case), RowKey = {inverted epoch ms}-{random}, so a
-// scope's partition reads newest first, and a cursor is simply the last RowKey served.
-import { randomUUID } from 'node:crypto';
+// scope's partition reads newest first, and a cursor is simply the last RowKey served. The RowKey is chosen before the
+// first try, so an append is idempotent: a retry that finds its RowKey taken (409) was stored by an earlier try. A
+// scheduled run's entry has a RowKey derived from the schedule and the run (entryId), so whoever records that run
+// (its claimant, a takeover) writes the same row, once.
+//
+// Outbox: an entry that could not be appended is written to the partition `outbox` with its own RowKey, and the
+// schedules timer re-appends it (flushOutbox) every minute until it is stored; neither a retry nor a late first
+// write can double it.
+import { createHash, randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
 import type { Caller } from '../caller.js';
@@ -34,6 +41,14 @@ export function outcomeOfStatus(status: number): Extract<AuditOutcome, 'refused'
   return status < 500 && status !== 429 ? 'refused' : 'failed';
 }
 
+/** The outbox's partition: scope partitions always contain a colon, this one never does. */
+const OUTBOX = 'outbox';
+
+/** A RowKey of an entry at `atMs` made from `key` (e.g. a schedule and its run): the same key, the same row. */
+export function entryId(atMs: number, key: string): string {
+  return `${invertedTime(atMs)}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
 export function auditPartition(scope: Scope): string {
   return `${encodeComponent(scope.subscriptionId.toLowerCase())}:${encodeComponent(scope.resourceGroup.toLowerCase())}`;
 }
@@ -54,8 +69,15 @@ type AuditRow = TableEntity<{
   status: number;
   reason?: string;
   requestId: string;
+  clientRequestId?: string;
   armOperationId?: string;
+  /** Outbox rows only: the partition the entry belongs in. */
+  entryPartition?: string;
 }>;
+
+function newRowKey(atMs: number): string {
+  return `${invertedTime(atMs)}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
 
 function toRow(entry: AuditEntry, rowKey: string): AuditRow {
   const { actor, ...rest } = entry;
@@ -86,6 +108,7 @@ function fromRow(row: AuditRow): AuditEntry {
     requestId: row.requestId,
   };
   if (row.reason) entry.reason = row.reason;
+  if (row.clientRequestId) entry.clientRequestId = row.clientRequestId;
   if (row.armOperationId) entry.armOperationId = row.armOperationId;
   return entry;
 }
@@ -94,6 +117,8 @@ export interface AuditLogOptions {
   now?: () => number;
   /** Where the structured line goes (the app's log sink); it is redacted first. */
   log?: (line: string) => void;
+  /** Told of every entry once it is stored, with its row key (notifications); must not throw or wait. */
+  observe?: (entry: AuditEntry, rowKey: string) => void;
 }
 
 export class AuditLog {
@@ -109,30 +134,93 @@ export class AuditLog {
     this.withTable = writesCreatingTable(table);
   }
 
-  /** Appends one entry (insert only: an entry is never replaced) and writes its log line. */
-  async append(entry: Omit<AuditEntry, 'at'> & { at?: string }): Promise<AuditEntry> {
+  /**
+   * Appends one entry (insert only: an entry is never replaced) and writes its log line. `id` names the row (entryId);
+   * by default a new one. A row already there under that id is this entry, stored by an earlier try.
+   */
+  async append(entry: Omit<AuditEntry, 'at'> & { at?: string }, id?: string): Promise<AuditEntry> {
     const atMs = entry.at ? Date.parse(entry.at) : this.now();
     const full: AuditEntry = { ...entry, at: new Date(atMs).toISOString() };
     // The log line first: it survives a Table Storage outage.
     this.options.log?.(`audit ${redactText(JSON.stringify(full))}`);
-    const rowKey = `${invertedTime(atMs)}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    await this.withTable(() => this.table.createEntity(toRow(full, rowKey)));
+    const rowKey = id ?? newRowKey(atMs);
+    await this.insert(toRow(full, rowKey));
+    this.observeStored(full, rowKey);
     return full;
   }
 
   /**
-   * Appends the entry; one that could not be stored is logged (`log`) and the caller carries on, since an entry never
-   * decides what happens (its log line is written either way). True when it was stored.
+   * Appends the entry; one that could not be appended goes to the outbox (re-appended by flushOutbox), and one that
+   * could not go there either is logged (`log`) and the caller carries on, since an entry never decides what happens
+   * (its log line is written either way). True when it was stored or is in the outbox.
    */
-  async tryAppend(entry: Omit<AuditEntry, 'at'>, log?: (line: string) => void): Promise<boolean> {
+  async tryAppend(entry: Omit<AuditEntry, 'at'>, log?: (line: string) => void, id?: string): Promise<boolean> {
+    const atMs = this.now();
+    const full: AuditEntry = { ...entry, at: new Date(atMs).toISOString() };
+    const row = toRow(full, id ?? newRowKey(atMs));
     try {
-      await this.append(entry);
+      await this.append(full, row.rowKey);
       return true;
     } catch (error) {
       const schedule = entry.actor.scheduleId ? ` (schedule ${entry.actor.scheduleId})` : '';
-      log?.(`audit entry of ${entry.action} ${entry.resourceGroup}/${entry.cluster}${schedule} not stored: ${oneLineError(error)}`);
-      return false;
+      try {
+        await this.insert({ ...row, partitionKey: OUTBOX, entryPartition: row.partitionKey });
+        log?.(`audit entry of ${entry.action} ${entry.resourceGroup}/${entry.cluster}${schedule} put in the outbox: ${oneLineError(error)}`);
+        return true;
+      } catch (outboxError) {
+        log?.(`audit entry of ${entry.action} ${entry.resourceGroup}/${entry.cluster}${schedule} not stored: ${oneLineError(outboxError)}`);
+        return false;
+      }
     }
+  }
+
+  /** The entry with this id in the scope's partition, or waiting in the outbox; undefined when neither has it. */
+  async find(scope: Scope, id: string): Promise<AuditEntry | undefined> {
+    for (const partitionKey of [auditPartition(scope), OUTBOX]) {
+      try {
+        return fromRow(await this.table.getEntity<AuditRow>(partitionKey, id));
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /** Re-appends what waits in the outbox (same RowKey: never twice) and empties it; the number stored. */
+  async flushOutbox(): Promise<number> {
+    let stored = 0;
+    try {
+      for await (const row of this.table.listEntities<AuditRow>({ queryOptions: { filter: odata`PartitionKey eq ${OUTBOX}` } })) {
+        const { entryPartition, etag: _etag, timestamp: _timestamp, ...entry } = row as AuditRow & { etag?: string; timestamp?: string };
+        if (!entryPartition) continue;
+        await this.insert({ ...entry, partitionKey: entryPartition });
+        this.observeStored(fromRow({ ...entry, partitionKey: entryPartition }), row.rowKey);
+        await this.table.deleteEntity(OUTBOX, row.rowKey).catch((error: unknown) => {
+          if (statusOf(error) !== 404) throw error;
+        });
+        stored++;
+      }
+    } catch (error) {
+      if (statusOf(error) === 404) return stored; // no table yet: nothing waits
+      throw error;
+    }
+    return stored;
+  }
+
+  /** Tells the observer (the notifications) of a stored entry; an observer never changes what the audit trail did. */
+  private observeStored(entry: AuditEntry, rowKey: string): void {
+    try {
+      this.options.observe?.(entry, rowKey);
+    } catch {
+      // ignored: see above
+    }
+  }
+
+  /** Insert only; 409 (the RowKey is taken) means an earlier try of this same entry landed. */
+  private async insert(row: AuditRow): Promise<void> {
+    await this.withTable(() => this.table.createEntity(row)).catch((error: unknown) => {
+      if (statusOf(error) !== 409) throw error;
+    });
   }
 
   /** A scope's entries, newest first, optionally of one cluster; `after` is the previous page's token. */

@@ -6,6 +6,7 @@
 //   monitor:storage:{sub}:{rg}                          the scope's storage accounts and containers (ARM)
 //   monitor:storage:{sub}:{rg}:{account}:{container}    one container's usage (blob data plane; its own, longer TTL)
 //   monitor:acr:{sub}:{rg}                              the scope's container registries (ARM + registry data plane)
+//   monitor:subs:*:*                                    the subscriptions the app's identity can list (display names)
 //   monitor:rgs:{sub}                                   resource groups of a subscription (admits {sub}/* scopes)
 // Every kind but `rgs` has the same shape (scope, then a unit below it, then a reading), so the layout, purges and the
 // boundary-safe prefixes below work alike for all of them; `rgs` is one reading per subscription, in a partition of
@@ -34,8 +35,11 @@ export class CacheKeyError extends Error {
 }
 
 export const KEY_NAMESPACE = ['monitor', 'aks'] as const;
-/** The namespace kinds under `monitor`: the AKS readings, and the scope-level resource readings (storage, registries). */
-export const KEY_KINDS = ['aks', 'storage', 'acr'] as const;
+/**
+ * The namespace kinds under `monitor`: the AKS readings, the scope-level resource readings (storage, registries), and
+ * the identity's subscription list (one reading, no scope of its own).
+ */
+export const KEY_KINDS = ['aks', 'storage', 'acr', 'subs'] as const;
 export type KeyNamespaceKind = (typeof KEY_KINDS)[number];
 export const SEPARATOR = ':';
 /** Azurite rejects keys over 512 UTF-16 code units; Azure allows 1 KiB (512 UTF-16 code units as Azure counts). */
@@ -103,13 +107,24 @@ export function registryOverviewKey(scope: MonitorScope): string {
   return scopePrefix(scope, 'acr');
 }
 
+const ALL = '*';
+
+/**
+ * The subscriptions ARM lists for the app's identity: one reading for all of them, so `*` stands where a scope's
+ * subscription and resource group stand (the key keeps the common shape; its kind is its own).
+ */
+export function subscriptionListKey(): string {
+  return [KEY_NAMESPACE[0], 'subs', ALL, ALL].join(SEPARATOR);
+}
+
 /** What a logical key names: a scope's cluster list, one category of one cluster, or a scope-level resource reading. */
 export type ParsedKey =
   | { kind: 'list'; key: string; scope: MonitorScope }
   | { kind: 'category'; key: string; scope: MonitorScope; cluster: string; category: MonitorCategory }
   | { kind: 'storage'; key: string; scope: MonitorScope }
   | { kind: 'storage-usage'; key: string; scope: MonitorScope; account: string; container: string }
-  | { kind: 'registry'; key: string; scope: MonitorScope };
+  | { kind: 'registry'; key: string; scope: MonitorScope }
+  | { kind: 'subscriptions'; key: string };
 
 /** The inverse of the key builders; undefined for anything else (a prefix, another namespace, an unknown category). */
 export function parseKey(key: string): ParsedKey | undefined {
@@ -126,6 +141,8 @@ export function parseKey(key: string): ParsedKey | undefined {
       return whole ? { kind: 'storage', key, scope } : { kind: 'storage-usage', key, scope, account: unit, container: reading! };
     case 'acr':
       return whole ? { kind: 'registry', key, scope } : undefined;
+    case 'subs':
+      return whole && subscriptionId === ALL && resourceGroup === ALL ? { kind: 'subscriptions', key } : undefined;
     default:
       return undefined;
   }

@@ -3,6 +3,8 @@
 // scope degrades alone. Subscription-wide scopes ({subscriptionId}/*) are expanded to their resource groups with
 // ARM's list-by-subscription, cached under the subscription's own key (monitor:aks:{sub}:*), and then read per
 // resource group like any other scope, so purges and transitions keep working per resource group.
+// The subscriptions' display names (shared/subscriptions: one cached reading for the app) are read beside the scopes,
+// in parallel; names that cannot be read leave the ids standing, and a degraded part says so.
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { clusterListKey, type MonitorCache } from '../cache/index.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
@@ -11,6 +13,8 @@ import { answerEtag, weakEtagOf } from '../readingVersion.js';
 import type { Degraded } from '../k8s/index.js';
 import type { Scope } from '../scope.js';
 import type { MonitorService } from '../monitor/service.js';
+import { SUBSCRIPTIONS_SOURCE, SubscriptionService } from '../subscriptions/service.js';
+import type { SubscriptionSummary } from '../wire/index.js';
 import { fleetStateOf, type FleetState, type FleetScope, type FleetResponse } from '../wire/index.js';
 export { fleetStateOf, type FleetState, type FleetScope, type FleetResponse };
 
@@ -41,6 +45,8 @@ export interface FleetDeps {
   monitor: MonitorService;
   arm: (subscriptionId: string) => ContainerServiceClient;
   upstreamTimeoutMs: number;
+  /** The subscriptions' display names; without it every scope is named by its subscription id. */
+  subscriptions?: SubscriptionService;
 }
 
 export class FleetService {
@@ -66,6 +72,7 @@ export class FleetService {
 
   /** Every allowed scope, subscription-wide entries expanded; each scope read in parallel, failing alone. */
   async read(allowed: readonly Scope[]): Promise<FleetResponse> {
+    const named = this.subscriptionNames(allowed);
     const degraded: Degraded[] = [];
     const expanded = await Promise.all(
       allowed.map(async (scope): Promise<Scope[]> => {
@@ -85,8 +92,10 @@ export class FleetService {
       seen.add(key);
       return true;
     });
-    const tagged = await Promise.all(scopes.map((scope) => this.readScope(scope)));
-    const read = tagged.map(({ scope }) => scope);
+    const [tagged, names] = await Promise.all([Promise.all(scopes.map((scope) => this.readScope(scope))), named]);
+    degraded.push(...names.degraded);
+    const nameOf = new Map(names.subscriptions.map((sub) => [sub.subscriptionId.toLowerCase(), sub.displayName]));
+    const read: FleetScope[] = tagged.map(({ scope }) => ({ ...scope, subscriptionName: nameOf.get(scope.subscriptionId.toLowerCase()) ?? null }));
     const totals: FleetResponse['totals'] = { running: 0, stopped: 0, transitioning: 0, failed: 0, clusters: 0, scopes: read.length };
     for (const scope of read) {
       for (const cluster of scope.clusters) {
@@ -94,14 +103,27 @@ export class FleetService {
         totals.clusters++;
       }
     }
-    const fleet: FleetResponse = { scopes: read, totals, degraded };
+    const fleet: FleetResponse = { scopes: read, totals, subscriptions: names.subscriptions, degraded };
     const tags = tagged.map(({ scope, tag }) => [scope.subscriptionId, scope.resourceGroup, tag]);
-    if (tagged.every(({ tag }) => tag !== undefined)) Object.defineProperty(fleet, FLEET_ETAG, { value: weakEtagOf([tags, degraded]), enumerable: false });
+    if (tagged.every(({ tag }) => tag !== undefined)) {
+      Object.defineProperty(fleet, FLEET_ETAG, { value: weakEtagOf([tags, names.subscriptions, degraded]), enumerable: false });
+    }
     return fleet;
   }
 
+  /** The allowed subscriptions by name; a failure to read them names none and says why. */
+  private async subscriptionNames(allowed: readonly Scope[]): Promise<{ subscriptions: SubscriptionSummary[]; degraded: Degraded[] }> {
+    if (!this.deps.subscriptions) return { subscriptions: SubscriptionService.byIdOnly(allowed), degraded: [] };
+    try {
+      const answer = await this.deps.subscriptions.read(allowed);
+      return { subscriptions: answer.data ?? [], degraded: answer.degraded };
+    } catch (error) {
+      return { subscriptions: SubscriptionService.byIdOnly(allowed), degraded: [degradedOfError(SUBSCRIPTIONS_SOURCE, error)] };
+    }
+  }
+
   /** One scope's cluster list and its tag (a scope that failed is named by its failure). */
-  private async readScope(scope: Scope): Promise<{ scope: FleetScope; tag: string | undefined }> {
+  private async readScope(scope: Scope): Promise<{ scope: Omit<FleetScope, 'subscriptionName'>; tag: string | undefined }> {
     const base = { subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup };
     try {
       const list = await this.deps.monitor.readClusterList(scope);

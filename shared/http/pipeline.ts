@@ -4,6 +4,7 @@
 //   → handler → JSON response with x-request-id, errors as the envelope → inspector capture → one log line.
 // Rejected requests never reach the handler, Table Storage or upstream, and are not captured (logged instead):
 // anonymous or malformed traffic must not be able to write to storage or push real calls out of the ring.
+import { randomUUID } from 'node:crypto';
 import { HttpResponse, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Scope } from '../scope.js';
@@ -12,11 +13,12 @@ import { ApiError, errorEnvelope, errorHeaders, internalError, malformedBody, to
 import { createCapture, type CapturedExchange } from './capture.js';
 import type { CaptureStore } from './inspector.js';
 import { describeErrorChain, redactText } from '../observability/redaction.js';
-import { REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
+import { isSafeRequestId, REQUEST_ID_HEADER, resolveRequestId, withRequestId } from '../observability/requestId.js';
 import { pathOnly } from '../observability/upstreamLog.js';
 import { parseBodyFields, parseParams, parseQuery, readJsonBody, scopeSchema, sentBody, type Parsed, type Schema } from './validation.js';
-import type { RejectedCount } from '../wire/index.js';
-export type { RejectedCount };
+import type { RefusedRequest, RejectedCount } from '../wire/index.js';
+import { createRefusedRequests } from './refused.js';
+export type { RefusedRequest, RejectedCount };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -41,7 +43,13 @@ export interface RouteOptions<A extends AuthLevel, P extends Schema, Q extends S
 }
 
 export interface HandlerContext<A extends AuthLevel, P extends Schema, Q extends Schema, B extends Schema | undefined, S extends 'query' | 'body' | undefined> {
+  /**
+   * The server's own id of this request, always made here: what an audit entry records, so no caller can make an
+   * action wear another's id (a scheduled run's). It is the x-request-id answered unless the caller sent its own.
+   */
   requestId: string;
+  /** The caller's x-request-id, when it sent a safe one: answered back and on every log line, kept apart in audit entries. */
+  clientRequestId?: string;
   /** Always set unless auth is 'none'. */
   caller: A extends 'none' ? Caller | undefined : Caller;
   /** The allowed scope asked for (its configured spelling), with scopeFrom. */
@@ -77,6 +85,8 @@ export interface HttpPipeline {
   shouldCapture(path: unknown, method: unknown): boolean;
   /** Requests this instance refused before any handler (never captured), so a flood of them is still seen. */
   rejected(): RejectedCount;
+  /** The last requests this instance refused before any handler (shared/http/refused.ts), newest first. */
+  refused(): RefusedRequest[];
 }
 
 export interface PipelineDeps {
@@ -90,6 +100,9 @@ export interface PipelineDeps {
 
 /** One request on its way through the steps: what each step found, for the steps after it. */
 interface Exchange extends CapturedExchange {
+  /** The server's own id (HandlerContext.requestId); `requestId` is the one answered and logged. */
+  readonly serverRequestId: string;
+  readonly clientRequestId?: string;
   readonly invocation: InvocationContext;
   readonly log: RequestLogger;
   readonly started: number;
@@ -125,7 +138,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
   const auth = createAuth(deps.config.auth);
   const now = deps.now ?? (() => performance.now());
   const capture = createCapture(deps.captures, deps.config.inspector);
-  const rejected: RejectedCount = { total: 0, byStatus: {}, since: new Date().toISOString() };
+  const refused = createRefusedRequests();
 
   function loggerFor(requestId: string, invocation: InvocationContext): RequestLogger {
     const sink = deps.log ?? invocationSink(invocation);
@@ -149,9 +162,8 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     }
   }
 
-  function countRejected(status: number): void {
-    rejected.total += 1;
-    rejected.byStatus[status] = (rejected.byStatus[status] ?? 0) + 1;
+  function countRejected({ requestId, method, path }: Exchange, { status, code }: ApiError): void {
+    refused.note({ requestId, method, path, status, code });
   }
 
   /** respond: the handler's result as JSON with x-request-id, or the error envelope. Captured answers are serialised here. */
@@ -233,13 +245,14 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
         const body = readsBody ? await validateBody(exchange) : undefined;
         const scope = scopeOf(query, body);
         exchange.reachedHandler = true;
-        const { requestId, log, request, invocation } = exchange;
+        const { requestId, serverRequestId, clientRequestId, log, request, invocation } = exchange;
         // Upstream calls and service lines of this request carry its id and go to its invocation (shared/observability).
         exchange.result = await withRequestId(
           requestId,
           () =>
             handler({
-              requestId,
+              requestId: serverRequestId,
+              ...(clientRequestId ? { clientRequestId } : {}),
               caller: exchange.caller as HandlerContext<A, P, Q, B, S>['caller'],
               scope: scope as HandlerContext<A, P, Q, B, S>['scope'],
               params: params as Parsed<P>,
@@ -254,14 +267,21 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
       } catch (error) {
         fail(exchange, error);
       }
-      if (!exchange.reachedHandler && exchange.failure) countRejected(exchange.failure.status);
+      if (!exchange.reachedHandler && exchange.failure) countRejected(exchange, exchange.failure);
     }
 
-    async function handle(request: HttpRequest, invocation: InvocationContext, requestId: string): Promise<HttpResponseInit | HttpResponse> {
+    async function handle(
+      request: HttpRequest,
+      invocation: InvocationContext,
+      requestId: string,
+      clientRequestId: string | undefined,
+    ): Promise<HttpResponseInit | HttpResponse> {
       const exchange: Exchange = {
         request,
         invocation,
         requestId,
+        serverRequestId: clientRequestId ? randomUUID() : requestId,
+        ...(clientRequestId ? { clientRequestId } : {}),
         started: now(),
         log: loggerFor(requestId, invocation),
         method: request.method,
@@ -283,8 +303,9 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     const guarded: HttpHandler = async (request, invocation) => {
       let requestId: string | undefined;
       try {
-        requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
-        return await handle(request, invocation, requestId);
+        const incoming = request.headers.get(REQUEST_ID_HEADER);
+        requestId = resolveRequestId(incoming);
+        return await handle(request, invocation, requestId, isSafeRequestId(incoming) ? incoming : undefined);
       } catch {
         return errorResponse(internalError(), requestId ?? resolveRequestId(null));
       }
@@ -293,7 +314,7 @@ export function createHttpPipeline(deps: PipelineDeps): HttpPipeline {
     return Object.assign(guarded, { auth: options.auth });
   }
 
-  return { wrap, auth, shouldCapture: capture.wanted, rejected: () => ({ ...rejected, byStatus: { ...rejected.byStatus } }) };
+  return { wrap, auth, shouldCapture: capture.wanted, rejected: () => refused.count(), refused: () => refused.recent() };
 }
 
 /** The error envelope as a response: status, JSON body, x-request-id, Retry-After when there is one. */

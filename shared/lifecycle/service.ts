@@ -26,7 +26,12 @@ export interface LifecycleRequest {
   cluster: string;
   action: LifecycleAction;
   actor: AuditActor;
+  /** The server's own id of the request or scheduled run. */
   requestId: string;
+  /** The x-request-id the caller sent, kept apart on the audit entry. */
+  clientRequestId?: string;
+  /** The audit entry's id (AuditLog's entryId), when whoever asks may ask again for the same action (a scheduled run). */
+  auditId?: string;
 }
 
 export interface LifecycleDeps {
@@ -46,21 +51,30 @@ export class LifecycleService {
    * (the caller's own log, so the line goes with its request).
    */
   async perform(request: LifecycleRequest, log?: (line: string) => void): Promise<LifecycleResult> {
-    const { scope, cluster, action, actor, requestId } = request;
-    const entry = { actor, action, subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup, cluster, requestId };
+    const { scope, cluster, action, actor, requestId, clientRequestId, auditId } = request;
+    const entry = {
+      actor,
+      action,
+      subscriptionId: scope.subscriptionId,
+      resourceGroup: scope.resourceGroup,
+      cluster,
+      requestId,
+      ...(clientRequestId ? { clientRequestId } : {}),
+    };
     let result: LifecycleResult;
     try {
       const scheduled = actor.via === 'schedule';
-      // A scheduled run answers nobody who would poll next: it does not wait out the cache's reuse window.
-      result = await this.act(scope, cluster, action, scheduled ? `${actor.name} (schedule)` : actor.name, { waitOutReuse: !scheduled });
+      // A scheduled run or an auto-stop answers nobody who would poll next: it does not wait out the cache's reuse window.
+      result = await this.act(scope, cluster, action, scheduled ? `${actor.name} (schedule)` : actor.name, { waitOutReuse: actor.via === 'user' });
     } catch (error) {
       const refused = describeFailure(error);
-      await this.deps.audit.tryAppend({ ...entry, outcome: outcomeOfStatus(refused.status), status: refused.status, reason: refused.message }, log);
+      await this.deps.audit.tryAppend({ ...entry, outcome: outcomeOfStatus(refused.status), status: refused.status, reason: refused.message }, log, auditId);
       throw error;
     }
     const recorded = await this.deps.audit.tryAppend(
       { ...entry, outcome: 'accepted', status: 202, ...(result.armOperationId ? { armOperationId: result.armOperationId } : {}) },
       log,
+      auditId,
     );
     if (recorded) return result;
     return { ...result, degraded: [...(result.degraded ?? []), { source: 'tableStorage', message: 'the audit entry could not be stored; it is in the logs' }] };

@@ -106,6 +106,8 @@ export class TransitionStore {
       /** How long a passed deadline (or a failure) is shown (default 60 s: at least one poll of any dashboard). */
       timedOutReportSeconds?: number;
       log?: (line: string) => void;
+      /** Told once when a transition is marked timedOut or failed (by the write that won), with when (notifications). */
+      onEnded?: (scope: Scope, transition: Transition, at: string) => void;
     },
   ) {}
 
@@ -205,8 +207,9 @@ export class TransitionStore {
         if (current && reached(transition, cluster) && endedInFailure(cluster)) {
           occupied.add(key);
           const timedOutAt = new Date(now).toISOString();
-          writes.push(settle(this.table.updateEntity({ partitionKey, rowKey, status: 'failed', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced)));
-          show({ ...transition, status: 'failed' });
+          const failed: Transition = { ...transition, status: 'failed' };
+          writes.push(settle(this.markEnded(scope, failed, timedOutAt, etag)));
+          show(failed);
           continue;
         }
         if (current && (reached(transition, cluster) || gone)) {
@@ -227,8 +230,9 @@ export class TransitionStore {
         occupied.add(key);
         if (Date.parse(transition.deadline) <= now) {
           const timedOutAt = new Date(now).toISOString();
-          writes.push(settle(this.table.updateEntity({ partitionKey, rowKey, status: 'timedOut', timedOutAt }, 'Merge', { etag }).catch(ignoreRaced)));
-          show({ ...transition, status: 'timedOut' });
+          const timedOut: Transition = { ...transition, status: 'timedOut' };
+          writes.push(settle(this.markEnded(scope, timedOut, timedOutAt, etag)));
+          show(timedOut);
         } else {
           show(transition);
         }
@@ -252,6 +256,22 @@ export class TransitionStore {
       }
     }
     return shown;
+  }
+
+  /** Marks a transition timedOut or failed (If-Match); only the write that wins tells onEnded, so it hears each once. */
+  private async markEnded(scope: Scope, ended: Transition, at: string, etag: string): Promise<void> {
+    const { partitionKey, rowKey } = transitionRowLocation(scope, ended.cluster);
+    try {
+      await this.table.updateEntity({ partitionKey, rowKey, status: ended.status, timedOutAt: at }, 'Merge', { etag });
+    } catch (error) {
+      ignoreRaced(error);
+      return;
+    }
+    try {
+      this.options.onEnded?.(scope, ended, at);
+    } catch {
+      // an observer never changes the reconcile
+    }
   }
 
   /** Opens a transition seen in ARM's state, unless a row appeared meanwhile (an action's own wins): insert only. */

@@ -6,6 +6,7 @@ export type { NodePoolSummary, ClusterSummary };
 export function summarizeCluster(cluster: ManagedCluster): ClusterSummary {
   return {
     name: cluster.name ?? '',
+    ...(cluster.id ? { id: cluster.id } : {}),
     location: cluster.location,
     kubernetesVersion: cluster.currentKubernetesVersion ?? cluster.kubernetesVersion,
     powerState: cluster.powerState?.code ?? 'Unknown',

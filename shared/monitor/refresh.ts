@@ -33,7 +33,7 @@ export interface RefreshRunResult {
   deferred: number;
 }
 
-/** How the timer refreshes one scope-level resource reading (storage, registries): through the service that owns it. */
+/** How the timer refreshes one resource reading (storage, registries, subscriptions): through the service that owns it. */
 export interface ResourceRefresher {
   /** Younger readings are left alone (a reading may live longer than the cache's TTL, like a container's usage). */
   minAgeSeconds: number;
@@ -49,7 +49,7 @@ export interface ResourceOwner {
 export interface RefreshDeps {
   cache: MonitorCache;
   monitor: MonitorService;
-  /** The owners of the other key kinds (storage, registries); a key nobody owns is skipped. */
+  /** The owners of the other key kinds (storage, registries, subscriptions); a key nobody owns is skipped. */
   resources?: readonly ResourceOwner[];
   transitions: TransitionStore;
   concurrency: number;
@@ -68,7 +68,7 @@ type CategoryWork = Extract<ParsedKey, { kind: 'category' }>;
 /** A key the timer refreshes: a subscription's resource-group index (shared/fleet) is refreshed by its readers, not here. */
 function workOf(key: string): ParsedKey | undefined {
   const work = parseKey(key);
-  return work && work.scope.resourceGroup !== ALL_RESOURCE_GROUPS ? work : undefined;
+  return work && (!('scope' in work) || work.scope.resourceGroup !== ALL_RESOURCE_GROUPS) ? work : undefined;
 }
 
 /** A cluster whose categories are worth reading now: readable, and no stop or delete of it under way. */

@@ -117,6 +117,14 @@ export class MonitorService {
     });
   }
 
+  /**
+   * A scope's clusters to act on (the schedules' run): the cached list while it is fresh, never a stale one (past its
+   * TTL it is read from ARM and stored); one read serves every schedule of the scope in a run.
+   */
+  async currentClusterList(scope: Scope): Promise<ClusterSummary[]> {
+    return (await this.deps.cache.read(clusterListKey(scope), () => this.fetchClusterList(scope), { swrSeconds: 0 })).value;
+  }
+
   async readClusterList(scope: Scope): Promise<MonitorResponse<ClusterSummary[]>> {
     const key = clusterListKey(scope);
     const fetcher = () => this.fetchClusterList(scope);

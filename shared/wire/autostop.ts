@@ -1,4 +1,5 @@
 // GET/PUT /api/autostop and POST /api/autostop/extend: a cluster's idle auto-stop.
+import type { Degraded } from './monitor.js';
 
 export const IDLE_MINUTES = [15, 30, 60, 120, 240] as const;
 export type IdleMinutes = (typeof IDLE_MINUTES)[number];
@@ -28,4 +29,11 @@ export interface AutoStopStatus extends AutoStopSettings {
   lastStop: { at: string; requestId: string } | null;
   /** When the status was evaluated. */
   evaluatedAt: string;
+}
+
+/** GET /api/autostop?subscriptionId=&resourceGroup= (no cluster): every listed cluster's status, in one answer. */
+export interface AutoStopList {
+  data: AutoStopStatus[];
+  /** Parts that could not be read (the cluster list served from an older reading, …). */
+  degraded: Degraded[];
 }

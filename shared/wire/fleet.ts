@@ -1,5 +1,6 @@
 // GET /api/monitor/fleet: every allowed scope's clusters at once, with counts by state.
 import type { CacheInfo, ClusterSummary, Degraded } from './monitor.js';
+import type { SubscriptionSummary } from './subscriptions.js';
 
 export type FleetState = 'running' | 'stopped' | 'transitioning' | 'failed';
 export const FLEET_STATES: readonly FleetState[] = ['running', 'stopped', 'transitioning', 'failed'];
@@ -30,6 +31,8 @@ export function fleetStateOf(cluster: { powerState?: string; provisioningState?:
 
 export interface FleetScope {
   subscriptionId: string;
+  /** The subscription's display name; null when the identity's subscription list does not show it. */
+  subscriptionName: string | null;
   resourceGroup: string;
   clusters: ClusterSummary[];
   /** null when the scope could not be read at all. */
@@ -41,6 +44,11 @@ export interface FleetScope {
 export interface FleetResponse {
   scopes: FleetScope[];
   totals: Record<FleetState, number> & { clusters: number; scopes: number };
-  /** Subscription-wide scopes whose resource groups could not be listed (their scopes are missing above). */
+  /** The allowed subscriptions by name (with their tenant, for portal links), as GET /api/subscriptions answers them. */
+  subscriptions: SubscriptionSummary[];
+  /**
+   * Subscription-wide scopes whose resource groups could not be listed (their scopes are missing above), and
+   * subscription names that could not be read (`arm:subscriptions`: their ids stand for their names).
+   */
   degraded: Degraded[];
 }

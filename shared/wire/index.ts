@@ -12,3 +12,4 @@ export * from './notifications.js';
 export * from './operations.js';
 export * from './registry.js';
 export * from './storage.js';
+export * from './subscriptions.js';

@@ -44,6 +44,8 @@ export interface NodePoolSummary {
 
 export interface ClusterSummary {
   name: string;
+  /** ARM's resource id (for a portal link: portalUrlOf); absent from readings stored before it was added. */
+  id?: string;
   location: string;
   kubernetesVersion?: string;
   /** Running | Stopped (ARM's powerState.code); AKS may flip it as a start or stop begins: read it with provisioningState. */

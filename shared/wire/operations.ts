@@ -23,7 +23,10 @@ export interface AuditEntry {
   /** The HTTP status the action ended with (202 accepted, 409 refused, …; 0 when nothing was sent). */
   status: number;
   reason?: string;
+  /** The server's own id of the request (or of the scheduled run) that did it. */
   requestId: string;
+  /** The x-request-id the caller sent, if any: the caller's, so it is kept apart from the server's. */
+  clientRequestId?: string;
   armOperationId?: string;
 }
 
@@ -48,7 +51,8 @@ export interface Schedule {
   /** IANA time zone the cron is read in. */
   timeZone: string;
   enabled: boolean;
-  createdBy: { objectId: string; name: string };
+  /** Who made it, by name only (the stored object id is never answered). */
+  createdBy: { name: string };
   createdAt: string;
   /** When the schedule last changed: runs due before that are not owed. */
   updatedAt: string;
@@ -68,6 +72,8 @@ export interface ScheduleAnswer extends Schedule {
 /** GET /api/schedules; POST and PUT answer one ScheduleAnswer. */
 export interface ScheduleList {
   data: ScheduleAnswer[];
+  /** Pass it back as `continuationToken` for the next page; absent on the last page. */
+  continuationToken?: string;
 }
 
 /** What a caller may do: `read` the monitor, `operate` (start, stop), `admin` (delete). */
@@ -108,10 +114,24 @@ export interface RejectedCount {
   since: string;
 }
 
+/** A request this instance refused before any handler ran: enough to find an error's request id, nothing more. */
+export interface RefusedRequest {
+  at: string;
+  requestId: string;
+  method: string;
+  /** Without the query. */
+  path: string;
+  status: number;
+  /** The error envelope's code (invalidParameter, forbidden, scopeNotAllowed, …). */
+  code: string;
+}
+
 /** GET /api/inspector. */
 export interface InspectorPage {
   items: Capture[];
   rejected: RejectedCount;
+  /** This instance's last refused requests (at most 100), newest first. */
+  refused: RefusedRequest[];
 }
 
 /** GET /api/health: each probe's verdict. */

@@ -54,7 +54,9 @@ describe('audit entries of button actions', () => {
       actor: { objectId: 'development', name: 'local-developer', via: 'user' },
       subscriptionId: RG.subscriptionId,
       resourceGroup: RG.resourceGroup,
-      requestId: 'req-start-1',
+      // The server's own id; the caller's x-request-id is kept apart (a manual action cannot wear a scheduled run's id).
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      clientRequestId: 'req-start-1',
     });
     expect(accepted.armOperationId).toMatch(/^[A-Za-z0-9-]+$/);
     expect(accepted.reason).toBeUndefined();

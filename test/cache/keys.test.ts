@@ -18,6 +18,7 @@ import {
   registryOverviewKey,
   storageOverviewKey,
   resourceGroupListKey,
+  subscriptionListKey,
   scopePrefix,
   targetOfPrefix,
   transitionRowLocation,
@@ -35,6 +36,23 @@ describe('parseKey', () => {
     for (const other of [clusterPrefix(scope, 'aks-a'), `${clusterPrefix(scope, 'aks-a')}:bogus`, `${key}:more`, 'monitor:aks:sub', 'other:aks:s:rg']) {
       expect(parseKey(other)).toBeUndefined();
     }
+  });
+});
+
+describe('the subscription list kind', () => {
+  it('is one key of its own shape, parsed back, located in a partition no scope purge reaches', () => {
+    const key = subscriptionListKey();
+    expect(key).toBe('monitor:subs:*:*');
+    expect(parseKey(key)).toEqual({ kind: 'subscriptions', key });
+    for (const other of ['monitor:subs:*', `monitor:subs:${scope.subscriptionId}:*`, 'monitor:subs:*:*:x:y', `${key}:more`])
+      expect(parseKey(other)).toBeUndefined();
+    expect(locateKey(key)).toMatchObject({ kind: 'list', partitionKey: key, rowKey: 'v:', own: { name: 'list' }, ancestors: [] });
+    // Boundary-safe: neither a subscription's nor a scope's prefix covers it; only the whole namespace does.
+    for (const prefix of [scopePrefix(scope), `monitor:aks:${scope.subscriptionId}`, 'monitor:aks', 'monitor:subs:*:']) {
+      expect(keyMatchesPrefix(key, prefix)).toBe(false);
+    }
+    expect(keyMatchesPrefix(key, 'monitor')).toBe(true);
+    expect(keyMatchesPrefix(key, 'monitor:subs')).toBe(true);
   });
 });
 

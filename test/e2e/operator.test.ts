@@ -181,7 +181,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
       expect(await help.textContent()).toContain('six fields');
       expect(await page.getByTestId('schedule-save-pay-dev-b').isDisabled()).toBe(true);
       await cron.fill('0 * * * * *');
-      expect(await help.textContent()).toContain('more often than every 5 minutes');
+      expect(await help.textContent()).toContain('at most every 5 minutes');
       // a zone that is not IANA
       await cron.fill('0 30 7 * * 1-5');
       await form.getByLabel('Time zone').fill('CET+1');

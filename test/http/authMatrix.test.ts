@@ -81,6 +81,9 @@ describe('auth matrix over the real routes', () => {
         'schedulesCreate',
         'schedulesUpdate',
         'schedulesDelete',
+        'autoStopStatus',
+        'autoStopUpdate',
+        'autoStopExtend',
       ]),
     );
     for (const route of ROUTES) {

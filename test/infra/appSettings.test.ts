@@ -43,6 +43,9 @@ const DEPLOYMENT_SAMPLES: Record<string, string> = {
   K8S_USE_ADMIN_CREDENTIALS: 'false',
   ALLOWED_SCOPES: '00000000-0000-0000-0000-000000000001/rg-aks-prod,00000000-0000-0000-0000-000000000002/rg-aks-dev',
   INSPECTOR_PSEUDONYM_KEY: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
+  // Key Vault references, as the platform resolves them.
+  NOTIFY_WEBHOOKS: '[{"name":"ops","url":"https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=x","format":"teams"}]',
+  NOTIFY_WEBHOOK_SECRET: 'a-signing-key-of-32-characters!!',
 };
 
 describe('Function App settings in infra/', () => {

@@ -33,11 +33,13 @@ export interface TestStackOptions extends Omit<LocalStackOptions, 'now' | 'table
   clock?: ManualClock;
   /** Share another stack's simulated Azure, table and clock (a second instance). */
   peer?: TestStack;
+  /** Reach the run's Azurite through this connection string instead (a fault proxy). */
+  tablesVia?: string;
 }
 
 /** Starts the stack on the run's Azurite with its own tables (or a peer's), the timer run by hand, an injected clock. */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const { peer, clock: givenClock, env: givenEnv, ...rest } = options;
+  const { peer, clock: givenClock, env: givenEnv, tablesVia, ...rest } = options;
   const clock = givenClock ?? peer?.clock ?? manualClock();
   const env: Record<string, string> = {
     ...(peer?.env ?? { CACHE_TABLE_NAME: uniqueTableName('c'), INSPECTOR_TABLE_NAME: uniqueTableName('i') }),
@@ -49,7 +51,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...rest,
     simulator: { stateOrdering: SIM_STATE_ORDERING, ...rest.simulator },
     ...(peer ? { sim: peer.sim } : {}),
-    tablesConnectionString: tablesConnectionString(),
+    tablesConnectionString: tablesVia ?? tablesConnectionString(),
     blobEndpoint: blobEndpoint(),
     env,
     now: clock.now,

@@ -22,7 +22,7 @@ function expectEnvelope(body: any): void {
 }
 
 describe('GET /api/monitor/aks', () => {
-  it('lists the clusters of the scope with name, location, version, power and provisioning state, pools and FQDN', async () => {
+  it('lists the clusters of the scope with name, ARM id, location, version, power and provisioning state, pools and FQDN', async () => {
     const res = await stack.get('monitor/aks');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -40,6 +40,7 @@ describe('GET /api/monitor/aks', () => {
     const a = clusters.find((c: any) => c.name === RUNNING);
     expect(a).toEqual({
       name: RUNNING,
+      id: expect.stringMatching(new RegExp(`^/subscriptions/[^/]+/resourcegroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${RUNNING}$`, 'i')),
       location: 'westeurope',
       kubernetesVersion: '1.31.2',
       powerState: 'Running',

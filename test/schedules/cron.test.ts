@@ -1,7 +1,7 @@
 // NCRONTAB in an IANA time zone, across both daylight-saving changes of Europe/Berlin (2026: spring forward on
 // 29 March at 02:00 CET → 03:00 CEST, fall back on 25 October at 03:00 CEST → 02:00 CET).
 import { describe, expect, it } from 'vitest';
-import { cronProblem, isTimeZone, latestRunBetween, nextRun } from '../../shared/schedules/cron.js';
+import { cronProblem, isTimeZone, latestRunBetween, MAX_WALK_STEPS, nextRun } from '../../shared/schedules/cron.js';
 
 const BERLIN = 'Europe/Berlin';
 const at = (iso: string) => Date.parse(iso);
@@ -48,6 +48,22 @@ describe('schedules in Europe/Berlin', () => {
     expect(iso(latestRunBetween('0 0 19 * * *', 'UTC', at('2026-01-01T00:00:00Z'), at('2026-01-03T20:00:00Z')))).toBe('2026-01-03T19:00:00.000Z');
     expect(latestRunBetween('0 0 19 * * *', 'UTC', at('2026-01-03T19:00:00Z'), at('2026-01-03T20:00:00Z'))).toBeUndefined();
     expect(iso(latestRunBetween('* * * * * *', 'UTC', at('2026-01-01T00:00:00Z'), at('2026-01-02T00:00:00.500Z')))).toBe('2026-01-02T00:00:00.000Z');
+  });
+});
+
+describe('bounded walks', () => {
+  it('an every-second schedule (stored before the 5-minute rule) after a day-long gap walks at most MAX_WALK_STEPS runs', () => {
+    const stats = { steps: 0 };
+    const latest = latestRunBetween('* * * * * *', 'UTC', at('2026-01-01T00:00:00Z'), at('2026-01-02T00:00:00.500Z'), stats);
+    expect(iso(latest)).toBe('2026-01-02T00:00:00.000Z');
+    expect(stats.steps).toBeGreaterThan(0);
+    expect(stats.steps).toBeLessThanOrEqual(MAX_WALK_STEPS + 1); // 13,600 runs walked before (~250 ms)
+  });
+
+  it('a weekday schedule after a long weekend still finds its latest run (before the walk window), in a few steps', () => {
+    const stats = { steps: 0 };
+    expect(iso(latestRunBetween('0 0 19 * * 1-5', 'UTC', at('2026-01-08T19:00:00Z'), at('2026-01-11T20:00:00Z'), stats))).toBe('2026-01-09T19:00:00.000Z');
+    expect(stats.steps).toBeLessThan(5);
   });
 });
 

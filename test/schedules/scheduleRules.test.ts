@@ -23,7 +23,7 @@ const base: Schedule = {
   updatedAt: '2026-01-05T08:00:00.000Z',
   lastRun: null,
 };
-const stored = (changes: Partial<Schedule> = {}) => ({ schedule: { ...base, ...changes }, etag: 'W/"1"' });
+const stored = (changes: Partial<Schedule> = {}) => ({ schedule: { ...base, ...changes }, etag: 'W/"1"', partitionKey: 'p' });
 
 describe('dueRun', () => {
   it('owes the latest run since the last change, and nothing before it', () => {

@@ -52,7 +52,7 @@ describe('schedule routes', () => {
       cron: '0 0 19 * * *',
       timeZone: BERLIN,
       enabled: true,
-      createdBy: { objectId: 'development', name: 'local-developer' },
+      createdBy: { name: 'local-developer' }, // by name: the object id is the audit trail's, not every reader's
       createdAt: new Date(SUNDAY_1830_CEST).toISOString(),
       lastRun: null,
       nextRun: '2026-03-29T17:00:00.000Z', // 19:00 CEST
@@ -147,7 +147,7 @@ describe('the schedules timer', () => {
     const store = s.app.services.schedules;
     const [listed] = await store.list();
     const runAt = Date.parse('2026-03-29T17:00:00Z');
-    const claims = await Promise.all([store.claim(listed!, runAt), store.claim(listed!, runAt)]);
+    const claims = await Promise.all([store.claim(listed!, runAt, runAt, 60_000), store.claim(listed!, runAt, runAt, 60_000)]);
     expect(claims.filter((c) => c.claimed)).toHaveLength(1);
     expect((await store.get(created.body.id))!.schedule.lastRun).toBe(new Date(runAt).toISOString());
   });

@@ -1,10 +1,11 @@
 // A small HTTP proxy in front of the run's Azurite that answers some Table Storage calls with a fault: a 500 in
-// Table Storage's own error shape, or a dropped connection. The app reaches Azurite through it, with the real SDK.
+// Table Storage's own error shape, a dropped connection, or Azurite's own answer held back (the call is applied, the
+// client may give up waiting first). The app reaches Azurite through it, with the real SDK.
 // Which calls fail is the test's choice: a rule over the request (method, path), or a deterministic fraction.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type TableFault = 'status500' | 'drop';
+export type TableFault = 'status500' | 'drop' | { delayReplyMs: number };
 
 /** Decides the fault of one call (undefined: pass it to Azurite). */
 export type FaultRule = (call: { method: string; path: string; seq: number }) => TableFault | undefined;
@@ -47,7 +48,8 @@ export async function startTableFaultProxy(connectionString: string): Promise<Ta
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     counts.calls += 1;
     const fault = rule?.({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, seq: counts.calls });
-    if (fault) {
+    const delayMs = typeof fault === 'object' ? fault.delayReplyMs : 0;
+    if (fault && typeof fault !== 'object') {
       counts.faults += 1;
       // Read the request first, so the client sees the fault and not a half-sent body.
       req.resume();
@@ -57,8 +59,15 @@ export async function startTableFaultProxy(connectionString: string): Promise<Ta
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const reply = () => {
+          if (res.destroyed) return answer.resume(); // the client gave up waiting
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (delayMs > 0) {
+          counts.faults += 1;
+          setTimeout(reply, delayMs);
+        } else reply();
       },
     );
     upstream.on('error', () => req.socket.destroy());

@@ -163,6 +163,24 @@ describe('list options', () => {
     expect(onNode.items.every((p) => p.spec?.nodeName === node)).toBe(true);
     await expect(core.listPodForAllNamespaces({ fieldSelector: 'spec.color=blue' })).rejects.toMatchObject({ code: 400 });
   });
+
+  it('a set-based labelSelector (in) with a status.phase!= fieldSelector: the unfinished pods of those apps (auto-stop)', async () => {
+    const core = certificateKubeConfig(adminYaml).makeApiClient(CoreV1Api);
+    const apps = ['blast', 'elb-db-warmup', 'elb-prepare-db'];
+    const expected = spec()
+      .pods.filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed')
+      .filter((p) => apps.includes(p.labels?.app ?? spec().jobs.find((j) => j.name === p.ownerJob)?.labels?.app ?? ''))
+      .map((p) => p.name)
+      .sort();
+    const found = await core.listPodForAllNamespaces({
+      labelSelector: `app in (${apps.join(',')})`,
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+    });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(found.items.map((p) => p.metadata?.name).sort()).toEqual(expected);
+    const all = await core.listPodForAllNamespaces({ labelSelector: `app in (${apps.join(',')})` });
+    expect(all.items.length).toBeGreaterThan(found.items.length); // the finished ones are left out
+  });
 });
 
 describe('discovery and /version/', () => {

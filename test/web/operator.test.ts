@@ -91,12 +91,12 @@ describe('a schedule in words', () => {
   });
 
   it("mirrors the server's rules: six valid fields, runs at least 5 minutes apart, an IANA zone", () => {
-    expect(scheduleProblems('0 0 19 * * 1-5', 'Europe/Berlin', zones, monday)).toEqual({});
-    expect(scheduleProblems('0 0 19 * *', 'Europe/Berlin', zones, monday).cron).toContain('six fields');
-    expect(scheduleProblems('0 * * * * *', 'Europe/Berlin', zones, monday).cron).toContain('more often than every 5 minutes');
-    expect(scheduleProblems('0 */5 * * * *', 'Europe/Berlin', zones, monday)).toEqual({});
-    expect(scheduleProblems('0 0 19 * * *', 'CET+1', zones, monday).timeZone).toContain('IANA');
-    expect(scheduleProblems('0 0 19 * * *', 'Mars/Olympus', zones, monday).timeZone).toBeDefined();
+    expect(scheduleProblems('0 0 19 * * 1-5', 'Europe/Berlin', zones)).toEqual({});
+    expect(scheduleProblems('0 0 19 * *', 'Europe/Berlin', zones).cron).toContain('six fields');
+    expect(scheduleProblems('0 * * * * *', 'Europe/Berlin', zones).cron).toContain('at most every 5 minutes');
+    expect(scheduleProblems('0 */5 * * * *', 'Europe/Berlin', zones)).toEqual({});
+    expect(scheduleProblems('0 0 19 * * *', 'CET+1', zones).timeZone).toContain('IANA');
+    expect(scheduleProblems('0 0 19 * * *', 'Mars/Olympus', zones).timeZone).toBeDefined();
   });
 
   it("offers the browser's zones, UTC among them, the browser's own as the default", () => {
@@ -255,17 +255,26 @@ describe('auto-stop answers', () => {
   };
 
   it('reads the scope-wide answer, dropping what does not check out', () => {
-    const scope = normalizeAutoStopScope({
-      data: [status, { ...status, cluster: 'b', verdict: 'explode' }, { ...status, cluster: 'c', idleMinutes: 7 }],
-      degraded: [],
-    });
+    const receivedAt = Date.parse('2026-12-07T17:47:30Z'); // this browser's clock runs 30 s ahead of the server's
+    const scope = normalizeAutoStopScope(
+      {
+        data: [status, { ...status, cluster: 'b', verdict: 'explode' }, { ...status, cluster: 'c', idleMinutes: 7 }],
+        degraded: [],
+      },
+      receivedAt,
+    );
     expect(scope.clusters.map((c) => [c.cluster, c.verdict, c.idleMinutes])).toEqual([
       ['a', 'warn', 60],
       ['c', 'warn', 60],
     ]);
-    expect(scope.clusters[0]).toMatchObject({ reason: 'idle for 47 min', nextStopAt: Date.parse('2026-12-07T18:00:00Z'), busy: { jobs: 0, pods: 0 } });
-    expect(normalizeAutoStopScope(undefined).clusters).toEqual([]);
-    expect(normalizeAutoStop({ cluster: 'x' })).toBeUndefined();
+    expect(scope.clusters[0]).toMatchObject({
+      reason: 'idle for 47 min',
+      nextStopAt: Date.parse('2026-12-07T18:00:00Z'),
+      busy: { jobs: 0, pods: 0 },
+      clockOffsetMs: -30_000,
+    });
+    expect(normalizeAutoStopScope(undefined, 0).clusters).toEqual([]);
+    expect(normalizeAutoStop({ cluster: 'x' }, 0)).toBeUndefined();
   });
 
   it('counts down in minutes and seconds', () => {

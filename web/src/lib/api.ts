@@ -3,12 +3,22 @@
 // DOM-free on purpose: unit tests import it under Node.
 import type { ErrorEnvelope, LifecycleAccepted } from '../../../shared/wire/index.js';
 import { CATEGORY_NORMALIZERS, type Category, type CategoryData } from './categoryData.js';
-import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
+import {
+  normalizeAudit,
+  normalizeFleet,
+  normalizeSchedule,
+  normalizeSchedules,
+  normalizeSubscription,
+  type AuditEntry,
+  type Fleet,
+  type Schedule,
+  type Subscription,
+} from './fleetData.js';
 import { normalizeAutoStop, normalizeAutoStopScope, type AutoStop, type AutoStopScope, type IdleMinutes } from './autostopData.js';
 import { normalizeCost, normalizeCostFleet, type CostFleetView, type CostView } from './costData.js';
 import { normalizeInspector, type InspectorView } from './inspectorData.js';
 import { normalizeNotifications, type NotificationFeed } from './notificationsData.js';
-import { isObject, str } from './json.js';
+import { isObject, listOf, str } from './json.js';
 import { normalizeRegistries, type RegistryView } from './registryData.js';
 import { normalizeStorage, type StorageView } from './storageData.js';
 import {
@@ -101,6 +111,8 @@ export interface ApiClient {
   updateAutoStop(scope: Scope, cluster: string, changes: { enabled?: boolean; idleMinutes?: IdleMinutes }): Promise<AutoStop | undefined>;
   extendAutoStop(scope: Scope, cluster: string): Promise<AutoStop | undefined>;
   notifications(): Promise<NotificationFeed>;
+  /** The allowed subscriptions by name (cached server-side like every monitor read). */
+  subscriptions(): Promise<Subscription[]>;
   markNotificationsRead(): Promise<void>;
 }
 
@@ -225,15 +237,20 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return normalizeCostFleet((await call('/api/cost/fleet')).body);
     },
     async autoStops(scope) {
-      return normalizeAutoStopScope((await call(`/api/autostop?${scopeQuery(scope)}`)).body);
+      return normalizeAutoStopScope((await call(`/api/autostop?${scopeQuery(scope)}`)).body, now());
     },
     async updateAutoStop(scope, cluster, changes) {
       return normalizeAutoStop(
         (await call(`/api/autostop?${scopeQuery(scope)}&cluster=${encodeURIComponent(cluster)}`, { method: 'PUT', json: changes })).body,
+        now(),
       );
     },
     async extendAutoStop(scope, cluster) {
-      return normalizeAutoStop((await call('/api/autostop/extend', { method: 'POST', json: { ...scope, cluster } })).body);
+      return normalizeAutoStop((await call('/api/autostop/extend', { method: 'POST', json: { ...scope, cluster } })).body, now());
+    },
+    async subscriptions() {
+      const envelope = normalizeEnvelope((await call('/api/monitor/subscriptions')).body, (raw) => listOf(raw, normalizeSubscription), now());
+      return envelope.data ?? [];
     },
     async notifications() {
       return normalizeNotifications((await call('/api/notifications')).body);

@@ -1,6 +1,6 @@
 // GET /api/autostop for a scope (every cluster's idle auto-stop in one answer), PUT and POST …/extend (one cluster's
 // status): parsed like every answer, and the warning's countdown in words. DOM-free.
-import { IDLE_MINUTES, type AutoStopStatus as WireStatus, type AutoStopVerdict, type IdleMinutes } from '../../../shared/wire/index.js';
+import { IDLE_MINUTES, type AutoStopList, type AutoStopStatus as WireStatus, type AutoStopVerdict, type IdleMinutes } from '../../../shared/wire/index.js';
 import { arr, isObject, listOf, num, str, toEpochMs } from './json.js';
 import { normalizeDegraded, type DegradedSource } from './monitorData.js';
 
@@ -17,11 +17,13 @@ export interface AutoStop {
   busy?: { jobs: number; pods: number };
   extendUntil?: number;
   lastStopAt?: number;
+  /** The server's clock when it judged, against this browser's when the answer arrived: countdowns use the server's. */
+  clockOffsetMs: number;
 }
 
 const VERDICTS: readonly AutoStopVerdict[] = ['keep', 'warn', 'stop', 'disabled'];
 
-export function normalizeAutoStop(v: unknown): AutoStop | undefined {
+export function normalizeAutoStop(v: unknown, receivedAt: number): AutoStop | undefined {
   if (!isObject<WireStatus>(v)) return undefined;
   const cluster = str(v.cluster);
   const verdict = VERDICTS.find((x) => x === v.verdict);
@@ -40,6 +42,7 @@ export function normalizeAutoStop(v: unknown): AutoStop | undefined {
     busy,
     extendUntil: toEpochMs(v.extendUntil),
     lastStopAt: lastStop,
+    clockOffsetMs: (toEpochMs(v.evaluatedAt) ?? receivedAt) - receivedAt,
   };
 }
 
@@ -49,9 +52,9 @@ export interface AutoStopScope {
 }
 
 /** The scope-wide answer: { data: status[], degraded }. */
-export function normalizeAutoStopScope(v: unknown): AutoStopScope {
-  const o = isObject<{ data: unknown; degraded: unknown }>(v) ? v : {};
-  return { clusters: listOf(arr(o.data), normalizeAutoStop), degraded: normalizeDegraded(o.degraded) };
+export function normalizeAutoStopScope(v: unknown, receivedAt: number): AutoStopScope {
+  const o = isObject<AutoStopList>(v) ? v : {};
+  return { clusters: listOf(arr(o.data), (x) => normalizeAutoStop(x, receivedAt)), degraded: normalizeDegraded(o.degraded) };
 }
 
 /** "4:05" until the stop (minutes:seconds; hours when that far): the warning banner's live countdown. */

@@ -2,7 +2,7 @@
 // and which lifecycle buttons that state and the caller's roles allow.
 // ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
 // users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
-import { actionInProgress, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
+import { actionInProgress, portalUrlOf, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
 import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
 
 export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
@@ -88,12 +88,15 @@ export function availableActions(cluster: ObservedState, chip: StateChip, permis
   };
 }
 
-/** The Azure portal page of a cluster: from its ARM id when the API sends one, else built from the scope and name. */
-export function portalUrl(scope: { subscriptionId: string; resourceGroup: string }, cluster: { name: string; id?: string }): string {
+/**
+ * The Azure portal page of a cluster, in its tenant's directory when known: from its ARM id (the API sends it), else
+ * built from the scope and name (a reading stored before ids were added).
+ */
+export function portalUrl(scope: { subscriptionId: string; resourceGroup: string }, cluster: { name: string; id?: string }, tenantId?: string): string {
   const armId =
     cluster.id ??
     `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`;
-  return `https://portal.azure.com/#resource${armId}`;
+  return portalUrlOf(armId, tenantId);
 }
 
 const PROGRESSIVE: Record<LifecycleAction, string> = { start: 'starting', stop: 'stopping', delete: 'deleting' };

@@ -9,6 +9,7 @@ import {
   type FleetScope as WireFleetScope,
   type FleetState,
   type ScheduleAnswer,
+  type SubscriptionSummary,
   type ScheduleList,
 } from '../../../shared/wire/index.js';
 import { isObject, listOf, num, str, toEpochMs } from './json.js';
@@ -17,7 +18,7 @@ import { normalizeClusters, normalizeDegraded, normalizeScope, type Cluster, typ
 export { FLEET_STATES, type FleetState } from '../../../shared/wire/index.js';
 
 export interface FleetScope extends Scope {
-  /** The subscription's display name, once the fleet answer carries it (shown instead of the id). */
+  /** The subscription's display name, when ARM's list shows it. */
   subscriptionName?: string;
   clusters: Cluster[];
   degraded: DegradedSource[];
@@ -25,10 +26,25 @@ export interface FleetScope extends Scope {
   cacheState?: string;
 }
 
+export interface Subscription {
+  subscriptionId: string;
+  displayName?: string;
+  state?: string;
+  tenantId?: string;
+}
+
 export interface Fleet {
   scopes: FleetScope[];
   totals: Record<FleetState, number>;
+  subscriptions: Subscription[];
   degraded: DegradedSource[];
+}
+
+export function normalizeSubscription(v: unknown): Subscription | undefined {
+  if (!isObject<SubscriptionSummary>(v)) return undefined;
+  const subscriptionId = str(v.subscriptionId);
+  if (!subscriptionId) return undefined;
+  return { subscriptionId, displayName: str(v.displayName), state: str(v.state), tenantId: str(v.tenantId) };
 }
 
 function normalizeFleetScope(v: unknown): FleetScope | undefined {
@@ -36,6 +52,7 @@ function normalizeFleetScope(v: unknown): FleetScope | undefined {
   if (!scope || !isObject<WireFleetScope>(v)) return undefined;
   return {
     ...scope,
+    subscriptionName: str(v.subscriptionName),
     clusters: normalizeClusters(v.clusters),
     degraded: normalizeDegraded(v.degraded),
     transitionCount: num(v.transitionCount) ?? 0,
@@ -49,6 +66,7 @@ export function normalizeFleet(v: unknown): Fleet {
   return {
     scopes: listOf(o.scopes, normalizeFleetScope),
     totals: Object.fromEntries(FLEET_STATES.map((s) => [s, num(totals[s]) ?? 0])) as Record<FleetState, number>,
+    subscriptions: listOf(o.subscriptions, normalizeSubscription),
     degraded: normalizeDegraded(o.degraded),
   };
 }

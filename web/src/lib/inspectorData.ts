@@ -1,6 +1,6 @@
 // GET /api/inspector: the captured calls, as the inspector panel lists them, and the count of requests the API refused
 // before any handler ran (bad input, missing roles), which are never captured.
-import type { Capture, InspectorPage, RejectedCount } from '../../../shared/wire/index.js';
+import type { Capture, InspectorPage, RefusedRequest as WireRefusedRequest, RejectedCount } from '../../../shared/wire/index.js';
 import { isObject, listOf, num, str, toEpochMs } from './json.js';
 
 export interface InspectorItem {
@@ -73,12 +73,12 @@ export interface RefusedRequest {
 export interface InspectorView {
   items: InspectorItem[];
   refused?: Refused;
-  /** The last refused requests, newest first (servers that list them). */
+  /** The instance's last refused requests, newest first. */
   refusedRequests: RefusedRequest[];
 }
 
 function normalizeRefusedRequest(v: unknown): RefusedRequest | undefined {
-  if (!isObject<RefusedRequest>(v)) return undefined;
+  if (!isObject<WireRefusedRequest>(v)) return undefined;
   const requestId = str(v.requestId);
   const status = num(v.status);
   if (!requestId || status === undefined) return undefined;
@@ -103,7 +103,7 @@ export function refusedByStatus(refused: Refused): string {
 }
 
 export function normalizeInspector(v: unknown): InspectorView {
-  const page = isObject<InspectorPage & { refused: unknown }>(v) ? v : undefined;
+  const page = isObject<InspectorPage>(v) ? v : undefined;
   const refused = normalizeRefused(page?.rejected);
   return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}), refusedRequests: listOf(page?.refused, normalizeRefusedRequest) };
 }

@@ -66,7 +66,7 @@ export interface NodePool {
 
 export interface Cluster {
   name: string;
-  /** The ARM id, when the API sends one (the portal link falls back to building it). */
+  /** ARM's resource id, for the portal link (portalUrlOf). */
   id?: string;
   location?: string;
   kubernetesVersion?: string;
@@ -145,6 +145,7 @@ export function normalizeCluster(v: unknown): Cluster | undefined {
   if (!name) return undefined;
   return {
     name,
+    id: str(v.id),
     location: str(v.location),
     kubernetesVersion: str(v.kubernetesVersion),
     powerState: str(v.powerState),

@@ -43,7 +43,7 @@ export function AutoStopControl({ scope, status, canOperate, now, onChanged }: P
           <span>
             Idle: {name} will be stopped in{' '}
             <strong className="countdown" data-testid={`autostop-countdown-${name}`}>
-              {countdown(status.nextStopAt!, now)}
+              {countdown(status.nextStopAt!, now + status.clockOffsetMs)}
             </strong>{' '}
             <span className="quiet small">({status.reason})</span>
           </span>
@@ -94,10 +94,14 @@ export function AutoStopControl({ scope, status, canOperate, now, onChanged }: P
         {status.enabled && !warn && (
           <span className="quiet small" data-testid={`autostop-reason-${name}`}>
             {status.reason}
-            {status.extendUntil !== undefined && status.extendUntil > now ? ` · kept running for ${formatAge((status.extendUntil - now) / 1000)} more` : ''}
+            {status.extendUntil !== undefined && status.extendUntil > now + status.clockOffsetMs
+              ? ` · kept running for ${formatAge((status.extendUntil - now - status.clockOffsetMs) / 1000)} more`
+              : ''}
           </span>
         )}
-        {status.lastStopAt !== undefined && <span className="quiet small">· last stopped when idle {formatAge(secondsSince(status.lastStopAt, now))} ago</span>}
+        {status.lastStopAt !== undefined && (
+          <span className="quiet small">· last stopped when idle {formatAge(secondsSince(status.lastStopAt, now + status.clockOffsetMs))} ago</span>
+        )}
       </div>
       {error && (
         <p className="field-error" role="alert" data-request-id={error.requestId ?? ''}>

@@ -205,7 +205,7 @@ function ScheduleForm({ id, scope, cluster, now, onSaved }: { id: string; scope:
 
   // the minute is enough for the preview: it does not move every second
   const minute = Math.floor(now / 60_000) * 60_000;
-  const problems = useMemo(() => scheduleProblems(cron, timeZone, zoneSet, minute), [cron, timeZone, zoneSet, minute]);
+  const problems = useMemo(() => scheduleProblems(cron, timeZone, zoneSet), [cron, timeZone, zoneSet]);
   const words = problems.timeZone ? describeCron(cron, '…') : describeCron(cron, timeZone);
   const runs = useMemo(() => (problems.cron || problems.timeZone ? [] : nextRuns(cron, timeZone, minute)), [problems, cron, timeZone, minute]);
   // a refusal that names a field shows beside that field, until the field changes

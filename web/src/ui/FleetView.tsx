@@ -57,6 +57,7 @@ export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, o
   }, [fleet, onScopes]);
 
   const all = useMemo(() => (fleet ? fleetRows(fleet) : []), [fleet]);
+  const tenants = useMemo(() => new Map((fleet?.subscriptions ?? []).flatMap((s) => (s.tenantId ? [[s.subscriptionId, s.tenantId] as const] : []))), [fleet]);
   const anyTransitioning = all.some((r) => r.state === 'transitioning');
   useEffect(() => setTransitioning(anyTransitioning), [anyTransitioning]);
   const rows = useMemo(() => sortRows(filterRows(all, text, state), sort.key, sort.descending), [all, text, state, sort]);
@@ -175,7 +176,7 @@ export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, o
                     </button>{' '}
                     <a
                       className="portal"
-                      href={portalUrl(row.scope, row.cluster)}
+                      href={portalUrl(row.scope, row.cluster, tenants.get(row.scope.subscriptionId))}
                       target="_blank"
                       rel="noreferrer"
                       title={`${row.cluster.name} in the Azure portal`}
