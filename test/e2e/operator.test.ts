@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SECOND_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_ID, demoFleet } from '../../dev/sim/index.js';
+import { DEMO_SECOND_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, demoFleet } from '../../dev/sim/index.js';
 import { startLocalStack, type LocalStack } from '../../dev/stack.js';
 import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
@@ -297,8 +297,12 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     const row = page.getByTestId('fleet-row-pay-dev-b');
     await row.waitFor();
     expect(await page.getByTestId('fleet-location-pay-dev-b').textContent()).toBe('westeurope');
+    // subscriptions by name, not by id (ARM's subscription list, as the simulator serves it)
+    await page.locator('[data-testid="fleet-scope-pay-dev-b"]', { hasText: 'ELB Production' }).waitFor();
+    expect(await page.getByTestId('fleet-scope-elb-01-a').textContent()).toBe('rg-elb-01 · ELB Research');
+    // the cluster's ARM id as ARM spells it, opened in its subscription's directory
     expect(await page.getByTestId('fleet-portal-pay-dev-b').getAttribute('href')).toBe(
-      `https://portal.azure.com/#resource/subscriptions/${PAY.subscriptionId}/resourceGroups/${PAY.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/pay-dev-b`,
+      `https://portal.azure.com/#@${DEMO_TENANT_ID}/resource/subscriptions/${PAY.subscriptionId}/resourcegroups/${PAY.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/pay-dev-b`,
     );
     await page.getByTestId('fleet-sort-location').click();
     // a row starts its cluster through the same path as a card; delete stays on the card
@@ -405,7 +409,15 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     const rows = page.getByTestId('inspector-row');
     await page.locator('[data-testid="inspector-row"]', { hasText: '/api/aks/stop' }).first().waitFor();
     const lines = await rows.evaluateAll((items) => items.map((li) => (li.textContent ?? '').replace(/\s+/g, ' ')));
-    expect(lines.filter((l) => /^GET \/api\/(schedules|audit|monitor|inspector|me)\b/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /^GET \/api\/(schedules|audit|monitor|inspector|me|cost|autostop|notifications)\b/.test(l))).toEqual([]);
+    // a request refused before any function ran (malformed JSON) is found by the id its error named
+    const bad = await fetch(`${stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
+    const badId = ((await bad.json()) as { error: { requestId: string } }).error.requestId;
+    await page.getByTestId('inspector-find').fill(badId);
+    const found = page.locator(`[data-testid="inspector-refused-row"][data-request-id="${badId}"]`);
+    await found.waitFor();
+    expect((await found.textContent())?.replace(/\s+/g, ' ')).toMatch(/^POST \/api\/aks\/start 400 · \w+/);
+    expect(await page.getByTestId('inspector-refused-row').count()).toBe(1);
     await shot(page, '08-inspector-1400');
   });
 
