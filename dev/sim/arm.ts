@@ -55,8 +55,22 @@ const RESOURCES_API_VERSIONS = ['2016-06-01', '2019-11-01', '2020-01-01', '2021-
 
 const PROVIDER = 'microsoft.containerservice';
 
-function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
+export function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
   return { status, headers, body: { error: { code, message } } };
+}
+
+/** A resource provider's answer to an api-version it does not serve for `type` (e.g. "storageAccounts"). */
+export function noRegisteredProvider(apiVersion: string, type: string, supported: readonly string[]): SimResponse {
+  return armError(
+    400,
+    'NoRegisteredProviderFound',
+    `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${supported.join(', ')}'.`,
+  );
+}
+
+/** A resource provider's 404 for a resource the scope's resource group does not have (`type` as "Microsoft.Storage/storageAccounts"). */
+export function resourceNotFound(type: string, name: string, resourceGroup: string): SimResponse {
+  return armError(404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found.`);
 }
 
 /** An injected status, in ARM's shape (429 as ARM throttling says it). */

@@ -477,6 +477,15 @@ function buildCluster(plan: ClusterPlan, at: (minutesAgo: number) => string): Cl
 /** What a job's controller and the kubelet report: completion, a running pod's start, a backoff limit reached. */
 function jobEvents(job: JobSpec, podName: string, node: string, at: (minutesAgo: number) => string): EventSpec[] {
   const involvedObject = { kind: 'Job', name: job.name };
+  const created: EventSpec = {
+    namespace: job.namespace,
+    type: 'Normal',
+    reason: 'SuccessfulCreate',
+    message: `Created pod: ${podName}`,
+    involvedObject,
+    lastAt: job.startedAt,
+    source: 'job-controller',
+  };
   switch (job.status) {
     case 'complete':
       return [
@@ -492,15 +501,7 @@ function jobEvents(job: JobSpec, podName: string, node: string, at: (minutesAgo:
       ];
     case 'running':
       return [
-        {
-          namespace: job.namespace,
-          type: 'Normal',
-          reason: 'SuccessfulCreate',
-          message: `Created pod: ${podName}`,
-          involvedObject,
-          lastAt: job.startedAt,
-          source: 'job-controller',
-        },
+        created,
         {
           namespace: job.namespace,
           type: 'Normal',
@@ -522,15 +523,7 @@ function jobEvents(job: JobSpec, podName: string, node: string, at: (minutesAgo:
       ];
     case 'failed':
       return [
-        {
-          namespace: job.namespace,
-          type: 'Normal',
-          reason: 'SuccessfulCreate',
-          message: `Created pod: ${podName}`,
-          involvedObject,
-          lastAt: job.startedAt,
-          source: 'job-controller',
-        },
+        created,
         {
           namespace: job.namespace,
           type: 'Warning',

@@ -107,7 +107,7 @@ import type { TokenCheck } from './kubernetes.js';
 import { AKS_ENTRA_SERVER_ID } from './kubeconfig.js';
 import { mintStaticToken, readStaticToken, staticObjectId } from '../../shared/azure/staticToken.js';
 import { Lifecycle, type OperationDuration, type OperationKind, type OperationOutcome } from './lifecycle.js';
-import { SimServer } from './server.js';
+import { SimServer, type SimServerOptions } from './server.js';
 import { createRetailPricesHandler, DEFAULT_RETAIL_PRICES, retailPricesInjectedAnswer, type SimRetailPrice } from './retailPrices.js';
 import { blobInjectedAnswer, createBlobFrontEnd, STORAGE_AUDIENCE, storageArmRoute, type BlobAccess, type StorageBackend } from './storage.js';
 import { AZURITE_ACCOUNT_KEY } from '../azurite.js';
@@ -310,6 +310,9 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     ipAddresses: ['127.0.0.1'],
     lifetimeSeconds: 365 * 86_400,
   });
+  /** A server on the ARM certificate, sharing the request log, the injections and the idle timeout. */
+  const armCertServer = (server: Omit<SimServerOptions, 'tls' | 'log' | 'injections' | 'idleTimeoutMs'>) =>
+    new SimServer({ ...server, tls: { key: armCert.keyPem, cert: armCert.certPem }, log, injections, idleTimeoutMs });
   const armCounters = new ServerCounters();
   const { lroRetryAfterSeconds, lroInProgressError } = options;
 
@@ -361,14 +364,10 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
           spec: structuredClone(spec),
           loginServer: () => `127.0.0.1:${port}`,
         };
-        const server = new SimServer({
+        const server = armCertServer({
           name: `registry:${spec.name}`,
           identity: { kind: 'registry' },
-          tls: { key: armCert.keyPem, cert: armCert.certPem },
           counters: registryCounters,
-          log,
-          injections,
-          idleTimeoutMs,
           handle: createRegistryDataPlane({ entry, verifyEntraToken: (presented) => verifyFor(presented, armAudiences(), false) }),
           injectedAnswer: registryInjectedAnswer,
         });
@@ -380,14 +379,10 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
   const registriesOf = (subscriptionId: string, resourceGroup: string) =>
     registries.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase());
   const armPageSize = Math.max(1, options.armPageSize ?? 100);
-  const arm = new SimServer({
+  const arm = armCertServer({
     name: 'arm',
     identity: { kind: 'arm' },
-    tls: { key: armCert.keyPem, cert: armCert.certPem },
     counters: armCounters,
-    log,
-    injections,
-    idleTimeoutMs,
     handle: createArmHandler({
       endpoint: () => armEndpoint,
       subscriptions: () => [...subscriptions.values()],
@@ -411,14 +406,10 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
     }),
     injectedAnswer: armInjectedAnswer,
   });
-  const blob = new SimServer({
+  const blob = armCertServer({
     name: 'blob',
     identity: { kind: 'blob' },
-    tls: { key: armCert.keyPem, cert: armCert.certPem },
     counters: blobCounters,
-    log,
-    injections,
-    idleTimeoutMs,
     handle: (req) =>
       blobFrontEnd ? blobFrontEnd.handle(req) : { status: 503, body: 'The simulated blob service has no store (SimulatedAzureOptions.blobStore).' },
     injectedAnswer: blobInjectedAnswer,
@@ -433,14 +424,10 @@ export async function startSimulatedAzure(options: SimulatedAzureOptions = {}): 
 
   let retailPrices = options.retailPrices?.prices ?? DEFAULT_RETAIL_PRICES;
   let retailPricesEndpoint = '';
-  const retailPricesServer = new SimServer({
+  const retailPricesServer = armCertServer({
     name: 'retailPrices',
     identity: { kind: 'retailPrices' },
-    tls: { key: armCert.keyPem, cert: armCert.certPem },
     counters: new ServerCounters(),
-    log,
-    injections,
-    idleTimeoutMs,
     handle: createRetailPricesHandler({
       endpoint: () => retailPricesEndpoint,
       prices: () => retailPrices,

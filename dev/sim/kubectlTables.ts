@@ -16,6 +16,7 @@ export interface TableKind {
 
 const column = (name: string, description: string, priority = 0, type = 'string', format = '') => ({ name, type, format, description, priority });
 const NAME = column('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+const AGE = column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 
 /** Kubernetes' short duration (k8s.io/apimachinery/pkg/util/duration.HumanDuration). */
 export function humanDuration(ms: number): string {
@@ -40,7 +41,7 @@ const nodes: TableKind = {
     NAME,
     column('Status', 'The status of the node'),
     column('Roles', 'The roles of the node'),
-    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    AGE,
     column('Version', 'Kubelet Version reported by the node.'),
     column('Internal-IP', 'List of addresses reachable to the node. Queried from cloud provider, if available.', 1),
     column('External-IP', 'List of addresses reachable to the node. Queried from cloud provider, if available.', 1),
@@ -80,7 +81,7 @@ const pods: TableKind = {
     column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
     column('Status', 'The aggregate status of the containers in this pod.'),
     column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    AGE,
     column('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
     column('Node', 'NodeName is a request to schedule this pod onto a specific node.', 1),
     column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),

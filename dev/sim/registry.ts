@@ -6,6 +6,7 @@
 // GET /acr/v1/_catalog and /acr/v1/{repo}/_manifests page with `Link`.
 import { createHash, randomBytes } from 'node:crypto';
 import { mintStaticToken, readStaticToken } from '../../shared/azure/staticToken.js';
+import { armError, noRegisteredProvider, resourceNotFound } from './arm.js';
 import type { AppliedInjection } from './injection.js';
 import type { TokenCheck } from './kubernetes.js';
 import type { SimRequest, SimResponse } from './server.js';
@@ -57,8 +58,6 @@ export interface RegistryBackendEntry {
   /** host:port of its data-plane server. */
   loginServer(): string;
 }
-
-const armError = (status: number, code: string, message: string): SimResponse => ({ status, body: { error: { code, message } } });
 
 export const digestOf = (repository: string, tag: string) => `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}`;
 
@@ -129,22 +128,14 @@ export function registryArmRoute(
   const runs = lower.length === 3 && lower[2] === 'runs';
   const versions = runs ? REGISTRY_RUNS_API_VERSIONS : REGISTRY_API_VERSIONS;
   if (!versions.includes(apiVersion)) {
-    return armError(
-      400,
-      'NoRegisteredProviderFound',
-      `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${runs ? 'registries/runs' : 'registries'}'. The supported api-versions are '${versions.join(', ')}'.`,
-    );
+    return noRegisteredProvider(apiVersion, runs ? 'registries/runs' : 'registries', versions);
   }
   if (req.method !== 'GET') return armError(405, 'MethodNotAllowed', `The simulator does not support ${req.method} on registries.`);
   const found = registries(scope.subscriptionId, scope.resourceGroup);
   if (lower.length === 1 && lower[0] === 'registries') return { status: 200, body: { value: found.map(renderRegistry) } };
   const entry = found.find((r) => r.spec.name.toLowerCase() === lower[1]);
   if (!entry) {
-    return armError(
-      404,
-      'ResourceNotFound',
-      `The Resource 'Microsoft.ContainerRegistry/registries/${segments[1]}' under resource group '${scope.resourceGroup}' was not found.`,
-    );
+    return resourceNotFound('Microsoft.ContainerRegistry/registries', segments[1]!, scope.resourceGroup);
   }
   if (lower.length === 2) return { status: 200, body: renderRegistry(entry) };
   if (runs) return { status: 200, body: { value: (entry.spec.runs ?? []).map((run) => renderRun(entry, run)) } };

@@ -19,6 +19,7 @@ import {
   generateAccountSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
+import { armError, noRegisteredProvider, resourceNotFound } from './arm.js';
 import type { AppliedInjection } from './injection.js';
 import type { SimRequest, SimResponse } from './server.js';
 import type { TokenCheck } from './kubernetes.js';
@@ -73,8 +74,6 @@ export interface StorageBackend {
   /** https://127.0.0.1:{port}/ of the blob front end. */
   blobEndpoint(): string;
 }
-
-const armError = (status: number, code: string, message: string): SimResponse => ({ status, body: { error: { code, message } } });
 
 function renderAccount(account: StorageBackendAccount, backend: StorageBackend) {
   const { spec } = account;
@@ -139,11 +138,7 @@ export function storageArmRoute(
   const lower = segments.map((s) => s.toLowerCase());
   const apiVersion = req.url.searchParams.get('api-version') ?? '';
   if (!STORAGE_API_VERSIONS.includes(apiVersion)) {
-    return armError(
-      400,
-      'NoRegisteredProviderFound',
-      `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type 'storageAccounts'. The supported api-versions are '${STORAGE_API_VERSIONS.join(', ')}'.`,
-    );
+    return noRegisteredProvider(apiVersion, 'storageAccounts', STORAGE_API_VERSIONS);
   }
   if (req.method !== 'GET') return armError(405, 'MethodNotAllowed', `The simulator does not support ${req.method} on storage accounts.`);
   const accounts = backend.accounts(scope.subscriptionId, scope.resourceGroup);
@@ -151,11 +146,7 @@ export function storageArmRoute(
   if (lower.length === 1 && lower[0] === 'storageaccounts') return { status: 200, body: { value: accounts.map((a) => renderAccount(a, backend)) } };
   const account = accounts.find((a) => a.spec.name.toLowerCase() === lower[1]);
   if (!account) {
-    return armError(
-      404,
-      'ResourceNotFound',
-      `The Resource 'Microsoft.Storage/storageAccounts/${segments[1]}' under resource group '${scope.resourceGroup}' was not found.`,
-    );
+    return resourceNotFound('Microsoft.Storage/storageAccounts', segments[1]!, scope.resourceGroup);
   }
   if (lower.length === 2) return { status: 200, body: renderAccount(account, backend) };
   // storageAccounts/{a}/blobServices/default/containers

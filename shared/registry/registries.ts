@@ -1,7 +1,7 @@
 // The ARM half of the registry card: a scope's container registries (list by resource group) and each registry's
 // runs, read through the registry client's own authenticated pipeline (the runs API is not in its SDK).
 import { describeFailure } from '../errors.js';
-import type { Degraded } from '../wire/index.js';
+import type { Degraded, RegistrySummary } from '../wire/index.js';
 import type { RegistryArm } from './clients.js';
 
 /** The runs list's api-version: the only one that has it. */
@@ -9,14 +9,8 @@ export const RUNS_API_VERSION = '2019-06-01-preview';
 /** Runs of a registry read (newest first, as ACR lists them): the images being built are among the latest. */
 const RUNS_READ = 50;
 
-export interface ListedRegistry {
-  name: string;
-  location: string;
-  loginServer: string;
-  sku: string;
-  adminUserEnabled: boolean;
-  publicNetworkAccess: string;
-}
+/** A registry as ARM lists it: the summary's own fields, without what its repositories and runs add. */
+export type ListedRegistry = Pick<RegistrySummary, 'name' | 'location' | 'loginServer' | 'sku' | 'adminUserEnabled' | 'publicNetworkAccess'>;
 
 /** A run that is pushing images now. */
 export interface ActiveRun {

@@ -4,30 +4,13 @@
 import type { StorageManagementClient } from '@azure/arm-storage';
 import { forEachLimited } from '../concurrency.js';
 import { describeFailure } from '../errors.js';
-import type { Degraded } from '../wire/index.js';
+import type { BlobContainerSummary, Degraded, StorageAccountSummary } from '../wire/index.js';
 
 /** A blob container as ARM lists it (its usage is a reading of its own). */
-export interface ListedContainer {
-  name: string;
-  publicAccess: string;
-  lastModifiedAt: string | null;
-}
+export type ListedContainer = Pick<BlobContainerSummary, 'name' | 'publicAccess' | 'lastModifiedAt'>;
 
 /** A storage account as ARM lists it, with its containers: the overview reading, stored under the scope's key. */
-export interface ListedAccount {
-  name: string;
-  location: string;
-  sku: string;
-  kind: string;
-  hierarchicalNamespace: boolean;
-  publicNetworkAccess: string;
-  allowBlobPublicAccess: boolean;
-  minimumTlsVersion: string | null;
-  blobEndpoint: string | null;
-  containers: ListedContainer[];
-  /** Its containers could not be listed. */
-  degraded: Degraded[];
-}
+export type ListedAccount = Omit<StorageAccountSummary, 'containers'> & { containers: ListedContainer[] };
 
 /** Accounts whose containers are listed at once. */
 const ACCOUNTS_IN_PARALLEL = 8;

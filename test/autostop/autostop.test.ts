@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CLAIM_LEASE_MS } from '../../shared/autostop/runner.js';
 import { AutoStopStore } from '../../shared/autostop/store.js';
 import type { NotificationEvent } from '../../shared/wire/index.js';
-import { BLUE, MANUAL_OPERATIONS, RG, testStacks, transitionRows, type TestStack } from '../lifecycle/support.js';
+import { armPosts, BLUE, MANUAL_OPERATIONS, RG, send, testStacks, transitionRows, type TestStack } from '../lifecycle/support.js';
 import { manualClock } from '../setup/control.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
 
@@ -26,14 +26,6 @@ async function start(options: Parameters<typeof stack>[0] & { events?: Notificat
   });
 }
 
-const send = async (s: TestStack, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${s.url}${path}`, {
-    method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
 const statusPath = (cluster?: string, scope = RG) =>
   `/api/autostop?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}${cluster ? `&cluster=${cluster}` : ''}`;
 const status = async (s: TestStack, cluster: string, scope = RG) => (await s.get(statusPath(cluster, scope))).body;
@@ -41,8 +33,6 @@ const enable = (s: TestStack, cluster: string, body: Record<string, unknown> = {
   send(s, 'PUT', statusPath(cluster, scope), body);
 const auditOf = async (s: TestStack, scope = RG) =>
   (await s.get(`/api/audit?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`)).body.data;
-const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
-  s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
 const kubernetesCalls = (s: TestStack) => s.sim.requestLog((e) => e.server !== 'arm' && e.server.includes('/')).length;
 const at = (s: TestStack, minutes: number) => s.clock.set(T0 + minutes * MIN);
 

@@ -1,14 +1,12 @@
 // The jobs category against the simulated Azure with real sessions (client-node over HTTPS): status, failure and
 // duration of each job, newest first, counts; the listing paged with limit/continue, bounded, truncated; a 403.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulatedAzure, demoFleet, DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
+import { DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
 import type { ClusterSpec, JobSpec } from '../../dev/sim/fleetSpec.js';
-import { loadConfig } from '../../shared/config.js';
-import { createArmClientFactory, getKubeconfig } from '../../shared/azure/arm.js';
-import { createAzureCredential } from '../../shared/azure/credentials.js';
-import { createSessionFactory, type KubeSession } from '../../shared/k8s/session.js';
-import { SessionPool } from '../../shared/k8s/sessionPool.js';
+import type { KubeSession } from '../../shared/k8s/session.js';
+import type { SessionPool } from '../../shared/k8s/sessionPool.js';
 import { explainForbidden, readJobs, type JobsOptions } from '../../shared/k8s/index.js';
+import { startSimulatedSessions } from './support.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const RG = 'rg-elb-01';
@@ -18,22 +16,11 @@ const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOStri
 
 let sim: SimulatedAzure;
 let pool: SessionPool<KubeSession>;
+let close: () => Promise<void>;
 let original: ClusterSpec;
 
 beforeAll(async () => {
-  sim = await startSimulatedAzure({ fleet: demoFleet(NOW), durations: { start: 'manual', stop: 'manual', delete: 'manual' } });
-  const config = loadConfig({ ...sim.appSettings(), TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', UPSTREAM_TIMEOUT_MS: '5000' });
-  const credential = createAzureCredential(config.azure);
-  const arm = createArmClientFactory(config, credential);
-  pool = new SessionPool<KubeSession>({
-    ttlSeconds: 300,
-    maxEntries: 8,
-    factory: createSessionFactory({
-      getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
-      credential,
-      timeoutMs: 5000,
-    }),
-  });
+  ({ sim, pool, close } = await startSimulatedSessions(NOW));
   original = structuredClone(sim.cluster(C).spec);
 });
 beforeEach(() => {
@@ -42,10 +29,7 @@ beforeEach(() => {
     Object.assign(spec, structuredClone(original));
   });
 });
-afterAll(async () => {
-  await pool?.drain();
-  await sim?.close();
-});
+afterAll(() => close?.());
 
 const read = (cluster: { name: string }, options: JobsOptions = {}) =>
   pool.use({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, cluster: cluster.name, admin: false }, (session) =>

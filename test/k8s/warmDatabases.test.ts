@@ -2,14 +2,12 @@
 // source version and by a pinned node (nodeName, hostname selector, affinity) gone, not Ready or re-created,
 // progress from the pods' log tails, elapsed time; and still two round trips with at most 12 log tails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulatedAzure, demoFleet, DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
+import { DEMO_SUBSCRIPTION_ID, type SimulatedAzure } from '../../dev/sim/index.js';
 import type { JobSpec, NodeSpec, PodSpec } from '../../dev/sim/fleetSpec.js';
-import { loadConfig } from '../../shared/config.js';
-import { createArmClientFactory, getKubeconfig } from '../../shared/azure/arm.js';
-import { createAzureCredential } from '../../shared/azure/credentials.js';
-import { createSessionFactory, type KubeSession } from '../../shared/k8s/session.js';
-import { SessionPool } from '../../shared/k8s/sessionPool.js';
+import type { KubeSession } from '../../shared/k8s/session.js';
+import type { SessionPool } from '../../shared/k8s/sessionPool.js';
 import { readWarmupStatus, type WarmDatabase } from '../../shared/k8s/index.js';
+import { startSimulatedSessions } from './support.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const RG = 'rg-elb-01';
@@ -20,26 +18,12 @@ const NODE = (i: number) => `aks-blast-14142135-vmss00000${i}`;
 
 let sim: SimulatedAzure;
 let pool: SessionPool<KubeSession>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  sim = await startSimulatedAzure({ fleet: demoFleet(NOW), durations: { start: 'manual', stop: 'manual', delete: 'manual' } });
-  const config = loadConfig({ ...sim.appSettings(), TABLE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', UPSTREAM_TIMEOUT_MS: '5000' });
-  const credential = createAzureCredential(config.azure);
-  const arm = createArmClientFactory(config, credential);
-  pool = new SessionPool<KubeSession>({
-    ttlSeconds: 300,
-    maxEntries: 8,
-    factory: createSessionFactory({
-      getKubeconfig: (key, signal) => getKubeconfig(arm(key.subscriptionId), key.resourceGroup, key.cluster, key.admin, { abortSignal: signal }),
-      credential,
-      timeoutMs: 5000,
-    }),
-  });
+  ({ sim, pool, close } = await startSimulatedSessions(NOW));
 });
-afterAll(async () => {
-  await pool?.drain();
-  await sim?.close();
-});
+afterAll(() => close?.());
 
 interface Shard {
   db: string;

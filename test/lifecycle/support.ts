@@ -131,6 +131,21 @@ export function armListReads(sim: SimulatedAzure, resourceGroup = RG.resourceGro
   return sim.requestLog((entry) => entry.server === 'arm' && entry.method === 'GET' && entry.url.toLowerCase().split('?')[0]!.endsWith(path)).length;
 }
 
+/** A request to the stack with any method, JSON in and out; the answer's text as well, for its size. */
+export async function send(s: TestStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${s.url}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Start or stop calls the simulated ARM received (each one a real action on a cluster). */
+export const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
+  s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
+
 export function clusterOf(list: { data: Array<{ name: string }> }, name: string): any {
   return list.data.find((c) => c.name === name);
 }

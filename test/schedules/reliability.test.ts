@@ -8,7 +8,8 @@ import { LEGACY_PARTITION } from '../../shared/schedules/store.js';
 import { manualClock } from '../setup/control.js';
 import { startTableFaultProxy, type TableFaultProxy } from '../setup/tableFaultProxy.js';
 import { tablesConnectionString, uniqueTableName } from '../setup/tables.js';
-import { armListReads, BLUE, MANUAL_OPERATIONS, RG, SUB, testStacks, type TestStack, type TestStackOptions } from '../lifecycle/support.js';
+import { armListReads, armPosts, BLUE, MANUAL_OPERATIONS, RG, send, SUB, testStacks, type TestStack, type TestStackOptions } from '../lifecycle/support.js';
+import { stopAt1900 } from './support.js';
 
 const stack = testStacks();
 // Sunday 29 March 2026, 18:30 CEST; the schedules below stop at 19:00 Europe/Berlin (17:00Z).
@@ -32,30 +33,11 @@ async function start(options: TestStackOptions = {}): Promise<TestStack> {
   });
 }
 
-async function send(s: TestStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${s.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
-}
 const listPath = (scope = RG) => `/api/schedules?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`;
 const auditOf = async (s: TestStack, scope = RG) =>
   (await s.get(`/api/audit?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`)).body.data.filter(
     (e: any) => !e.action.startsWith('schedule.'),
   );
-const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
-  s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
-const stopAt1900 = (cluster = 'elb-01-a', extra: Record<string, unknown> = {}) => ({
-  ...RG,
-  cluster,
-  action: 'stop',
-  cron: '0 0 19 * * *',
-  timeZone: 'Europe/Berlin',
-  ...extra,
-});
 const rowOf = async (s: TestStack, id: string) => (await s.app.services.schedules.get(id))!;
 /** Table calls to one table, by method (the proxy sees the account in the path). */
 const toTable = (call: { method: string; path: string }, table: string, method: string) =>

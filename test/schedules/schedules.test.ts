@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../setup/control.js';
 import { uniqueTableName } from '../setup/tables.js';
-import { MANUAL_OPERATIONS, RG, testStacks, transitionRows, type TestStack } from '../lifecycle/support.js';
+import { armPosts, MANUAL_OPERATIONS, RG, send, testStacks, transitionRows, type TestStack } from '../lifecycle/support.js';
+import { stopAt1900 } from './support.js';
 
 const stack = testStacks();
 const BERLIN = 'Europe/Berlin';
@@ -19,26 +20,8 @@ async function start(options: Parameters<typeof stack>[0] = {}): Promise<TestSta
   return stack({ simulator: MANUAL_OPERATIONS, clock: manualClock(SUNDAY_1830_CEST), ...options, env: { ...tables(), ...options.env } });
 }
 
-const send = async (s: TestStack, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${s.url}${path}`, {
-    method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
 const listPath = (scope = RG) => `/api/schedules?subscriptionId=${scope.subscriptionId}&resourceGroup=${scope.resourceGroup}`;
 const auditOf = async (s: TestStack) => (await s.get(`/api/audit?subscriptionId=${RG.subscriptionId}&resourceGroup=${RG.resourceGroup}`)).body.data;
-const armPosts = (s: TestStack, verb: 'start' | 'stop') =>
-  s.sim.requestLog((e) => e.server === 'arm' && e.method === 'POST' && e.url.split('?')[0]!.endsWith(`/${verb}`)).length;
-const stopAt1900 = (cluster = 'elb-01-a', extra: Record<string, unknown> = {}) => ({
-  ...RG,
-  cluster,
-  action: 'stop',
-  cron: '0 0 19 * * *',
-  timeZone: BERLIN,
-  ...extra,
-});
 
 describe('schedule routes', () => {
   it('create, list with the next run, pause, resume, delete; each change is an audit entry', async () => {

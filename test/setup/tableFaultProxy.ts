@@ -2,22 +2,19 @@
 // Table Storage's own error shape, a dropped connection, or Azurite's own answer held back (the call is applied, the
 // client may give up waiting first). The app reaches Azurite through it, with the real SDK.
 // Which calls fail is the test's choice: a rule over the request (method, path), or a deterministic fraction.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { relay, startTableProxy, type TableProxy } from '../../dev/tableProxy.js';
 
 export type TableFault = 'status500' | 'drop' | { delayReplyMs: number };
 
 /** Decides the fault of one call (undefined: pass it to Azurite). */
 export type FaultRule = (call: { method: string; path: string; seq: number }) => TableFault | undefined;
 
-export interface TableFaultProxy {
-  /** A connection string like the given one, with the Table endpoint pointing at the proxy. */
-  connectionString: string;
+export interface TableFaultProxy extends TableProxy {
   /** Calls seen, faults answered. */
   readonly counts: { calls: number; faults: number };
   /** Replaces the rule; `undefined` stops every fault. */
   setRule(rule: FaultRule | undefined): void;
-  close(): Promise<void>;
 }
 
 /** Every n-th call (by arrival) gets `fault`: a deterministic fraction 1/n. */
@@ -38,14 +35,9 @@ function answer500(res: ServerResponse): void {
 }
 
 export async function startTableFaultProxy(connectionString: string): Promise<TableFaultProxy> {
-  const endpoint = /TableEndpoint=([^;]+)/.exec(connectionString)?.[1];
-  if (!endpoint) throw new Error('the connection string has no TableEndpoint');
-  const target = new URL(endpoint);
   let rule: FaultRule | undefined;
   const counts = { calls: 0, faults: 0 };
-  const sockets = new Set<Socket>();
-
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const proxy = await startTableProxy(connectionString, (req, res, forward) => {
     counts.calls += 1;
     const fault = rule?.({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, seq: counts.calls });
     const delayMs = typeof fault === 'object' ? fault.delayReplyMs : 0;
@@ -56,41 +48,22 @@ export async function startTableFaultProxy(connectionString: string): Promise<Ta
       req.on('end', () => (fault === 'drop' ? req.socket.destroy() : answer500(res)));
       return;
     }
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-      (answer) => {
-        const reply = () => {
-          if (res.destroyed) return answer.resume(); // the client gave up waiting
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        };
-        if (delayMs > 0) {
-          counts.faults += 1;
-          setTimeout(reply, delayMs);
-        } else reply();
-      },
-    );
-    upstream.on('error', () => req.socket.destroy());
-    req.pipe(upstream);
+    forward((answer) => {
+      const reply = () => {
+        if (res.destroyed) return answer.resume(); // the client gave up waiting
+        relay(res, answer);
+      };
+      if (delayMs > 0) {
+        counts.faults += 1;
+        setTimeout(reply, delayMs);
+      } else reply();
+    });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const proxied = new URL(endpoint);
-  proxied.host = `127.0.0.1:${port}`;
   return {
-    connectionString: connectionString.replace(endpoint, proxied.toString().replace(/\/$/, '')),
+    ...proxy,
     counts,
     setRule(next) {
       rule = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
   };
 }
