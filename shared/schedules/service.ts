@@ -105,7 +105,10 @@ export class ScheduleService {
         if (statusOf(error) === 412 && attempt < CHANGE_ATTEMPTS - 1) continue;
         throw error;
       }
-      await this.recordChange(request, next, 'schedule.update', 200);
+      // a pause and a resume are named as such in the activity; any other change is an update
+      const action =
+        stored.schedule.enabled && !next.enabled ? 'schedule.pause' : !stored.schedule.enabled && next.enabled ? 'schedule.resume' : 'schedule.update';
+      await this.recordChange(request, next, action, 200);
       return withNextRun(next, this.deps.now());
     }
   }

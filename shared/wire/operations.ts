@@ -14,7 +14,7 @@ export interface AuditActor {
 export interface AuditEntry {
   at: string;
   actor: AuditActor;
-  /** start | stop | delete, or schedule.create | schedule.update | schedule.delete. */
+  /** start | stop | delete, or schedule.create | schedule.update | schedule.pause | schedule.resume | schedule.delete. */
   action: string;
   subscriptionId: string;
   resourceGroup: string;

@@ -236,10 +236,11 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     };
     // the board's keys, and the expanded cluster's selected tab; nothing else (the other tabs, the stopped cluster,
     // /api/me: never). Each key runs on its own timer from the end of its last request, so a window of 4 list ticks
-    // holds 3..5 of each 1 s key; the warm database chips poll every 5 s (a database is loading) or 60 s.
-    const perTick = ['/api/monitor/aks/elb-01-a/nodes', '/api/monitor/storage', '/api/monitor/acr'];
+    // holds 3..5 of each 1 s key; the warm database chips poll every 5 s (a database is loading) or 60 s. The scope's
+    // auto-stop is one request per tick for every cluster; its cost once a minute, the notifications every 10 s.
+    const perTick = ['/api/monitor/aks/elb-01-a/nodes', '/api/monitor/storage', '/api/monitor/acr', '/api/autostop'];
     for (const cluster of running) perTick.push(`/api/monitor/aks/${cluster}/top-nodes`, `/api/monitor/aks/${cluster}/jobs`);
-    const chips = running.map((cluster) => `/api/monitor/aks/${cluster}/warmup-status`);
+    const chips = [...running.map((cluster) => `/api/monitor/aks/${cluster}/warmup-status`), '/api/cost', '/api/notifications'];
     expect(Object.keys(expanded.byPath).filter((path) => path !== '/api/monitor/aks' && !perTick.includes(path) && !chips.includes(path))).toEqual([]);
     expect(expanded.byPath['/api/monitor/aks']).toBe(4);
     for (const path of perTick) {

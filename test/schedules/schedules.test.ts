@@ -62,8 +62,8 @@ describe('schedule routes', () => {
     expect((await auditOf(s)).map((e: any) => [e.action, e.outcome, e.status, e.actor.scheduleId])).toEqual([
       ['schedule.delete', 'accepted', 204, id],
       ['schedule.update', 'accepted', 200, id],
-      ['schedule.update', 'accepted', 200, id],
-      ['schedule.update', 'accepted', 200, id],
+      ['schedule.resume', 'accepted', 200, id],
+      ['schedule.pause', 'accepted', 200, id],
       ['schedule.create', 'accepted', 201, id],
     ]);
   });

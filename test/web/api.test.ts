@@ -391,7 +391,7 @@ describe('normalisers', () => {
     expect(refused).toEqual({ total: 7, byStatus: { '400': 2, '403': 4, '415': 1 }, since: Date.parse('2026-01-01T00:00:00Z') });
     expect(refusedByStatus(refused!)).toBe('403 × 4, 400 × 2, 415 × 1');
     const { fn: old } = fakeFetch(() => json(200, { items: [], rejected: 'junk' }));
-    expect(await createApiClient({ baseUrl: '', fetch: old }).inspector(50)).toEqual({ items: [] });
+    expect(await createApiClient({ baseUrl: '', fetch: old }).inspector(50)).toEqual({ items: [], refusedRequests: [] });
   });
 
   it('a lifecycle answer names what the backend could not record', async () => {

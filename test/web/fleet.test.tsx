@@ -114,11 +114,17 @@ describe('fleet helpers', () => {
       enabled: true,
       nextRun: '2026-01-05T18:00:00Z',
     })!;
-    expect(describeNextAction(base, now)).toBe('stops today 19:00 CET');
-    expect(describeNextAction({ ...base, action: 'start', nextRun: Date.parse('2026-01-06T06:00:00Z') }, now)).toBe('starts tomorrow 07:00 CET');
-    expect(describeNextAction({ ...base, nextRun: Date.parse('2026-01-09T18:00:00Z') }, now)).toBe('stops Fri 9 Jan 19:00 CET');
-    expect(describeNextAction({ ...base, enabled: false }, now)).toBe('stops – paused');
-    expect(describeNextAction({ ...base, keepRunningUntil: Date.parse('2026-01-06T00:00:00Z') }, now)).toBe('stops today 19:00 CET (skipped: kept running)');
+    // IANA names everywhere (never CET beside GMT-5), and a paused schedule is just "paused"
+    expect(describeNextAction(base, now)).toBe('stops today 19:00 (Europe/Berlin)');
+    expect(describeNextAction({ ...base, action: 'start', nextRun: Date.parse('2026-01-06T06:00:00Z') }, now)).toBe('starts tomorrow 07:00 (Europe/Berlin)');
+    expect(describeNextAction({ ...base, nextRun: Date.parse('2026-01-09T18:00:00Z') }, now)).toBe('stops Fri 9 Jan 19:00 (Europe/Berlin)');
+    expect(describeNextAction({ ...base, timeZone: 'America/New_York', nextRun: Date.parse('2026-01-06T00:00:00Z') }, now)).toBe(
+      'stops today 19:00 (America/New_York)',
+    );
+    expect(describeNextAction({ ...base, enabled: false }, now)).toBe('paused');
+    expect(describeNextAction({ ...base, keepRunningUntil: Date.parse('2026-01-06T00:00:00Z') }, now)).toBe(
+      'stops today 19:00 (Europe/Berlin) (skipped: kept running)',
+    );
     expect(normalizeSchedule({ id: 'x', action: 'delete' })).toBeUndefined();
   });
 
@@ -147,7 +153,7 @@ describe('fleet view', () => {
     const html = renderToString(
       <ServicesContext value={services}>
         <ErrorProvider>
-          <FleetView pollSeconds={30} onOpen={() => {}} />
+          <FleetView pollSeconds={30} fastPollSeconds={10} permissions={{ start: true, stop: true, delete: false }} onOpen={() => {}} />
         </ErrorProvider>
       </ServicesContext>,
     );
@@ -155,7 +161,10 @@ describe('fleet view', () => {
     expect(html).toMatch(/data-testid="fleet-count-transitioning" data-count="1"/);
     for (const name of ['a-run', 'a-stopping', 'b-stopped', 'b-failed']) expect(html).toContain(`data-testid="fleet-row-${name}"`);
     expect(html).toMatch(/data-testid="fleet-chip-a-stopping" data-state="stopping"/);
-    expect(html).toContain('stop open by alice');
+    // the transition in words (the clock is at 0, before its start: no age), a Stop on the running row, no Delete
+    expect(html).toMatch(/data-testid="fleet-transition-a-stopping">stopping · by alice/);
+    expect(html).toContain('data-testid="fleet-stop-a-run"');
+    expect(html).not.toContain('delete');
     expect(html).toContain('rg-down: arm:managedClusters');
   });
 });
@@ -198,7 +207,7 @@ describe('fleet view, per cluster', () => {
     const html = renderToString(
       <ServicesContext value={services}>
         <ErrorProvider>
-          <FleetView pollSeconds={30} onOpen={() => {}} />
+          <FleetView pollSeconds={30} fastPollSeconds={10} permissions={{ start: true, stop: true, delete: false }} onOpen={() => {}} />
         </ErrorProvider>
       </ServicesContext>,
     );

@@ -102,7 +102,7 @@ describe('views', () => {
     expect(html).toMatch(/data-testid="state-chip-aks-stopped" data-state="stopped"/);
     expect(html).toMatch(/data-testid="state-chip-aks-elsewhere" data-state="starting"/);
     expect(html).toMatch(/data-testid="state-chip-aks-broken" data-state="failed"/);
-    expect(html).toMatch(/<button type="button" class="small" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped">/);
+    expect(html).toMatch(/<button type="button" class="small" data-testid="start-button-aks-stopped" aria-label="Start aks-stopped" aria-busy="false">/);
     expect(html).toMatch(/data-testid="start-button-aks-run"[^>]*disabled/);
     expect(html).toContain('data-testid="degraded-warning"');
     // the AKS card's age and cache marker are the list's
@@ -202,7 +202,7 @@ describe('views', () => {
         },
         degraded: [],
       },
-      texts: ['db/<!-- -->Pod/report-worker', 'Showing the 1 most recent events only', 'data-label="Message"'],
+      texts: ['db/Pod/report-worker', 'Showing the 1 most recent events only', 'data-label="Message"'],
     },
   };
   for (const [category, { body, texts }] of Object.entries(realShapes) as [Category, { body: unknown; texts: string[] }][]) {

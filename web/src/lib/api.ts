@@ -3,9 +3,22 @@
 // DOM-free on purpose: unit tests import it under Node.
 import type { ErrorEnvelope, LifecycleAccepted } from '../../../shared/wire/index.js';
 import { CATEGORY_NORMALIZERS, type Category, type CategoryData } from './categoryData.js';
-import { normalizeAudit, normalizeFleet, normalizeSchedule, normalizeSchedules, type AuditEntry, type Fleet, type Schedule } from './fleetData.js';
+import {
+  normalizeAudit,
+  normalizeFleet,
+  normalizeSchedule,
+  normalizeSchedules,
+  normalizeSubscription,
+  type AuditEntry,
+  type Fleet,
+  type Schedule,
+  type Subscription,
+} from './fleetData.js';
+import { normalizeAutoStop, normalizeAutoStopScope, type AutoStop, type AutoStopScope, type IdleMinutes } from './autostopData.js';
+import { normalizeCost, normalizeCostFleet, type CostFleetView, type CostView } from './costData.js';
 import { normalizeInspector, type InspectorView } from './inspectorData.js';
-import { isObject, str } from './json.js';
+import { normalizeNotifications, type NotificationFeed } from './notificationsData.js';
+import { isObject, listOf, str } from './json.js';
 import { normalizeRegistries, type RegistryView } from './registryData.js';
 import { normalizeStorage, type StorageView } from './storageData.js';
 import {
@@ -24,9 +37,12 @@ import {
 } from './monitorData.js';
 
 // The views import the dashboard's shapes from here, whichever concept they belong to.
+export * from './autostopData.js';
 export * from './categoryData.js';
+export * from './costData.js';
 export * from './inspectorData.js';
 export * from './monitorData.js';
+export * from './notificationsData.js';
 export * from './registryData.js';
 export * from './storageData.js';
 
@@ -89,6 +105,15 @@ export interface ApiClient {
   /** keepRunningUntil: an ISO time, or null to clear it. */
   updateSchedule(id: string, changes: { enabled?: boolean; keepRunningUntil?: string | null }): Promise<Schedule | undefined>;
   deleteSchedule(id: string): Promise<void>;
+  cost(scope: Scope): Promise<CostView>;
+  costFleet(): Promise<CostFleetView>;
+  autoStops(scope: Scope): Promise<AutoStopScope>;
+  updateAutoStop(scope: Scope, cluster: string, changes: { enabled?: boolean; idleMinutes?: IdleMinutes }): Promise<AutoStop | undefined>;
+  extendAutoStop(scope: Scope, cluster: string): Promise<AutoStop | undefined>;
+  notifications(): Promise<NotificationFeed>;
+  /** The allowed subscriptions by name (cached server-side like every monitor read). */
+  subscriptions(): Promise<Subscription[]>;
+  markNotificationsRead(): Promise<void>;
 }
 
 const scopeQuery = (scope: Scope) => `subscriptionId=${encodeURIComponent(scope.subscriptionId)}&resourceGroup=${encodeURIComponent(scope.resourceGroup)}`;
@@ -204,6 +229,34 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async deleteSchedule(id) {
       await call(`/api/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    },
+    async cost(scope) {
+      return normalizeCost((await call(`/api/cost?${scopeQuery(scope)}`)).body);
+    },
+    async costFleet() {
+      return normalizeCostFleet((await call('/api/cost/fleet')).body);
+    },
+    async autoStops(scope) {
+      return normalizeAutoStopScope((await call(`/api/autostop?${scopeQuery(scope)}`)).body, now());
+    },
+    async updateAutoStop(scope, cluster, changes) {
+      return normalizeAutoStop(
+        (await call(`/api/autostop?${scopeQuery(scope)}&cluster=${encodeURIComponent(cluster)}`, { method: 'PUT', json: changes })).body,
+        now(),
+      );
+    },
+    async extendAutoStop(scope, cluster) {
+      return normalizeAutoStop((await call('/api/autostop/extend', { method: 'POST', json: { ...scope, cluster } })).body, now());
+    },
+    async subscriptions() {
+      const envelope = normalizeEnvelope((await call('/api/monitor/subscriptions')).body, (raw) => listOf(raw, normalizeSubscription), now());
+      return envelope.data ?? [];
+    },
+    async notifications() {
+      return normalizeNotifications((await call('/api/notifications')).body);
+    },
+    async markNotificationsRead() {
+      await call('/api/notifications/read', { method: 'POST' });
     },
   };
 }

@@ -2,7 +2,7 @@
 // and which lifecycle buttons that state and the caller's roles allow.
 // ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
 // users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
-import { actionInProgress, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
+import { actionInProgress, portalUrlOf, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
 import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
 
 export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
@@ -86,4 +86,32 @@ export function availableActions(cluster: ObservedState, chip: StateChip, permis
     stop: decide('stop', cluster.powerState === 'Running', 'Cluster is not running'),
     delete: decide('delete', true, ''),
   };
+}
+
+/**
+ * The Azure portal page of a cluster, in its tenant's directory when known: from its ARM id (the API sends it), else
+ * built from the scope and name (a reading stored before ids were added).
+ */
+export function portalUrl(scope: { subscriptionId: string; resourceGroup: string }, cluster: { name: string; id?: string }, tenantId?: string): string {
+  const armId =
+    cluster.id ??
+    `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`;
+  return portalUrlOf(armId, tenantId);
+}
+
+const PROGRESSIVE: Record<LifecycleAction, string> = { start: 'starting', stop: 'stopping', delete: 'deleting' };
+
+/**
+ * An operation under way in plain words: "starting · by alice · 12 s" (open), "stop timed out · by alice · 11 min"
+ * (past its deadline), "start failed · by alice".
+ */
+export function transitionText(
+  t: { action: LifecycleAction; status: 'open' | 'timedOut' | 'failed'; startedBy?: string; startedAt?: number },
+  now: number,
+  formatAge: (seconds: number | undefined) => string,
+): string {
+  const what = t.status === 'open' ? PROGRESSIVE[t.action] : t.status === 'timedOut' ? `${t.action} timed out` : `${t.action} failed`;
+  const by = t.startedBy ? ` · by ${t.startedBy}` : '';
+  const age = t.startedAt !== undefined && t.status !== 'failed' ? ` · ${formatAge(Math.max(0, (now - t.startedAt) / 1000))}` : '';
+  return `${what}${by}${age}`;
 }

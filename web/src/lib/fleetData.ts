@@ -40,7 +40,7 @@ export interface Fleet {
   degraded: DegradedSource[];
 }
 
-function normalizeSubscription(v: unknown): Subscription | undefined {
+export function normalizeSubscription(v: unknown): Subscription | undefined {
   if (!isObject<SubscriptionSummary>(v)) return undefined;
   const subscriptionId = str(v.subscriptionId);
   if (!subscriptionId) return undefined;
@@ -75,7 +75,7 @@ export function normalizeFleet(v: unknown): Fleet {
 
 export interface AuditEntry {
   at: number;
-  actor: { objectId?: string; name: string; via: 'user' | 'schedule'; scheduleId?: string };
+  actor: { objectId?: string; name: string; via: 'user' | 'schedule' | 'autoStop'; scheduleId?: string };
   action: string;
   cluster: string;
   outcome: string;
@@ -95,7 +95,7 @@ function normalizeAuditEntry(v: unknown): AuditEntry | undefined {
     actor: {
       objectId: str(actor.objectId),
       name: str(actor.name) ?? 'unknown',
-      via: actor.via === 'schedule' ? 'schedule' : 'user',
+      via: actor.via === 'schedule' || actor.via === 'autoStop' ? actor.via : 'user',
       scheduleId: str(actor.scheduleId),
     },
     action,

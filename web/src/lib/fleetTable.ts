@@ -11,6 +11,8 @@ export * from './fleetData.js';
 /** One row of the fleet table. */
 export interface FleetRow {
   scope: Scope;
+  /** The subscription as people name it: its display name, else the start of its id. */
+  subscription: string;
   cluster: Cluster;
   chip: ReturnType<typeof clusterChip>;
   state: FleetState;
@@ -21,6 +23,7 @@ export function fleetRows(fleet: Fleet): FleetRow[] {
   return fleet.scopes.flatMap((scope) =>
     scope.clusters.map((cluster) => ({
       scope: { subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup },
+      subscription: scope.subscriptionName ?? `${scope.subscriptionId.slice(0, 8)}…`,
       cluster,
       chip: clusterChip(cluster, cluster.transition?.status === 'open' ? cluster.transition.action : undefined),
       state: fleetStateOf(cluster),
@@ -29,7 +32,7 @@ export function fleetRows(fleet: Fleet): FleetRow[] {
   );
 }
 
-export type FleetSortKey = 'name' | 'scope' | 'state' | 'version' | 'nodes';
+export type FleetSortKey = 'name' | 'scope' | 'location' | 'state' | 'version' | 'nodes';
 
 export function filterRows(rows: readonly FleetRow[], text: string, state: FleetState | 'all'): FleetRow[] {
   const needle = text.trim().toLowerCase();
@@ -37,7 +40,9 @@ export function filterRows(rows: readonly FleetRow[], text: string, state: Fleet
     (row) =>
       (state === 'all' || row.state === state) &&
       (!needle ||
-        `${row.cluster.name} ${row.scope.resourceGroup} ${row.scope.subscriptionId} ${row.cluster.kubernetesVersion ?? ''}`.toLowerCase().includes(needle)),
+        `${row.cluster.name} ${row.scope.resourceGroup} ${row.subscription} ${row.scope.subscriptionId} ${row.cluster.location ?? ''} ${row.cluster.kubernetesVersion ?? ''}`
+          .toLowerCase()
+          .includes(needle)),
   );
 }
 
@@ -47,7 +52,9 @@ export function sortRows(rows: readonly FleetRow[], key: FleetSortKey, descendin
       case 'name':
         return row.cluster.name;
       case 'scope':
-        return `${row.scope.subscriptionId}/${row.scope.resourceGroup}`;
+        return `${row.subscription}/${row.scope.resourceGroup}`;
+      case 'location':
+        return row.cluster.location ?? '';
       case 'state':
         return FLEET_STATES.indexOf(row.state);
       case 'version':
@@ -68,13 +75,17 @@ export function sortRows(rows: readonly FleetRow[], key: FleetSortKey, descendin
   return descending ? sorted.reverse() : sorted;
 }
 
-/** "stops today 19:00 CET", "starts Mon 07:00 CET", "paused": the schedule's next action in its own time zone. */
+/**
+ * A schedule's state in the list: "paused", or its next action in its own time zone, named by its IANA name
+ * everywhere ("stops today 19:00 (Europe/Berlin)"), never an abbreviation that differs by zone (CET beside GMT-5).
+ */
 export function describeNextAction(schedule: Schedule, now: number): string {
   const verb = schedule.action === 'stop' ? 'stops' : 'starts';
-  if (!schedule.enabled || schedule.nextRun === undefined) return `${verb} – paused`;
+  if (!schedule.enabled) return 'paused';
+  if (schedule.nextRun === undefined) return 'no next run';
   const tz = schedule.timeZone;
   const dayOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(schedule.nextRun);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(schedule.nextRun);
   const day = dayOf(schedule.nextRun);
   const when =
     day === dayOf(now)
@@ -84,7 +95,7 @@ export function describeNextAction(schedule: Schedule, now: number): string {
         : new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(schedule.nextRun);
   const kept =
     schedule.action === 'stop' && schedule.keepRunningUntil !== undefined && schedule.keepRunningUntil > schedule.nextRun ? ' (skipped: kept running)' : '';
-  return `${verb} ${when} ${time}${kept}`;
+  return `${verb} ${when} ${time} (${tz})${kept}`;
 }
 
 export const FLEET_KEY = 'fleet';

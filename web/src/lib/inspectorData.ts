@@ -1,6 +1,6 @@
 // GET /api/inspector: the captured calls, as the inspector panel lists them, and the count of requests the API refused
 // before any handler ran (bad input, missing roles), which are never captured.
-import type { Capture, InspectorPage, RejectedCount } from '../../../shared/wire/index.js';
+import type { Capture, InspectorPage, RefusedRequest as WireRefusedRequest, RejectedCount } from '../../../shared/wire/index.js';
 import { isObject, listOf, num, str, toEpochMs } from './json.js';
 
 export interface InspectorItem {
@@ -60,9 +60,29 @@ export interface Refused {
   since?: number;
 }
 
+/** A request refused before any handler ran, listed by the server so an error's request id can be found. */
+export interface RefusedRequest {
+  at?: number;
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string;
+}
+
 export interface InspectorView {
   items: InspectorItem[];
   refused?: Refused;
+  /** The instance's last refused requests, newest first. */
+  refusedRequests: RefusedRequest[];
+}
+
+function normalizeRefusedRequest(v: unknown): RefusedRequest | undefined {
+  if (!isObject<WireRefusedRequest>(v)) return undefined;
+  const requestId = str(v.requestId);
+  const status = num(v.status);
+  if (!requestId || status === undefined) return undefined;
+  return { at: toEpochMs(v.at), requestId, method: str(v.method) ?? '?', path: str(v.path) ?? '?', status, code: str(v.code) ?? '' };
 }
 
 function normalizeRefused(v: unknown): Refused | undefined {
@@ -85,5 +105,5 @@ export function refusedByStatus(refused: Refused): string {
 export function normalizeInspector(v: unknown): InspectorView {
   const page = isObject<InspectorPage>(v) ? v : undefined;
   const refused = normalizeRefused(page?.rejected);
-  return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}) };
+  return { items: listOf(page?.items, normalizeCapture), ...(refused ? { refused } : {}), refusedRequests: listOf(page?.refused, normalizeRefusedRequest) };
 }

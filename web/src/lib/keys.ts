@@ -7,3 +7,7 @@ export const categoryKey = (scope: Scope, cluster: string, category: Category) =
 export const storageKey = (scope: Scope) => `monitor:storage:${scopeKey(scope)}`;
 export const registryKey = (scope: Scope) => `monitor:acr:${scopeKey(scope)}`;
 export const INSPECTOR_KEY = 'inspector';
+export const costKey = (scope: Scope) => `cost:${scopeKey(scope)}`;
+export const COST_FLEET_KEY = 'cost:fleet';
+export const autoStopKey = (scope: Scope) => `autostop:${scopeKey(scope)}`;
+export const NOTIFICATIONS_KEY = 'notifications';

@@ -14,6 +14,7 @@ import {
 import { ErrorList, ErrorProvider, useErrors } from './errors.js';
 import { FleetView } from './FleetView.js';
 import { InspectorPanel } from './InspectorPanel.js';
+import { NotificationsBell } from './NotificationsBell.js';
 import { ScopeView } from './ScopeView.js';
 import { useServices } from './services.js';
 
@@ -56,6 +57,8 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
   const errors = useErrors();
   const [me, setMe] = useState<Me | null>(null);
   const [meFailed, setMeFailed] = useState(false);
+  // subscriptions by name (read once; an API without names leaves the ids)
+  const [subscriptionNames, setSubscriptionNames] = useState<ReadonlyMap<string, string>>(new Map());
   // undefined: the fleet (the default page); a scope: its cards, opened from the picker, the fleet or a deep link
   const [scope, setScope] = useState<Scope | undefined>(scopeFromUrl);
   const [focusCluster, setFocusCluster] = useState<string | undefined>(undefined);
@@ -82,6 +85,13 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
   useEffect(() => {
     void loadMe();
   }, [loadMe]);
+  useEffect(() => {
+    api.subscriptions().then(
+      (list) => setSubscriptionNames(new Map(list.flatMap((s) => (s.displayName ? [[s.subscriptionId, s.displayName] as const] : [])))),
+      () => {}, // names are a nicety: the ids stay
+    );
+  }, [api]);
+  const subscriptionName = (id: string) => subscriptionNames.get(id) ?? id;
 
   // The picker's scopes: the allowed ones, subscription-wide entries replaced by what the fleet found there.
   const pickable = useMemo(() => {
@@ -127,7 +137,7 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
             <select
               id={scopeId}
               data-testid="scope-picker"
-              title={scope ? `${scope.resourceGroup} in subscription ${scope.subscriptionId}` : undefined}
+              title={scope ? `${scope.resourceGroup} in subscription ${subscriptionName(scope.subscriptionId)} (${scope.subscriptionId})` : undefined}
               value={scope ? scopeKey(scope) : FLEET_VALUE}
               disabled={!me || me.scopes.length === 0}
               onChange={(e) => chooseScope(e.target.value)}
@@ -138,7 +148,7 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
               {/* resource groups under their subscription: a GUID beside every name would not fit a narrow window */}
               {me &&
                 subscriptionsOf(pickable).map(([subscriptionId, scopes]) => (
-                  <optgroup key={subscriptionId} label={`Subscription ${subscriptionId}`}>
+                  <optgroup key={subscriptionId} label={subscriptionNames.get(subscriptionId) ?? `Subscription ${subscriptionId}`}>
                     {scopes.map((s) => (
                       <option key={scopeKey(s)} value={scopeKey(s)}>
                         {s.resourceGroup}
@@ -158,6 +168,7 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
               ))}
             </select>
           </span>
+          {me && <NotificationsBell pollSeconds={Math.max(pollSeconds, 10)} />}
           <button
             type="button"
             data-testid="inspector-toggle"
@@ -189,14 +200,25 @@ function Dashboard({ overrides }: { overrides: PollOverrides }) {
           )}
           {!me && !meFailed && <p className="empty">Loading…</p>}
           {me && me.scopes.length === 0 && <p className="empty">You have no scope to look at. Ask for access to a resource group.</p>}
-          {me && me.scopes.length > 0 && !scope && <FleetView pollSeconds={pollSeconds} onOpen={openScope} onScopes={setFleetScopes} />}
+          {me && me.scopes.length > 0 && !scope && (
+            <FleetView
+              pollSeconds={pollSeconds}
+              fastPollSeconds={overrides.fastPollSeconds ?? FAST_POLL_SECONDS}
+              permissions={permissionsOf(me)}
+              onOpen={openScope}
+              onScopes={setFleetScopes}
+            />
+          )}
           {me && scope && (
             <>
               <p className="breadcrumb">
                 <button type="button" className="link" data-testid="fleet-link" onClick={() => openScope(undefined)}>
                   ← Fleet
                 </button>{' '}
-                {scope.resourceGroup} <span className="muted">· subscription {scope.subscriptionId}</span>
+                {scope.resourceGroup}{' '}
+                <span className="muted" title={`subscription ${scope.subscriptionId}`} data-testid="scope-subscription">
+                  · {subscriptionNames.get(scope.subscriptionId) ?? `subscription ${scope.subscriptionId}`}
+                </span>
               </p>
               <ScopeView
                 key={`${scopeKey(scope)}:${focusCluster ?? ''}`}

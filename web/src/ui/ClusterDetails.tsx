@@ -5,9 +5,12 @@ import type {
   CategoryData,
   Envelope,
   EventList,
+  Job,
   JobList,
+  KubeEvent,
   KubeNode,
   NodeUsage,
+  Pod,
   PodList,
   Scope,
   UnreadableReason,
@@ -16,7 +19,8 @@ import type {
 } from '../lib/api.js';
 import { formatAge, formatBytes, formatMillicores, formatShortDuration, percentOf, secondsSince } from '../lib/format.js';
 import { categoryKey } from '../lib/keys.js';
-import { CacheBadge, DegradedLine, UsageBar } from './bits.js';
+import { namespacesOf, viewRows, type ColumnDef, type TableQuery } from '../lib/tableView.js';
+import { DegradedLine, Freshness, UsageBar } from './bits.js';
 import { usePollErrors } from './errors.js';
 import { useNow, usePoll, useServices } from './services.js';
 
@@ -118,8 +122,10 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
   return (
     <div className="panel" data-testid={`panel-${category}-${cluster}`}>
       <div className="panel-head">
-        {envelope && <CacheBadge cache={envelope.cache} receivedAt={envelope.receivedAt} now={now} />}
-        {snapshot.loading && <span className="loading">loading…</span>}
+        <Freshness envelopes={[envelope]} now={now} testId={`panel-freshness-${category}-${cluster}`} />
+        <span className="loading" aria-hidden={!snapshot.loading} style={{ visibility: snapshot.loading ? 'visible' : 'hidden' }}>
+          loading…
+        </span>
         <button type="button" className="small" onClick={() => poller.refresh(key)} disabled={snapshot.loading}>
           Refresh
         </button>
@@ -130,12 +136,12 @@ function CategoryPanel({ scope, cluster, category, pollSeconds }: { scope: Scope
       {envelope && envelope.data === null && <p className="empty">{envelope.reason ? NOT_READABLE[envelope.reason] : 'No data.'}</p>}
       {envelope && envelope.data !== null && (
         <>
-          {category === 'nodes' && <NodesView nodes={envelope.data as KubeNode[]} now={now} />}
-          {category === 'pods' && <PodsView pods={envelope.data as PodList} now={now} />}
+          {category === 'nodes' && <NodesView nodes={envelope.data as KubeNode[]} now={now} id={`nodes-${cluster}`} />}
+          {category === 'pods' && <PodsView pods={envelope.data as PodList} now={now} id={`pods-${cluster}`} />}
           {category === 'top-nodes' && <UsageView usage={envelope.data as NodeUsage[]} nodes={nodes ?? null} />}
           {category === 'warmup-status' && <WarmupView status={envelope.data as WarmupStatus} cluster={cluster} />}
-          {category === 'events' && <EventsView events={envelope.data as EventList} now={now} />}
-          {category === 'jobs' && <JobsView jobs={envelope.data as JobList} now={now} />}
+          {category === 'events' && <EventsView events={envelope.data as EventList} now={now} id={`events-${cluster}`} />}
+          {category === 'jobs' && <JobsView jobs={envelope.data as JobList} now={now} id={`jobs-${cluster}`} />}
         </>
       )}
     </div>
@@ -146,83 +152,212 @@ function Empty({ what }: { what: string }) {
   return <p className="empty">No {what}.</p>;
 }
 
-/** A scrollable table with a caption for screen readers and one header row; `children` are the body rows. */
-function DataTable({ caption, className, columns, children }: { caption: string; className: string; columns: readonly string[]; children: ReactNode }) {
+/** A column of a detail table: how it sorts and filters, and how a row's cell looks. */
+interface Column<T> extends ColumnDef<T> {
+  cell: (row: T) => ReactNode;
+  className?: (row: T) => string | undefined;
+  title?: (row: T) => string | undefined;
+}
+
+/**
+ * A detail table: sort by any column (click its header), a text filter, a namespace filter when the rows have
+ * several namespaces. Each cell carries its column's name, so on a narrow window a row becomes a labelled block
+ * (nothing cut to two columns, nothing clipped).
+ */
+function DataTable<T>({
+  id,
+  caption,
+  columns,
+  rows,
+  rowKey,
+  rowClass,
+  namespaceOf,
+}: {
+  id: string;
+  caption: string;
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T, index: number) => string;
+  rowClass?: (row: T) => string | undefined;
+  namespaceOf?: (row: T) => string | undefined;
+}) {
+  const [query, setQuery] = useState<TableQuery>({ text: '', namespace: '' });
+  const namespaces = namespaceOf ? namespacesOf(rows, namespaceOf) : [];
+  const shown = viewRows(rows, columns, query, namespaceOf);
+  const sortBy = (key: string) => setQuery((q) => ({ ...q, sort: q.sort?.key === key ? { key, descending: !q.sort.descending } : { key, descending: false } }));
   return (
-    <div className="table-wrap">
-      <table className={className}>
-        <caption className="sr-only">{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th key={column} scope="col">
-                {column}
-              </th>
+    <>
+      <div className="table-tools">
+        <input
+          type="search"
+          placeholder="Filter rows"
+          aria-label={`Filter ${caption.toLowerCase()}`}
+          data-testid={`table-filter-${id}`}
+          value={query.text}
+          onChange={(e) => setQuery((q) => ({ ...q, text: e.target.value }))}
+        />
+        {namespaces.length > 1 && (
+          <select
+            aria-label="Namespace"
+            data-testid={`table-namespace-${id}`}
+            value={query.namespace}
+            onChange={(e) => setQuery((q) => ({ ...q, namespace: e.target.value }))}
+          >
+            <option value="">All namespaces</option>
+            {namespaces.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
             ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
+          </select>
+        )}
+        {/* on a narrow window the header row is gone (each row is a labelled block): sorting from here */}
+        <select
+          className="narrow-only"
+          aria-label="Sort by"
+          data-testid={`table-sortby-${id}`}
+          value={query.sort ? `${query.sort.key}:${query.sort.descending ? 'desc' : 'asc'}` : ''}
+          onChange={(e) => {
+            const [key, direction] = e.target.value.split(':');
+            setQuery((q) => ({ ...q, sort: key ? { key, descending: direction === 'desc' } : undefined }));
+          }}
+        >
+          <option value="">Sort: as listed</option>
+          {columns
+            .filter((c) => c.sortValue)
+            .flatMap((c) => [
+              <option key={`${c.key}:asc`} value={`${c.key}:asc`}>
+                {c.label} ▴
+              </option>,
+              <option key={`${c.key}:desc`} value={`${c.key}:desc`}>
+                {c.label} ▾
+              </option>,
+            ])}
+        </select>
+        <span className="quiet small" data-testid={`table-count-${id}`} data-shown={shown.length} data-total={rows.length}>
+          {shown.length === rows.length ? `${rows.length} rows` : `${shown.length} of ${rows.length}`}
+        </span>
+      </div>
+      <div className="table-wrap">
+        <table className="stack" data-testid={`table-${id}`}>
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c.key} scope="col" aria-sort={query.sort?.key === c.key ? (query.sort.descending ? 'descending' : 'ascending') : undefined}>
+                  {c.sortValue ? (
+                    <button type="button" className="link sort" data-testid={`table-sort-${id}-${c.key}`} onClick={() => sortBy(c.key)}>
+                      {c.label}
+                      <span aria-hidden="true">{query.sort?.key === c.key ? (query.sort.descending ? ' ▾' : ' ▴') : ''}</span>
+                    </button>
+                  ) : (
+                    c.label
+                  )}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row, i) => (
+              <tr key={rowKey(row, i)} className={rowClass?.(row)}>
+                {columns.map((c) => (
+                  <td key={c.key} data-label={c.label} className={c.className?.(row)} title={c.title?.(row)}>
+                    {c.cell(row)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+            {shown.length === 0 && (
+              <tr>
+                <td colSpan={columns.length} className="empty">
+                  No row matches.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
-const NODE_COLUMNS = ['Name', 'Ready', 'Pool', 'Roles', 'Version', 'Age', 'Allocatable CPU', 'Allocatable memory', 'Taints'] as const;
-// what matters first: a narrow window scrolls sideways to the rest
-const POD_COLUMNS = ['Name', 'Status', 'Ready', 'Restarts', 'Age', 'Namespace', 'Node'] as const;
-const JOB_COLUMNS = ['Name', 'Status', 'App', 'Namespace', 'Started', 'Duration', 'Failure'] as const;
-const EVENT_COLUMNS = ['Type', 'Reason', 'Object', 'Message', 'Count', 'Last seen'] as const;
+/** Sorting by age: the youngest first when ascending. */
+const age = (t: number | undefined) => (t === undefined ? undefined : -t);
 
-function NodesView({ nodes, now }: { nodes: KubeNode[]; now: number }) {
+function NodesView({ nodes, now, id }: { nodes: KubeNode[]; now: number; id: string }) {
   if (nodes.length === 0) return <Empty what="nodes" />;
-  return (
-    <DataTable caption="Nodes" className="wide" columns={NODE_COLUMNS}>
-      {nodes.map((n) => (
-        <tr key={n.name}>
-          <th scope="row" className="mono">
-            {n.name}
-          </th>
-          <td>
-            {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
-            {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
-          </td>
-          <td>{n.pool ?? '–'}</td>
-          <td>{n.roles.join(', ') || '–'}</td>
-          <td>{n.version ?? '–'}</td>
-          <td className="nowrap">{formatAge(secondsSince(n.createdAt, now))}</td>
-          <td>{formatMillicores(n.allocatableMillicores)}</td>
-          <td>{formatBytes(n.allocatableMemoryBytes)}</td>
-          <td className="mono">{n.taints.join(', ') || '–'}</td>
-        </tr>
-      ))}
-    </DataTable>
-  );
+  const columns: Column<KubeNode>[] = [
+    { key: 'name', label: 'Name', sortValue: (n) => n.name, cell: (n) => n.name, className: () => 'mono' },
+    {
+      key: 'ready',
+      label: 'Ready',
+      sortValue: (n) => `${n.ready === undefined ? '?' : n.ready ? 'Ready' : 'NotReady'}${n.unschedulable ? ', SchedulingDisabled' : ''}`,
+      cell: (n) => (
+        <>
+          {n.ready === undefined ? '?' : n.ready ? 'Ready' : <span className="bad">NotReady</span>}
+          {n.unschedulable && <span className="warn">, SchedulingDisabled</span>}
+        </>
+      ),
+    },
+    { key: 'pool', label: 'Pool', sortValue: (n) => n.pool, cell: (n) => n.pool ?? '–' },
+    { key: 'roles', label: 'Roles', sortValue: (n) => n.roles.join(', '), cell: (n) => n.roles.join(', ') || '–' },
+    { key: 'version', label: 'Version', sortValue: (n) => n.version, cell: (n) => n.version ?? '–' },
+    {
+      key: 'age',
+      label: 'Age',
+      sortValue: (n) => age(n.createdAt),
+      text: () => '',
+      cell: (n) => formatAge(secondsSince(n.createdAt, now)),
+      className: () => 'nowrap',
+    },
+    { key: 'cpu', label: 'Allocatable CPU', sortValue: (n) => n.allocatableMillicores, text: () => '', cell: (n) => formatMillicores(n.allocatableMillicores) },
+    {
+      key: 'memory',
+      label: 'Allocatable memory',
+      sortValue: (n) => n.allocatableMemoryBytes,
+      text: () => '',
+      cell: (n) => formatBytes(n.allocatableMemoryBytes),
+    },
+    { key: 'taints', label: 'Taints', sortValue: (n) => n.taints.join(', '), cell: (n) => n.taints.join(', ') || '–', className: () => 'mono' },
+  ];
+  return <DataTable id={id} caption="Nodes" columns={columns} rows={nodes} rowKey={(n) => n.name} />;
 }
 
-function PodsView({ pods, now }: { pods: PodList; now: number }) {
+function PodsView({ pods, now, id }: { pods: PodList; now: number; id: string }) {
   if (pods.items.length === 0) return <Empty what="pods" />;
+  const columns: Column<Pod>[] = [
+    { key: 'name', label: 'Name', sortValue: (p) => p.name, cell: (p) => p.name, className: () => 'mono' },
+    {
+      key: 'status',
+      label: 'Status',
+      sortValue: (p) => p.status ?? p.phase,
+      cell: (p) => p.status ?? p.phase ?? '?',
+      className: (p) => podStatusClass(p.phase, p.status),
+      title: (p) => (p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined),
+    },
+    {
+      key: 'ready',
+      label: 'Ready',
+      text: () => '',
+      sortValue: (p) => p.readyContainers,
+      cell: (p) => `${p.readyContainers ?? '?'}/${p.totalContainers ?? '?'}`,
+    },
+    {
+      key: 'restarts',
+      label: 'Restarts',
+      text: () => '',
+      sortValue: (p) => p.restarts,
+      cell: (p) => p.restarts ?? '–',
+      className: (p) => ((p.restarts ?? 0) > 0 ? 'warn' : undefined),
+    },
+    { key: 'age', label: 'Age', text: () => '', sortValue: (p) => age(p.createdAt), cell: (p) => formatAge(secondsSince(p.createdAt, now)) },
+    { key: 'namespace', label: 'Namespace', sortValue: (p) => p.namespace, cell: (p) => p.namespace ?? '–' },
+    { key: 'node', label: 'Node', sortValue: (p) => p.node, cell: (p) => p.node ?? '–', className: () => 'mono' },
+  ];
   return (
     <>
       {pods.truncated && <p className="note">{`Showing the first ${pods.items.length} pods only.`}</p>}
-      <DataTable caption="Pods" className="wide" columns={POD_COLUMNS}>
-        {pods.items.map((p) => (
-          <tr key={`${p.namespace}/${p.name}`}>
-            <th scope="row" className="mono">
-              {p.name}
-            </th>
-            <td className={podStatusClass(p.phase, p.status)} title={p.phase && p.status !== p.phase ? `phase ${p.phase}` : undefined}>
-              {p.status ?? p.phase ?? '?'}
-            </td>
-            <td>
-              {p.readyContainers ?? '?'}/{p.totalContainers ?? '?'}
-            </td>
-            <td className={(p.restarts ?? 0) > 0 ? 'warn' : undefined}>{p.restarts ?? '–'}</td>
-            <td>{formatAge(secondsSince(p.createdAt, now))}</td>
-            <td>{p.namespace ?? '–'}</td>
-            <td className="mono">{p.node ?? '–'}</td>
-          </tr>
-        ))}
-      </DataTable>
+      <DataTable id={id} caption="Pods" columns={columns} rows={pods.items} rowKey={(p) => `${p.namespace}/${p.name}`} namespaceOf={(p) => p.namespace} />
     </>
   );
 }
@@ -306,65 +441,87 @@ function WarmupView({ status, cluster }: { status: WarmupStatus; cluster: string
   );
 }
 
-function EventsView({ events: list, now }: { events: EventList; now: number }) {
+function EventsView({ events: list, now, id }: { events: EventList; now: number; id: string }) {
   const events = list.items;
   if (events.length === 0) return <Empty what="events" />;
+  const columns: Column<KubeEvent>[] = [
+    { key: 'type', label: 'Type', sortValue: (e) => e.type, cell: (e) => e.type ?? '–' },
+    { key: 'reason', label: 'Reason', sortValue: (e) => e.reason, cell: (e) => e.reason ?? '–' },
+    {
+      key: 'object',
+      label: 'Object',
+      sortValue: (e) => `${e.namespace ? `${e.namespace}/` : ''}${e.object ?? ''}`,
+      cell: (e) => `${e.namespace ? `${e.namespace}/` : ''}${e.object ?? '–'}`,
+      className: () => 'mono',
+    },
+    { key: 'message', label: 'Message', text: (e) => e.message, cell: (e) => e.message ?? '', className: () => 'message' },
+    { key: 'count', label: 'Count', text: () => '', sortValue: (e) => e.count ?? 1, cell: (e) => e.count ?? 1 },
+    {
+      key: 'lastSeen',
+      label: 'Last seen',
+      text: () => '',
+      sortValue: (e) => age(e.lastSeen),
+      cell: (e) => (e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'),
+      className: () => 'nowrap',
+    },
+  ];
   return (
     <>
       {list.truncated && <p className="note">{`Showing the ${events.length} most recent events only.`}</p>}
-      <DataTable caption="Events, warnings first" className="stack" columns={EVENT_COLUMNS}>
-        {events.map((e, i) => (
-          <tr key={i} className={e.type === 'Warning' ? 'row-warning' : undefined}>
-            <td data-label="Type">{e.type ?? '–'}</td>
-            <td data-label="Reason">{e.reason ?? '–'}</td>
-            <td data-label="Object" className="mono">
-              {e.namespace ? `${e.namespace}/` : ''}
-              {e.object ?? '–'}
-            </td>
-            <td data-label="Message" className="message">
-              {e.message ?? ''}
-            </td>
-            <td data-label="Count">{e.count ?? 1}</td>
-            <td data-label="Last seen" className="nowrap">
-              {e.lastSeen ? `${formatAge(secondsSince(e.lastSeen, now))} ago` : '–'}
-            </td>
-          </tr>
-        ))}
-      </DataTable>
+      <DataTable
+        id={id}
+        caption="Events, warnings first"
+        columns={columns}
+        rows={events}
+        rowKey={(_, i) => String(i)}
+        rowClass={(e) => (e.type === 'Warning' ? 'row-warning' : undefined)}
+        namespaceOf={(e) => e.namespace}
+      />
     </>
   );
 }
 
-function JobsView({ jobs, now }: { jobs: JobList; now: number }) {
+function JobsView({ jobs, now, id }: { jobs: JobList; now: number; id: string }) {
   if (jobs.items.length === 0) return <Empty what="jobs" />;
   const { counts } = jobs;
+  const columns: Column<Job>[] = [
+    { key: 'name', label: 'Name', sortValue: (j) => j.name, cell: (j) => j.name, className: () => 'mono' },
+    { key: 'status', label: 'Status', sortValue: (j) => j.status, cell: (j) => j.status, className: (j) => (j.status === 'failed' ? 'bad' : undefined) },
+    { key: 'app', label: 'App', sortValue: (j) => j.app, cell: (j) => j.app ?? '–' },
+    { key: 'namespace', label: 'Namespace', sortValue: (j) => j.namespace, cell: (j) => j.namespace },
+    {
+      key: 'started',
+      label: 'Started',
+      text: () => '',
+      sortValue: (j) => age(j.startedAt),
+      cell: (j) => (j.startedAt ? `${formatAge(secondsSince(j.startedAt, now))} ago` : '–'),
+      className: () => 'nowrap',
+    },
+    { key: 'duration', label: 'Duration', text: () => '', sortValue: (j) => j.durationSeconds, cell: (j) => formatShortDuration(j.durationSeconds) },
+    {
+      key: 'failure',
+      label: 'Failure',
+      sortValue: (j) => j.failure?.reason,
+      text: (j) => (j.failure ? `${j.failure.reason} ${j.failure.message ?? ''}` : undefined),
+      cell: (j) => (j.failure ? `${j.failure.reason}${j.failure.message ? `: ${j.failure.message}` : ''}` : ''),
+      className: () => 'message',
+    },
+  ];
   return (
     <>
       <p className="note">
         {`${counts.running} running · ${counts.failed} failed · ${counts.succeeded} succeeded${counts.suspended ? ` · ${counts.suspended} suspended` : ''}`}
         {jobs.truncated ? ` — showing ${jobs.items.length} of ${counts.total}` : ''}
       </p>
-      <DataTable caption="Jobs, newest first" className="stack" columns={JOB_COLUMNS}>
-        {jobs.items.map((j) => (
-          <tr key={`${j.namespace}/${j.name}`} className={j.status === 'failed' ? 'row-warning' : undefined}>
-            <td data-label="Name" className="mono">
-              {j.name}
-            </td>
-            <td data-label="Status" className={j.status === 'failed' ? 'bad' : undefined}>
-              {j.status}
-            </td>
-            <td data-label="App">{j.app ?? '–'}</td>
-            <td data-label="Namespace">{j.namespace}</td>
-            <td data-label="Started" className="nowrap">
-              {j.startedAt ? `${formatAge(secondsSince(j.startedAt, now))} ago` : '–'}
-            </td>
-            <td data-label="Duration">{formatShortDuration(j.durationSeconds)}</td>
-            <td data-label="Failure" className="message">
-              {j.failure ? `${j.failure.reason}${j.failure.message ? `: ${j.failure.message}` : ''}` : ''}
-            </td>
-          </tr>
-        ))}
-      </DataTable>
+      <DataTable
+        id={id}
+        caption="Jobs, newest first"
+        columns={columns}
+        rows={jobs.items}
+        rowKey={(j) => `${j.namespace}/${j.name}`}
+        rowClass={(j) => (j.status === 'failed' ? 'row-warning' : undefined)}
+        namespaceOf={(j) => j.namespace}
+      />
     </>
   );
 }

@@ -2,20 +2,25 @@
 // state, a text and state filter and sortable columns. A row opens the cluster's card and details in its scope.
 // Per running cluster it shows the warm databases ready and the jobs running / failed: the same keys the scope view
 // polls (one request per key, whoever watches it), read here at most once a minute.
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Envelope, JobList, Scope, WarmupStatus } from '../lib/api.js';
-import { isReadable } from '../lib/clusterState.js';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Envelope, JobList, LifecycleAction, Scope, WarmupStatus } from '../lib/api.js';
+import { cardKey } from '../lib/cardErrors.js';
+import { availableActions, isReadable, portalUrl, transitionText, type Permissions } from '../lib/clusterState.js';
+import { formatAge } from '../lib/format.js';
 import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
-import { categoryKey } from '../lib/keys.js';
+import { categoryKey, COST_FLEET_KEY } from '../lib/keys.js';
+import { estimateNote, formatMoney, type CostFleetView } from '../lib/api.js';
 import { WARM_CHIPS_IDLE_MS } from '../lib/warmChips.js';
 import { DegradedLine } from './bits.js';
-import { usePollErrors } from './errors.js';
-import { usePoll, usePolls, useServices } from './services.js';
+import { CardErrorLine, usePollErrors } from './errors.js';
+import { useNow, usePoll, usePolls, useServices } from './services.js';
+import { useLifecycle } from './useLifecycle.js';
 
 const STATE_LABEL: Record<FleetState, string> = { running: 'Running', stopped: 'Stopped', transitioning: 'Transitioning', failed: 'Failed' };
 const COLUMNS: Array<{ key: FleetSortKey; label: string }> = [
   { key: 'name', label: 'Cluster' },
   { key: 'scope', label: 'Scope' },
+  { key: 'location', label: 'Location' },
   { key: 'state', label: 'State' },
   { key: 'version', label: 'Kubernetes' },
   { key: 'nodes', label: 'Nodes' },
@@ -23,17 +28,26 @@ const COLUMNS: Array<{ key: FleetSortKey; label: string }> = [
 
 interface FleetViewProps {
   pollSeconds: number;
+  /** The interval while a row's cluster is starting or stopping (10 s; tests pass less through ?fastPollSeconds=). */
+  fastPollSeconds: number;
+  permissions: Permissions;
   onOpen: (scope: Scope, cluster: string) => void;
   /** The scopes of the latest reading ({sub}/* expanded), for the scope picker. */
   onScopes?: (scopes: Scope[]) => void;
 }
 
-export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
+export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, onScopes }: FleetViewProps) {
   const { api, poller } = useServices();
+  const now = useNow(1000);
   const load = useCallback(() => api.fleet(), [api]);
-  const snapshot = usePoll<Fleet>(FLEET_KEY, load, pollSeconds * 1000);
+  // faster while a cluster of the fleet is starting or stopping, as the scope view does
+  const [transitioning, setTransitioning] = useState(false);
+  const snapshot = usePoll<Fleet>(FLEET_KEY, load, (transitioning ? Math.min(pollSeconds, fastPollSeconds) : pollSeconds) * 1000);
   usePollErrors(FLEET_KEY, 'Could not refresh the fleet', snapshot);
   const fleet = snapshot.data;
+  // the fleet's running cost and savings, an estimate read once a minute
+  const loadCost = useCallback(() => api.costFleet(), [api]);
+  const cost = usePoll<CostFleetView>(COST_FLEET_KEY, loadCost, Math.max(pollSeconds, 60) * 1000).data;
   const [text, setText] = useState('');
   const [state, setState] = useState<FleetState | 'all'>('all');
   const [sort, setSort] = useState<{ key: FleetSortKey; descending: boolean }>({ key: 'name', descending: false });
@@ -43,6 +57,9 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
   }, [fleet, onScopes]);
 
   const all = useMemo(() => (fleet ? fleetRows(fleet) : []), [fleet]);
+  const tenants = useMemo(() => new Map((fleet?.subscriptions ?? []).flatMap((s) => (s.tenantId ? [[s.subscriptionId, s.tenantId] as const] : []))), [fleet]);
+  const anyTransitioning = all.some((r) => r.state === 'transitioning');
+  useEffect(() => setTransitioning(anyTransitioning), [anyTransitioning]);
   const rows = useMemo(() => sortRows(filterRows(all, text, state), sort.key, sort.descending), [all, text, state, sort]);
   const degradedScopes = fleet?.scopes.filter((s) => s.degraded.length > 0) ?? [];
 
@@ -63,6 +80,14 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
     const i = live.indexOf(row);
     return i < 0 ? undefined : { warm: warm[i]?.data?.data ?? undefined, jobs: jobs[i]?.data?.data ?? undefined };
   };
+  // start / stop through the same code as the cards: the fleet is read again at once, an error stays on its row
+  const reread = useCallback(() => poller.refresh(FLEET_KEY), [poller]);
+  const lifecycle = useLifecycle(reread);
+  const { settle } = lifecycle;
+  const readAt = snapshot.updatedAt;
+  useEffect(() => {
+    if (readAt !== undefined) settle((e) => all.find((r) => cardKey(r.scope, r.cluster.name) === e.key)?.cluster, readAt);
+  }, [all, readAt, settle]);
   const chooseSort = (key: FleetSortKey) => setSort((prev) => ({ key, descending: prev.key === key ? !prev.descending : false }));
 
   return (
@@ -83,26 +108,38 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
             </button>
           ))}
         </p>
-        <input
-          type="search"
-          placeholder="Filter by name, scope, version"
-          aria-label="Filter clusters"
-          data-testid="fleet-filter"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
-        <select aria-label="Filter by state" data-testid="fleet-state-filter" value={state} onChange={(e) => setState(e.target.value as FleetState | 'all')}>
-          <option value="all">All states</option>
-          {FLEET_STATES.map((s) => (
-            <option key={s} value={s}>
-              {STATE_LABEL[s]}
-            </option>
-          ))}
-        </select>
-        <button type="button" onClick={() => poller.refresh(FLEET_KEY)} disabled={snapshot.loading}>
-          Refresh now
-        </button>
+        <div className="fleet-tools">
+          <input
+            type="search"
+            className="fleet-filter"
+            placeholder="Filter: name, scope, location"
+            aria-label="Filter clusters by name, scope, location or version"
+            data-testid="fleet-filter"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+          <select aria-label="Filter by state" data-testid="fleet-state-filter" value={state} onChange={(e) => setState(e.target.value as FleetState | 'all')}>
+            <option value="all">All states</option>
+            {FLEET_STATES.map((s) => (
+              <option key={s} value={s}>
+                {STATE_LABEL[s]}
+              </option>
+            ))}
+          </select>
+          <button type="button" data-testid="fleet-refresh" onClick={() => poller.refresh(FLEET_KEY)} disabled={snapshot.loading}>
+            Refresh now
+          </button>
+        </div>
       </div>
+      {cost && (
+        <p className="fleet-cost" data-testid="fleet-cost" title={estimateNote(cost.pricesAsOf)}>
+          ≈ {formatMoney(cost.totals.hourly, cost.currency)}/h for the running clusters ({formatMoney(cost.totals.projectedMonthly, cost.currency)}/mo)
+          {cost.totals.savingsThisMonth > 0 && (
+            <span className="saved"> · saved ≈ {formatMoney(cost.totals.savingsThisMonth, cost.currency)} this month by schedules and auto-stop</span>
+          )}
+          {cost.totals.unpriced > 0 && ` · ${cost.totals.unpriced} without a price`} <span className="estimate">estimate</span>
+        </p>
+      )}
       {fleet && (
         <DegradedLine
           degraded={[...fleet.degraded, ...degradedScopes.flatMap((s) => s.degraded.map((d) => ({ ...d, source: `${s.resourceGroup}: ${d.source}` })))]}
@@ -125,24 +162,34 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
                 ))}
                 <th>Warm databases</th>
                 <th>Jobs</th>
-                <th>Transition</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr
-                  key={`${row.scope.subscriptionId}/${row.scope.resourceGroup}/${row.cluster.name}`}
-                  data-testid={`fleet-row-${row.cluster.name}`}
-                  data-state={row.state}
-                >
+                <FleetRowView key={cardKey(row.scope, row.cluster.name)} row={row} permissions={permissions} lifecycle={lifecycle}>
                   <td>
                     <button type="button" className="link" data-testid={`fleet-open-${row.cluster.name}`} onClick={() => onOpen(row.scope, row.cluster.name)}>
                       {row.cluster.name}
-                    </button>
+                    </button>{' '}
+                    <a
+                      className="portal"
+                      href={portalUrl(row.scope, row.cluster, tenants.get(row.scope.subscriptionId))}
+                      target="_blank"
+                      rel="noreferrer"
+                      title={`${row.cluster.name} in the Azure portal`}
+                      aria-label={`${row.cluster.name} in the Azure portal`}
+                      data-testid={`fleet-portal-${row.cluster.name}`}
+                    >
+                      ↗
+                    </a>
                   </td>
-                  <td title={`subscription ${row.scope.subscriptionId}`}>
-                    {row.scope.resourceGroup} <span className="muted">· {row.scope.subscriptionId.slice(0, 8)}…</span>
+                  <td title={`subscription ${row.scope.subscriptionId}`} data-testid={`fleet-scope-${row.cluster.name}`}>
+                    {row.scope.resourceGroup} <span className="muted">· {row.subscription}</span>
                   </td>
+                  <td data-testid={`fleet-location-${row.cluster.name}`}>{row.cluster.location ?? '–'}</td>
                   <td>
                     <span
                       className={`chip chip-${row.chip.kind}`}
@@ -152,20 +199,20 @@ export function FleetView({ pollSeconds, onOpen, onScopes }: FleetViewProps) {
                     >
                       {row.chip.label}
                     </span>
+                    {row.cluster.transition && (
+                      <span className="fleet-transition muted small" data-testid={`fleet-transition-${row.cluster.name}`}>
+                        {transitionText(row.cluster.transition, now, formatAge)}
+                      </span>
+                    )}
                   </td>
                   <td>{row.cluster.kubernetesVersion ?? '–'}</td>
                   <td>{row.nodes}</td>
                   <LiveCells cluster={row.cluster.name} live={liveOf(row)} />
-                  <td>
-                    {row.cluster.transition
-                      ? `${row.cluster.transition.action} ${row.cluster.transition.status}${row.cluster.transition.startedBy ? ` by ${row.cluster.transition.startedBy}` : ''}`
-                      : ''}
-                  </td>
-                </tr>
+                </FleetRowView>
               ))}
               {rows.length === 0 && (
                 <tr>
-                  <td colSpan={8} className="empty">
+                  <td colSpan={9} className="empty">
                     No cluster matches.
                   </td>
                 </tr>
@@ -218,6 +265,58 @@ function LiveCells({ cluster, live }: { cluster: string; live: { warm?: WarmupSt
           </>
         )}
       </td>
+    </>
+  );
+}
+
+/**
+ * A fleet row with its Start / Stop (never Delete: that stays on the card, behind its dialog) and, under it, the
+ * last action's error until the cluster's state changes.
+ */
+function FleetRowView({
+  row,
+  permissions,
+  lifecycle,
+  children,
+}: {
+  row: FleetRow;
+  permissions: Permissions;
+  lifecycle: ReturnType<typeof useLifecycle>;
+  children: ReactNode;
+}) {
+  const name = row.cluster.name;
+  const key = cardKey(row.scope, name);
+  const sending = lifecycle.pending[key];
+  const actions = availableActions(row.cluster, row.chip, permissions);
+  const error = lifecycle.errorOf(row.scope, name);
+  const button = (action: Exclude<LifecycleAction, 'delete'>, label: string) => (
+    <button
+      type="button"
+      className={`small${sending === action ? ' is-sending' : ''}`}
+      data-testid={`fleet-${action}-${name}`}
+      aria-label={`${label} ${name}`}
+      title={actions[action].reason}
+      aria-busy={sending === action}
+      disabled={!actions[action].enabled || sending !== undefined}
+      onClick={() => void lifecycle.act(row.scope, name, action)}
+    >
+      {sending === action && <span className="spinner" aria-hidden="true" />}
+      {label}
+    </button>
+  );
+  return (
+    <>
+      <tr data-testid={`fleet-row-${name}`} data-state={row.state}>
+        {children}
+        <td className="fleet-actions">{row.cluster.powerState === 'Stopped' ? button('start', 'Start') : button('stop', 'Stop')}</td>
+      </tr>
+      {error && (
+        <tr className="fleet-error-row">
+          <td colSpan={9}>
+            <CardErrorLine error={error} onDismiss={() => lifecycle.dismiss(key)} />
+          </td>
+        </tr>
+      )}
     </>
   );
 }

@@ -2,13 +2,18 @@
 // warm database chips, start / stop / delete, schedules, details), Jobs, Container Registry, Storage — with the
 // transition banners and fast-poll of the cluster list, and the lifecycle actions.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, type Category, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
+import { type Category, type Cluster, type Envelope, type LifecycleAction, type Scope } from '../lib/api.js';
 import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../lib/banners.js';
+import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, clusterChip, isReadable, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
-import { clusterListKey, scopeKey } from '../lib/keys.js';
+import { autoStopKey, clusterListKey, costKey, scopeKey } from '../lib/keys.js';
+import { estimateNote, formatMoney, type AutoStopScope, type CostView } from '../lib/api.js';
+import { AutoStopControl } from './AutoStopControl.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
+import { recordReached, type Reached } from '../lib/reachLog.js';
 import { hasReachedExpectedState, isExpired, type LocalTransition, type ReconcileResult } from '../lib/transitionStore.js';
+import { EXPECTED_POWER_STATE, type ServerTransition } from '../lib/api.js';
 import type { Schedule } from '../lib/fleetTable.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { BoardCard, Freshness } from './bits.js';
@@ -21,8 +26,11 @@ import { JobsCard } from './JobsCard.js';
 import { RegistryCard } from './RegistryCard.js';
 import { StorageCard } from './StorageCard.js';
 import { useLocalTransitions, useNow, usePoll, useServices } from './services.js';
+import { useLifecycle } from './useLifecycle.js';
 
 const EMPTY_TRANSITIONS = {};
+/** Cost figures are hourly rates and monthly sums: a minute between readings is plenty. */
+const COST_POLL_SECONDS = 60;
 
 interface ScopeViewProps {
   scope: Scope;
@@ -35,13 +43,11 @@ interface ScopeViewProps {
 }
 
 export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECONDS, permissions, focusCluster }: ScopeViewProps) {
-  const { api, poller, transitions } = useServices();
-  const errors = useErrors();
+  const { api, poller, transitions, storage } = useServices();
   const now = useNow(1000);
   const listKey = clusterListKey(scope);
   const local = useLocalTransitions(scope);
   const [stuck, setStuck] = useState<LocalTransition[]>([]);
-  const [pending, setPending] = useState<Record<string, LifecycleAction>>({});
   // clusters whose details are open, on which tab (a chip opens the warm-up tab)
   const [drills, setDrills] = useState<Readonly<Record<string, { category: Category; request: number }>>>(() =>
     focusCluster ? { [focusCluster]: { category: 'nodes', request: 0 } } : {},
@@ -51,12 +57,23 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
   const [deleteTarget, setDeleteTarget] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [fast, setFast] = useState(() => local.length > 0);
-  const actionCounter = useRef(0);
 
   const load = useCallback(() => api.clusters(scope), [api, scope]);
   const list = usePoll<Envelope<Cluster[]>>(listKey, load, listIntervalSeconds(pollSeconds, fast, fastPollSeconds) * 1000);
   const envelope = list.data;
   const clusters = envelope?.data ?? null;
+
+  // Whatever the answer, the list is read again at once: a refusal usually means the page's reading is behind
+  // (someone else stopped the cluster), so the card shows the real state, and the error stays on the card.
+  const reread = useCallback(() => poller.refresh(listKey), [poller, listKey]);
+  const { pending, errorOf, act: send, dismiss, settle } = useLifecycle(reread);
+
+  // Cost (an estimate that moves slowly: once a minute) and auto-stop (each tick): one request each for the scope.
+  const loadCost = useCallback(() => api.cost(scope), [api, scope]);
+  const cost = usePoll<CostView>(costKey(scope), loadCost, Math.max(pollSeconds, COST_POLL_SECONDS) * 1000).data;
+  const loadAutoStop = useCallback(() => api.autoStops(scope), [api, scope]);
+  const autoStops = usePoll<AutoStopScope>(autoStopKey(scope), loadAutoStop, pollSeconds * 1000).data;
+  const rereadAutoStop = useCallback(() => poller.refresh(autoStopKey(scope)), [poller, scope]);
 
   const banners = deriveBanners({ local, stuck, server: envelope?.transitions ?? EMPTY_TRANSITIONS, clusters, now });
   const fastNow = needsFastPoll(banners);
@@ -77,47 +94,51 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
     if (said.length) setAnnouncement(said.join(' '));
   }, []);
 
-  // Each successful list reading settles what it can: transitions that arrived, stuck notices that resolved.
+  // Each successful list reading settles what it can: transitions that arrived, stuck notices that resolved, errors
+  // about a state the cluster has left.
+  const readAt = list.updatedAt;
+  useEffect(() => {
+    if (clusters && readAt !== undefined) settle((e) => (e.key.startsWith(`${scopeKey(scope)}:`) ? clusters.find((c) => c.name === e.cluster) : null), readAt);
+  }, [clusters, readAt, settle, scope]);
+  // what the last reading showed open, to note when an operation is seen done (the activity's "reached … after")
+  const openBefore = useRef<Readonly<Record<string, ServerTransition>>>({});
   useEffect(() => {
     if (!clusters) return;
-    applyReconcile(transitions.reconcile(scope, clusters));
+    const seenAt = readAt ?? Date.now();
+    const result = transitions.reconcile(scope, clusters);
+    const done: Reached[] = result.reached.map((t) => ({ cluster: t.cluster, action: t.action, startedAt: t.startedAt, reachedAt: seenAt }));
+    for (const [cluster, t] of Object.entries(openBefore.current)) {
+      const now = envelope?.transitions[cluster];
+      const reached = hasReachedExpectedState(
+        { cluster, action: t.action, expectedPowerState: EXPECTED_POWER_STATE[t.action], startedAt: 0, deadline: 0 },
+        clusters,
+      );
+      if (!now && reached && t.startedAt !== undefined) done.push({ cluster, action: t.action, startedAt: t.startedAt, reachedAt: seenAt });
+    }
+    openBefore.current = envelope?.transitions ?? EMPTY_TRANSITIONS;
+    recordReached(storage, scope, done);
+    applyReconcile(result);
     setStuck((prev) => {
       const still = prev.filter((t) => !hasReachedExpectedState(t, clusters));
       return still.length === prev.length ? prev : still;
     });
-  }, [clusters, transitions, scope, applyReconcile]);
+  }, [clusters, transitions, scope, applyReconcile, storage]);
 
   // Deadlines pass even when no reading arrives (API down, tab just shown).
   useEffect(() => {
     if (local.some((t) => isExpired(t, now))) applyReconcile(transitions.reconcile(scope, null));
   }, [now, local, transitions, scope, applyReconcile]);
 
-  // Never rejects (a failure goes to the error list), so the card starts it with `void`.
   const act = useCallback(
     async (cluster: string, action: LifecycleAction) => {
-      const source = `action:${cluster}:${++actionCounter.current}`;
-      const what = `${action.charAt(0).toUpperCase()}${action.slice(1)} of ${cluster}`;
-      setPending((p) => ({ ...p, [cluster]: action }));
-      try {
-        const result = await api.lifecycle(action, scope, cluster);
-        transitions.record(scope, cluster, action);
-        if (result.degraded.length) {
-          // ARM accepted; what the backend could not record (e.g. the transition row) is said, not hidden
-          const missed = result.degraded.map((d) => `${d.source}: ${d.message ?? 'failed'}`).join('; ');
-          errors.report(source, `${what} accepted, but`, new ApiError(missed, 202, 'degraded', result.requestId));
-        }
-        setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
-        setAnnouncement(`${what} accepted.`);
-        poller.refresh(listKey);
-      } catch (error) {
-        errors.report(source, `Could not ${action} ${cluster}`, error);
-      } finally {
-        setPending(({ [cluster]: _done, ...rest }) => rest);
-      }
+      const { accepted, said } = await send(scope, cluster, action);
+      if (accepted) setStuck((prev) => prev.filter((t) => t.cluster !== cluster));
+      setAnnouncement(said);
     },
-    [api, scope, transitions, poller, listKey, errors],
+    [send, scope],
   );
 
+  const errors = useErrors();
   // Schedules change rarely: read once for the scope and again after a change made here, never polled.
   const loadSchedules = useCallback(() => {
     api.schedules(scope).then(
@@ -163,7 +184,11 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
         <p className="pollstatus" data-testid="poll-status" data-mode={fastNow ? 'fast' : 'normal'} data-interval-seconds={intervalSeconds}>
           {fastNow ? `Fast-polling every ${intervalSeconds} s while an operation is in progress` : `Refreshing every ${intervalSeconds} s`}
           {lastUpdate !== undefined && ` · clusters changed ${formatAge(lastUpdate)} ago`}
-          {list.loading && <span className="loading"> · loading…</span>}
+          {/* always there, shown only while loading: the bar never changes width, so "Refresh now" stays put */}
+          <span className="loading" aria-hidden={!list.loading} style={{ visibility: list.loading ? 'visible' : 'hidden' }}>
+            {' '}
+            · loading…
+          </span>
         </p>
         <div className="scopebar-actions">
           <button type="button" data-testid="refresh-button" onClick={refreshAll} disabled={list.loading}>
@@ -186,7 +211,14 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
           <BoardCard
             id="aks"
             title="AKS"
-            summary={sorted ? `${sorted.length} ${sorted.length === 1 ? 'cluster' : 'clusters'} · ${running} running` : undefined}
+            summary={
+              sorted ? (
+                <>
+                  {`${sorted.length} ${sorted.length === 1 ? 'cluster' : 'clusters'} · ${running} running`}
+                  {cost && <CostSummary cost={cost} />}
+                </>
+              ) : undefined
+            }
             freshness={<Freshness envelopes={[envelope]} now={now} testId="aks-freshness" />}
             degraded={envelope?.degraded}
           >
@@ -203,15 +235,34 @@ export function ScopeView({ scope, pollSeconds, fastPollSeconds = FAST_POLL_SECO
                     cluster={cluster}
                     chip={chip}
                     actions={availableActions(cluster, chip, permissions)}
-                    sending={pending[cluster.name]}
+                    sending={pending[cardKey(scope, cluster.name)]}
+                    error={errorOf(scope, cluster.name)}
+                    onDismissError={(name) => dismiss(cardKey(scope, name))}
                     drill={drills[cluster.name]}
                     pollSeconds={pollSeconds}
+                    now={now}
                     onToggle={toggle}
                     onAction={(name, action) => void act(name, action)}
                     onDelete={setDeleteTarget}
                     live={
                       isReadable(cluster) ? <ClusterLive scope={scope} cluster={cluster.name} pollSeconds={pollSeconds} now={now} onDrill={drill} /> : undefined
                     }
+                    cost={(() => {
+                      const c = cost?.clusters.find((x) => x.cluster === cluster.name);
+                      return c && cost ? { cluster: c, currency: cost.currency, pricesAsOf: cost.pricesAsOf } : undefined;
+                    })()}
+                    autoStop={(() => {
+                      const status = autoStops?.clusters.find((x) => x.cluster === cluster.name);
+                      return status && cluster.powerState === 'Running' ? (
+                        <AutoStopControl
+                          scope={scope}
+                          status={status}
+                          canOperate={permissions.start || permissions.stop}
+                          now={now}
+                          onChanged={rereadAutoStop}
+                        />
+                      ) : undefined;
+                    })()}
                     extra={
                       <ClusterOps
                         scope={scope}
@@ -279,5 +330,21 @@ function TransitionBanners({ banners, onDismissStuck }: { banners: Banner[]; onD
         </div>
       ))}
     </div>
+  );
+}
+
+/** The scope's running cost and what stops saved this month, marked as an estimate. */
+function CostSummary({ cost }: { cost: CostView }) {
+  const { totals, currency } = cost;
+  return (
+    <span className="cost-summary" data-testid="scope-cost" title={estimateNote(cost.pricesAsOf)}>
+      {totals.hourly > 0 && ` · ≈ ${formatMoney(totals.hourly, currency)}/h (${formatMoney(totals.projectedMonthly, currency)}/mo)`}
+      {totals.savingsThisMonth > 0 && (
+        <span className="saved" data-testid="scope-savings">
+          {` · saved ≈ ${formatMoney(totals.savingsThisMonth, currency)} this month by schedules and auto-stop`}
+        </span>
+      )}
+      {totals.unpriced > 0 && ` · ${totals.unpriced} without a price`}
+    </span>
   );
 }

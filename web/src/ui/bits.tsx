@@ -1,18 +1,7 @@
 // Small shared pieces: cache freshness, degraded sources, usage bars, the board's cards.
 import { useId, type ReactNode } from 'react';
-import type { CacheInfo, DegradedSource, Envelope } from '../lib/api.js';
-import { barPercent, CACHE_STATE_MEANING, currentCacheAge, formatAge, formatUpdated } from '../lib/format.js';
-
-export function CacheBadge({ cache, receivedAt, now, testId }: { cache?: CacheInfo; receivedAt: number; now: number; testId?: string }) {
-  if (!cache) return null;
-  const age = currentCacheAge(cache.ageSeconds, receivedAt, now);
-  const fetched = cache.fetchedAt ? new Date(cache.fetchedAt).toLocaleTimeString() : 'unknown';
-  return (
-    <span className={`cache cache-${cache.state}`} data-testid={testId} data-cache-state={cache.state} title={`Cache ${cache.state}; read at ${fetched}`}>
-      {cache.state} · {formatAge(age)} old
-    </span>
-  );
-}
+import type { DegradedSource, Envelope } from '../lib/api.js';
+import { barPercent, CACHE_STATE_MEANING, currentCacheAge, formatUpdated } from '../lib/format.js';
 
 export function DegradedLine({ degraded }: { degraded: readonly DegradedSource[] }) {
   if (degraded.length === 0) return null;

@@ -3,6 +3,7 @@
 // until that source succeeds again, so a failing 10 s poll does not keep popping up.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api.js';
+import type { CardError } from '../lib/cardErrors.js';
 import type { PollSnapshot } from '../lib/poller.js';
 
 export interface UiError {
@@ -40,7 +41,7 @@ interface ErrorListState {
 }
 const ErrorListContext = createContext<ErrorListState>({ errors: [], dismiss: () => {} });
 
-function toUiError(source: string, title: string, error: unknown): UiError {
+export function toUiError(source: string, title: string, error: unknown): UiError {
   if (error instanceof ApiError) {
     return { source, title, message: error.message, code: error.code, status: error.status || undefined, requestId: error.requestId, field: error.field };
   }
@@ -102,6 +103,36 @@ export function ErrorList() {
           </button>
         </div>
       ))}
+    </div>
+  );
+}
+
+/** An action's error on its cluster's card (see lib/cardErrors.ts): the same facts as a message of the list. */
+export function CardErrorLine({ error, onDismiss }: { error: CardError; onDismiss: () => void }) {
+  return (
+    <div
+      className="error card-error"
+      role="alert"
+      data-testid={`card-error-${error.cluster}`}
+      data-request-id={error.requestId ?? ''}
+      data-status={error.status ?? ''}
+    >
+      <div className="error-text">
+        <strong>{error.title}:</strong> {error.message}
+        <span className="error-meta">
+          {error.status ? ` HTTP ${error.status}` : ''}
+          {error.code ? ` · ${error.code}` : ''}
+          {error.requestId ? (
+            <>
+              {' · request id '}
+              <code data-testid="error-request-id">{error.requestId}</code>
+            </>
+          ) : null}
+        </span>
+      </div>
+      <button type="button" className="icon" aria-label={`Dismiss: ${error.title}`} onClick={onDismiss}>
+        ×
+      </button>
     </div>
   );
 }
