@@ -4,7 +4,7 @@
 // inspector's refused requests, the activity's times. Screenshots go to test-artifacts/e2e/operator-*.png.
 // Same rules as dashboard.test.ts: Debian's /usr/bin/chromium or skipped loudly, no sleeps (waits for page states).
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SECOND_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, demoFleet } from '../../dev/sim/index.js';
 import { uniqueTableName } from '../setup/tables.js';
