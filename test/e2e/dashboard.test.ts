@@ -5,37 +5,17 @@
 // skipped, loudly. The SPA's intervals come from the URL (?fastPollSeconds=1, ?pollSeconds=1: web/README.md), so the
 // test waits for events in about a second instead of the production 10 s / 30 s. No sleeps: every wait is for a
 // state of the page (locator.waitFor) or for a request (page.waitForRequest).
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTION_ID } from '../../dev/sim/index.js';
 import { DEFAULT_EXPECTED_IMAGES } from '../../shared/config.js';
-import { startLocalStack, type LocalStack } from '../../dev/stack.js';
 import { SIM_STATE_ORDERING } from '../setup/ordering.js';
-import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
+import { uniqueTableName } from '../setup/tables.js';
+import { artifacts, chip, hasChromium, screenshots, skipReason, useBrowserStack } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = join(repoRoot, 'test-artifacts', 'e2e');
-
-const hasChromium = existsSync(CHROMIUM);
-const SKIP_REASON = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium, as .ci/run does) to run the dashboard end-to-end test`;
-if (!hasChromium) console.warn(`test/e2e/dashboard.test.ts SKIPPED: ${SKIP_REASON}`);
+const SKIP_REASON = skipReason('dashboard.test.ts', 'dashboard');
 
 const RG = 'rg-elb-01';
 const SCOPE_VALUE = `${DEMO_SUBSCRIPTION_ID}:${RG}`;
@@ -53,70 +33,20 @@ const apiPathOf = (request: Request) => {
   return url.pathname.startsWith('/api/') ? url.pathname : undefined;
 };
 
-/** Builds the SPA with the project's Vite config into a private folder (web/dist stays as it is). */
-async function buildDashboard(outDir: string): Promise<void> {
-  const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(
-    process.execPath,
-    [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production' },
-    },
-  );
-}
-
 describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `dashboard in headless Chromium (SKIPPED: ${SKIP_REASON})`, () => {
-  let distDir: string;
-  let stack: LocalStack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    distDir = mkdtempSync(join(tmpdir(), 'elb-dashboard-'));
-    const [, started, launched] = await Promise.all([
-      buildDashboard(distDir),
-      startLocalStack({
-        tablesConnectionString: tablesConnectionString(),
-        blobEndpoint: blobEndpoint(),
-        staticDir: distDir,
-        // the test decides when the start completes
-        simulator: { durations: { start: 'manual' }, stateOrdering: SIM_STATE_ORDERING },
-        env: {
-          CACHE_TABLE_NAME: uniqueTableName('c'),
-          INSPECTOR_TABLE_NAME: uniqueTableName('i'),
-          MONITOR_CACHE_TRANSITION_TTL_SECONDS: '1',
-          // the demo registry builds every default image but one (being built); one more that nobody pushed is missing
-          EXPECTED_IMAGES: `${DEFAULT_EXPECTED_IMAGES},ncbi/elasticblast-results:0.1.0`,
-        },
-        timers: false,
-        log: () => {},
-      }),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
-    ]);
-    stack = started;
-    browser = launched;
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await stack?.close();
-    if (distDir) rmSync(distDir, { recursive: true, force: true });
-  });
-
-  async function openPage(query: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${stack.url}/${query}`);
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const chip = (page: Page, cluster: string, state: string) => page.locator(`[data-testid="state-chip-${cluster}"][data-state="${state}"]`).waitFor();
+  const e2e = useBrowserStack('dashboard', () => ({
+    // the test decides when the start completes
+    simulator: { durations: { start: 'manual' }, stateOrdering: SIM_STATE_ORDERING },
+    env: {
+      CACHE_TABLE_NAME: uniqueTableName('c'),
+      INSPECTOR_TABLE_NAME: uniqueTableName('i'),
+      MONITOR_CACHE_TRANSITION_TTL_SECONDS: '1',
+      // the demo registry builds every default image but one (being built); one more that nobody pushed is missing
+      EXPECTED_IMAGES: `${DEFAULT_EXPECTED_IMAGES},ncbi/elasticblast-results:0.1.0`,
+    },
+  }));
+  const openPage = (query: string, width = 1280) => e2e.openPage(query, { viewport: { width, height: 800 } });
+  const shot = screenshots();
   const pollMode = (page: Page, mode: 'fast' | 'normal') => page.locator(`[data-testid="poll-status"][data-mode="${mode}"]`).waitFor();
   // runs in the page (this file is typed without the DOM lib)
   const storedTransitions = (page: Page) =>
@@ -151,7 +81,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
     expect(await banner.getAttribute('data-source')).toBe('both');
     await shot(page, '03-after-reload');
 
-    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-b' });
+    await e2e.stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-b' });
     await chip(page, 'elb-01-b', 'running');
     await banner.waitFor({ state: 'detached' });
     await pollMode(page, 'normal');
@@ -227,12 +157,12 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
       id!.replace(/^live-/, ''),
     );
     expect(running).toEqual(expect.arrayContaining(['elb-01-a', 'elb-01-c']));
-    const upstreamBefore = { arm: stack.sim.counters('arm').requests, kubernetes: stack.sim.counters(clusterA).requests };
+    const upstreamBefore = { arm: e2e.stack.sim.counters('arm').requests, kubernetes: e2e.stack.sim.counters(clusterA).requests };
     const expanded = await measure(4);
     // what the ticks cost behind the API (cache hits cost nothing upstream; TTL 30 s)
     const upstream = {
-      arm: stack.sim.counters('arm').requests - upstreamBefore.arm,
-      kubernetes: stack.sim.counters(clusterA).requests - upstreamBefore.kubernetes,
+      arm: e2e.stack.sim.counters('arm').requests - upstreamBefore.arm,
+      kubernetes: e2e.stack.sim.counters(clusterA).requests - upstreamBefore.kubernetes,
     };
     // the board's keys, and the expanded cluster's selected tab; nothing else (the other tabs, the stopped cluster,
     // /api/me: never). Each key runs on its own timer from the end of its last request, so a window of 4 list ticks
@@ -260,7 +190,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'dashboard in headless Chromium' : `
       Object.keys(withInspector.byPath).filter((path) => path !== '/api/inspector' && !Object.hasOwn(expanded.byPath, path) && !chips.includes(path)),
     ).toEqual([]);
     // a request refused before any function ran (here a body that is not JSON) is not listed, only counted
-    const refused = await fetch(`${stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
+    const refused = await fetch(`${e2e.stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
     expect(refused.status).toBe(400);
     await page
       .getByTestId('inspector-refused')

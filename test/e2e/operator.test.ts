@@ -3,49 +3,20 @@
 // explain themselves, tables to sort and search, plain words, names and links, a layout that holds still, the
 // inspector's refused requests, the activity's times. Screenshots go to test-artifacts/e2e/operator-*.png.
 // Same rules as dashboard.test.ts: Debian's /usr/bin/chromium or skipped loudly, no sleeps (waits for page states).
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO_SECOND_SUBSCRIPTION_ID, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, demoFleet } from '../../dev/sim/index.js';
-import { startLocalStack, type LocalStack } from '../../dev/stack.js';
-import { blobEndpoint, tablesConnectionString, uniqueTableName } from '../setup/tables.js';
+import { uniqueTableName } from '../setup/tables.js';
+import { artifacts, chip, hasChromium, screenshots, skipReason, useBrowserStack } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = join(repoRoot, 'test-artifacts', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-const SKIP_REASON = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium, as .ci/run does) to run the operator end-to-end test`;
-if (!hasChromium) console.warn(`test/e2e/operator.test.ts SKIPPED: ${SKIP_REASON}`);
+const SKIP_REASON = skipReason('operator.test.ts', 'operator');
 
 const RG = 'rg-elb-01';
 const SCOPE = `?scope=${DEMO_SUBSCRIPTION_ID}/${RG}`;
 const PAY = { subscriptionId: DEMO_SECOND_SUBSCRIPTION_ID, resourceGroup: 'rg-payments-dev' };
 const WIDE = 1400;
 const NARROW = 420;
-
-async function buildDashboard(outDir: string): Promise<void> {
-  const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(
-    process.execPath,
-    [vite, 'build', '--config', join(repoRoot, 'web', 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-    { cwd: repoRoot, env: { ...process.env, NODE_ENV: 'production' } },
-  );
-}
 
 /** The element's box in the page (this file is typed without the DOM lib). */
 const box = async (locator: Locator) => {
@@ -55,59 +26,22 @@ const box = async (locator: Locator) => {
 };
 
 describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chromium' : `operator dashboard (SKIPPED: ${SKIP_REASON})`, () => {
-  let distDir: string;
-  let stack: LocalStack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    distDir = mkdtempSync(join(tmpdir(), 'elb-operator-'));
-    const [, started, launched] = await Promise.all([
-      buildDashboard(distDir),
-      startLocalStack({
-        tablesConnectionString: tablesConnectionString(),
-        blobEndpoint: blobEndpoint(),
-        staticDir: distDir,
-        // the test decides when a start or stop completes
-        simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }), durations: { stop: 'manual', start: 'manual' } },
-        env: {
-          CACHE_TABLE_NAME: uniqueTableName('c'),
-          INSPECTOR_TABLE_NAME: uniqueTableName('i'),
-          AUDIT_TABLE_NAME: uniqueTableName('a'),
-          SCHEDULES_TABLE_NAME: uniqueTableName('s'),
-          MONITOR_CACHE_TRANSITION_TTL_SECONDS: '1',
-        },
-        timers: false,
-        log: () => {},
-      }),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
-    ]);
-    stack = started;
-    browser = launched;
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await stack?.close();
-    if (distDir) rmSync(distDir, { recursive: true, force: true });
-  });
-
-  async function openPage(query: string, width: number): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${stack.url}/${query}`);
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `operator-${name}.png`), fullPage: true });
-  const chip = (page: Page, cluster: string, state: string) => page.locator(`[data-testid="state-chip-${cluster}"][data-state="${state}"]`).waitFor();
+  const e2e = useBrowserStack('operator', () => ({
+    // the test decides when a start or stop completes
+    simulator: { fleet: demoFleet(new Date(), { secondSubscription: true }), durations: { stop: 'manual', start: 'manual' } },
+    env: {
+      CACHE_TABLE_NAME: uniqueTableName('c'),
+      INSPECTOR_TABLE_NAME: uniqueTableName('i'),
+      AUDIT_TABLE_NAME: uniqueTableName('a'),
+      SCHEDULES_TABLE_NAME: uniqueTableName('s'),
+      MONITOR_CACHE_TRANSITION_TTL_SECONDS: '1',
+    },
+  }));
+  const openPage = (query: string, width: number) => e2e.openPage(query, { viewport: { width, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+  const shot = screenshots('operator-');
   /** The API as another client calls it (the local host's development sign-in). */
   const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.url}${path}`, {
+    const response = await fetch(`${e2e.stack.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -137,7 +71,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     await error.waitFor(); // still there while the cluster is stopping: that is what it was about
     await shot(page, '01-refused-1400');
 
-    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-c' });
+    await e2e.stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-c' });
     await chip(page, 'elb-01-c', 'stopped');
     await error.waitFor({ state: 'detached' });
     await shot(page, '01-stopped-1400');
@@ -288,7 +222,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     await transition.waitFor();
     expect(await transition.textContent()).toMatch(/^starting · by local-developer · \d+ s$/);
     await shot(page, '05-words-1400');
-    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-b' });
+    await e2e.stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-b' });
     await chip(page, 'elb-01-b', 'running');
   });
 
@@ -314,7 +248,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     const start = await box(page.getByTestId('fleet-row-pay-dev-b').locator('td').last());
     expect(start.x + start.width).toBeLessThanOrEqual(WIDE);
     await shot(page, '06-fleet-1400');
-    await stack.sim.completeOperation({ ...PAY, name: 'pay-dev-b' });
+    await e2e.stack.sim.completeOperation({ ...PAY, name: 'pay-dev-b' });
     await page.locator('[data-testid="fleet-row-pay-dev-b"][data-state="running"]').waitFor();
     await page.getByTestId('fleet-stop-pay-dev-b').waitFor();
 
@@ -415,7 +349,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     const lines = await rows.evaluateAll((items) => items.map((li) => (li.textContent ?? '').replace(/\s+/g, ' ')));
     expect(lines.filter((l) => /^GET \/api\/(schedules|audit|monitor|inspector|me|cost|autostop|notifications)\b/.test(l))).toEqual([]);
     // a request refused before any function ran (malformed JSON) is found by the id its error named
-    const bad = await fetch(`${stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
+    const bad = await fetch(`${e2e.stack.url}/api/aks/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cluster":' });
     const badId = ((await bad.json()) as { error: { requestId: string } }).error.requestId;
     await page.getByTestId('inspector-find').fill(badId);
     const found = page.locator(`[data-testid="inspector-refused-row"][data-request-id="${badId}"]`);
@@ -430,7 +364,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'operator dashboard in headless Chro
     await chip(page, 'elb-01-c', 'stopped');
     await page.getByTestId('start-button-elb-01-c').click();
     await chip(page, 'elb-01-c', 'starting');
-    await stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-c' });
+    await e2e.stack.sim.completeOperation({ subscriptionId: DEMO_SUBSCRIPTION_ID, resourceGroup: RG, name: 'elb-01-c' });
     await chip(page, 'elb-01-c', 'running');
     await page.getByTestId('activity-toggle-elb-01-c').click();
     const activity = page.getByTestId('activity-elb-01-c');

@@ -2,11 +2,9 @@
 // credentials), names its caller by a stable pseudonym, and requests refused before any handler stay uncaptured but
 // are counted, so a flood of them cannot push real calls out of the ring unseen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import { inspectorFunctions } from '../../functions/inspector.js';
+import type { LocalHost } from '../../dev/host.js';
 import { callerPseudonym } from '../../shared/http/inspector.js';
-import { freshTable } from '../setup/tables.js';
-import { countingStore, pipelineFor, principal, PRINCIPALS, send, standInRoutes, SUB, RG, testConfig, type CountingStore } from './support.js';
+import { principal, PRINCIPALS, send, startInspectorHost, SUB, RG, type CountingStore } from './support.js';
 
 const KEY = 'test-pseudonym-key';
 const PERSONAL = {
@@ -23,14 +21,7 @@ const PERSONAL = {
 let host: LocalHost;
 let store: CountingStore;
 beforeAll(async () => {
-  const config = testConfig({ INSPECTOR_PSEUDONYM_KEY: KEY });
-  store = countingStore(await freshTable('priv'));
-  const pipeline = pipelineFor(config, store);
-  host = await startLocalHost({
-    definitions: [...standInRoutes(pipeline, { calls: 0 }), ...inspectorFunctions({ pipeline, captures: store })],
-    port: 0,
-    timers: false,
-  });
+  ({ host, store } = await startInspectorHost('priv', { INSPECTOR_PSEUDONYM_KEY: KEY }));
 });
 afterAll(async () => {
   await host?.close();

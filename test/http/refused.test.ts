@@ -2,23 +2,14 @@
 // this instance's last 100 by id, method, path, status and code (never a query, body or header), newest first, beside
 // the counts by status; they stay out of the capture ring.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import { inspectorFunctions } from '../../functions/inspector.js';
+import type { LocalHost } from '../../dev/host.js';
 import { createRefusedRequests, REFUSED_KEPT } from '../../shared/http/refused.js';
-import { freshTable } from '../setup/tables.js';
-import { countingStore, pipelineFor, PRINCIPALS, send, standInRoutes, SUB, RG, testConfig, type CountingStore } from './support.js';
+import { PRINCIPALS, send, startInspectorHost, SUB, RG, type CountingStore } from './support.js';
 
 let host: LocalHost;
 let store: CountingStore;
 beforeAll(async () => {
-  const config = testConfig();
-  store = countingStore(await freshTable('refused'));
-  const pipeline = pipelineFor(config, store);
-  host = await startLocalHost({
-    definitions: [...standInRoutes(pipeline, { calls: 0 }), ...inspectorFunctions({ pipeline, captures: store })],
-    port: 0,
-    timers: false,
-  });
+  ({ host, store } = await startInspectorHost('refused'));
 });
 afterAll(async () => {
   await host?.close();

@@ -9,8 +9,10 @@ import { createTableCaptureStore, type CaptureInput, type CaptureStore } from '.
 import { createHttpPipeline, type HttpPipeline, type LogLevel } from '../../shared/http/pipeline.js';
 import { invalidParameter } from '../../shared/http/errors.js';
 import { clusterName, monitorCategory, type Validator } from '../../shared/http/validation.js';
+import { startLocalHost, type LocalHost } from '../../dev/host.js';
 import type { HttpFunctionDefinition } from '../../functions/definition.js';
-import { tablesConnectionString } from '../setup/tables.js';
+import { inspectorFunctions } from '../../functions/inspector.js';
+import { freshTable, tablesConnectionString } from '../setup/tables.js';
 
 export const SUB = '0b1f6471-1bf0-4dda-aec3-111122223333';
 export const RG = 'rg-elb-01';
@@ -126,6 +128,18 @@ export function standInRoutes(pipeline: HttpPipeline, counter: Counter): HttpFun
     lifecycle('stop', 'operate'),
     lifecycle('delete', 'admin'),
   ];
+}
+
+/** A local host serving the stand-in routes and the inspector, capturing into a fresh table (named from the prefix). */
+export async function startInspectorHost(tablePrefix: string, env: Env = {}): Promise<{ host: LocalHost; store: CountingStore }> {
+  const store = countingStore(await freshTable(tablePrefix));
+  const pipeline = pipelineFor(testConfig(env), store);
+  const host = await startLocalHost({
+    definitions: [...standInRoutes(pipeline, { calls: 0 }), ...inspectorFunctions({ pipeline, captures: store })],
+    port: 0,
+    timers: false,
+  });
+  return { host, store };
 }
 
 export interface RawResponse {

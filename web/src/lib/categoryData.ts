@@ -81,19 +81,10 @@ export interface WarmupNode {
 }
 
 /** A database's warm-up across its jobs (one per shard): what a chip shows. */
-export interface WarmDatabase {
-  name: string;
+export interface WarmDatabase extends Omit<WireWarmDatabase, 'status' | 'elapsedSeconds'> {
+  /** 'unknown': a state this page does not know yet. */
   status: DatabaseWarmState | 'unknown';
-  total: number;
-  ready: number;
-  failed: number;
-  active: number;
-  shards: string[];
-  sourceVersions: string[];
-  staleReason?: string;
   elapsedSeconds?: number;
-  /** While loading: 0–100 and the time left, where the pods' logs tell it. */
-  progress?: { percent: number; etaSeconds?: number };
 }
 
 export interface WarmupStatus {

@@ -1,15 +1,11 @@
 // GET /api/cost (a scope) and GET /api/cost/fleet: what running clusters cost and what stops saved, as estimates from
 // list prices. Parsed like every answer: what checks out of the wire types is kept, a money figure that is not a
 // number stays null (never shown as $0), and the whole answer is always an estimate.
-import type {
-  ClusterCost as WireClusterCost,
-  CostAnswer,
-  CostFleetAnswer,
-  CostScope as WireCostScope,
-  CostTotals as WireCostTotals,
-} from '../../../shared/wire/index.js';
+import type { ClusterCost as WireClusterCost, CostAnswer, CostFleetAnswer, CostScope as WireCostScope, CostTotals } from '../../../shared/wire/index.js';
 import { isObject, listOf, num, str, strings, toEpochMs } from './json.js';
 import { normalizeDegraded, normalizeScope, type DegradedSource, type Scope } from './monitorData.js';
+
+export type { CostTotals } from '../../../shared/wire/index.js';
 
 export interface ClusterCost {
   cluster: string;
@@ -24,15 +20,6 @@ export interface ClusterCost {
   /** Pools without a price ("Standard_X in westeurope"), for the hover text. */
   unpricedPools: string[];
   notes: string[];
-}
-
-export interface CostTotals {
-  hourly: number;
-  projectedMonthly: number;
-  savingsThisMonth: number;
-  savingsLastMonth: number;
-  clusters: number;
-  unpriced: number;
 }
 
 export interface CostView {
@@ -80,7 +67,7 @@ function normalizeClusterCost(v: unknown): ClusterCost | undefined {
 }
 
 function normalizeTotals(v: unknown): CostTotals {
-  const o = isObject<WireCostTotals>(v) ? v : {};
+  const o = isObject<CostTotals>(v) ? v : {};
   return {
     hourly: num(o.hourly) ?? 0,
     projectedMonthly: num(o.projectedMonthly) ?? 0,
