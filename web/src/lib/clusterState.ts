@@ -3,6 +3,7 @@
 // ARM keeps powerState at Stopped while provisioningState is Starting (and mirrors it on stop), and
 // users meet Failed+Running or a stuck Starting: the chip must combine both fields, never show one.
 import { actionInProgress, portalUrlOf, TRANSITIONAL_PROVISIONING_STATES } from '../../../shared/wire/index.js';
+import { unreadableReason } from '../../../shared/monitor/readability.js';
 import { ROLE_NAMES, type LifecycleAction, type Me } from './api.js';
 
 export type ChipKind = 'running' | 'stopped' | 'starting' | 'stopping' | 'deleting' | 'failed' | 'updating' | 'unknown';
@@ -48,11 +49,11 @@ export function clusterChip(cluster: ObservedState, pendingAction?: LifecycleAct
 }
 
 /**
- * The cluster's API server answers now, by the server's rule (its per-cluster reads answer `data: null` otherwise):
- * Running, and no start, stop or delete under way; any case, as ARM's fields come.
+ * The cluster's API server answers now: the server's own rule (its per-cluster reads answer `data: null` otherwise),
+ * so the page never polls a cluster the server would not read, nor skips one it would.
  */
 export const isReadable = (cluster: ObservedState): boolean =>
-  cluster.powerState?.toLowerCase() === 'running' && !['starting', 'stopping', 'deleting'].includes(cluster.provisioningState?.toLowerCase() ?? '');
+  unreadableReason({ powerState: cluster.powerState ?? '', provisioningState: cluster.provisioningState ?? '' }) === undefined;
 
 export type Permissions = Record<LifecycleAction, boolean>;
 

@@ -9,5 +9,7 @@ export const registryKey = (scope: Scope) => `monitor:acr:${scopeKey(scope)}`;
 export const INSPECTOR_KEY = 'inspector';
 export const costKey = (scope: Scope) => `cost:${scopeKey(scope)}`;
 export const COST_FLEET_KEY = 'cost:fleet';
+/** Cost estimates change slowly: read at most once a minute, whatever the page's refresh. */
+export const COST_POLL_SECONDS = 60;
 export const autoStopKey = (scope: Scope) => `autostop:${scopeKey(scope)}`;
 export const NOTIFICATIONS_KEY = 'notifications';

@@ -8,7 +8,7 @@ import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, isReadable, portalUrl, transitionText, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
 import { FLEET_KEY, FLEET_STATES, filterRows, fleetRows, sortRows, type Fleet, type FleetRow, type FleetSortKey, type FleetState } from '../lib/fleetTable.js';
-import { categoryKey, COST_FLEET_KEY } from '../lib/keys.js';
+import { categoryKey, COST_FLEET_KEY, COST_POLL_SECONDS } from '../lib/keys.js';
 import { estimateNote, formatMoney, type CostFleetView } from '../lib/api.js';
 import { WARM_CHIPS_IDLE_MS } from '../lib/warmChips.js';
 import { DegradedLine } from './bits.js';
@@ -47,7 +47,7 @@ export function FleetView({ pollSeconds, fastPollSeconds, permissions, onOpen, o
   const fleet = snapshot.data;
   // the fleet's running cost and savings, an estimate read once a minute
   const loadCost = useCallback(() => api.costFleet(), [api]);
-  const cost = usePoll<CostFleetView>(COST_FLEET_KEY, loadCost, Math.max(pollSeconds, 60) * 1000).data;
+  const cost = usePoll<CostFleetView>(COST_FLEET_KEY, loadCost, Math.max(pollSeconds, COST_POLL_SECONDS) * 1000).data;
   const [text, setText] = useState('');
   const [state, setState] = useState<FleetState | 'all'>('all');
   const [sort, setSort] = useState<{ key: FleetSortKey; descending: boolean }>({ key: 'name', descending: false });

@@ -7,7 +7,7 @@ import { deriveBanners, needsFastPoll, pendingActionOf, type Banner } from '../l
 import { cardKey } from '../lib/cardErrors.js';
 import { availableActions, clusterChip, isReadable, type Permissions } from '../lib/clusterState.js';
 import { formatAge } from '../lib/format.js';
-import { autoStopKey, clusterListKey, costKey, scopeKey } from '../lib/keys.js';
+import { autoStopKey, clusterListKey, COST_POLL_SECONDS, costKey, scopeKey } from '../lib/keys.js';
 import { estimateNote, formatMoney, type AutoStopScope, type CostView } from '../lib/api.js';
 import { AutoStopControl } from './AutoStopControl.js';
 import { FAST_POLL_SECONDS, listIntervalSeconds } from '../lib/prefs.js';
@@ -29,8 +29,6 @@ import { useLocalTransitions, useNow, usePoll, useServices } from './services.js
 import { useLifecycle } from './useLifecycle.js';
 
 const EMPTY_TRANSITIONS = {};
-/** Cost figures are hourly rates and monthly sums: a minute between readings is plenty. */
-const COST_POLL_SECONDS = 60;
 
 interface ScopeViewProps {
   scope: Scope;
