@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
 import type { Caller } from '../caller.js';
-import { statusOf } from '../errors.js';
+import { isConflict, isNotFound } from '../errors.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
 import { oneLineError, redactText } from '../observability/redaction.js';
 import type { Scope } from '../scope.js';
@@ -180,7 +180,7 @@ export class AuditLog {
       try {
         return fromRow(await this.table.getEntity<AuditRow>(partitionKey, id));
       } catch (error) {
-        if (statusOf(error) !== 404) throw error;
+        if (!isNotFound(error)) throw error;
       }
     }
     return undefined;
@@ -196,12 +196,12 @@ export class AuditLog {
         await this.insert({ ...entry, partitionKey: entryPartition });
         this.observeStored(fromRow({ ...entry, partitionKey: entryPartition }), row.rowKey);
         await this.table.deleteEntity(OUTBOX, row.rowKey).catch((error: unknown) => {
-          if (statusOf(error) !== 404) throw error;
+          if (!isNotFound(error)) throw error;
         });
         stored++;
       }
     } catch (error) {
-      if (statusOf(error) === 404) return stored; // no table yet: nothing waits
+      if (isNotFound(error)) return stored; // no table yet: nothing waits
       throw error;
     }
     return stored;
@@ -219,7 +219,7 @@ export class AuditLog {
   /** Insert only; 409 (the RowKey is taken) means an earlier try of this same entry landed. */
   private async insert(row: AuditRow): Promise<void> {
     await this.withTable(() => this.table.createEntity(row)).catch((error: unknown) => {
-      if (statusOf(error) !== 409) throw error;
+      if (!isConflict(error)) throw error;
     });
   }
 
@@ -237,7 +237,7 @@ export class AuditLog {
         if (rows.length > options.limit) break;
       }
     } catch (error) {
-      if (statusOf(error) === 404) return { data: [] }; // no table yet: nothing was ever recorded
+      if (isNotFound(error)) return { data: [] }; // no table yet: nothing was ever recorded
       throw error;
     }
     const data = rows.slice(0, options.limit);
@@ -254,7 +254,7 @@ export class AuditLog {
         byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row.rowKey]);
       }
     } catch (error) {
-      if (statusOf(error) === 404) return 0;
+      if (isNotFound(error)) return 0;
       throw error;
     }
     let removed = 0;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
-import { isLostRace, statusOf } from '../errors.js';
+import { isLostRace, isNotFound } from '../errors.js';
 import type { Scope } from '../scope.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
 import { IDLE_MINUTES, type IdleMinutes } from '../wire/index.js';
@@ -196,7 +196,7 @@ export class AutoStopStore {
     try {
       return fromRow(await this.table.getEntity<Row>(partitionOf(scope), rowKeyOf(cluster)));
     } catch (error) {
-      if (statusOf(error) === 404) return undefined; // no row (or no table yet): never configured
+      if (isNotFound(error)) return undefined; // no row (or no table yet): never configured
       throw error;
     }
   }
@@ -211,7 +211,7 @@ export class AutoStopStore {
         for (const row of page) found.push(fromRow(row));
       }
     } catch (error) {
-      if (statusOf(error) === 404) return found; // no table yet: nothing configured
+      if (isNotFound(error)) return found; // no table yet: nothing configured
       throw error;
     }
     return found;
@@ -241,7 +241,7 @@ export class AutoStopStore {
   async force(state: AutoStopState, change: StateChange): Promise<void> {
     this.counters.writes++;
     await this.table.updateEntity(changeRow(state, change), 'Merge', { etag: '*' }).catch((error: unknown) => {
-      if (statusOf(error) !== 404) throw error; // removed meanwhile: nothing to record on
+      if (!isNotFound(error)) throw error; // removed meanwhile: nothing to record on
     });
   }
 }

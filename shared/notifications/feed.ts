@@ -4,7 +4,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { auditPartition } from '../audit/auditLog.js';
 import { ALL_RESOURCE_GROUPS } from '../config.js';
-import { statusOf } from '../errors.js';
+import { isConflict, isNotFound } from '../errors.js';
 import type { Scope } from '../scope.js';
 import type { TableWrite } from '../tables.js';
 import type { NotificationEvent } from '../wire/index.js';
@@ -57,7 +57,7 @@ export class FeedStore {
       publishedAt: this.now(),
     };
     await this.withTable(() => this.table.createEntity(row)).catch((error: unknown) => {
-      if (statusOf(error) !== 409) throw error;
+      if (!isConflict(error)) throw error;
     });
   }
 
@@ -93,7 +93,7 @@ export class FeedStore {
         old.push({ partitionKey: row.partitionKey!, rowKey: row.rowKey! });
       }
     } catch (error) {
-      if (statusOf(error) === 404) return 0;
+      if (isNotFound(error)) return 0;
       throw error;
     }
     await Promise.all(old.map((row) => this.table.deleteEntity(row.partitionKey, row.rowKey).catch(() => {})));
@@ -105,7 +105,7 @@ export class FeedStore {
       const row = await this.table.getEntity<{ seenUntil: string }>(SEEN_PARTITION, reader);
       return row.seenUntil;
     } catch (error) {
-      if (statusOf(error) === 404) return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }
@@ -118,7 +118,7 @@ export class FeedStore {
         if (rows.length >= MAX_ROWS_PER_SCOPE) break;
       }
     } catch (error) {
-      if (statusOf(error) === 404) return []; // no table yet: nothing was ever published
+      if (isNotFound(error)) return []; // no table yet: nothing was ever published
       throw error;
     }
     return rows;

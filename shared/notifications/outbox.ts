@@ -7,7 +7,7 @@
 // wins, the other gets 412 and leaves it. A sender that dies mid-delivery leaves the row due again once the lease
 // passes (at least once). The lease is far longer than a delivery's timeout, so a live sender always settles first.
 import { odata, type TableClient } from '@azure/data-tables';
-import { isLostRace, statusOf } from '../errors.js';
+import { isConflict, isLostRace, isNotFound } from '../errors.js';
 import type { TableWrite } from '../tables.js';
 import type { NotificationEvent } from '../wire/index.js';
 
@@ -84,7 +84,7 @@ export class OutboxStore {
           const response = await this.withTable(() => this.table.createEntity(row));
           return { ...row, etag: response.etag! };
         } catch (error) {
-          if (statusOf(error) === 409) return undefined; // published before: that publish delivers it
+          if (isConflict(error)) return undefined; // published before: that publish delivers it
           throw error;
         }
       }),
@@ -102,7 +102,7 @@ export class OutboxStore {
         if (rows.length >= SWEEP_BATCH) break;
       }
     } catch (error) {
-      if (statusOf(error) === 404) return [];
+      if (isNotFound(error)) return [];
       throw error;
     }
     return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -158,7 +158,7 @@ export class OutboxStore {
         });
       }
     } catch (error) {
-      if (statusOf(error) === 404) return [];
+      if (isNotFound(error)) return [];
       throw error;
     }
     return found.sort((a, b) => (b.deadAt ?? '').localeCompare(a.deadAt ?? '')).slice(0, limit);
@@ -171,7 +171,7 @@ export class OutboxStore {
     try {
       for await (const row of this.table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) old.push(row.rowKey!);
     } catch (error) {
-      if (statusOf(error) === 404) return 0;
+      if (isNotFound(error)) return 0;
       throw error;
     }
     for (let i = 0; i < old.length; i += 100) {

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { encodeComponent } from '../cache/keys.js';
-import { Busy, isLostRace, statusOf } from '../errors.js';
+import { Busy, isConflict, isLostRace, isNotFound, statusOf } from '../errors.js';
 import { writesCreatingTable, type TableWrite } from '../tables.js';
 import type { Scope } from '../scope.js';
 import type { ScheduleAction, Schedule as ScheduleAnswerFields } from '../wire/index.js';
@@ -158,7 +158,7 @@ export class ScheduleStore {
     try {
       for await (const row of this.table.listEntities<ScheduleRow>({ queryOptions: { filter: odata`RowKey eq ${id}` } })) return fromRow(row);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
     return undefined;
@@ -183,7 +183,7 @@ export class ScheduleStore {
       }));
       return true;
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (isNotFound(error)) return false;
       throw error;
     }
   }
@@ -200,7 +200,7 @@ export class ScheduleStore {
         if (items.length > options.limit) break;
       }
     } catch (error) {
-      if (statusOf(error) === 404) return { items: [] }; // no table yet: no schedules
+      if (isNotFound(error)) return { items: [] }; // no table yet: no schedules
       throw error;
     }
     const served = items.slice(0, options.limit);
@@ -213,7 +213,7 @@ export class ScheduleStore {
     try {
       for await (const row of this.table.listEntities<ScheduleRow>({ queryOptions: { filter: odata`RowKey ne ${SCOPE_ROW}` } })) found.push(fromRow(row));
     } catch (error) {
-      if (statusOf(error) === 404) return []; // no table yet: no schedules
+      if (isNotFound(error)) return []; // no table yet: no schedules
       throw error;
     }
     return found;
@@ -226,14 +226,14 @@ export class ScheduleStore {
   async moveToScopePartition(stored: StoredSchedule): Promise<void> {
     const partitionKey = schedulePartition(stored.schedule);
     await this.withTable(() => this.table.createEntity(toRow(stored.schedule, partitionKey, stored.claim))).catch((error: unknown) => {
-      if (statusOf(error) !== 409) throw error;
+      if (!isConflict(error)) throw error;
     });
     await this.table.deleteEntity(stored.partitionKey, stored.schedule.id, { etag: stored.etag }).catch((error: unknown) => {
       if (!isLostRace(error)) throw error;
     });
     // The scope's count no longer holds: removed, it is counted again from the partition by the next change.
     await this.table.deleteEntity(partitionKey, SCOPE_ROW).catch((error: unknown) => {
-      if (statusOf(error) !== 404) throw error;
+      if (!isNotFound(error)) throw error;
     });
   }
 
@@ -299,7 +299,7 @@ export class ScheduleStore {
       const row = await this.table.getEntity<{ total: number; clusters: string }>(partitionKey, SCOPE_ROW);
       return { counts: { total: row.total, clusters: JSON.parse(row.clusters) as Record<string, number> }, etag: row.etag };
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (!isNotFound(error)) throw error;
     }
     const counts: Counts = { total: 0, clusters: {} };
     try {
@@ -312,7 +312,7 @@ export class ScheduleStore {
         counts.clusters[cluster] = (counts.clusters[cluster] ?? 0) + 1;
       }
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (!isNotFound(error)) throw error;
       await this.table.createTable();
     }
     return { counts };
